@@ -1,0 +1,93 @@
+"""The application factory: routes, dependencies, errors, metrics and the scheduler's lifespan."""
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.database import create_sessionmaker, provide_db
+from api.health import HealthController
+from api.metrics import PROMETHEUS, MetricsController, register_pool_collector, unregister_collector
+from api.migrations import head_revision
+from api.openapi import openapi_config
+from api.problems import EXCEPTION_HANDLERS
+from api.request_id import add_request_id_header, request_id_middleware
+from api.scheduler.jobs import JobContext
+from api.scheduler.registry import all_jobs
+from api.scheduler.runner import create_scheduler
+from api.settings import Settings
+from core.clock import Clock, SystemClock
+
+APP_VERSION = version("investquest")
+
+
+def _provide_clock(state: State) -> Clock:
+    clock: Clock = state.clock
+    return clock
+
+
+def _provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def create_app(
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    clock: Clock | None = None,
+    run_scheduler: bool = False,
+) -> Litestar:
+    """Build the app around an engine the caller owns (and disposes of)."""
+    sessionmaker = sessionmaker or create_sessionmaker(engine)
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        collector = register_pool_collector(engine)
+        scheduler = None
+        if run_scheduler:
+            context = JobContext(sessionmaker=sessionmaker, clock=clock, settings=settings)
+            scheduler = create_scheduler(context, all_jobs(settings))
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            unregister_collector(collector)
+
+    return Litestar(
+        route_handlers=[HealthController, MetricsController],
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "sessionmaker": sessionmaker,
+                "clock": clock,
+                "migration_head": head_revision(),
+            }
+        ),
+        dependencies={
+            "db": Provide(provide_db),
+            "clock": Provide(_provide_clock, sync_to_thread=False),
+            "settings": Provide(_provide_settings, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_id_middleware, PROMETHEUS.middleware],
+        before_send=[add_request_id_header],
+        lifespan=[lifespan],
+        openapi_config=openapi_config(APP_VERSION),
+        cors_config=CORSConfig(allow_origins=settings.cors_origins)
+        if settings.cors_origins
+        else None,
+        request_max_body_size=settings.request_max_body_bytes,
+        logging_config=None,  # logging is configured once, by the CLI (api.logs)
+        debug=False,
+    )

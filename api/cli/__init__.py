@@ -1,0 +1,19 @@
+"""The `investquest` command line."""
+
+import click
+
+from api.app import APP_VERSION
+from api.cli.db import db
+from api.cli.jobs import jobs
+from api.cli.seed import seed
+from api.cli.serve import serve
+
+
+@click.group()
+@click.version_option(APP_VERSION, prog_name="investquest")
+def main() -> None:
+    """InvestQuest: lessons, quizzes, points and broker vouchers for young investors."""
+
+
+for command in (serve, db, jobs, seed):
+    main.add_command(command)

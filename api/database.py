@@ -1,0 +1,65 @@
+"""The engine, the session factory and the one-transaction-per-request dependency."""
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from api.settings import Settings
+
+T = TypeVar("T")
+
+
+def asyncpg_url(url: str) -> str:
+    """Normalise `postgres://` and `postgresql://` URLs to the asyncpg driver."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(scheme="postgresql+asyncpg"))
+
+
+def create_engine(url: str, settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        asyncpg_url(url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={
+            "server_settings": {
+                "application_name": "investquest",
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+                "idle_in_transaction_session_timeout": "60000",
+            },
+        },
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
+    """One transaction per request, committed before the response is sent.
+
+    Litestar exits this generator after the handler has built its response and before the
+    response goes out, so a failed commit becomes an error response, never a 2xx for lost work.
+    An exception in the handler is thrown in here and rolls the transaction back.
+    """
+    sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+    async with sessionmaker() as session, session.begin():
+        yield session
+
+
+def run_in_own_loop(coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion from synchronous code, in a thread with its own event loop,
+    so it neither needs nor disturbs an event loop the calling thread may have."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine()).result()

@@ -1,0 +1,45 @@
+"""Liveness and readiness probes."""
+
+import asyncio
+
+from litestar import Controller, get
+from litestar.datastructures import State
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.migrations import current_revision
+from api.openapi import problem_responses
+from api.problems import ProblemError
+
+READY_TIMEOUT_SECONDS = 2.0
+
+
+def _not_ready(detail: str) -> ProblemError:
+    return ProblemError(503, "not-ready", detail, title="Not ready")
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ("health",)
+
+    @get("/live", summary="The process is running")
+    async def live(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get(
+        "/ready",
+        summary="The database answers and migrations are at head",
+        description="503 (problem+json) when the database is unreachable or not migrated to head.",
+        responses=problem_responses(503),
+    )
+    async def ready(self, state: State) -> dict[str, str]:
+        engine: AsyncEngine = state.engine
+        try:
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS), engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                current = await current_revision(conn)
+        except Exception as exc:  # any failure to reach the database means not ready
+            raise _not_ready("The database is unreachable.") from exc
+        if current != state.migration_head:
+            raise _not_ready(f"Migrations are at {current}, not at head {state.migration_head}.")
+        return {"status": "ok", "database": "ok", "migration": str(current)}

@@ -1,0 +1,162 @@
+"""Idempotency-Key: the first response to a (caller, route, key) is stored with its effect.
+
+The record is inserted in the request's own transaction before the effect runs. A concurrent
+duplicate blocks on the unique key until the first transaction ends: if it committed, the
+duplicate replays the stored response; if it rolled back, the duplicate does the work itself.
+So a key never produces a second effect. Domain errors (out of stock, ...) are stored and
+replayed too, so a retry gets the same answer; unexpected errors roll everything back.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import msgspec
+import sqlalchemy as sa
+from litestar import Request, Response
+from litestar.params import HeaderParameter
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel, col
+
+from api.problems import PROBLEM_MEDIA_TYPE, ProblemError, handle_domain_error
+from core.clock import Clock
+from core.errors import DomainError
+from core.tables import id_field, utc_timestamp
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name=IDEMPOTENCY_HEADER,
+        min_length=1,
+        max_length=255,
+        description="A unique key per intended operation; retries with the same key and body "
+        "replay the first response instead of repeating the effect.",
+    ),
+]
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_record"
+    __table_args__ = (sa.UniqueConstraint("caller", "route", "key"),)
+
+    id: uuid.UUID = id_field()
+    caller: str = Field(max_length=64)
+    route: str = Field(max_length=255)
+    key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)
+    status_code: int | None = None
+    response_body: str | None = Field(default=None, sa_type=sa.Text)  # the exact bytes sent
+    media_type: str | None = Field(default=None, max_length=64)
+    created_at: datetime = utc_timestamp(index=True)
+
+
+Effect = Callable[[], Awaitable[tuple[int, Any]]]
+
+
+def request_fingerprint(body: Any) -> str:
+    canonical = json.dumps(msgspec.to_builtins(body), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def run_idempotent(
+    db: AsyncSession,
+    request: Request[Any, Any, Any],
+    clock: Clock,
+    *,
+    caller: str,
+    key: str | None,
+    body: Any,
+    effect: Effect,
+) -> Response[Any]:
+    """Run `effect` at most once for this caller, route and key, and answer like the first time."""
+    if key is None:
+        raise ProblemError(
+            422,
+            "idempotency-key-required",
+            f"This request needs an {IDEMPOTENCY_HEADER} header.",
+            errors=[{"field": IDEMPOTENCY_HEADER, "message": "required"}],
+        )
+    route = f"{request.method} {request.scope.get('path_template', request.url.path)}"
+    fingerprint = request_fingerprint(body)
+    claimed = await db.scalar(
+        insert(IdempotencyRecord)
+        .values(
+            id=uuid.uuid4(),
+            caller=caller,
+            route=route,
+            key=key,
+            request_hash=fingerprint,
+            created_at=clock.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["caller", "route", "key"])
+        .returning(col(IdempotencyRecord.id))
+    )
+    if claimed is None:
+        return await _replay(db, caller=caller, route=route, key=key, fingerprint=fingerprint)
+
+    try:
+        async with db.begin_nested():
+            status, content = await effect()
+        media_type = "application/json"
+    except DomainError as exc:
+        problem = handle_domain_error(request, exc)
+        status, content, media_type = (
+            problem.status_code or 409,
+            problem.content,
+            PROBLEM_MEDIA_TYPE,
+        )
+    encoded = msgspec.json.encode(content)
+    await db.execute(
+        sa.update(IdempotencyRecord)
+        .where(col(IdempotencyRecord.id) == claimed)
+        .values(status_code=status, response_body=encoded.decode(), media_type=media_type)
+    )
+    return Response(content=encoded, status_code=status, media_type=media_type)
+
+
+async def _replay(
+    db: AsyncSession, *, caller: str, route: str, key: str, fingerprint: str
+) -> Response[Any]:
+    record = (
+        await db.execute(
+            sa.select(IdempotencyRecord).where(
+                col(IdempotencyRecord.caller) == caller,
+                col(IdempotencyRecord.route) == route,
+                col(IdempotencyRecord.key) == key,
+            )
+        )
+    ).scalar_one()
+    if record.request_hash != fingerprint:
+        raise ProblemError(
+            422,
+            "idempotency-key-reused",
+            f"This {IDEMPOTENCY_HEADER} was already used with a different request body.",
+            errors=[{"field": IDEMPOTENCY_HEADER, "message": "reused with another body"}],
+        )
+    if record.status_code is None:  # only visible inside the claiming transaction itself
+        raise ProblemError(409, "conflict", "A request with this key is still in progress.")
+    return Response(
+        content=(record.response_body or "").encode(),
+        status_code=record.status_code,
+        media_type=record.media_type or "application/json",
+        headers={REPLAYED_HEADER: "true"},
+    )
+
+
+async def purge_idempotency_records(db: AsyncSession, *, older_than: datetime) -> int:
+    """Forget keys past their retention: after that, the same key is treated as new."""
+    result = await db.execute(
+        sa.delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < older_than)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def retention_cutoff(now: datetime, hours: int) -> datetime:
+    return now - timedelta(hours=hours)

@@ -1,0 +1,48 @@
+"""Running Alembic from code: the config, upgrade under an advisory lock, and head checks."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.database import asyncpg_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+FILE_TEMPLATE = "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s_%%(rev)s"
+
+# The key of the PostgreSQL advisory lock held while migrating, so replicas starting at once
+# upgrade one after the other instead of racing (the later ones find the schema at head).
+MIGRATION_LOCK_KEY = 0x1A7E_0001
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("file_template", FILE_TEMPLATE)
+    config.set_main_option("timezone", "UTC")
+    config.attributes["database_url"] = asyncpg_url(database_url)
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
+def head_revision() -> str | None:
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return script.get_current_head()
+
+
+async def current_revision(conn: AsyncConnection) -> str | None:
+    migrated = await conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL"))
+    if not migrated:
+        return None
+    result = await conn.execute(text("SELECT version_num FROM alembic_version"))
+    return result.scalar_one_or_none()

@@ -1,0 +1,160 @@
+"""Every error is an RFC 9457 problem (`application/problem+json`), mapped here in one place."""
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+from api.request_id import request_id_of
+from core.errors import DomainError, ErrorKind
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "https://investquest.app/problems/"
+
+_STATUS_OF_KIND = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.TOO_MANY: 429,
+}
+
+# (type code, title) for the HTTP errors the framework raises itself.
+_HTTP_PROBLEMS: dict[int, tuple[str, str]] = {
+    400: ("malformed-request", "The request could not be read"),
+    401: ("unauthorized", "Authentication is required"),
+    403: ("forbidden", "You are not allowed to do this"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "The request body is too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "The request is not valid"),
+    429: ("rate-limited", "Too many requests"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+
+class ProblemError(HTTPException):
+    """An HTTP error raised by the api layer with its own problem type code."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        detail: str,
+        *,
+        title: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail=detail, status_code=status_code, headers=headers)
+        self.code = code
+        self.title = title or _HTTP_PROBLEMS.get(status_code, ("", "Error"))[1]
+        self.errors = errors
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.scope.get("path", ""),
+        "request_id": request_id_of(request.scope),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return Response(
+        content=body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def _retry_after(seconds: int | None) -> dict[str, str] | None:
+    return {"Retry-After": str(seconds)} if seconds is not None else None
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return problem_response(
+        request,
+        status=_STATUS_OF_KIND[exc.kind],
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        headers=_retry_after(exc.retry_after_seconds),
+    )
+
+
+def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            field = str(item.get("key") or item.get("source") or "body")
+            errors.append({"field": field, "message": str(item.get("message", "invalid"))})
+    return errors or [{"field": "body", "message": str(exc.detail)}]
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, ProblemError):
+        return problem_response(
+            request,
+            status=exc.status_code,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.detail,
+            errors=exc.errors,
+            headers=exc.headers,
+        )
+    if isinstance(exc, ValidationException):
+        return problem_response(
+            request,
+            status=422,
+            code="validation-error",
+            title=_HTTP_PROBLEMS[422][1],
+            detail="One or more fields are not valid.",
+            errors=_field_errors(exc),
+        )
+    if exc.status_code >= 500:
+        return handle_unexpected_error(request, exc)
+    code, title = _HTTP_PROBLEMS.get(exc.status_code, ("error", "Error"))
+    return problem_response(
+        request,
+        status=exc.status_code,
+        code=code,
+        title=title,
+        detail=exc.detail,
+        headers=exc.headers,
+    )
+
+
+def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.error("unhandled error", exc_info=exc, extra={"path": request.scope.get("path")})
+    request_id = request_id_of(request.scope)
+    return problem_response(
+        request,
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        code="internal-error",
+        title="Internal server error",
+        detail=f"Something went wrong on our side. Quote request id {request_id} to support.",
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected_error,
+}

@@ -1,0 +1,1 @@
+"""Periodic jobs: declared in code by the domains, fired by APScheduler, claimed in PostgreSQL."""

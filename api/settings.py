@@ -1,0 +1,99 @@
+"""Typed settings read from the environment (and an optional `.env`), validated at start."""
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-in-production"  # noqa: S105
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_SECRET_KEY), validate_default=True)
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    business_timezone: str = "Asia/Shanghai"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] | None = None
+    scheduler_tick_seconds: int = Field(default=30, ge=1, le=3600)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    data_dir: Path = Field(default=Path(".investquest"), validation_alias="INVESTQUEST_DATA_DIR")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    request_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    idempotency_retention_hours: int = Field(default=48, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql://", "postgresql+asyncpg://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _production_needs_a_real_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        if info.data.get("environment") == "production":
+            secret = value.get_secret_value()
+            if secret == DEVELOPMENT_SECRET_KEY or len(secret) < MIN_SECRET_KEY_LENGTH:
+                raise ValueError(
+                    "must be set to a random value of at least "
+                    f"{MIN_SECRET_KEY_LENGTH} characters in production"
+                )
+        return value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.business_timezone)
+
+    @property
+    def console_logs(self) -> bool:
+        if self.log_format is not None:
+            return self.log_format == "console"
+        return self.environment == "development"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning a validation failure into one message naming each variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = "_".join(str(part) for part in error["loc"]).upper()
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{variable}: {message}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from exc

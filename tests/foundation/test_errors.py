@@ -1,0 +1,107 @@
+"""Every error class answers application/problem+json with the right status."""
+
+from typing import Any
+
+import msgspec
+import pytest
+from httpx import AsyncClient
+from litestar import Litestar, post
+from litestar.params import JSONBody
+
+from core.errors import DomainError, ErrorKind
+
+
+class OutOfStock(DomainError):
+    code = "out-of-stock"
+    kind = ErrorKind.CONFLICT
+    title = "Out of stock"
+
+
+class Order(msgspec.Struct):
+    quantity: int
+    symbol: str
+
+
+@post("/test/orders", sync_to_thread=False)
+def create_order(data: JSONBody[Order]) -> dict[str, Any]:
+    if data.symbol == "EMPTY":
+        raise OutOfStock("No units left.")
+    if data.symbol == "BOOM":
+        raise RuntimeError("SELECT secret FROM internals")
+    return {"quantity": data.quantity}
+
+
+@pytest.fixture
+def app(app: Litestar) -> Litestar:
+    app.register(create_order)
+    return app
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["type"].endswith("/" + code)
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+async def test_unknown_route_is_404(client: AsyncClient) -> None:
+    assert_problem(await client.get("/v1/nowhere"), 404, "not-found")
+
+
+async def test_wrong_method_is_405_with_allow(client: AsyncClient) -> None:
+    response = await client.delete("/health/live")
+    assert_problem(response, 405, "method-not-allowed")
+    assert "GET" in response.headers["allow"]
+
+
+async def test_malformed_json_is_400(client: AsyncClient) -> None:
+    response = await client.post(
+        "/test/orders", content=b'{"quantity": 1,', headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 400, "malformed-request")
+
+
+async def test_body_over_one_mebibyte_is_413(client: AsyncClient) -> None:
+    response = await client.post(
+        "/test/orders",
+        content=b'{"symbol": "' + b"x" * (1024 * 1024 + 1) + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(response, 413, "payload-too-large")
+
+
+async def test_invalid_field_is_422_naming_the_field(client: AsyncClient) -> None:
+    response = await client.post("/test/orders", json={"quantity": "many", "symbol": "X"})
+    body = assert_problem(response, 422, "validation-error")
+    assert any("quantity" in error["field"] + error["message"] for error in body["errors"])
+
+
+async def test_domain_error_is_its_own_problem_type(client: AsyncClient) -> None:
+    body = assert_problem(
+        await client.post("/test/orders", json={"quantity": 1, "symbol": "EMPTY"}),
+        409,
+        "out-of-stock",
+    )
+    assert body["detail"] == "No units left."
+
+
+async def test_unexpected_error_is_500_without_internals(client: AsyncClient) -> None:
+    response = await client.post("/test/orders", json={"quantity": 1, "symbol": "BOOM"})
+    body = assert_problem(response, 500, "internal-error")
+    assert "SELECT" not in response.text
+    assert "Traceback" not in response.text
+    assert body["request_id"] in body["detail"]
+
+
+async def test_request_id_is_echoed_or_created(client: AsyncClient) -> None:
+    echoed = await client.get("/health/live", headers={"X-Request-ID": "app-42.retry:1"})
+    assert echoed.headers["x-request-id"] == "app-42.retry:1"
+    created = await client.get("/health/live")
+    assert len(created.headers["x-request-id"]) == 32
+    hostile = await client.get("/health/live", headers={"X-Request-ID": "a b<script>"})
+    assert hostile.headers["x-request-id"] != "a b<script>"

@@ -1,0 +1,42 @@
+"""Smoke test: `investquest serve` starts on the embedded PostgreSQL and becomes ready."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+READY_WITHIN_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_starts_on_the_embedded_database(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    env |= {"INVESTQUEST_DATA_DIR": str(tmp_path / "data"), "PORT": str(port)}
+    command = [sys.executable, "-m", "api.cli", "serve"]
+    with subprocess.Popen(command, env=env, cwd=tmp_path) as server:  # noqa: S603
+        try:
+            deadline = time.monotonic() + READY_WITHIN_SECONDS
+            status = None
+            while time.monotonic() < deadline and server.poll() is None:
+                try:
+                    status = httpx.get(f"http://127.0.0.1:{port}/health/ready").status_code
+                except httpx.TransportError:
+                    status = None
+                if status == 200:
+                    break
+                time.sleep(0.5)
+            assert status == 200
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert server.returncode == 0
