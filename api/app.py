@@ -8,8 +8,13 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.accounts.admin import AdminAccountsController
+from api.accounts.auth_middleware import PUBLIC_PATHS, AuthenticationMiddleware
+from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.accounts.guards import provide_caller, provide_partner
 from api.database import create_sessionmaker, provide_db
 from api.health import HealthController
 from api.metrics import PROMETHEUS, MetricsController, register_pool_collector, unregister_collector
@@ -64,7 +69,14 @@ def create_app(
             unregister_collector(collector)
 
     return Litestar(
-        route_handlers=[HealthController, MetricsController],
+        route_handlers=[
+            HealthController,
+            MetricsController,
+            AuthController,
+            MeController,
+            RiskQuestionnaireController,
+            AdminAccountsController,
+        ],
         state=State(
             {
                 "settings": settings,
@@ -78,9 +90,15 @@ def create_app(
             "db": Provide(provide_db),
             "clock": Provide(_provide_clock, sync_to_thread=False),
             "settings": Provide(_provide_settings, sync_to_thread=False),
+            "caller": Provide(provide_caller, sync_to_thread=False),
+            "partner": Provide(provide_partner, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_id_middleware, PROMETHEUS.middleware],
+        middleware=[
+            request_id_middleware,
+            PROMETHEUS.middleware,
+            DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
+        ],
         before_send=[add_request_id_header],
         lifespan=[lifespan],
         openapi_config=openapi_config(APP_VERSION),

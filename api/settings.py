@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     request_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     idempotency_retention_hours: int = Field(default=48, ge=1)
+    lesson_min_read_factor: float = Field(default=0.3, ge=0, le=10)
+    quiz_daily_attempts: int = Field(default=5, ge=1, le=1000)
 
     @field_validator("database_url")
     @classmethod

@@ -29,6 +29,7 @@ from api.migrations import upgrade
 from api.settings import Settings
 from core.clock import FrozenClock
 from tests.databases import admin_url, recreate_database
+from tests.factories import UserFactory, user_factory_for
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE = "investquest_test"
@@ -152,3 +153,20 @@ async def committing_client(committing_app: Litestar) -> AsyncIterator[AsyncClie
 def scratch_database(database_url: str) -> str:
     """An empty database of its own, for tests that migrate up and down."""
     return recreate_database(admin_url(database_url), "investquest_scratch")
+
+
+@pytest.fixture
+def user_factory(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, clock: FrozenClock
+) -> UserFactory:
+    """`await user_factory(roles=..., risk_profile=...)`: a user with a session and token."""
+    return user_factory_for(sessionmaker, settings, clock)
+
+
+@pytest.fixture
+def committing_user_factory(
+    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: FrozenClock,
+) -> UserFactory:
+    return user_factory_for(committing_sessionmaker, settings, clock)

@@ -7,6 +7,7 @@ from api.cli.db import db
 from api.cli.jobs import jobs
 from api.cli.seed import seed
 from api.cli.serve import serve
+from api.cli.users import partners, users
 
 
 @click.group()
@@ -15,5 +16,5 @@ def main() -> None:
     """InvestQuest: lessons, quizzes, points and broker vouchers for young investors."""
 
 
-for command in (serve, db, jobs, seed):
+for command in (serve, db, jobs, seed, users, partners):
     main.add_command(command)

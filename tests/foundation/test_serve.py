@@ -23,7 +23,7 @@ def test_serve_starts_on_the_embedded_database(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
     env |= {"INVESTQUEST_DATA_DIR": str(tmp_path / "data"), "PORT": str(port)}
     command = [sys.executable, "-m", "api.cli", "serve"]
-    with subprocess.Popen(command, env=env, cwd=tmp_path) as server:  # noqa: S603
+    with subprocess.Popen(command, env=env, cwd=tmp_path) as server:
         try:
             deadline = time.monotonic() + READY_WITHIN_SECONDS
             status = None

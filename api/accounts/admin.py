@@ -1,0 +1,123 @@
+"""Admin routes of the accounts area: roles, and the audit log."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+import sqlalchemy as sa
+from litestar import Controller, Request, get, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from api.accounts.caller import Caller, Role
+from api.accounts.guards import requires_role
+from api.accounts.models import UserAccount
+from api.audit import AuditLog, record_audit
+from api.openapi import problem_responses
+from api.pagination import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    Page,
+    keyset_before,
+    make_page,
+    page_request,
+)
+from api.problems import ProblemError
+from api.request_id import request_id_of
+from core.clock import Clock
+
+
+class RolesRequest(msgspec.Struct):
+    roles: Annotated[list[Role], msgspec.Meta(min_length=1, max_length=5)]
+
+
+class RolesOut(msgspec.Struct):
+    id: uuid.UUID
+    roles: list[str]
+
+
+class AuditEntryOut(msgspec.Struct):
+    id: uuid.UUID
+    created_at: datetime
+    actor_kind: str
+    actor_id: uuid.UUID | None
+    action: str
+    object_type: str
+    object_id: str
+    summary: dict[str, Any]
+    request_id: str | None
+
+
+class AdminAccountsController(Controller):
+    path = "/v1/admin"
+    tags = ("admin",)
+    guards = [requires_role(Role.ADMIN)]  # noqa: RUF012 - Litestar reads it as a class attribute
+
+    @put("/users/{user_id:uuid}/roles", responses=problem_responses(401, 403, 404, 422))
+    async def set_roles(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[RolesRequest],
+    ) -> RolesOut:
+        roles = sorted({Role.LEARNER.value, *(role.value for role in data.roles)})
+        before = await db.scalar(
+            sa.select(col(UserAccount.roles))
+            .where(col(UserAccount.id) == user_id, col(UserAccount.deleted_at).is_(None))
+            .with_for_update()
+        )
+        if before is None:
+            raise ProblemError(404, "not-found", "No such user.")
+        await db.execute(
+            sa.update(UserAccount).where(col(UserAccount.id) == user_id).values(roles=roles)
+        )
+        await record_audit(
+            db,
+            clock,
+            actor_kind="user",
+            actor_id=caller.user_id,
+            action="user.roles.set",
+            object_type="user",
+            object_id=str(user_id),
+            summary={"before": sorted(before), "after": roles},
+            request_id=request_id_of(request.scope),
+        )
+        return RolesOut(user_id, roles)
+
+    @get("/audit-log", responses=problem_responses(401, 403, 422))
+    async def audit_log(
+        self,
+        db: NamedDependency[AsyncSession],
+        actor_id: Annotated[uuid.UUID | None, QueryParameter(name="actor")] = None,
+        action: Annotated[str | None, QueryParameter(name="action", max_length=64)] = None,
+        limit: LimitParam = DEFAULT_LIMIT,
+        cursor: CursorParam = None,
+    ) -> Page[AuditEntryOut]:
+        """Newest first; filter by `actor` (a user or partner id) and `action`."""
+        page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
+        query = sa.select(AuditLog).where(
+            keyset_before((col(AuditLog.created_at), col(AuditLog.id)), page.after)
+        )
+        if actor_id is not None:
+            query = query.where(col(AuditLog.actor_id) == actor_id)
+        if action is not None:
+            query = query.where(col(AuditLog.action) == action)
+        rows = (
+            await db.scalars(
+                query.order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc()).limit(
+                    limit + 1
+                )
+            )
+        ).all()
+        items, next_cursor = make_page(rows, limit, lambda row: (row.created_at, row.id))
+        return Page(
+            items=[AuditEntryOut(**row.model_dump()) for row in items],
+            next_cursor=next_cursor,
+        )

@@ -1,0 +1,244 @@
+"""Accounts routes: sign-up and login (public), the caller's profile, suitability, privacy."""
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.accounts import sessions
+from api.accounts.caller import Caller
+from api.accounts.models import UserAccount
+from api.accounts.profile import ProfileChanges, current_consents, lifecycle_stage, update_profile
+from api.accounts.schemas import (
+    AssessmentOut,
+    AssessmentRequest,
+    ChoiceOut,
+    ConsentOut,
+    LoginRequest,
+    PasswordChangeRequest,
+    ProfileOut,
+    ProfilePatch,
+    QuestionnaireOut,
+    QuestionOut,
+    RefreshRequest,
+    RegisterOut,
+    RegisterRequest,
+    TokensOut,
+)
+from api.accounts.suitability import effective_risk_profile, load_questionnaire, record_assessment
+from api.locale import content_locale
+from api.openapi import problem_responses
+from api.privacy import erase_personal_data, export_personal_data
+from api.problems import problem_response
+from api.settings import Settings
+from core.clock import Clock
+
+
+def _tokens(pair: sessions.TokenPair) -> TokensOut:
+    return TokensOut(pair.access_token, pair.refresh_token, pair.expires_in)
+
+
+def _unauthorized(request: Request[Any, Any, Any], detail: str) -> Response[Any]:
+    """Returned, not raised: the request's transaction commits what the failure recorded
+    (a login failure for throttling, a session revoked for refresh-token reuse)."""
+    return problem_response(
+        request, status=401, code="unauthorized", title="Unauthorized", detail=detail
+    )
+
+
+async def profile_out(db: AsyncSession, account: UserAccount, now: datetime) -> ProfileOut:
+    consents = await current_consents(db, account.id)
+    return ProfileOut(
+        id=account.id,
+        email=account.email,
+        display_name=account.display_name,
+        birthday=account.birthday,
+        locale=account.locale,
+        timezone=account.timezone,
+        roles=sorted(account.roles),
+        risk_profile=effective_risk_profile(account, now),
+        lifecycle_stage=lifecycle_stage(account.created_at, now),
+        created_at=account.created_at,
+        consents={p: ConsentOut(granted, at) for p, (granted, at) in consents.items()},
+    )
+
+
+class AuthController(Controller):
+    path = "/v1/auth"
+    tags = ("accounts",)
+
+    @post("/register", status_code=201, responses=problem_responses(409, 422))
+    async def register(
+        self,
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        clock: NamedDependency[Clock],
+        data: JSONBody[RegisterRequest],
+    ) -> RegisterOut:
+        now = clock.now()
+        pair = await sessions.register(
+            db,
+            settings,
+            email=data.email,
+            password=data.password,
+            display_name=data.display_name,
+            birthday=data.birthday,
+            locale=data.locale,
+            now=now,
+        )
+        account = await db.get(UserAccount, pair.user_id)
+        assert account is not None
+        user = await profile_out(db, account, now)
+        return RegisterOut(user, pair.access_token, pair.refresh_token, pair.expires_in)
+
+    @post("/login", status_code=200, responses=problem_responses(401, 422, 429))
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        clock: NamedDependency[Clock],
+        data: JSONBody[LoginRequest],
+    ) -> Response[Any]:
+        client_ip = request.client.host if request.client else "unknown"
+        pair = await sessions.login(
+            db,
+            settings,
+            email=data.email,
+            password=data.password,
+            client_ip=client_ip,
+            now=clock.now(),
+        )
+        if pair is None:
+            return _unauthorized(request, "The email or password is not correct.")
+        return Response(_tokens(pair))
+
+    @post("/refresh", status_code=200, responses=problem_responses(401, 422))
+    async def refresh(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        clock: NamedDependency[Clock],
+        data: JSONBody[RefreshRequest],
+    ) -> Response[Any]:
+        pair = await sessions.refresh(db, settings, token=data.refresh_token, now=clock.now())
+        if pair is None:
+            return _unauthorized(request, "The refresh token is invalid, expired or already used.")
+        return Response(_tokens(pair))
+
+    @post("/logout", status_code=204, responses=problem_responses(401))
+    async def logout(
+        self,
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+    ) -> None:
+        await sessions.revoke_sessions(
+            db, session_id=caller.session_id, now=clock.now(), reason="logout"
+        )
+
+
+class MeController(Controller):
+    path = "/v1/me"
+    tags = ("accounts",)
+
+    @get("", responses=problem_responses(401))
+    async def me(
+        self,
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+    ) -> ProfileOut:
+        return await profile_out(db, caller.account, clock.now())
+
+    @patch("", responses=problem_responses(401, 422))
+    async def update(
+        self,
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+        data: JSONBody[ProfilePatch],
+    ) -> ProfileOut:
+        changes = ProfileChanges(
+            display_name=data.display_name,
+            birthday=data.birthday,
+            locale=data.locale,
+            timezone=data.timezone,
+            consents=data.consents,
+        )
+        now = clock.now()
+        account = await update_profile(db, caller.account, changes, now=now)
+        return await profile_out(db, account, now)
+
+    @post("/password", status_code=204, responses=problem_responses(401, 422))
+    async def change_password(
+        self,
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+        data: JSONBody[PasswordChangeRequest],
+    ) -> None:
+        await sessions.change_password(
+            db,
+            caller.account,
+            current=data.current_password,
+            new=data.new_password,
+            now=clock.now(),
+        )
+
+    @post("/risk-assessment", status_code=201, responses=problem_responses(401, 422))
+    async def assess(
+        self,
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+        data: JSONBody[AssessmentRequest],
+    ) -> AssessmentOut:
+        account = await db.get(UserAccount, caller.user_id)
+        assert account is not None
+        result = await record_assessment(db, account, data.answers, now=clock.now())
+        return AssessmentOut(
+            result.risk_profile, result.score, result.assessed_at, result.expires_at
+        )
+
+    @get("/export", responses=problem_responses(401))
+    async def export(
+        self, db: NamedDependency[AsyncSession], caller: NamedDependency[Caller]
+    ) -> dict[str, Any]:
+        return await export_personal_data(db, caller.user_id)
+
+    @delete("", status_code=204, responses=problem_responses(401))
+    async def erase(
+        self,
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+    ) -> None:
+        await erase_personal_data(db, caller.user_id, clock.now())
+
+
+class RiskQuestionnaireController(Controller):
+    path = "/v1/risk-assessment"
+    tags = ("accounts",)
+
+    @get("", responses=problem_responses(401))
+    async def questionnaire(
+        self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]
+    ) -> QuestionnaireOut:
+        locale = content_locale(request, caller.locale)
+        questionnaire = load_questionnaire()
+        return QuestionnaireOut(
+            version=questionnaire.version,
+            questions=[
+                QuestionOut(
+                    id=q.id,
+                    prompt=q.prompt[locale],
+                    choices=[ChoiceOut(c.id, c.text[locale]) for c in q.choices],
+                )
+                for q in questionnaire.questions
+            ],
+        )

@@ -1,0 +1,124 @@
+"""Account tables: users, login sessions and refresh tokens, consents, suitability, partners."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+from core.tables import id_field, utc_timestamp
+
+RISK_PROFILES = ("C1", "C2", "C3", "C4", "C5")
+
+
+class UserAccount(SQLModel, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint("risk_profile IN ('C1','C2','C3','C4','C5')", name="risk_profile"),
+        sa.CheckConstraint("locale IN ('zh-CN','en')", name="locale"),
+        sa.CheckConstraint(
+            "deleted_at IS NOT NULL OR (email IS NOT NULL AND password_hash IS NOT NULL)",
+            name="live_account_has_credentials",
+        ),
+    )
+
+    id: uuid.UUID = id_field()
+    # Personal fields are nullable: erasing an account (PIPL) clears them and keeps the row,
+    # so the anonymous ledger and vouchers that point at it still balance.
+    email: str | None = Field(default=None, max_length=254, unique=True)
+    password_hash: str | None = Field(default=None, max_length=256)
+    display_name: str | None = Field(default=None, max_length=64)
+    birthday: date | None = None
+    locale: str = Field(default="zh-CN", max_length=8)
+    timezone: str = Field(default="Asia/Shanghai", max_length=64)
+    roles: list[str] = Field(
+        default_factory=lambda: ["learner"],
+        sa_column=sa.Column(ARRAY(sa.String(16)), nullable=False),
+    )
+    risk_profile: str | None = Field(default=None, max_length=2)
+    risk_assessed_at: datetime | None = utc_timestamp(nullable=True)
+    password_changed_at: datetime = utc_timestamp()
+    created_at: datetime = utc_timestamp()
+    deleted_at: datetime | None = utc_timestamp(nullable=True)
+
+
+class AuthSession(SQLModel, table=True):
+    """One login: its refresh tokens rotate inside it; revoking it ends them all."""
+
+    __tablename__ = "auth_session"
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = utc_timestamp()
+    revoked_at: datetime | None = utc_timestamp(nullable=True)
+    revoked_reason: str | None = Field(default=None, max_length=32)
+
+
+class RefreshToken(SQLModel, table=True):
+    """An opaque, single-use refresh token; only its SHA-256 is stored."""
+
+    __tablename__ = "auth_refresh_token"
+
+    id: uuid.UUID = id_field()
+    session_id: uuid.UUID = Field(foreign_key="auth_session.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = utc_timestamp()
+    expires_at: datetime = utc_timestamp()
+    used_at: datetime | None = utc_timestamp(nullable=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed logins, counted over a window by account and by client address (every replica
+    sees the same counts). The account is keyed by a hash of the email, not the email."""
+
+    __tablename__ = "auth_login_failure"
+    __table_args__ = (
+        sa.Index("ix_auth_login_failure_email_key_at", "email_key", "at"),
+        sa.Index("ix_auth_login_failure_client_ip_at", "client_ip", "at"),
+    )
+
+    id: uuid.UUID = id_field()
+    email_key: str = Field(max_length=64)
+    client_ip: str = Field(max_length=64)
+    at: datetime = utc_timestamp()
+
+
+class Consent(SQLModel, table=True):
+    """Each consent decision as it was made, with its time: the latest per purpose is in force."""
+
+    __tablename__ = "account_consent"
+    __table_args__ = (sa.Index("ix_account_consent_user_id_purpose", "user_id", "purpose"),)
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = Field(foreign_key="user_account.id")
+    purpose: str = Field(max_length=32)
+    granted: bool
+    decided_at: datetime = utc_timestamp()
+
+
+class RiskAssessment(SQLModel, table=True):
+    __tablename__ = "account_risk_assessment"
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
+    answers: dict[str, Any] = Field(sa_type=JSONB)
+    score: int
+    risk_profile: str = Field(max_length=2)
+    questionnaire_version: int
+    assessed_at: datetime = utc_timestamp()
+    expires_at: datetime = utc_timestamp()
+
+
+class Partner(SQLModel, table=True):
+    """A broker system that calls the partner API with an X-Partner-Key (stored hashed)."""
+
+    __tablename__ = "partner"
+
+    id: uuid.UUID = id_field()
+    name: str = Field(max_length=64, unique=True)
+    key_prefix: str = Field(max_length=16, unique=True)
+    key_hash: str = Field(max_length=64)
+    created_at: datetime = utc_timestamp()
+    revoked_at: datetime | None = utc_timestamp(nullable=True)

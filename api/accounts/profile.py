@@ -1,0 +1,98 @@
+"""The caller's own profile: reading it, the fields they may change, consents, lifecycle."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from api.accounts.models import Consent, UserAccount
+from api.problems import ProblemError
+
+CONSENT_PURPOSES = ("marketing", "personalisation", "analytics")
+LOCALES = ("zh-CN", "en")
+NEW_MONTHS = 6
+GROWING_MONTHS = 24
+
+
+def lifecycle_stage(created_at: datetime, now: datetime) -> str:
+    """`new` under 6 months, `growing` 6 to 24, `mature` over 24."""
+    months = (now.year - created_at.year) * 12 + (now.month - created_at.month)
+    if now.day < created_at.day:
+        months -= 1
+    if months < NEW_MONTHS:
+        return "new"
+    return "growing" if months <= GROWING_MONTHS else "mature"
+
+
+@dataclass(frozen=True)
+class ProfileChanges:
+    display_name: str | None = None
+    birthday: date | None = None
+    locale: str | None = None
+    timezone: str | None = None
+    consents: dict[str, bool] | None = None
+
+
+async def current_consents(db: AsyncSession, user_id: object) -> dict[str, tuple[bool, datetime]]:
+    rows = await db.execute(
+        sa.select(col(Consent.purpose), col(Consent.granted), col(Consent.decided_at))
+        .where(col(Consent.user_id) == user_id)
+        .order_by(col(Consent.purpose), col(Consent.decided_at).desc(), col(Consent.id).desc())
+        .ext(distinct_on(col(Consent.purpose)))
+    )
+    return {purpose: (granted, at) for purpose, granted, at in rows.all()}
+
+
+async def update_profile(
+    db: AsyncSession, account: UserAccount, changes: ProfileChanges, *, now: datetime
+) -> UserAccount:
+    _check(changes, today=now.date())
+    values = {
+        field: getattr(changes, field)
+        for field in ("display_name", "birthday", "locale", "timezone")
+        if getattr(changes, field) is not None
+    }
+    if values:
+        await db.execute(
+            sa.update(UserAccount).where(col(UserAccount.id) == account.id).values(**values)
+        )
+    if changes.consents:
+        existing = await current_consents(db, account.id)
+        for purpose, granted in changes.consents.items():
+            if purpose not in existing or existing[purpose][0] != granted:
+                db.add(
+                    Consent(user_id=account.id, purpose=purpose, granted=granted, decided_at=now)
+                )
+    await db.flush()
+    refreshed = await db.get(UserAccount, account.id, populate_existing=True)
+    assert refreshed is not None
+    return refreshed
+
+
+def _check(changes: ProfileChanges, *, today: date) -> None:
+    errors = []
+    if changes.locale is not None and changes.locale not in LOCALES:
+        errors.append({"field": "locale", "message": f"must be one of {', '.join(LOCALES)}"})
+    if changes.timezone is not None and not _known_zone(changes.timezone):
+        errors.append({"field": "timezone", "message": "unknown time zone"})
+    if changes.birthday is not None and not date(1900, 1, 1) <= changes.birthday <= today:
+        errors.append({"field": "birthday", "message": "must be a past date"})
+    if changes.display_name is not None and not changes.display_name.strip():
+        errors.append({"field": "display_name", "message": "must not be blank"})
+    for purpose in changes.consents or {}:
+        if purpose not in CONSENT_PURPOSES:
+            errors.append({"field": f"consents.{purpose}", "message": "unknown purpose"})
+    if errors:
+        raise ProblemError(422, "validation-error", "Some fields are not valid.", errors=errors)
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -1,0 +1,76 @@
+"""Access tokens (short-lived JWTs, HS256 pinned) and opaque refresh tokens."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+ALGORITHM = "HS256"
+ISSUER = "investquest"
+AUDIENCE = "investquest-app"
+REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub", "sid"]
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or meant for someone else."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    token_id: str
+
+
+def issue_access_token(
+    secret: str, *, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, lifetime: timedelta
+) -> str:
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "jti": secrets.token_hex(16),
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def read_access_token(secret: str, token: str, *, now: datetime) -> AccessClaims:
+    """Verify signature, algorithm, issuer, audience and expiry; `alg: none` never passes.
+
+    Time claims are checked against the service clock (`now`), not PyJWT's wall clock, so the
+    same rule holds in tests that move time.
+    """
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
+        )
+        if int(claims["exp"]) <= int(now.timestamp()):
+            raise InvalidToken("expired")
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            session_id=uuid.UUID(claims["sid"]),
+            token_id=str(claims["jti"]),
+        )
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidToken(str(exc)) from exc
+
+
+def new_refresh_token() -> tuple[str, str]:
+    """A random refresh token and the hash that is stored in its place."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_refresh_token(token)
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
