@@ -13,7 +13,6 @@ from api.audit import AuditLog
 from api.idempotency import IdempotencyRecord
 from api.scheduler.models import JobRun
 from core.tables import metadata
-from courses import models as course_models
 
 __all__ = [
     "AuditLog",
@@ -26,6 +25,5 @@ __all__ = [
     "RefreshToken",
     "RiskAssessment",
     "UserAccount",
-    "course_models",
     "metadata",
 ]
