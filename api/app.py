@@ -17,15 +17,22 @@ from api.accounts.controllers import AuthController, MeController, RiskQuestionn
 from api.accounts.guards import provide_caller, provide_partner
 from api.database import create_sessionmaker, provide_db
 from api.health import HealthController
+from api.learning.controllers import LearningController
+from api.learning.editor import EditorController
 from api.metrics import PROMETHEUS, MetricsController, register_pool_collector, unregister_collector
 from api.migrations import head_revision
 from api.openapi import openapi_config
 from api.problems import EXCEPTION_HANDLERS
 from api.request_id import add_request_id_header, request_id_middleware
+from api.rewards.admin import LedgerAdminController
+from api.rewards.controllers import WalletController
 from api.scheduler.jobs import JobContext
 from api.scheduler.registry import all_jobs
 from api.scheduler.runner import create_scheduler
 from api.settings import Settings
+from api.vouchers.admin import VoucherAdminController, VoucherProductController
+from api.vouchers.controllers import VoucherController
+from api.vouchers.partner import PartnerVoucherController
 from core.clock import Clock, SystemClock
 
 APP_VERSION = version("investquest")
@@ -76,6 +83,14 @@ def create_app(
             MeController,
             RiskQuestionnaireController,
             AdminAccountsController,
+            LearningController,
+            EditorController,
+            WalletController,
+            LedgerAdminController,
+            VoucherController,
+            PartnerVoucherController,
+            VoucherProductController,
+            VoucherAdminController,
         ],
         state=State(
             {

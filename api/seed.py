@@ -11,6 +11,10 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.learning.loading import load_seed_courses, seed_courses_loaded
+from api.rewards.seeding import load_reward_rules, reward_rules_loaded
+from api.vouchers.loading import load_seed_vouchers, seed_vouchers_loaded
+
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 
 
@@ -22,7 +26,11 @@ class SeedLoader:
 
 
 def seed_loaders() -> list[SeedLoader]:
-    return []
+    return [
+        SeedLoader("courses", seed_courses_loaded, load_seed_courses),
+        SeedLoader("rewards", reward_rules_loaded, load_reward_rules),
+        SeedLoader("vouchers", seed_vouchers_loaded, load_seed_vouchers),
+    ]
 
 
 async def load_seed(

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     idempotency_retention_hours: int = Field(default=48, ge=1)
     lesson_min_read_factor: float = Field(default=0.3, ge=0, le=10)
     quiz_daily_attempts: int = Field(default=5, ge=1, le=1000)
+    rewards_daily_points_cap: int = Field(default=500, ge=0, le=1_000_000)
+    points_expiry_days: int = Field(default=365, ge=1, le=3650)
 
     @field_validator("database_url")
     @classmethod

@@ -13,6 +13,10 @@ from api.audit import AuditLog
 from api.idempotency import IdempotencyRecord
 from api.scheduler.models import JobRun
 from core.tables import metadata
+from courses import models as course_models
+from gamification.ledger import models as ledger_models
+from gamification.rewards import models as reward_models
+from gamification.vouchers import models as voucher_models
 
 __all__ = [
     "AuditLog",
@@ -25,5 +29,9 @@ __all__ = [
     "RefreshToken",
     "RiskAssessment",
     "UserAccount",
+    "course_models",
+    "ledger_models",
     "metadata",
+    "reward_models",
+    "voucher_models",
 ]

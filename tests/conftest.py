@@ -28,11 +28,13 @@ from api.embedded_postgres import start_embedded_postgres
 from api.migrations import upgrade
 from api.settings import Settings
 from core.clock import FrozenClock
+from gamification.ledger.accounts import SYSTEM_ACCOUNTS
 from tests.databases import admin_url, recreate_database
 from tests.factories import UserFactory, user_factory_for
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TEST_DATABASE = "investquest_test"
+# Runs sharing one server (several checkouts, CI beside a developer) pick their own names.
+TEST_DATABASE = os.environ.get("TEST_DATABASE_NAME", "investquest_test")
 
 
 def http_client(app: Litestar) -> AsyncClient:
@@ -131,6 +133,19 @@ async def committing_sessionmaker(
         await conn.execute(text("SET session_replication_role = replica"))  # skip user triggers
         await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
         await conn.execute(text("SET session_replication_role = DEFAULT"))
+        await restore_reference_rows(conn)
+
+
+async def restore_reference_rows(conn: AsyncConnection) -> None:
+    """Rows the migrations create and the app relies on: the ledger's system accounts."""
+    for (kind, currency), account_id in SYSTEM_ACCOUNTS.items():
+        await conn.execute(
+            text(
+                "INSERT INTO ledger_account (id, kind, currency, balance, created_at) "
+                "VALUES (:id, :kind, :currency, 0, now())"
+            ),
+            {"id": account_id, "kind": kind.value, "currency": currency.value},
+        )
 
 
 @pytest.fixture
@@ -152,7 +167,7 @@ async def committing_client(committing_app: Litestar) -> AsyncIterator[AsyncClie
 @pytest.fixture
 def scratch_database(database_url: str) -> str:
     """An empty database of its own, for tests that migrate up and down."""
-    return recreate_database(admin_url(database_url), "investquest_scratch")
+    return recreate_database(admin_url(database_url), f"{TEST_DATABASE}_scratch")
 
 
 @pytest.fixture

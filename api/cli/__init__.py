@@ -3,8 +3,10 @@
 import click
 
 from api.app import APP_VERSION
+from api.cli.courses import courses
 from api.cli.db import db
 from api.cli.jobs import jobs
+from api.cli.ledger import ledger
 from api.cli.seed import seed
 from api.cli.serve import serve
 from api.cli.users import partners, users
@@ -16,5 +18,5 @@ def main() -> None:
     """InvestQuest: lessons, quizzes, points and broker vouchers for young investors."""
 
 
-for command in (serve, db, jobs, seed, users, partners):
+for command in (serve, db, jobs, seed, users, partners, courses, ledger):
     main.add_command(command)

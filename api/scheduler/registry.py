@@ -1,9 +1,13 @@
 """Every periodic job of every domain, in one list: what `serve` schedules and `jobs` lists."""
 
+from datetime import time
+
 from api.idempotency import purge_idempotency_records, retention_cutoff
+from api.ledger_jobs import expire_points, reconcile_ledger
 from api.scheduler.jobs import JobContext, PeriodicJob
-from api.scheduler.schedules import Every
+from api.scheduler.schedules import DailyAt, Every
 from api.settings import Settings
+from api.vouchers.jobs import expire_vouchers
 
 
 async def purge_idempotency_keys(ctx: JobContext) -> str:
@@ -20,6 +24,24 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             description="Forget Idempotency-Key records past their retention",
             schedule=Every(seconds=settings.scheduler_tick_seconds),
             run=purge_idempotency_keys,
+        ),
+        PeriodicJob(
+            name="ledger.expire-points",
+            description="Expire what is left of points lots past their expiry",
+            schedule=DailyAt(time(0, 5), settings.timezone),
+            run=expire_points,
+        ),
+        PeriodicJob(
+            name="ledger.check",
+            description="Reconcile the ledger and log every break",
+            schedule=DailyAt(time(3, 0), settings.timezone),
+            run=reconcile_ledger,
+        ),
+        PeriodicJob(
+            name="vouchers.expire",
+            description="Mark issued vouchers past their expiry as expired",
+            schedule=DailyAt(time(0, 10), settings.timezone),
+            run=expire_vouchers,
         ),
     ]
 

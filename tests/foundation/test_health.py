@@ -11,7 +11,6 @@ from api.app import create_app
 from api.database import create_engine
 from api.settings import Settings
 from tests.conftest import serve_in_loop
-from tests.databases import with_database
 
 
 async def test_ready_when_database_is_at_head(client: AsyncClient) -> None:
@@ -42,7 +41,7 @@ async def test_ready_is_503_when_the_database_is_down(
 async def test_ready_is_503_when_migrations_are_behind(
     settings: Settings, scratch_database: str
 ) -> None:
-    engine = create_engine(with_database(scratch_database, "investquest_scratch"), settings)
+    engine = create_engine(scratch_database, settings)
     try:
         async with serve_in_loop(create_app(settings, engine)) as client:
             response = await client.get("/health/ready")

@@ -1,0 +1,292 @@
+"""Learners' routes: the catalogue, course pages, lessons, completions, quiz attempts and
+progress. Thin: pick the locale, call a `courses` service, shape the answer."""
+
+import uuid
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.accounts.caller import Caller
+from api.learning.locale import pick_locale
+from api.learning.schemas import (
+    CardOut,
+    CourseDetailOut,
+    CourseItem,
+    CoursePage,
+    LessonCompletionOut,
+    LessonItem,
+    LessonOut,
+    MyProgressOut,
+    ProgressOut,
+    QuestionOut,
+    QuestionResultOut,
+    QuizAttemptIn,
+    QuizAttemptOut,
+    QuizOut,
+)
+from api.openapi import problem_responses
+from api.pagination import CursorParam, LimitParam, decode_cursor, encode_cursor
+from api.problems import ProblemError
+from api.rewards.awards import pay_rewards, streak_out
+from api.settings import Settings
+from core.clock import Clock
+from courses.catalogue import CourseSummary, course_detail, list_courses
+from courses.errors import InvalidAnswers
+from courses.events import CourseCompleted, LessonCompleted
+from courses.lessons import complete_lesson, open_lesson
+from courses.progress import my_progress
+from courses.quizzes import submit_quiz
+
+AcceptLanguage = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Accept-Language",
+        max_length=256,
+        description="zh-CN or en; without it, the caller's own locale.",
+    ),
+]
+
+
+def _course_item(course: CourseSummary) -> dict[str, object]:
+    lock = course.lock
+    return {
+        "slug": course.slug,
+        "title": course.title,
+        "summary": course.summary,
+        "level": course.level,
+        "tags": course.tags,
+        "lesson_count": course.lesson_count,
+        "progress": ProgressOut(course.progress.completed, course.progress.total),
+        "min_risk_profile": course.min_risk_profile,
+        "prerequisites": course.prerequisites,
+        "locked": lock is not None,
+        "locked_reason": lock.code if lock else None,
+        "locked_message": lock.message if lock else None,
+        "missing_prerequisites": list(lock.missing_prerequisites) if lock else [],
+    }
+
+
+class LearningController(Controller):
+    path = "/v1"
+    tags = ("learning",)
+
+    @get("/courses", summary="Published courses in the caller's locale, with their progress")
+    async def courses(
+        self,
+        db: NamedDependency[AsyncSession],
+        caller: NamedDependency[Caller],
+        accept_language: AcceptLanguage = None,
+        limit: LimitParam = 20,
+        cursor: CursorParam = None,
+    ) -> CoursePage:
+        after = decode_cursor(cursor, (int, str)) if cursor else None
+        items, next_key = await list_courses(
+            db,
+            user_id=caller.user_id,
+            locale=pick_locale(accept_language, caller.locale),
+            risk_profile=caller.risk_profile,
+            limit=limit,
+            after=(after[0], after[1]) if after else None,
+        )
+        return CoursePage(
+            items=[CourseItem(**_course_item(item)) for item in items],  # type: ignore[arg-type]
+            next_cursor=encode_cursor(next_key) if next_key else None,
+        )
+
+    @get(
+        "/courses/{slug:str}",
+        summary="A course with its lessons in order and the caller's progress",
+        responses=problem_responses(404),
+    )
+    async def course(
+        self,
+        db: NamedDependency[AsyncSession],
+        caller: NamedDependency[Caller],
+        slug: FromPath[str],
+        accept_language: AcceptLanguage = None,
+    ) -> CourseDetailOut:
+        detail = await course_detail(
+            db,
+            slug,
+            user_id=caller.user_id,
+            locale=pick_locale(accept_language, caller.locale),
+            risk_profile=caller.risk_profile,
+        )
+        return CourseDetailOut(
+            **_course_item(detail.course),  # type: ignore[arg-type]
+            version=detail.version,
+            locale=detail.locale,
+            lessons=[
+                LessonItem(
+                    lesson.id, lesson.slug, lesson.title, lesson.est_minutes, lesson.completed
+                )
+                for lesson in detail.lessons
+            ],
+        )
+
+    @get(
+        "/lessons/{lesson_id:uuid}",
+        summary="A lesson to read, without its answers; opening it starts its clock",
+        responses=problem_responses(403, 404),
+    )
+    async def lesson(
+        self,
+        db: NamedDependency[AsyncSession],
+        caller: NamedDependency[Caller],
+        clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
+        lesson_id: FromPath[uuid.UUID],
+        accept_language: AcceptLanguage = None,
+    ) -> LessonOut:
+        view = await open_lesson(
+            db,
+            lesson_id,
+            user_id=caller.user_id,
+            risk_profile=caller.risk_profile,
+            locale=pick_locale(accept_language, caller.locale),
+            now=clock.now(),
+            min_read_factor=settings.lesson_min_read_factor,
+        )
+        return LessonOut(
+            id=view.id,
+            slug=view.slug,
+            course_slug=view.course_slug,
+            locale=view.locale,
+            position=view.position,
+            title=view.title,
+            est_minutes=view.est_minutes,
+            min_read_seconds=view.min_read_seconds,
+            opened_at=view.opened_at,
+            completed=view.completed,
+            cards=msgspec.convert(view.cards, list[CardOut]),
+            quiz=QuizOut(
+                pass_score=view.quiz["pass_score"],
+                questions=msgspec.convert(view.quiz["questions"], list[QuestionOut]),
+            ),
+        )
+
+    @post(
+        "/lessons/{lesson_id:uuid}/complete",
+        status_code=200,
+        summary="Complete a lesson (again is fine: 200, no new rewards)",
+        responses=problem_responses(403, 404, 409),
+    )
+    async def complete(
+        self,
+        db: NamedDependency[AsyncSession],
+        caller: NamedDependency[Caller],
+        clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
+        lesson_id: FromPath[uuid.UUID],
+        accept_language: AcceptLanguage = None,
+    ) -> LessonCompletionOut:
+        now = clock.now()
+        completion = await complete_lesson(
+            db,
+            lesson_id,
+            user_id=caller.user_id,
+            risk_profile=caller.risk_profile,
+            now=now,
+            min_read_factor=settings.lesson_min_read_factor,
+        )
+        # Paid in this transaction: the lesson is completed with its rewards or not at all.
+        rewards, wallet = await pay_rewards(
+            db,
+            caller,
+            settings,
+            completion.events,
+            now=now,
+            locale=pick_locale(accept_language, caller.locale),
+        )
+        return LessonCompletionOut(
+            lesson_id=lesson_id,
+            completed=True,
+            newly_completed=any(isinstance(e, LessonCompleted) for e in completion.events),
+            course_completed=any(isinstance(e, CourseCompleted) for e in completion.events),
+            rewards=rewards,
+            wallet=wallet,
+        )
+
+    @post(
+        "/lessons/{lesson_id:uuid}/quiz-attempts",
+        status_code=200,
+        summary="Submit answers to a lesson's quiz; graded on the server",
+        description="At most `QUIZ_DAILY_ATTEMPTS` attempts per quiz per day in the caller's "
+        "time zone; beyond that 429 with Retry-After.",
+        responses=problem_responses(403, 404, 422, 429),
+    )
+    async def quiz_attempt(
+        self,
+        db: NamedDependency[AsyncSession],
+        caller: NamedDependency[Caller],
+        clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
+        lesson_id: FromPath[uuid.UUID],
+        data: JSONBody[QuizAttemptIn],
+        accept_language: AcceptLanguage = None,
+    ) -> QuizAttemptOut:
+        now = clock.now()
+        try:
+            outcome = await submit_quiz(
+                db,
+                lesson_id,
+                user_id=caller.user_id,
+                risk_profile=caller.risk_profile,
+                timezone=caller.timezone,
+                locale=pick_locale(accept_language, caller.locale),
+                answers=data.answers,
+                now=now,
+                daily_attempts=settings.quiz_daily_attempts,
+            )
+        except InvalidAnswers as exc:
+            raise ProblemError(
+                422,
+                exc.code,
+                exc.detail,
+                title=exc.title,
+                errors=[{"field": field, "message": message} for field, message in exc.errors],
+            ) from exc
+        # Any graded attempt counts the learner's day for the streak, passed or not.
+        rewards, wallet = await pay_rewards(
+            db,
+            caller,
+            settings,
+            outcome.events,
+            now=now,
+            locale=pick_locale(accept_language, caller.locale),
+            active=True,
+        )
+        return QuizAttemptOut(
+            attempt_id=outcome.attempt_id,
+            score=outcome.score,
+            max_score=outcome.max_score,
+            passed=outcome.passed,
+            perfect=outcome.score == outcome.max_score,
+            results=[
+                QuestionResultOut(r.question_id, r.correct, r.correct_choice_ids, r.explanation)
+                for r in outcome.results
+            ],
+            attempts_left_today=outcome.attempts_left_today,
+            rewards=rewards,
+            wallet=wallet,
+        )
+
+    @get("/me/progress", summary="The caller's progress per course and recent activity")
+    async def progress(
+        self,
+        db: NamedDependency[AsyncSession],
+        caller: NamedDependency[Caller],
+        clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
+        accept_language: AcceptLanguage = None,
+    ) -> MyProgressOut:
+        overview = await my_progress(
+            db, user_id=caller.user_id, locale=pick_locale(accept_language, caller.locale)
+        )
+        progress = msgspec.convert(overview, MyProgressOut, from_attributes=True)
+        progress.streak = await streak_out(db, caller, settings, now=clock.now())
+        return progress

@@ -1,0 +1,212 @@
+"""Request and response bodies of the Learning and Editors sections."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+from api.rewards.schemas import StreakOut, WalletOut
+
+ChoiceIds = Annotated[list[Annotated[str, Meta(max_length=32)]], Meta(max_length=6)]
+
+
+class ProgressOut(Struct):
+    completed: int
+    total: int
+
+
+class CourseItem(Struct):
+    slug: str
+    title: str
+    summary: str
+    level: str
+    tags: list[str]
+    lesson_count: int
+    progress: ProgressOut
+    min_risk_profile: str
+    prerequisites: list[str]
+    locked: bool
+    locked_reason: (
+        str | None
+    )  # risk-assessment-required | risk-profile-too-low | prerequisites-incomplete
+    locked_message: str | None
+    missing_prerequisites: list[str]
+
+
+class CoursePage(Struct):
+    items: list[CourseItem]
+    next_cursor: str | None
+
+
+class LessonItem(Struct):
+    id: uuid.UUID
+    slug: str
+    title: str
+    est_minutes: int
+    completed: bool
+
+
+class CourseDetailOut(CourseItem):
+    version: int
+    locale: str
+    lessons: list[LessonItem]
+
+
+class CardOut(Struct):
+    kind: str
+    body: str
+
+
+class ChoiceOut(Struct):
+    id: str
+    text: str
+
+
+class QuestionOut(Struct):
+    id: str
+    kind: str
+    prompt: str
+    choices: list[ChoiceOut]
+
+
+class QuizOut(Struct):
+    pass_score: int
+    questions: list[QuestionOut]
+
+
+class LessonOut(Struct):
+    """A lesson to read: never the correct answers or the explanations."""
+
+    id: uuid.UUID
+    slug: str
+    course_slug: str
+    locale: str
+    position: int
+    title: str
+    est_minutes: int
+    min_read_seconds: int
+    opened_at: datetime
+    completed: bool
+    cards: list[CardOut]
+    quiz: QuizOut
+
+
+class RewardOut(Struct):
+    kind: str
+    points: int
+    xp: int
+    reason: str
+
+
+class LessonCompletionOut(Struct):
+    lesson_id: uuid.UUID
+    completed: bool
+    newly_completed: bool
+    course_completed: bool
+    rewards: list[RewardOut]
+    wallet: WalletOut | None = None  # the wallet after the rewards
+
+
+class QuizAttemptIn(Struct, forbid_unknown_fields=True):
+    answers: Annotated[dict[Annotated[str, Meta(max_length=64)], ChoiceIds], Meta(max_length=20)]
+
+
+class QuestionResultOut(Struct):
+    question_id: str
+    correct: bool
+    correct_choice_ids: list[str]
+    explanation: str
+
+
+class QuizAttemptOut(Struct):
+    attempt_id: uuid.UUID
+    score: int
+    max_score: int
+    passed: bool
+    perfect: bool
+    results: list[QuestionResultOut]
+    attempts_left_today: int
+    rewards: list[RewardOut]
+    wallet: WalletOut | None = None
+
+
+class CourseProgressOut(Struct):
+    slug: str
+    title: str
+    progress: ProgressOut
+    completed_at: datetime | None
+    last_activity_at: datetime | None
+
+
+class ActivityOut(Struct):
+    kind: str  # lesson_opened | lesson_completed | quiz_attempted
+    course_slug: str
+    lesson_id: uuid.UUID
+    lesson_slug: str
+    at: datetime
+    score: int | None = None
+    max_score: int | None = None
+    passed: bool | None = None
+
+
+class MyProgressOut(Struct):
+    courses: list[CourseProgressOut]
+    recent_activity: list[ActivityOut]
+    streak: StreakOut | None = None
+
+
+class BundleIssue(Struct):
+    field: str
+    message: str
+
+
+class ImportOut(Struct):
+    slug: str
+    version: int
+    status: str
+    lessons: int
+    questions: int
+    warnings: list[BundleIssue]
+    changed: bool
+
+
+class PublishOut(Struct):
+    slug: str
+    version: int
+    status: str
+    archived_versions: list[int]
+
+
+class ChoiceCountOut(Struct):
+    id: str
+    text: str
+    count: int
+
+
+class QuestionStatsOut(Struct):
+    question_id: str
+    prompt: str
+    attempts: int
+    correct: int
+    accuracy: float | None
+    most_chosen_wrong_choice: ChoiceCountOut | None
+
+
+class LessonStatsOut(Struct):
+    lesson_id: uuid.UUID
+    slug: str
+    title: str
+    opens: int
+    completions: int
+    quiz_attempts: int
+    quiz_passes: int
+    pass_rate: float | None
+    questions: list[QuestionStatsOut]
+
+
+class CourseStatsOut(Struct):
+    slug: str
+    version: int
+    status: str
+    lessons: list[LessonStatsOut]

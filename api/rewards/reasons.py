@@ -1,0 +1,74 @@
+"""The human sentence for a ledger transaction's reason, in the caller's locale (zh-CN, en).
+
+Transactions store a reason as data (`{"code": "lesson_completed", "course": ...}`), never as
+text, so the same entry reads right in either language and the wording can change later.
+"""
+
+from typing import Any
+
+_BY_CODE: dict[str, dict[str, str]] = {
+    "lesson_completed": {
+        "en": "Completed the lesson {lesson} ({course})",
+        "zh-CN": "完成课时 {lesson}（{course}）",
+    },
+    "quiz_passed": {"en": "Passed a quiz in {course}", "zh-CN": "通过 {course} 的测验"},
+    "quiz_perfect": {
+        "en": "Perfect score on a quiz in {course}",
+        "zh-CN": "{course} 的测验全部答对",
+    },
+    "course_completed": {"en": "Completed the course {course}", "zh-CN": "完成课程 {course}"},
+    "streak": {"en": "{days}-day learning streak", "zh-CN": "连续学习 {days} 天"},
+    "contest_placement": {
+        "en": "Placed in a paper-trading contest",
+        "zh-CN": "模拟交易比赛获得名次",
+    },
+    "post_approved": {"en": "Community post approved", "zh-CN": "社区帖子通过审核"},
+    "adjustment": {"en": "Adjusted by InvestQuest support", "zh-CN": "InvestQuest 客服调整"},
+    "voucher_redeemed": {"en": "Redeemed a voucher: {title_en}", "zh-CN": "兑换优惠券：{title}"},
+    "voucher_revoked": {
+        "en": "Points returned for a revoked voucher",
+        "zh-CN": "优惠券被撤销，积分已退回",
+    },
+    "points-expired": {
+        "en": "Points earned on {earned_on} expired",
+        "zh-CN": "{earned_on} 获得的积分已过期",
+    },
+}
+
+_BY_KIND: dict[str, dict[str, str]] = {
+    "earn": {"en": "Points earned", "zh-CN": "获得积分"},
+    "spend": {"en": "Points spent", "zh-CN": "使用积分"},
+    "refund": {"en": "Points refunded", "zh-CN": "积分退回"},
+    "adjust": _BY_CODE["adjustment"],
+    "expire": {"en": "Points expired", "zh-CN": "积分过期"},
+    "reverse": {"en": "Correction of an earlier entry", "zh-CN": "更正此前的记录"},
+}
+
+_CAPPED = {"en": " (reduced by the daily points cap)", "zh-CN": "（受每日积分上限限制）"}
+_UNKNOWN = {"en": "Points changed", "zh-CN": "积分变动"}
+
+
+def reason_text(reason: dict[str, Any], *, kind: str, locale: str) -> str:
+    """A sentence for the reason; falls back to the transaction kind for codes it does not
+    know (other domains add theirs here)."""
+    locale = locale if locale in _UNKNOWN else "zh-CN"
+    code = str(reason.get("code", ""))
+    values = _values(reason)
+    template = _BY_CODE.get("streak" if code.startswith("streak_") else code)
+    if template is None:
+        template = _BY_KIND.get(kind, _UNKNOWN)
+    try:
+        text = template[locale].format(**values)
+    except (KeyError, IndexError, ValueError):
+        text = _BY_KIND.get(kind, _UNKNOWN)[locale]
+    if reason.get("capped_from") is not None:
+        text += _CAPPED[locale]
+    return text
+
+
+def _values(reason: dict[str, Any]) -> dict[str, str]:
+    values = {key: str(value) for key, value in reason.items()}
+    earned_at = str(reason.get("earned_at", ""))
+    values["earned_on"] = earned_at[:10]  # the ISO date of the lot
+    values.setdefault("title_en", values.get("title", ""))  # voucher titles may be zh-CN only
+    return values

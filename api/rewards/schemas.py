@@ -1,0 +1,70 @@
+"""Request and response bodies of the Rewards and wallet section (and the admin adjustment)."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+MAX_ADJUSTMENT = 1_000_000
+
+
+class StreakOut(Struct):
+    current: int
+    longest: int
+    freezes: int
+
+
+class ExpiringPointsOut(Struct):
+    points: int
+    expires_at: datetime
+
+
+class WalletOut(Struct):
+    points: int
+    xp: int
+    level: int
+    xp_to_next_level: int
+    streak: StreakOut
+    points_expiring: list[ExpiringPointsOut]  # lots expiring in the next 30 days, soonest first
+
+
+class LedgerItemOut(Struct):
+    id: uuid.UUID  # the entry
+    amount: int
+    balance_after: int
+    kind: str  # earn | spend | expire | refund | adjust | reverse
+    reason: str  # a sentence in the caller's locale
+    created_at: datetime
+
+
+class LedgerPage(Struct):
+    items: list[LedgerItemOut]
+    next_cursor: str | None
+
+
+class AdjustmentIn(Struct, forbid_unknown_fields=True):
+    user_id: uuid.UUID
+    amount: Annotated[
+        int,
+        Meta(
+            ge=-MAX_ADJUSTMENT,
+            le=MAX_ADJUSTMENT,
+            description="Points to credit (> 0) or debit (< 0); never 0.",
+        ),
+    ]
+    reason: Annotated[
+        str, Meta(max_length=500, description="Why; required, kept in the audit log.")
+    ]
+
+
+class AdjustmentOut(Struct):
+    """The posted ledger transaction."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    amount: int
+    kind: str
+    reason: str
+    balance_after: int
+    created_at: datetime

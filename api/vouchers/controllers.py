@@ -1,0 +1,178 @@
+"""Learners' voucher routes: the catalogue, redeeming points, and their own vouchers."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.accounts.caller import Caller
+from api.idempotency import IdempotencyKeyHeader, run_idempotent
+from api.locale import content_locale
+from api.openapi import problem_responses
+from api.pagination import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    Page,
+    make_page,
+    page_request,
+)
+from api.settings import Settings
+from api.vouchers.schemas import ProductOut, RedemptionIn, RedemptionOut, VoucherOut
+from api.vouchers.shaping import localised_title, redeemer_of, voucher_out, wallet_after
+from core.clock import Clock
+from gamification.vouchers.eligibility import Ineligible
+from gamification.vouchers.lifecycle import user_voucher, user_vouchers
+from gamification.vouchers.models import VoucherProduct
+from gamification.vouchers.products import products_on_sale
+from gamification.vouchers.redemption import redeem_voucher
+
+StatusFilter = Annotated[
+    Literal["issued", "consumed", "expired", "revoked"] | None,
+    QueryParameter(name="status", description="Only vouchers with this status."),
+]
+
+
+def product_out(product: VoucherProduct, problem: Ineligible | None, locale: str) -> ProductOut:
+    return ProductOut(
+        id=product.id,
+        kind=product.kind,
+        title=localised_title(product.title, product.title_en, locale),
+        terms=product.terms,
+        points_price=product.points_price,
+        remaining_stock=product.remaining_stock,
+        per_user_limit=product.per_user_limit,
+        validity_days=product.validity_days,
+        product_risk_level=product.product_risk_level,
+        lifecycle_stages=list(product.lifecycle_stages),
+        required_course_slug=product.required_course_slug,
+        sale_ends_at=product.sale_ends_at,
+        eligible=problem is None,
+        ineligible_reason=problem.reason if problem else None,
+        ineligible_message=problem.message if problem else None,
+    )
+
+
+class VoucherController(Controller):
+    path = "/v1"
+    tags = ("vouchers",)
+
+    @get(
+        "/vouchers/products",
+        summary="Vouchers on sale, cheapest first, with whether the caller may redeem each",
+        responses=problem_responses(401, 422),
+    )
+    async def products(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+        limit: LimitParam = DEFAULT_LIMIT,
+        cursor: CursorParam = None,
+    ) -> Page[ProductOut]:
+        now = clock.now()
+        page = page_request(limit, cursor, (int, uuid.UUID))
+        after = (page.after[0], page.after[1]) if page.after else None
+        rows = await products_on_sale(
+            db, redeemer_of(db, caller, now), now=now, limit=limit + 1, after=after
+        )
+        items, next_cursor = make_page(rows, limit, lambda row: (row[0].points_price, row[0].id))
+        locale = content_locale(request, caller.locale)
+        return Page(
+            items=[product_out(product, problem, locale) for product, problem in items],
+            next_cursor=next_cursor,
+        )
+
+    @post(
+        "/vouchers/redemptions",
+        summary="Redeem points for a voucher (needs an Idempotency-Key)",
+        status_code=201,
+        responses={
+            201: ResponseSpec(data_container=RedemptionOut, description="The voucher issued"),
+            **problem_responses(401, 404, 409, 422),
+        },
+    )
+    async def redeem(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
+        caller: NamedDependency[Caller],
+        data: JSONBody[RedemptionIn],
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[Any]:
+        """409 problems: `insufficient-points`, `out-of-stock`, `limit-reached`, `not-eligible`
+        (the detail names the reason). The same key and body replay the first answer."""
+        now = clock.now()
+        locale = content_locale(request, caller.locale)
+
+        async def effect() -> tuple[int, Any]:
+            redemption = await redeem_voucher(
+                db, product_id=data.product_id, redeemer=redeemer_of(db, caller, now), now=now
+            )
+            return 201, RedemptionOut(
+                voucher=voucher_out(redemption.voucher, now=now, locale=locale),
+                wallet=await wallet_after(db, caller, settings, now),
+            )
+
+        return await run_idempotent(
+            db,
+            request,
+            clock,
+            caller=f"user:{caller.user_id}",
+            key=idempotency_key,
+            body=data,
+            effect=effect,
+        )
+
+    @get(
+        "/me/vouchers",
+        summary="The caller's vouchers, newest first",
+        responses=problem_responses(401, 422),
+    )
+    async def my_vouchers(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+        status: StatusFilter = None,
+        limit: LimitParam = DEFAULT_LIMIT,
+        cursor: CursorParam = None,
+    ) -> Page[VoucherOut]:
+        now = clock.now()
+        page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
+        after = (page.after[0], page.after[1]) if page.after else None
+        rows = await user_vouchers(
+            db, caller.user_id, now=now, status=status, limit=limit + 1, after=after
+        )
+        items, next_cursor = make_page(rows, limit, lambda row: (row.issued_at, row.id))
+        locale = content_locale(request, caller.locale)
+        return Page(
+            items=[voucher_out(voucher, now=now, locale=locale) for voucher in items],
+            next_cursor=next_cursor,
+        )
+
+    @get(
+        "/me/vouchers/{voucher_id:uuid}",
+        summary="One of the caller's vouchers",
+        responses=problem_responses(401, 404),
+    )
+    async def my_voucher(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+        voucher_id: FromPath[uuid.UUID],
+    ) -> VoucherOut:
+        """404 for a voucher that is not the caller's, exactly as for one that does not exist."""
+        voucher = await user_voucher(db, caller.user_id, voucher_id)
+        return voucher_out(voucher, now=clock.now(), locale=content_locale(request, caller.locale))

@@ -1,0 +1,145 @@
+"""The broker's voucher routes (X-Partner-Key): look a code up, and consume it for a trade.
+
+Every call is audited, refusals included (an unknown code may be someone guessing), so
+refusals are returned as problems rather than raised: the audit entry commits with them.
+"""
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.accounts.caller import PartnerCaller
+from api.audit import record_audit
+from api.openapi import problem_responses
+from api.problems import handle_domain_error
+from api.request_id import request_id_of
+from api.settings import Settings
+from api.vouchers.schemas import ConsumeIn, ConsumeOut, PartnerVoucherOut
+from api.vouchers.shaping import owner_reference
+from core.clock import Clock
+from core.errors import DomainError
+from gamification.vouchers.errors import VoucherNotFound
+from gamification.vouchers.lifecycle import consume_voucher, status_at, voucher_by_code
+from gamification.vouchers.models import Voucher
+
+MAX_CODE_IN_AUDIT = 32
+
+
+class PartnerVoucherController(Controller):
+    path = "/v1/partner/vouchers"
+    tags = ("partner",)
+
+    @get(
+        "/{code:str}",
+        summary="Look a voucher up by its code",
+        responses={
+            200: ResponseSpec(data_container=PartnerVoucherOut, description="The voucher"),
+            **problem_responses(401, 404),
+        },
+    )
+    async def lookup(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
+        partner: NamedDependency[PartnerCaller],
+        code: FromPath[str],
+    ) -> Response[Any]:
+        try:
+            voucher = await voucher_by_code(db, code)
+        except VoucherNotFound as exc:
+            await _audit(db, clock, request, partner, "voucher.lookup", code, {"found": False})
+            return handle_domain_error(request, exc)
+        await _audit(db, clock, request, partner, "voucher.lookup", voucher.code, {"found": True})
+        return Response(_partner_view(voucher, settings, partner, clock))
+
+    @post(
+        "/{code:str}/consume",
+        summary="Consume a voucher for the broker's trade or subscription `reference`",
+        status_code=200,
+        responses={
+            200: ResponseSpec(
+                data_container=ConsumeOut,
+                description="Consumed (or already, by this same reference)",
+            ),
+            **problem_responses(401, 404, 409, 422),
+        },
+    )
+    async def consume(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        partner: NamedDependency[PartnerCaller],
+        code: FromPath[str],
+        data: JSONBody[ConsumeIn],
+    ) -> Response[Any]:
+        """The same reference again answers 200 and changes nothing; another reference on a
+        consumed voucher is 409 `already-consumed`; expired or revoked is 409; unknown 404."""
+        summary: dict[str, Any] = {"reference": data.reference}
+        try:
+            consumed = await consume_voucher(
+                db, code, reference=data.reference, partner_id=partner.partner_id, now=clock.now()
+            )
+        except DomainError as exc:
+            await _audit(
+                db,
+                clock,
+                request,
+                partner,
+                "voucher.consume",
+                code,
+                summary | {"refused": exc.code},
+            )
+            return handle_domain_error(request, exc)
+        voucher = consumed.voucher
+        summary |= {"repeated": not consumed.first_time, "user_id": str(voucher.user_id)}
+        await _audit(db, clock, request, partner, "voucher.consume", voucher.code, summary)
+        assert voucher.consumed_at is not None
+        return Response(
+            ConsumeOut(voucher.code, voucher.status, data.reference, voucher.consumed_at)
+        )
+
+
+def _partner_view(
+    voucher: Voucher, settings: Settings, partner: PartnerCaller, clock: Clock
+) -> PartnerVoucherOut:
+    return PartnerVoucherOut(
+        code=voucher.code,
+        owner_reference=owner_reference(settings, partner.partner_id, voucher.user_id),
+        kind=voucher.kind,
+        title=voucher.title,
+        terms=voucher.terms,
+        status=status_at(voucher, clock.now()),
+        issued_at=voucher.issued_at,
+        expires_at=voucher.expires_at,
+        consumed_at=voucher.consumed_at,
+        consumed_reference=voucher.consumed_reference,
+    )
+
+
+async def _audit(
+    db: AsyncSession,
+    clock: Clock,
+    request: Request[Any, Any, Any],
+    partner: PartnerCaller,
+    action: str,
+    code: str,
+    summary: dict[str, Any],
+) -> None:
+    await record_audit(
+        db,
+        clock,
+        actor_kind="partner",
+        actor_id=partner.partner_id,
+        action=action,
+        object_type="voucher",
+        object_id=code[:MAX_CODE_IN_AUDIT],
+        summary=summary | {"partner": partner.name},
+        request_id=request_id_of(request.scope),
+    )

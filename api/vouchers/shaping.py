@@ -1,0 +1,95 @@
+"""What the voucher routes share: the learner's eligibility facts, the wallet, output shapes."""
+
+import hashlib
+import hmac
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.accounts.caller import Caller
+from api.accounts.profile import lifecycle_stage
+from api.rewards.awards import reward_policy, wallet_out
+from api.rewards.schemas import WalletOut
+from api.settings import Settings
+from api.vouchers.schemas import AdminProductOut, VoucherOut
+from courses.catalogue import completed_course_slugs
+from gamification.rewards.service import wallet
+from gamification.vouchers.lifecycle import status_at
+from gamification.vouchers.models import Voucher, VoucherProduct
+from gamification.vouchers.products import Redeemer
+
+
+def redeemer_of(db: AsyncSession, caller: Caller, now: datetime) -> Redeemer:
+    """The caller's eligibility facts. Completed courses come from the learning domain, asked
+    at most once per request and only if a product needs one: `gamification` stays unaware
+    of `courses`, which owns the completions."""
+    completed: set[str] | None = None
+
+    async def completed_course(slug: str) -> bool:
+        nonlocal completed
+        if completed is None:
+            completed = await completed_course_slugs(db, caller.user_id)
+        return slug in completed
+
+    return Redeemer(
+        user_id=caller.user_id,
+        risk_profile=caller.risk_profile,
+        lifecycle_stage=lifecycle_stage(caller.created_at, now),
+        completed_course=completed_course,
+    )
+
+
+async def wallet_after(
+    db: AsyncSession, caller: Caller, settings: Settings, now: datetime
+) -> WalletOut:
+    held = await wallet(
+        db,
+        user_id=caller.user_id,
+        timezone=caller.timezone,
+        now=now,
+        policy=reward_policy(settings),
+    )
+    return wallet_out(held)
+
+
+def localised_title(title: str, title_en: str | None, locale: str) -> str:
+    return title_en if locale == "en" and title_en else title
+
+
+def voucher_out(voucher: Voucher, *, now: datetime, locale: str) -> VoucherOut:
+    return VoucherOut(
+        id=voucher.id,
+        code=voucher.code,
+        kind=voucher.kind,
+        title=localised_title(voucher.title, voucher.title_en, locale),
+        terms=voucher.terms,
+        status=status_at(voucher, now),
+        points_price=voucher.points_price,
+        issued_at=voucher.issued_at,
+        expires_at=voucher.expires_at,
+        consumed_at=voucher.consumed_at,
+        revoked_at=voucher.revoked_at,
+    )
+
+
+def admin_product_out(product: VoucherProduct) -> AdminProductOut:
+    return AdminProductOut(
+        **product.model_dump(), issued=product.total_stock - product.remaining_stock
+    )
+
+
+def owner_reference(settings: Settings, partner_id: uuid.UUID, user_id: uuid.UUID) -> str:
+    """A stable pseudonym of the owner for one partner: the broker can tell two vouchers of
+    one client apart from two clients', but learns nothing about the person, and two
+    partners' references for the same user do not match."""
+    key = settings.secret_key.get_secret_value().encode()
+    digest = hmac.new(key, f"voucher-owner:{partner_id}:{user_id}".encode(), hashlib.sha256)
+    return "usr_" + digest.hexdigest()[:32]
+
+
+def jsonable(value: Any) -> Any:
+    """Audit summaries are JSONB: datetimes and UUIDs as their text."""
+    return msgspec.to_builtins(value)

@@ -1,0 +1,216 @@
+"""Finding a lesson as a learner sees it: in its course's published version, with the
+caller's progress and what the course's lock needs to know, in one indexed query."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from courses.bundle import ORIGINAL_LOCALE
+from courses.errors import CourseLocked, LessonNotFound
+from courses.gating import CourseLock, course_lock
+from courses.models import (
+    Course,
+    CourseProgress,
+    CourseVersion,
+    Lesson,
+    LessonContent,
+    LessonProgress,
+    LessonVersion,
+)
+
+
+@dataclass(frozen=True)
+class LessonText:
+    locale: str
+    title: str
+    cards: list[dict[str, Any]]
+    questions: list[dict[str, Any]]
+    explanations: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LessonContext:
+    lesson_id: uuid.UUID
+    lesson_slug: str
+    course_id: uuid.UUID
+    course_slug: str
+    version_id: uuid.UUID
+    lesson_count: int
+    position: int
+    est_minutes: int
+    answer_key: dict[str, Any]
+    min_risk_profile: str
+    prerequisites: list[str]
+    completed_prerequisites: list[str]
+    opened_at: datetime | None
+    completed_at: datetime | None
+    quiz_passed: bool  # the caller has passed this quiz before (and so earned its event)
+    quiz_perfect: bool
+    content: "LessonText | None"  # when asked for
+
+    def lock(self, risk_profile: str | None) -> CourseLock | None:
+        return course_lock(
+            min_risk_profile=self.min_risk_profile,
+            prerequisites=self.prerequisites,
+            risk_profile=risk_profile,
+            completed_courses=set(self.completed_prerequisites),
+        )
+
+    def ensure_unlocked(self, risk_profile: str | None) -> None:
+        lock = self.lock(risk_profile)
+        if lock is not None:
+            raise CourseLocked(lock.code, lock.message)
+
+
+def locale_in(version_locales: Any, locale: Any) -> Any:
+    """SQL: the requested locale (a value or a bound parameter) when the version has it, else
+    the original."""
+    if isinstance(locale, str):
+        locale = sa.literal(locale)
+    return sa.case((locale == sa.any_(version_locales), locale), else_=ORIGINAL_LOCALE)
+
+
+def completed_courses_among(user_id: Any, slugs: Any) -> Any:
+    """SQL: which of `slugs` (an array expression) the user has completed, as an array; the
+    lookup is skipped for the many courses without prerequisites."""
+    completed = (
+        sa.select(sa.func.array_agg(col(Course.slug)))
+        .select_from(CourseProgress)
+        .join(Course, col(Course.id) == col(CourseProgress.course_id))
+        .where(
+            col(CourseProgress.user_id) == user_id,
+            col(CourseProgress.completed_at).is_not(None),
+            col(Course.slug) == sa.any_(slugs),
+        )
+        .scalar_subquery()
+    )
+    return sa.case((sa.func.cardinality(slugs) == 0, None), else_=completed)
+
+
+async def lesson_context(
+    db: AsyncSession,
+    lesson_id: uuid.UUID,
+    *,
+    user_id: uuid.UUID,
+    locale: str | None = None,
+    explanations_only: bool = False,
+) -> LessonContext:
+    """The lesson in its published version, with the caller's progress; with `locale`, also
+    its content in that locale (or the original): all of it, or only the explanations (for
+    grading). LessonNotFound when not published."""
+    if locale is None:
+        query = _LESSON
+    else:
+        query = _LESSON_EXPLANATIONS if explanations_only else _LESSON_TEXT
+    params = {"lesson_id": lesson_id, "user_id": user_id, "locale": locale}
+    row = (await db.execute(query, params)).first()
+    if row is None:
+        raise LessonNotFound(f"There is no published lesson {lesson_id}.")
+    text = None
+    if locale is not None:
+        text = LessonText(
+            row.locale, row.title, row.cards or [], row.questions or [], row.explanations
+        )
+    return LessonContext(
+        lesson_id=lesson_id,
+        lesson_slug=row.slug,
+        course_id=row.course_id,
+        course_slug=row.course_slug,
+        version_id=row.version_id,
+        lesson_count=row.lesson_count,
+        position=row.position,
+        est_minutes=row.est_minutes,
+        answer_key=row.answer_key,
+        min_risk_profile=row.min_risk_profile,
+        prerequisites=list(row.prerequisites),
+        completed_prerequisites=list(row.completed or ()),
+        opened_at=row.opened_at,
+        completed_at=row.completed_at,
+        quiz_passed=row.quiz_passed_attempt_id is not None,
+        quiz_perfect=row.quiz_perfect_attempt_id is not None,
+        content=text,
+    )
+
+
+def _lesson_query() -> Any:
+    """Primary-key lookups only: lesson, course, the course's published version (a partial
+    unique index), the lesson in it, and the caller's progress row. Built once, with bound
+    parameters: building a statement costs more than running this one."""
+    version = CourseVersion
+    lesson_id = sa.bindparam("lesson_id", type_=sa.Uuid())
+    user_id = sa.bindparam("user_id", type_=sa.Uuid())
+    return (
+        sa.select(
+            col(Lesson.slug),
+            col(Lesson.course_id),
+            col(Course.slug).label("course_slug"),
+            col(version.id).label("version_id"),
+            col(version.lesson_count),
+            col(version.min_risk_profile),
+            col(version.prerequisites),
+            col(LessonVersion.position),
+            col(LessonVersion.est_minutes),
+            col(LessonVersion.answer_key),
+            col(LessonProgress.opened_at),
+            col(LessonProgress.completed_at),
+            col(LessonProgress.quiz_passed_attempt_id),
+            col(LessonProgress.quiz_perfect_attempt_id),
+            completed_courses_among(user_id, col(version.prerequisites)).label("completed"),
+        )
+        .select_from(Lesson)
+        .join(Course, col(Course.id) == col(Lesson.course_id))
+        .join(
+            version,
+            sa.and_(
+                col(version.course_id) == col(Lesson.course_id), col(version.status) == "published"
+            ),
+        )
+        .join(
+            LessonVersion,
+            sa.and_(
+                col(LessonVersion.version_id) == col(version.id),
+                col(LessonVersion.lesson_id) == col(Lesson.id),
+            ),
+        )
+        .outerjoin(
+            LessonProgress,
+            sa.and_(
+                col(LessonProgress.user_id) == user_id,
+                col(LessonProgress.lesson_id) == col(Lesson.id),
+            ),
+        )
+        .where(col(Lesson.id) == lesson_id)
+    )
+
+
+def _with_text(query: Any, *, explanations_only: bool) -> Any:
+    locale = sa.bindparam("locale", type_=sa.String())
+    return query.add_columns(
+        col(LessonContent.locale),
+        col(LessonContent.title),
+        _unless(explanations_only, col(LessonContent.cards)),
+        _unless(explanations_only, col(LessonContent.questions)),
+        col(LessonContent.explanations),
+    ).join(
+        LessonContent,
+        sa.and_(
+            col(LessonContent.version_id) == col(CourseVersion.id),
+            col(LessonContent.lesson_id) == col(Lesson.id),
+            col(LessonContent.locale) == locale_in(col(CourseVersion.locales), locale),
+        ),
+    )
+
+
+def _unless(skip: bool, column: Any) -> Any:
+    """The column, or a NULL in its place when it is not needed (JSON not read or decoded)."""
+    return sa.null().label(column.key) if skip else column
+
+
+_LESSON = _lesson_query()
+_LESSON_TEXT = _with_text(_LESSON, explanations_only=False)
+_LESSON_EXPLANATIONS = _with_text(_LESSON, explanations_only=True)

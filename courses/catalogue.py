@@ -1,0 +1,233 @@
+"""The catalogue and course pages as a learner sees them: published versions only, in the
+learner's locale (or the original), with their progress and whether the course is locked."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from courses.access import completed_courses_among, locale_in
+from courses.errors import CourseNotFound
+from courses.gating import CourseLock, course_lock
+from courses.models import (
+    Course,
+    CourseProgress,
+    CourseVersion,
+    CourseVersionText,
+    Lesson,
+    LessonContent,
+    LessonProgress,
+    LessonVersion,
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    completed: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CourseSummary:
+    slug: str
+    title: str
+    summary: str
+    level: str
+    tags: list[str]
+    min_risk_profile: str
+    prerequisites: list[str]
+    lesson_count: int
+    progress: Progress
+    lock: CourseLock | None
+
+
+@dataclass(frozen=True)
+class LessonSummary:
+    id: uuid.UUID
+    slug: str
+    title: str
+    est_minutes: int
+    completed: bool
+
+
+@dataclass(frozen=True)
+class CourseDetail:
+    course: CourseSummary
+    locale: str
+    version: int
+    lessons: list[LessonSummary]
+
+
+def _published_courses() -> Any:
+    """Published courses with their text in `:locale` (or the original) and how many of
+    their lessons `:user_id` completed. Built once, run with bound parameters."""
+    user_id = sa.bindparam("user_id", type_=sa.Uuid())
+    locale = sa.bindparam("locale", type_=sa.String())
+    completed_lessons = (
+        sa.select(sa.func.count())
+        .select_from(LessonVersion)
+        .join(
+            LessonProgress,
+            sa.and_(
+                col(LessonProgress.user_id) == user_id,
+                col(LessonProgress.lesson_id) == col(LessonVersion.lesson_id),
+                col(LessonProgress.completed_at).is_not(None),
+            ),
+        )
+        .where(col(LessonVersion.version_id) == col(CourseVersion.id))
+        .scalar_subquery()
+    )
+    return (
+        sa.select(
+            col(Course.slug),
+            col(CourseVersionText.title),
+            col(CourseVersionText.summary),
+            col(CourseVersionText.locale),
+            col(CourseVersion.id).label("version_id"),
+            col(CourseVersion.number),
+            col(CourseVersion.level),
+            col(CourseVersion.level_rank),
+            col(CourseVersion.tags),
+            col(CourseVersion.min_risk_profile),
+            col(CourseVersion.prerequisites),
+            col(CourseVersion.lesson_count),
+            completed_lessons.label("completed_lessons"),
+        )
+        .select_from(Course)
+        .join(
+            CourseVersion,
+            sa.and_(
+                col(CourseVersion.course_id) == col(Course.id),
+                col(CourseVersion.status) == "published",
+            ),
+        )
+        .join(
+            CourseVersionText,
+            sa.and_(
+                col(CourseVersionText.version_id) == col(CourseVersion.id),
+                col(CourseVersionText.locale) == locale_in(col(CourseVersion.locales), locale),
+            ),
+        )
+    )
+
+
+def _summary(row: Any, risk_profile: str | None, completed_courses: set[str]) -> CourseSummary:
+    return CourseSummary(
+        slug=row.slug,
+        title=row.title,
+        summary=row.summary,
+        level=row.level,
+        tags=list(row.tags),
+        min_risk_profile=row.min_risk_profile,
+        prerequisites=list(row.prerequisites),
+        lesson_count=row.lesson_count,
+        progress=Progress(row.completed_lessons, row.lesson_count),
+        lock=course_lock(
+            min_risk_profile=row.min_risk_profile,
+            prerequisites=row.prerequisites,
+            risk_profile=risk_profile,
+            completed_courses=completed_courses,
+        ),
+    )
+
+
+async def completed_course_slugs(db: AsyncSession, user_id: uuid.UUID) -> set[str]:
+    rows = await db.scalars(
+        sa.select(col(Course.slug))
+        .join(CourseProgress, col(CourseProgress.course_id) == col(Course.id))
+        .where(
+            col(CourseProgress.user_id) == user_id, col(CourseProgress.completed_at).is_not(None)
+        )
+    )
+    return set(rows.all())
+
+
+async def list_courses(
+    db: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    locale: str,
+    risk_profile: str | None,
+    limit: int,
+    after: tuple[int, str] | None = None,
+) -> tuple[list[CourseSummary], tuple[int, str] | None]:
+    """A page of published courses, easiest level first; and the key after the page."""
+    query = PUBLISHED_COURSES
+    if after is not None:
+        query = query.where(
+            sa.tuple_(col(CourseVersion.level_rank), col(Course.slug)) > sa.tuple_(*after)
+        )
+    rows = (
+        await db.execute(
+            query.order_by(col(CourseVersion.level_rank), col(Course.slug)).limit(limit + 1),
+            {"user_id": user_id, "locale": locale},
+        )
+    ).all()
+    completed = await completed_course_slugs(db, user_id) if rows else set()
+    page = [_summary(row, risk_profile, completed) for row in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return page, ((last.level_rank, last.slug) if last is not None else None)
+
+
+async def course_detail(
+    db: AsyncSession, slug: str, *, user_id: uuid.UUID, locale: str, risk_profile: str | None
+) -> CourseDetail:
+    params = {"user_id": user_id, "locale": locale, "slug": slug}
+    row = (await db.execute(_COURSE, params)).first()
+    if row is None:
+        raise CourseNotFound(f"There is no published course {slug}.")
+    lesson_params = {"user_id": user_id, "version_id": row.version_id, "locale": row.locale}
+    lessons = await db.execute(_COURSE_LESSONS, lesson_params)
+    return CourseDetail(
+        course=_summary(row, risk_profile, set(row.completed or ())),
+        locale=row.locale,
+        version=row.number,
+        lessons=[
+            LessonSummary(r.lesson_id, r.slug, r.title, r.est_minutes, r.completed_at is not None)
+            for r in lessons
+        ],
+    )
+
+
+def _course_lessons() -> Any:
+    user_id = sa.bindparam("user_id", type_=sa.Uuid())
+    return (
+        sa.select(
+            col(LessonVersion.lesson_id),
+            col(Lesson.slug),
+            col(LessonContent.title),
+            col(LessonVersion.est_minutes),
+            col(LessonProgress.completed_at),
+        )
+        .select_from(LessonVersion)
+        .join(Lesson, col(Lesson.id) == col(LessonVersion.lesson_id))
+        .join(
+            LessonContent,
+            sa.and_(
+                col(LessonContent.version_id) == col(LessonVersion.version_id),
+                col(LessonContent.lesson_id) == col(LessonVersion.lesson_id),
+                col(LessonContent.locale) == sa.bindparam("locale", type_=sa.String()),
+            ),
+        )
+        .outerjoin(
+            LessonProgress,
+            sa.and_(
+                col(LessonProgress.user_id) == user_id,
+                col(LessonProgress.lesson_id) == col(LessonVersion.lesson_id),
+            ),
+        )
+        .where(col(LessonVersion.version_id) == sa.bindparam("version_id", type_=sa.Uuid()))
+        .order_by(col(LessonVersion.position))
+    )
+
+
+PUBLISHED_COURSES = _published_courses()
+_COURSE = PUBLISHED_COURSES.add_columns(
+    completed_courses_among(
+        sa.bindparam("user_id", type_=sa.Uuid()), col(CourseVersion.prerequisites)
+    ).label("completed")
+).where(col(Course.slug) == sa.bindparam("slug", type_=sa.String()))
+_COURSE_LESSONS = _course_lessons()

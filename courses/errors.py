@@ -1,0 +1,62 @@
+"""The learning domain's errors; `api/` turns each `kind` into an HTTP status."""
+
+from core.errors import DomainError, ErrorKind
+
+
+class CourseNotFound(DomainError):
+    code = "course-not-found"
+    kind = ErrorKind.NOT_FOUND
+    title = "Course not found"
+
+
+class LessonNotFound(DomainError):
+    code = "lesson-not-found"
+    kind = ErrorKind.NOT_FOUND
+    title = "Lesson not found"
+
+
+class CourseLocked(DomainError):
+    """The caller may not take the course yet; `code` says why."""
+
+    kind = ErrorKind.FORBIDDEN
+    title = "This course is locked"
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code  # type: ignore[misc]  # the lock reason is the problem type
+
+
+class LessonNotOpened(DomainError):
+    code = "lesson-not-opened"
+    kind = ErrorKind.CONFLICT
+    title = "Open the lesson before completing it"
+
+
+class LessonReadTooFast(DomainError):
+    code = "lesson-read-too-fast"
+    kind = ErrorKind.CONFLICT
+    title = "The lesson was completed faster than it can be read"
+
+
+class InvalidAnswers(DomainError):
+    """Answers that name unknown questions or choices, or the wrong number of choices."""
+
+    code = "invalid-answers"
+    kind = ErrorKind.INVALID
+    title = "The answers do not fit the quiz"
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__(f"{len(errors)} answer(s) do not fit the quiz.")
+        self.errors = errors  # (field, message)
+
+
+class QuizAttemptsExhausted(DomainError):
+    code = "quiz-attempts-exhausted"
+    kind = ErrorKind.TOO_MANY
+    title = "No quiz attempts left today"
+
+
+class NoDraftVersion(DomainError):
+    code = "no-draft-version"
+    kind = ErrorKind.CONFLICT
+    title = "There is no draft version to publish"

@@ -1,0 +1,1 @@
+"""The double-entry points ledger: the only writer of balances."""

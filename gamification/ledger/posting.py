@@ -1,0 +1,102 @@
+"""The posting primitive: claim an idempotency key, then write balanced entries.
+
+Every other ledger operation is built on these two steps. The database checks what code could
+get wrong: the entries of a transaction sum to zero (checked at commit), a user's balance never
+goes below zero, and nothing posted is ever changed.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from core.ids import new_id
+from gamification.ledger.accounts import SYSTEM_ACCOUNT_IDS
+from gamification.ledger.errors import InsufficientPoints
+from gamification.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
+
+
+@dataclass(frozen=True)
+class Posting:
+    account_id: uuid.UUID
+    amount: int
+
+
+async def claim(
+    db: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    reference: str,
+    reason: dict[str, Any],
+    now: datetime,
+    reverses_id: uuid.UUID | None = None,
+) -> uuid.UUID | None:
+    """Insert the transaction row; None if its key was already used (nothing more to do).
+
+    A concurrent duplicate waits on the unique key until the first commits or rolls back, so
+    one key never posts twice.
+    """
+    return await db.scalar(
+        insert(LedgerTransaction)
+        .values(
+            id=new_id(),
+            idempotency_key=key,
+            kind=kind,
+            reference=reference,
+            reason=reason,
+            reverses_id=reverses_id,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(col(LedgerTransaction.id))
+    )
+
+
+async def apply(
+    db: AsyncSession, transaction_id: uuid.UUID, postings: list[Posting], *, now: datetime
+) -> dict[uuid.UUID, int]:
+    """Write the entries; return the new balance of each user account posted to.
+
+    User balances move with a conditional update, so a debit larger than the balance is an
+    `InsufficientPoints` error, not a negative balance. System accounts only get entries.
+    """
+    balances: dict[uuid.UUID, int] = {}
+    entries = []
+    for posting in postings:
+        if posting.amount == 0:
+            continue
+        balance_after = None
+        if posting.account_id not in SYSTEM_ACCOUNT_IDS:
+            balance_after = await _move_balance(db, posting.account_id, posting.amount)
+            balances[posting.account_id] = balance_after
+        entries.append(
+            {
+                "id": new_id(),
+                "transaction_id": transaction_id,
+                "account_id": posting.account_id,
+                "amount": posting.amount,
+                "balance_after": balance_after,
+                "created_at": now,
+            }
+        )
+    if entries:
+        await db.execute(sa.insert(LedgerEntry), entries)
+    return balances
+
+
+async def _move_balance(db: AsyncSession, account_id: uuid.UUID, amount: int) -> int:
+    balance = await db.scalar(
+        sa.update(LedgerAccount)
+        .where(col(LedgerAccount.id) == account_id, col(LedgerAccount.balance) + amount >= 0)
+        .values(balance=col(LedgerAccount.balance) + amount)
+        .returning(col(LedgerAccount.balance))
+    )
+    if balance is None:
+        raise InsufficientPoints(f"The balance cannot cover {-amount} points.")
+    return int(balance)

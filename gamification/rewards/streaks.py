@@ -1,0 +1,96 @@
+"""Streak arithmetic on calendar days, free of the database and of clocks.
+
+A day counts when the learner completes a lesson or a quiz, on the calendar of their own time
+zone. Missing days break the streak unless freezes cover them: a freeze is earned at every
+7th day of a run (at most 2 held) and spent automatically, one per missed day, when the
+learner comes back. If the freezes held cannot cover every missed day the run ends and the
+freezes are kept. A covered day keeps the streak alive but does not lengthen it.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MAX_FREEZES = 2
+FREEZE_EVERY_DAYS = 7
+MILESTONES = (3, 7, 30, 100)
+
+
+@dataclass(frozen=True)
+class Streak:
+    current: int = 0
+    longest: int = 0
+    freezes: int = 0
+    last_active_on: date | None = None
+    run_started_on: date | None = None  # names the run: milestone rewards are once per run
+
+
+@dataclass(frozen=True)
+class StreakUpdate:
+    streak: Streak
+    counted: bool  # False when the day had already been counted
+    milestones: tuple[int, ...]  # milestones reached by this day (at most one)
+    freezes_used: int
+    freezes_earned: int
+
+
+@dataclass(frozen=True)
+class StreakView:
+    """The streak as the learner sees it today, before today's activity (if any)."""
+
+    current: int
+    longest: int
+    freezes: int
+
+
+def zone(name: str | None, fallback: str) -> ZoneInfo:
+    """The learner's zone; the business zone when they have none or an unknown one."""
+    try:
+        return ZoneInfo(name or fallback)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(fallback)
+
+
+def local_day(now: datetime, timezone: str | None, fallback: str) -> date:
+    return now.astimezone(zone(timezone, fallback)).date()
+
+
+def missed_days(last_active_on: date, today: date) -> int:
+    """Whole days between the last active day and today, neither counted."""
+    return max(0, (today - last_active_on).days - 1)
+
+
+def record_active_day(streak: Streak, today: date) -> StreakUpdate:
+    """Count `today` as active. A day already counted (or an earlier one, after the learner
+    moved west across time zones) changes nothing."""
+    last = streak.last_active_on
+    if last is not None and today <= last:
+        return StreakUpdate(streak, counted=False, milestones=(), freezes_used=0, freezes_earned=0)
+    missed = missed_days(last, today) if last is not None else None
+    if missed is None or missed > streak.freezes:
+        current, started, freezes, used = 1, today, streak.freezes, 0
+    else:
+        current, used, freezes = streak.current + 1, missed, streak.freezes - missed
+        started = streak.run_started_on or today
+    earned = 1 if current % FREEZE_EVERY_DAYS == 0 and freezes < MAX_FREEZES else 0
+    updated = Streak(
+        current=current,
+        longest=max(streak.longest, current),
+        freezes=freezes + earned,
+        last_active_on=today,
+        run_started_on=started,
+    )
+    milestones = tuple(m for m in MILESTONES if m == current)
+    return StreakUpdate(updated, True, milestones, freezes_used=used, freezes_earned=earned)
+
+
+def streak_as_of(streak: Streak, today: date) -> StreakView:
+    """What the learner has today: a run whose missed days the freezes can still cover is
+    alive (and those freezes are spoken for); otherwise the current streak is 0."""
+    last = streak.last_active_on
+    if last is None:
+        return StreakView(0, streak.longest, streak.freezes)
+    missed = missed_days(last, today)
+    if missed > streak.freezes:
+        return StreakView(0, streak.longest, streak.freezes)
+    return StreakView(streak.current, streak.longest, streak.freezes - missed)

@@ -1,0 +1,89 @@
+"""Server processes under test: one uvicorn worker each, on a free loopback port, always stopped."""
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+HOST = "127.0.0.1"
+START_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class Server:
+    """A server to benchmark; `command(port)` is its command line, listening on HOST:port."""
+
+    name: str
+    command: Callable[[int], list[str]]
+
+
+def uvicorn_server(name: str, target: str) -> Server:
+    """An ASGI app (`module:attribute`) served by uvicorn with one worker, as the app serves."""
+    return Server(
+        name,
+        lambda port: [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+    )
+
+
+@contextmanager
+def running(server: Server, env: Mapping[str, str]) -> Iterator[str]:
+    """Start the server, wait until it listens, yield its base URL, and stop it in any case.
+
+    It gets a session of its own, so a Ctrl+C in the terminal reaches only the bench, which then
+    stops it here."""
+    port = _free_port()
+    process = subprocess.Popen(server.command(port), env=dict(env), start_new_session=True)
+    try:
+        _wait_until_listening(server, process, port)
+        yield f"http://{HOST}:{port}"
+    finally:
+        _stop(process)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_listening(server: Server, process: subprocess.Popen[bytes], port: int) -> None:
+    """uvicorn listens only once the app's lifespan has started, so listening means ready."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {process.returncode} before listening")
+        try:
+            socket.create_connection((HOST, port), timeout=1.0).close()
+        except OSError:
+            time.sleep(0.2)
+        else:
+            return
+    raise RuntimeError(f"{server.name} did not listen within {START_TIMEOUT_SECONDS:.0f} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

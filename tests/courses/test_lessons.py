@@ -1,0 +1,143 @@
+"""Reading lessons, the minimum read time, completing, and courses completing."""
+
+from datetime import timedelta
+
+from httpx import AsyncClient
+from litestar import Litestar
+
+from api.settings import Settings
+from core.clock import FrozenClock
+from tests.courses.conftest import Publish, bundle_doc, read_lesson
+from tests.factories import UserFactory
+
+
+async def test_lesson_has_cards_and_questions_but_never_the_answers(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish
+) -> None:
+    lessons = await publish(bundle_doc())
+    learner = await user_factory()
+    response = await client.get(f"/v1/lessons/{lessons['lesson-0']}", headers=learner.headers)
+    assert response.status_code == 200
+    lesson = response.json()
+    assert lesson["course_slug"] == "test-course"
+    assert [card["kind"] for card in lesson["cards"]] == ["text", "disclaimer", "takeaway"]
+    questions = lesson["quiz"]["questions"]
+    assert [q["id"] for q in questions] == ["q0-single", "q0-multiple", "q0-tf"]
+    assert questions[0]["choices"][0] == {"id": "a", "text": "中文 right"}
+    for forbidden in ("correct", "explanation", "because"):
+        assert forbidden not in response.text
+
+
+async def test_unknown_lesson_is_404(client: AsyncClient, user_factory: UserFactory) -> None:
+    learner = await user_factory()
+    missing = "0192a1b2-0000-7000-8000-000000000000"
+    for response in (
+        await client.get(f"/v1/lessons/{missing}", headers=learner.headers),
+        await client.post(f"/v1/lessons/{missing}/complete", headers=learner.headers),
+        await client.post(
+            f"/v1/lessons/{missing}/quiz-attempts", json={"answers": {}}, headers=learner.headers
+        ),
+    ):
+        assert response.status_code == 404
+        assert response.json()["type"].endswith("/lesson-not-found")
+
+
+async def test_lessons_of_an_unpublished_course_are_404(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish
+) -> None:
+    lessons = await publish(bundle_doc(), draft_only=True)
+    learner = await user_factory()
+    response = await client.get(f"/v1/lessons/{lessons['lesson-0']}", headers=learner.headers)
+    assert response.status_code == 404
+    assert (await client.get("/v1/courses/test-course", headers=learner.headers)).status_code == 404
+
+
+async def test_opening_again_keeps_the_first_opening_time(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish, clock: FrozenClock
+) -> None:
+    lessons = await publish(bundle_doc())
+    learner = await user_factory()
+    first = await client.get(f"/v1/lessons/{lessons['lesson-0']}", headers=learner.headers)
+    clock.advance(timedelta(minutes=3))
+    again = await client.get(f"/v1/lessons/{lessons['lesson-0']}", headers=learner.headers)
+    assert first.json()["opened_at"] == again.json()["opened_at"]
+
+
+async def test_completing_faster_than_the_minimum_read_time_is_409(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish, clock: FrozenClock
+) -> None:
+    lessons = await publish(bundle_doc())  # 2 minutes each: at 0.3, 36 seconds minimum
+    learner = await user_factory()
+    url = f"/v1/lessons/{lessons['lesson-0']}"
+    lesson = (await client.get(url, headers=learner.headers)).json()
+    assert lesson["min_read_seconds"] == 36
+    clock.advance(timedelta(seconds=35))
+    too_fast = await client.post(f"{url}/complete", headers=learner.headers)
+    assert too_fast.status_code == 409
+    assert too_fast.json()["type"].endswith("/lesson-read-too-fast")
+    assert too_fast.headers["retry-after"] == "1"
+    clock.advance(timedelta(seconds=1))
+    done = await client.post(f"{url}/complete", headers=learner.headers)
+    assert done.status_code == 200
+    assert done.json()["completed"] is True
+
+
+async def test_completing_a_lesson_never_opened_is_409(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish
+) -> None:
+    lessons = await publish(bundle_doc())
+    learner = await user_factory()
+    response = await client.post(
+        f"/v1/lessons/{lessons['lesson-0']}/complete", headers=learner.headers
+    )
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/lesson-not-opened")
+
+
+async def test_read_factor_zero_turns_the_check_off(
+    client: AsyncClient,
+    app: Litestar,
+    settings: Settings,
+    user_factory: UserFactory,
+    publish: Publish,
+) -> None:
+    app.state.settings = settings.model_copy(update={"lesson_min_read_factor": 0.0})
+    lessons = await publish(bundle_doc())
+    learner = await user_factory()
+    url = f"/v1/lessons/{lessons['lesson-0']}"
+    assert (await client.get(url, headers=learner.headers)).json()["min_read_seconds"] == 0
+    assert (await client.post(f"{url}/complete", headers=learner.headers)).status_code == 200
+
+
+async def test_completing_twice_is_200_without_new_rewards(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish, clock: FrozenClock
+) -> None:
+    lessons = await publish(bundle_doc())
+    learner = await user_factory()
+    await read_lesson(client, lessons["lesson-0"], learner.headers, clock)
+    url = f"/v1/lessons/{lessons['lesson-0']}/complete"
+    first = (await client.post(url, headers=learner.headers)).json()
+    again = await client.post(url, headers=learner.headers)
+    assert again.status_code == 200
+    assert first["newly_completed"] is True
+    assert again.json()["newly_completed"] is False
+    assert again.json()["rewards"] == []
+
+
+async def test_course_page_shows_progress_and_completion(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish, clock: FrozenClock
+) -> None:
+    lessons = await publish(bundle_doc(lessons=2))
+    learner = await user_factory()
+    outcomes = []
+    for slug in ("lesson-0", "lesson-1"):
+        await read_lesson(client, lessons[slug], learner.headers, clock)
+        response = await client.post(
+            f"/v1/lessons/{lessons[slug]}/complete", headers=learner.headers
+        )
+        outcomes.append(response.json()["course_completed"])
+    assert outcomes == [False, True]
+    page = (await client.get("/v1/courses/test-course", headers=learner.headers)).json()
+    assert page["progress"] == {"completed": 2, "total": 2}
+    assert [lesson["completed"] for lesson in page["lessons"]] == [True, True]
+    assert [lesson["slug"] for lesson in page["lessons"]] == ["lesson-0", "lesson-1"]

@@ -1,0 +1,113 @@
+"""The seed curriculum: valid, big enough, loaded and published on an empty database; and the
+`investquest courses` commands."""
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+from click.testing import CliRunner
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.cli import main
+from api.seed import SEED_DIR, load_seed
+from courses.bundle import LOCALES
+from courses.sources import discover
+from courses.validation import validate_courses
+from tests.factories import UserFactory
+
+COURSES = SEED_DIR / "courses"
+
+
+def test_the_whole_seed_folder_validates() -> None:
+    discovery = discover(COURSES)
+    bundles, problems = validate_courses(discovery.sources, known_courses=discovery.known_courses)
+    assert [str(problem) for problem in problems] == []
+    assert all(bundle.warnings == [] for bundle in bundles)
+
+
+def test_the_seed_has_5_courses_24_lessons_and_100_questions_per_locale() -> None:
+    bundles, _ = validate_courses(discover(COURSES).sources, known_courses=set())
+    for locale in LOCALES:
+        documents = [bundle.locales[locale] for bundle in bundles]
+        lessons = [lesson for document in documents for lesson in document.lessons]
+        questions = [q for lesson in lessons for q in lesson.quiz.questions]
+        assert (len(documents) >= 5, len(lessons) >= 24, len(questions) >= 100) == (True,) * 3
+
+
+def test_options_needs_c4_and_the_diversification_course() -> None:
+    bundles, _ = validate_courses(discover(COURSES).sources, known_courses=set())
+    options = next(bundle.original for bundle in bundles if bundle.slug == "options-basics")
+    assert options.min_risk_profile == "C4"
+    assert options.prerequisites == ["risk-and-diversification"]
+
+
+def test_validate_command_passes_on_the_seed_and_lists_problems_otherwise(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(main, ["courses", "validate", str(COURSES)])
+    assert ok.exit_code == 0, ok.output
+    assert "ok: 6 course(s)" in ok.output
+    course = tmp_path / "broken"
+    course.mkdir()
+    document = yaml.safe_load((COURSES / "investing-basics" / "zh-CN.yaml").read_text())
+    document["slug"] = "broken"
+    document["lessons"][2]["quiz"]["questions"][0]["choices"] = document["lessons"][2]["quiz"][
+        "questions"
+    ][0]["choices"][:1]
+    (course / "zh-CN.yaml").write_text(yaml.safe_dump(document, allow_unicode=True))
+    failed = runner.invoke(main, ["courses", "validate", str(course)])
+    assert failed.exit_code != 0
+    assert f"{course}/zh-CN.yaml: lessons[2].quiz.questions[0].choices: " in failed.output
+
+
+def test_schema_command_prints_a_json_schema() -> None:
+    result = CliRunner().invoke(main, ["courses", "schema"])
+    schema = json.loads(result.output)
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert {"slug", "locale", "lessons", "min_risk_profile"} <= set(schema["required"])
+
+
+async def test_the_seed_loads_published_and_loading_again_changes_nothing(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    client: AsyncClient,
+    user_factory: UserFactory,
+) -> None:
+    async def courses_line(**options: bool) -> str:
+        lines = await load_seed(sessionmaker, **options)
+        return next(line for line in lines if line.startswith("courses: "))
+
+    first = await courses_line(only_missing=True)
+    assert first == "courses: 6 courses: 6 new versions published, 0 unchanged"
+    assert await courses_line(only_missing=True) == "courses: already loaded"
+    again = await courses_line()
+    assert again == "courses: 6 courses: 0 new versions published, 6 unchanged"
+    async with sessionmaker() as db:
+        versions = await db.scalar(sa.text("SELECT count(*) FROM course_version"))
+    assert versions == 6
+    learner = await user_factory(risk_profile="C2")
+    catalogue = (await client.get("/v1/courses", headers=learner.headers)).json()
+    locks = {item["slug"]: item["locked_reason"] for item in catalogue["items"]}
+    assert locks["investing-basics"] is None
+    assert locks["options-basics"] == "risk-profile-too-low"
+    assert len(locks) == 6
+
+
+def test_import_command_loads_all_or_nothing(
+    scratch_database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", scratch_database)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    runner = CliRunner()
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "zh-CN.yaml").write_text("format: 1\nslug: broken\n")
+    refused = runner.invoke(main, ["courses", "import", str(broken)])
+    assert refused.exit_code != 0
+    assert "nothing was imported" in refused.output
+    loaded = runner.invoke(main, ["courses", "import", str(COURSES), "--publish"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "6 new published version(s), 0 course(s) unchanged" in loaded.output
+    again = runner.invoke(main, ["courses", "import", str(COURSES / "options-basics")])
+    assert "0 new draft version(s), 1 course(s) unchanged" in again.output
