@@ -6,7 +6,7 @@ Erasure keeps the user row (anonymous) so value records that point at it still b
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,11 @@ from api.accounts.models import AuthSession, Consent, LoginFailure, RiskAssessme
 from api.accounts.sessions import revoke_sessions
 from api.accounts.throttle import email_key
 from api.audit import AuditLog
+from courses.models import CourseProgress, LessonProgress, QuizAttempt
+from gamification.ledger.models import Currency
+from gamification.ledger.queries import history
+from gamification.rewards.models import RewardStreak
+from gamification.vouchers.models import Voucher
 
 
 @dataclass(frozen=True)
@@ -92,10 +97,42 @@ async def _export_actions(db: AsyncSession, user_id: uuid.UUID) -> list[dict[str
     return _rows(entries, "created_at", "action", "object_type", "object_id", "summary")
 
 
+# Rows that belong to a user and say what they did, exported as they are stored. They name the
+# user only by id, so after erasure they are anonymous; the value records among them (ledger,
+# vouchers) must stay for the books to balance.
+ACTIVITY_TABLES: dict[str, Any] = {
+    "course_progress": CourseProgress,
+    "lesson_progress": LessonProgress,
+    "quiz_attempts": QuizAttempt,
+    "streak": RewardStreak,
+    "vouchers": Voucher,
+}
+
+
+async def _export_activity(db: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
+    activity: dict[str, Any] = {}
+    for name, model in ACTIVITY_TABLES.items():
+        rows = await db.scalars(sa.select(model).where(model.user_id == user_id))
+        activity[name] = [row.model_dump() for row in rows]
+    return activity
+
+
+async def _export_points(db: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        currency.value: [
+            asdict(entry)
+            for entry in await history(db, user_id, currency=currency, before_seq=None, limit=None)
+        ]
+        for currency in Currency
+    }
+
+
 SECTIONS: list[PersonalDataSection] = [
     PersonalDataSection("account", _export_account, _erase_account),
     # Audit entries name the actor only by id and are kept: they record what was done.
     PersonalDataSection("actions", _export_actions, erase=None),
+    PersonalDataSection("activity", _export_activity, erase=None),
+    PersonalDataSection("points", _export_points, erase=None),
 ]
 
 

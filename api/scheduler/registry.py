@@ -3,7 +3,7 @@
 from datetime import time
 
 from api.idempotency import purge_idempotency_records, retention_cutoff
-from api.ledger_jobs import expire_points, reconcile_ledger
+from api.points_jobs import expire_points, forget_old_cap_counters, reconcile_ledger
 from api.scheduler.jobs import JobContext, PeriodicJob
 from api.scheduler.schedules import DailyAt, Every
 from api.settings import Settings
@@ -36,6 +36,12 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             description="Reconcile the ledger and log every break",
             schedule=DailyAt(time(3, 0), settings.timezone),
             run=reconcile_ledger,
+        ),
+        PeriodicJob(
+            name="rewards.forget-cap-counters",
+            description="Delete daily points-cap counters older than a week",
+            schedule=DailyAt(time(4, 0), settings.timezone),
+            run=forget_old_cap_counters,
         ),
         PeriodicJob(
             name="vouchers.expire",

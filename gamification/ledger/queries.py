@@ -77,9 +77,15 @@ async def balances(db: AsyncSession, user_id: uuid.UUID, *, now: datetime) -> Ba
 
 
 async def history(
-    db: AsyncSession, user_id: uuid.UUID, *, currency: Currency, before_seq: int | None, limit: int
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    currency: Currency,
+    before_seq: int | None,
+    limit: int | None,
 ) -> list[HistoryEntry]:
-    """The user's postings in `currency`, newest first, `limit` of them after the cursor."""
+    """The user's postings in `currency`, newest first, `limit` of them (all if None) after
+    the cursor."""
     query = (
         sa.select(LedgerEntry, LedgerTransaction)
         .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))

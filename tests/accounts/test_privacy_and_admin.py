@@ -8,9 +8,14 @@ import uuid
 import sqlalchemy as sa
 from httpx import AsyncClient
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.accounts.auth_middleware import PUBLIC_PATHS
+from api.points_jobs import forget_old_cap_counters
+from api.scheduler.jobs import JobContext
+from api.settings import Settings
+from core.clock import FrozenClock
+from gamification.ledger.operations import earn
 from tests.accounts.test_profile import CAUTIOUS_ANSWERS
 from tests.factories import PASSWORD, UserFactory
 
@@ -209,3 +214,39 @@ def test_cli_creates_a_partner_and_prints_its_key_once(scratch_database: str) ->
     assert result.returncode == 0, result.stderr
     key = result.stdout.strip().splitlines()[-1]
     assert key.startswith("iqp_")
+
+
+async def test_export_includes_points_history_and_activity(
+    client: AsyncClient, user_factory: UserFactory, db: AsyncSession, clock: FrozenClock
+) -> None:
+    user = await user_factory()
+    other = await user_factory()
+    for owner, points in ((user, 12), (other, 99)):
+        await earn(
+            db,
+            user_id=owner.id,
+            points=points,
+            xp=4,
+            key=f"k:{owner.id}",
+            reference="r",
+            reason={},
+            now=clock.now(),
+        )
+    await db.commit()
+    exported = (await client.get("/v1/me/export", headers=user.headers)).json()
+    assert [entry["amount"] for entry in exported["points"]["points"]] == [12]
+    assert [entry["amount"] for entry in exported["points"]["xp"]] == [4]
+    assert set(exported["activity"]) == {
+        "course_progress",
+        "lesson_progress",
+        "quiz_attempts",
+        "streak",
+        "vouchers",
+    }
+
+
+async def test_old_cap_counters_are_forgotten_by_the_daily_job(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, clock: FrozenClock
+) -> None:
+    ctx = JobContext(sessionmaker, clock, settings)
+    assert (await forget_old_cap_counters(ctx)).startswith("deleted 0 daily cap counters")

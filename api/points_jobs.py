@@ -1,10 +1,12 @@
-"""The ledger's periodic jobs: points expiry and the daily reconciliation."""
+"""Periodic jobs of the points economy: expiry, reconciliation, and old cap counters."""
 
 import logging
+from datetime import timedelta
 
 from api.scheduler.jobs import JobContext
 from gamification.ledger.expiry import expire_overdue_points
 from gamification.ledger.reconcile import check_ledger
+from gamification.rewards.caps import forget_days_before
 
 logger = logging.getLogger(__name__)
 
@@ -21,3 +23,11 @@ async def reconcile_ledger(ctx: JobContext) -> str:
     for line in breaks:
         logger.error("ledger break", extra={"break": line})
     return f"{len(breaks)} breaks" if breaks else "the books balance"
+
+
+async def forget_old_cap_counters(ctx: JobContext) -> str:
+    """Daily cap counters are read only on their own day; keep a week for support questions."""
+    cutoff = ctx.clock.now().astimezone(ctx.settings.timezone).date() - timedelta(days=7)
+    async with ctx.sessionmaker.begin() as db:
+        deleted = await forget_days_before(db, cutoff)
+    return f"deleted {deleted} daily cap counters before {cutoff.isoformat()}"
