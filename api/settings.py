@@ -20,7 +20,6 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     database_url: str | None = None
-    redis_url: str | None = None
     secret_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_SECRET_KEY), validate_default=True)
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)

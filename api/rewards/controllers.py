@@ -24,7 +24,11 @@ class WalletController(Controller):
     path = "/v1/me"
     tags = ("rewards",)
 
-    @get("/wallet", summary="Points, XP, level, streak and the points expiring soon")
+    @get(
+        "/wallet",
+        summary="Points, XP, level, streak and the points expiring soon",
+        responses=problem_responses(401),
+    )
     async def wallet(
         self,
         db: NamedDependency[AsyncSession],
