@@ -11,28 +11,19 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.accounts.admin import AdminAccountsController
 from api.accounts.auth_middleware import PUBLIC_PATHS, AuthenticationMiddleware
-from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
 from api.accounts.guards import provide_caller, provide_partner
 from api.database import create_sessionmaker, provide_db
-from api.health import HealthController
-from api.learning.controllers import LearningController
-from api.learning.editor import EditorController
-from api.metrics import PROMETHEUS, MetricsController, register_pool_collector, unregister_collector
+from api.metrics import PROMETHEUS, register_pool_collector, unregister_collector
 from api.migrations import head_revision
-from api.openapi import openapi_config
+from api.openapi import SECURITY_SCHEMES, openapi_config
 from api.problems import EXCEPTION_HANDLERS
 from api.request_id import add_request_id_header, request_id_middleware
-from api.rewards.admin import LedgerAdminController
-from api.rewards.controllers import WalletController
+from api.routes import route_handlers
 from api.scheduler.jobs import JobContext
 from api.scheduler.registry import all_jobs
 from api.scheduler.runner import create_scheduler
 from api.settings import Settings
-from api.vouchers.admin import VoucherAdminController, VoucherProductController
-from api.vouchers.controllers import VoucherController
-from api.vouchers.partner import PartnerVoucherController
 from core.clock import Clock, SystemClock
 
 APP_VERSION = version("investquest")
@@ -76,22 +67,7 @@ def create_app(
             unregister_collector(collector)
 
     return Litestar(
-        route_handlers=[
-            HealthController,
-            MetricsController,
-            AuthController,
-            MeController,
-            RiskQuestionnaireController,
-            AdminAccountsController,
-            LearningController,
-            EditorController,
-            WalletController,
-            LedgerAdminController,
-            VoucherController,
-            PartnerVoucherController,
-            VoucherProductController,
-            VoucherAdminController,
-        ],
+        route_handlers=route_handlers(),
         state=State(
             {
                 "settings": settings,
@@ -116,7 +92,7 @@ def create_app(
         ],
         before_send=[add_request_id_header],
         lifespan=[lifespan],
-        openapi_config=openapi_config(APP_VERSION),
+        openapi_config=openapi_config(APP_VERSION, SECURITY_SCHEMES),
         cors_config=CORSConfig(allow_origins=settings.cors_origins)
         if settings.cors_origins
         else None,

@@ -2,6 +2,7 @@
 
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from msgspec import Struct
 
 from api.problems import PROBLEM_MEDIA_TYPE
@@ -31,9 +32,29 @@ _DESCRIPTIONS = {
     404: "Not found, or not the caller's",
     409: "Conflicts with the current state",
     413: "Request body over 1 MiB",
+    415: "Unsupported content type",
     422: "Validation failed; `errors` lists each field",
     429: "Rate or attempt limit reached; see Retry-After",
     503: "Not ready",
+}
+
+
+BEARER = "BearerAuth"
+PARTNER_KEY = "PartnerKey"
+
+SECURITY_SCHEMES = {
+    BEARER: SecurityScheme(
+        type="http",
+        scheme="bearer",
+        bearer_format="JWT",
+        description="The access token from /v1/auth/login, /register or /refresh.",
+    ),
+    PARTNER_KEY: SecurityScheme(
+        type="apiKey",
+        name="X-Partner-Key",
+        security_scheme_in="header",
+        description="A broker system's key (`investquest partners create`); partner routes only.",
+    ),
 }
 
 
@@ -50,8 +71,9 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
-def openapi_config(version: str) -> OpenAPIConfig:
+def openapi_config(version: str, security_schemes: dict[str, SecurityScheme]) -> OpenAPIConfig:
     return OpenAPIConfig(
+        components=Components(security_schemes=dict(security_schemes)),
         title="InvestQuest API",
         version=version,
         description="Lessons, quizzes, points and broker vouchers for young investors.",

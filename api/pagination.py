@@ -47,16 +47,34 @@ def encode_cursor(key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+INT64 = range(-(2**63), 2**63)
+
+
 def decode_cursor(cursor: str, parsers: Sequence[Callable[[Any], Any]]) -> tuple[Any, ...]:
-    """Decode a cursor and parse each part back to its column's type (e.g. datetime, UUID)."""
+    """Decode a cursor and parse each part back to its column's type (e.g. datetime, UUID).
+
+    A cursor comes back from the client, so anything in it is untrusted: only short strings
+    and 64-bit integers are accepted as parts, and a part its parser refuses is a 422.
+    """
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(key, list) or len(key) != len(parsers):
             raise ValueError("wrong cursor shape")
-        return tuple(parse(part) for parse, part in zip(parsers, key, strict=True))
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        parsed = tuple(parse(_checked(part)) for parse, part in zip(parsers, key, strict=True))
+        return tuple(_checked(part) if isinstance(part, int) else part for part in parsed)
+    except (binascii.Error, ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         raise _bad_cursor() from exc
+
+
+def _checked(part: Any) -> Any:
+    if isinstance(part, bool) or not isinstance(part, str | int):
+        raise TypeError("cursor parts are strings or integers")
+    if isinstance(part, int) and part not in INT64:
+        raise ValueError("integer out of range")
+    if isinstance(part, str) and (len(part) > 64 or "\x00" in part):
+        raise ValueError("string part too long or not text")
+    return part
 
 
 def page_request(

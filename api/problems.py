@@ -7,6 +7,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError
 
 from api.request_id import request_id_of
 from core.errors import DomainError, ErrorKind
@@ -14,6 +15,7 @@ from core.errors import DomainError, ErrorKind
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+DATA_EXCEPTION_CLASS = "22"
 PROBLEM_TYPE_PREFIX = "https://investquest.app/problems/"
 
 _STATUS_OF_KIND = {
@@ -141,6 +143,34 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     )
 
 
+def handle_unreadable_body(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """JSON nested deeper than the decoder's recursion limit: the client's input, not our bug."""
+    return problem_response(
+        request,
+        status=400,
+        code="malformed-request",
+        title=_HTTP_PROBLEMS[400][1],
+        detail="The request body is nested too deeply.",
+    )
+
+
+def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """PostgreSQL refusing a value the client sent (SQLSTATE class 22, "data exception": a NUL
+    character, a number or date out of range) is a 422; any other database error is ours."""
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    if not sqlstate.startswith(DATA_EXCEPTION_CLASS):
+        return handle_unexpected_error(request, exc)
+    logger.info("value refused by the database", extra={"sqlstate": sqlstate})
+    return problem_response(
+        request,
+        status=422,
+        code="validation-error",
+        title=_HTTP_PROBLEMS[422][1],
+        detail="A value in the request cannot be stored: it is out of range or contains "
+        "characters that are not text (such as NUL).",
+    )
+
+
 def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error("unhandled error", exc_info=exc, extra={"path": request.scope.get("path")})
     request_id = request_id_of(request.scope)
@@ -156,5 +186,7 @@ def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
+    RecursionError: handle_unreadable_body,
+    DBAPIError: handle_database_error,
     Exception: handle_unexpected_error,
 }

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     data_dir: Path = Field(default=Path(".investquest"), validation_alias="INVESTQUEST_DATA_DIR")
     host: str = "127.0.0.1"
+    forwarded_allow_ips: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)

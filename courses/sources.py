@@ -35,6 +35,8 @@ class _NoAliasLoader(yaml.SafeLoader):
 def parse_yaml(text: str | bytes, file: str) -> tuple[Any, list[Problem]]:
     try:
         return yaml.load(text, Loader=_NoAliasLoader), []  # noqa: S506 - a SafeLoader
+    except RecursionError:
+        return None, [Problem(file, "", "not valid YAML: nested too deeply")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -47,6 +49,8 @@ def parse_json(text: str | bytes, file: str) -> tuple[Any, list[Problem]]:
         return json.loads(text), []
     except (ValueError, UnicodeDecodeError) as exc:
         return None, [Problem(file, "", f"not valid JSON: {exc}")]
+    except RecursionError:
+        return None, [Problem(file, "", "not valid JSON: nested too deeply")]
 
 
 @dataclass(frozen=True)

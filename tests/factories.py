@@ -9,13 +9,13 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.accounts.models import AuthSession, UserAccount
-from api.accounts.passwords import hash_password
+from api.accounts.passwords import hash_password_blocking
 from api.accounts.tokens import issue_access_token
 from api.settings import Settings
 from core.clock import Clock
 
 PASSWORD = "correct horse battery staple"
-_PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
+_PASSWORD_HASH = hash_password_blocking(PASSWORD)  # hashed once: argon2 is slow on purpose
 _numbers = itertools.count(1)
 
 

@@ -30,7 +30,7 @@ from api.accounts.schemas import (
 )
 from api.accounts.suitability import effective_risk_profile, load_questionnaire, record_assessment
 from api.locale import content_locale
-from api.openapi import problem_responses
+from api.openapi import BEARER, problem_responses
 from api.privacy import erase_personal_data, export_personal_data
 from api.problems import problem_response
 from api.settings import Settings
@@ -130,7 +130,7 @@ class AuthController(Controller):
             return _unauthorized(request, "The refresh token is invalid, expired or already used.")
         return Response(_tokens(pair))
 
-    @post("/logout", status_code=204, responses=problem_responses(401))
+    @post("/logout", status_code=204, responses=problem_responses(401), security=[{BEARER: []}])
     async def logout(
         self,
         db: NamedDependency[AsyncSession],

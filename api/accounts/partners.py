@@ -44,3 +44,14 @@ async def authenticate_partner(db: AsyncSession, key: str) -> PartnerCaller | No
     if partner is None or not hmac.compare_digest(partner.key_hash, _hash(key)):
         return None
     return PartnerCaller(partner_id=partner.id, name=partner.name)
+
+
+async def revoke_partner(db: AsyncSession, clock: Clock, *, name: str) -> bool:
+    """Stop a partner's key working at once; False if there is no live partner of that name."""
+    revoked = await db.scalar(
+        sa.update(Partner)
+        .where(col(Partner.name) == name, col(Partner.revoked_at).is_(None))
+        .values(revoked_at=clock.now())
+        .returning(col(Partner.id))
+    )
+    return revoked is not None

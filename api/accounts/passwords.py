@@ -1,5 +1,8 @@
 """Password hashing with argon2id at the OWASP floor (19 MiB, 2 iterations, 1 lane)."""
 
+import asyncio
+import os
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -18,15 +21,30 @@ _hasher = PasswordHasher(time_cost=ITERATIONS, memory_cost=MEMORY_KIB, paralleli
 _DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
 
 
-def hash_password(password: str) -> str:
+# argon2 is CPU- and memory-hard on purpose: it runs in worker threads so it never stalls the
+# event loop, at most one per core at a time so a burst of logins cannot exhaust memory.
+_hashing_slots = asyncio.Semaphore(os.cpu_count() or 1)
+
+
+def hash_password_blocking(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+def _verify_blocking(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def hash_password(password: str) -> str:
+    async with _hashing_slots:
+        return await asyncio.to_thread(hash_password_blocking, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    async with _hashing_slots:
+        return await asyncio.to_thread(_verify_blocking, password_hash, password)
 
 
 def needs_rehash(password_hash: str) -> bool:

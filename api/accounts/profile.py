@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -50,7 +50,7 @@ async def current_consents(db: AsyncSession, user_id: object) -> dict[str, tuple
 async def update_profile(
     db: AsyncSession, account: UserAccount, changes: ProfileChanges, *, now: datetime
 ) -> UserAccount:
-    _check(changes, today=now.date())
+    check_profile_changes(changes, today=now.date())
     values = {
         field: getattr(changes, field)
         for field in ("display_name", "birthday", "locale", "timezone")
@@ -73,7 +73,7 @@ async def update_profile(
     return refreshed
 
 
-def _check(changes: ProfileChanges, *, today: date) -> None:
+def check_profile_changes(changes: ProfileChanges, *, today: date) -> None:
     errors = []
     if changes.locale is not None and changes.locale not in LOCALES:
         errors.append({"field": "locale", "message": f"must be one of {', '.join(LOCALES)}"})
@@ -91,8 +91,9 @@ def _check(changes: ProfileChanges, *, today: date) -> None:
 
 
 def _known_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """An IANA zone a person lives in ("Asia/Shanghai", "UTC"), not a file alias such as
+    "localtime" or "Factory" that zoneinfo also opens."""
+    return name in _LIVED_IN_ZONES
+
+
+_LIVED_IN_ZONES = frozenset(zone for zone in available_timezones() if "/" in zone) | {"UTC"}

@@ -18,6 +18,7 @@ from api.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from api.accounts.profile import ProfileChanges, check_profile_changes
 from api.accounts.tokens import hash_refresh_token, issue_access_token, new_refresh_token
 from api.problems import ProblemError
 from api.settings import Settings
@@ -30,6 +31,14 @@ class TokenPair:
     refresh_token: str
     expires_in: int
     user_id: uuid.UUID
+
+
+def login_email(email: str) -> str:
+    """The form an email is stored in; unparseable input is kept as typed (it matches nothing)."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return email.strip().lower()
 
 
 def normalise_email(email: str) -> str:
@@ -55,6 +64,10 @@ async def register(
     locale: str,
     now: datetime,
 ) -> TokenPair:
+    check_profile_changes(
+        ProfileChanges(display_name=display_name, birthday=birthday, locale=locale),
+        today=now.date(),
+    )
     account = await create_account(
         db,
         settings,
@@ -89,7 +102,7 @@ async def create_account(
             .values(
                 id=new_id(),
                 email=email,
-                password_hash=hash_password(password),
+                password_hash=await hash_password(password),
                 display_name=display_name,
                 birthday=birthday,
                 locale=locale,
@@ -117,20 +130,24 @@ async def login(
     now: datetime,
 ) -> TokenPair | None:
     """A new session, or None for bad credentials (the failure is recorded for throttling)."""
+    email = login_email(email)
     await throttle.refuse_if_throttled(db, email=email, client_ip=client_ip, now=now)
     account = (
         await db.execute(
             sa.select(UserAccount).where(
-                col(UserAccount.email) == email.strip().lower(),
+                col(UserAccount.email) == email,
                 col(UserAccount.deleted_at).is_(None),
             )
         )
     ).scalar_one_or_none()
-    if not verify_password(account.password_hash if account else None, password) or account is None:
+    if (
+        not await verify_password(account.password_hash if account else None, password)
+        or account is None
+    ):
         db.add(throttle.failure(email, client_ip, now))
         return None
     if account.password_hash and needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
+        account.password_hash = await hash_password(password)
         db.add(account)
     await throttle.forget_failures(db, email=email)
     return await start_session(db, settings, user_id=account.id, now=now)
@@ -237,7 +254,7 @@ async def revoke_sessions(
 async def change_password(
     db: AsyncSession, account: UserAccount, *, current: str, new: str, now: datetime
 ) -> None:
-    if not verify_password(account.password_hash, current):
+    if not await verify_password(account.password_hash, current):
         raise ProblemError(
             422,
             "validation-error",
@@ -248,6 +265,6 @@ async def change_password(
     await db.execute(
         sa.update(UserAccount)
         .where(col(UserAccount.id) == account.id)
-        .values(password_hash=hash_password(new), password_changed_at=now)
+        .values(password_hash=await hash_password(new), password_changed_at=now)
     )
     await revoke_sessions(db, user_id=account.id, now=now, reason="password-changed")

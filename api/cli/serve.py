@@ -53,6 +53,16 @@ async def _serve(
         if load_seed:
             await load_seed_if_empty(sessionmaker)
         app = create_app(settings, engine, sessionmaker=sessionmaker, run_scheduler=run_scheduler)
-        config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            # Behind a load balancer, the client address (login throttling, audit) comes from
+            # X-Forwarded-For, trusted only from these addresses.
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+        )
         logger.info("serving", extra={"url": f"http://{host}:{port}"})
         await uvicorn.Server(config).serve()

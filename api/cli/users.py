@@ -5,8 +5,9 @@ import click
 
 from api.accounts.caller import Role
 from api.accounts.models import UserAccount
-from api.accounts.partners import create_partner
+from api.accounts.partners import create_partner, revoke_partner
 from api.accounts.sessions import create_account
+from api.audit import record_audit
 from api.cli.runtime import database_url, open_database, settings_or_exit
 from api.migrations import upgrade
 from core.clock import SystemClock
@@ -79,3 +80,31 @@ def create(name: str) -> None:
 
     key = asyncio.run(run())
     click.echo(f"partner {name} created. Its key, shown only this once:\n{key}")
+
+
+@partners.command("revoke")
+@click.argument("name")
+def revoke(name: str) -> None:
+    """Revoke a partner's key (create a new partner to rotate it)."""
+    settings = settings_or_exit()
+    url = database_url(settings)
+
+    async def run() -> bool:
+        async with open_database(settings, url) as (_, sessionmaker), sessionmaker.begin() as db:
+            clock = SystemClock()
+            revoked = await revoke_partner(db, clock, name=name)
+            if revoked:
+                await record_audit(
+                    db,
+                    clock,
+                    actor_kind="operator",
+                    actor_id=None,
+                    action="partner.revoke",
+                    object_type="partner",
+                    object_id=name,
+                )
+        return revoked
+
+    if not asyncio.run(run()):
+        raise click.ClickException(f"no partner named {name!r} with a live key")
+    click.echo(f"partner {name}'s key is revoked")

@@ -74,7 +74,11 @@ class LearningController(Controller):
     path = "/v1"
     tags = ("learning",)
 
-    @get("/courses", summary="Published courses in the caller's locale, with their progress")
+    @get(
+        "/courses",
+        summary="Published courses in the caller's locale, with their progress",
+        responses=problem_responses(401, 422),
+    )
     async def courses(
         self,
         db: NamedDependency[AsyncSession],
@@ -100,7 +104,7 @@ class LearningController(Controller):
     @get(
         "/courses/{slug:str}",
         summary="A course with its lessons in order and the caller's progress",
-        responses=problem_responses(404),
+        responses=problem_responses(401, 404),
     )
     async def course(
         self,
@@ -131,7 +135,7 @@ class LearningController(Controller):
     @get(
         "/lessons/{lesson_id:uuid}",
         summary="A lesson to read, without its answers; opening it starts its clock",
-        responses=problem_responses(403, 404),
+        responses=problem_responses(401, 403, 404),
     )
     async def lesson(
         self,
@@ -173,7 +177,7 @@ class LearningController(Controller):
         "/lessons/{lesson_id:uuid}/complete",
         status_code=200,
         summary="Complete a lesson (again is fine: 200, no new rewards)",
-        responses=problem_responses(403, 404, 409),
+        responses=problem_responses(401, 403, 404, 409),
     )
     async def complete(
         self,
@@ -217,7 +221,7 @@ class LearningController(Controller):
         summary="Submit answers to a lesson's quiz; graded on the server",
         description="At most `QUIZ_DAILY_ATTEMPTS` attempts per quiz per day in the caller's "
         "time zone; beyond that 429 with Retry-After.",
-        responses=problem_responses(403, 404, 422, 429),
+        responses=problem_responses(401, 403, 404, 422, 429),
     )
     async def quiz_attempt(
         self,
@@ -275,7 +279,11 @@ class LearningController(Controller):
             wallet=wallet,
         )
 
-    @get("/me/progress", summary="The caller's progress per course and recent activity")
+    @get(
+        "/me/progress",
+        summary="The caller's progress per course and recent activity",
+        responses=problem_responses(401),
+    )
     async def progress(
         self,
         db: NamedDependency[AsyncSession],

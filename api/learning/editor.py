@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath
@@ -110,7 +111,13 @@ class EditorController(Controller):
         summary="Import a course bundle as a new draft version",
         description=__doc__,
         operation_class=_ImportOperation,
-        responses=problem_responses(403, 422),
+        status_code=201,
+        responses={
+            200: ResponseSpec(
+                ImportOut, description="Identical to the latest version: nothing changed"
+            ),
+            **problem_responses(401, 403, 415, 422),
+        },
     )
     async def import_bundle(
         self,
@@ -151,7 +158,7 @@ class EditorController(Controller):
         "/{slug:str}/publish",
         status_code=200,
         summary="Publish the latest draft version",
-        responses=problem_responses(404, 409),
+        responses=problem_responses(401, 404, 409),
     )
     async def publish(
         self,
@@ -179,7 +186,7 @@ class EditorController(Controller):
         "/{slug:str}/stats",
         summary="Opens and completions per lesson; attempts, accuracy and the most chosen "
         "wrong answer per question",
-        responses=problem_responses(404),
+        responses=problem_responses(401, 404),
     )
     async def stats(
         self,

@@ -214,6 +214,9 @@ def test_cli_creates_a_partner_and_prints_its_key_once(scratch_database: str) ->
     assert result.returncode == 0, result.stderr
     key = result.stdout.strip().splitlines()[-1]
     assert key.startswith("iqp_")
+    revoke = [sys.executable, "-m", "api.cli", "partners", "revoke", "broker-core"]
+    assert subprocess.run(revoke, env=env, capture_output=True, check=False).returncode == 0
+    assert subprocess.run(revoke, env=env, capture_output=True, check=False).returncode != 0
 
 
 async def test_export_includes_points_history_and_activity(

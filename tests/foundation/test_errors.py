@@ -105,3 +105,22 @@ async def test_request_id_is_echoed_or_created(client: AsyncClient) -> None:
     assert len(created.headers["x-request-id"]) == 32
     hostile = await client.get("/health/live", headers={"X-Request-ID": "a b<script>"})
     assert hostile.headers["x-request-id"] != "a b<script>"
+
+
+async def test_deeply_nested_json_is_400(client: AsyncClient) -> None:
+    body = b"[" * 5000 + b"]" * 5000
+    response = await client.post(
+        "/test/orders", content=body, headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 400, "malformed-request")
+
+
+async def test_text_the_database_cannot_store_is_422_not_500(client: AsyncClient) -> None:
+    """A NUL character reaches PostgreSQL, which refuses it (SQLSTATE 22021)."""
+    response = await client.post(
+        "/v1/auth/register",
+        json={"email": "nul@example.com", "password": "long enough", "display_name": "a\u0000b"},
+    )
+    assert_problem(response, 422, "validation-error")
+    login = await client.post("/v1/auth/login", json={"email": "a\u0000@x.com", "password": "x"})
+    assert login.status_code in (401, 422)

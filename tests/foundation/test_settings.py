@@ -1,5 +1,8 @@
+from pathlib import Path
+
 import pytest
 
+from api.cli.runtime import with_private_development_secret
 from api.settings import DEVELOPMENT_SECRET_KEY, SettingsError, load_settings
 
 
@@ -47,3 +50,14 @@ def test_non_postgres_database_url_is_refused(monkeypatch: pytest.MonkeyPatch) -
 def test_cors_origins_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
     assert load_settings().cors_origins == ["https://a.example", "https://b.example"]
+
+
+def test_development_signs_with_a_private_key_kept_in_the_data_folder(tmp_path: Path) -> None:
+    settings = load_settings(INVESTQUEST_DATA_DIR=str(tmp_path))
+    first = with_private_development_secret(settings)
+    again = with_private_development_secret(settings)
+    key = first.secret_key.get_secret_value()
+    assert key != DEVELOPMENT_SECRET_KEY
+    assert len(key) >= 48
+    assert again.secret_key.get_secret_value() == key
+    assert (tmp_path / "secret-key").stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,46 @@
+"""Every route of the API, grouped by how its callers authenticate.
+
+Which routes are public is decided in one place, `PUBLIC_PATHS` in
+api/accounts/auth_middleware.py; the groups here say the same thing to OpenAPI clients.
+"""
+
+from litestar import Router
+from litestar.types import ControllerRouterHandler
+
+from api.accounts.admin import AdminAccountsController
+from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.health import HealthController
+from api.learning.controllers import LearningController
+from api.learning.editor import EditorController
+from api.metrics import MetricsController
+from api.openapi import BEARER, PARTNER_KEY
+from api.rewards.admin import LedgerAdminController
+from api.rewards.controllers import WalletController
+from api.vouchers.admin import VoucherAdminController, VoucherProductController
+from api.vouchers.controllers import VoucherController
+from api.vouchers.partner import PartnerVoucherController
+
+
+def route_handlers() -> list[ControllerRouterHandler]:
+    return [
+        HealthController,
+        MetricsController,
+        AuthController,  # register, login and refresh are public; logout declares its own
+        Router(
+            "/",
+            security=[{BEARER: []}],
+            route_handlers=[
+                MeController,
+                RiskQuestionnaireController,
+                LearningController,
+                WalletController,
+                VoucherController,
+                EditorController,
+                AdminAccountsController,
+                LedgerAdminController,
+                VoucherProductController,
+                VoucherAdminController,
+            ],
+        ),
+        Router("/", security=[{PARTNER_KEY: []}], route_handlers=[PartnerVoucherController]),
+    ]
