@@ -1,19 +1,41 @@
-"""Which content locale to answer in: `Accept-Language` when it names one we ship, else the
-caller's own locale."""
+"""Which content locale a request reads: `Accept-Language` when it names one we ship, else the
+caller's own locale, else the original (zh-CN)."""
 
 from typing import Any
 
 from litestar import Request
 
-SUPPORTED_LOCALES = ("zh-CN", "en")
+from courses.bundle import LOCALES, ORIGINAL_LOCALE
+
+_BY_LANGUAGE = {"zh": "zh-CN", "en": "en"}
+_NOT_SIMPLIFIED = ("zh-tw", "zh-hk", "zh-hant")
 
 
-def content_locale(request: Request[Any, Any, Any], fallback: str) -> str:
-    header = request.headers.get("accept-language", "")
-    for part in header.split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh-CN"
-        if tag.startswith("en"):
-            return "en"
-    return fallback if fallback in SUPPORTED_LOCALES else SUPPORTED_LOCALES[0]
+def pick_locale(accept_language: str | None, caller_locale: str | None) -> str:
+    for tag in _ranked_tags(accept_language or ""):
+        if tag in LOCALES:
+            return tag
+        language = tag.split("-", 1)[0].lower()
+        if language in _BY_LANGUAGE and not tag.lower().startswith(_NOT_SIMPLIFIED):
+            return _BY_LANGUAGE[language]
+    return caller_locale if caller_locale in LOCALES else ORIGINAL_LOCALE
+
+
+def content_locale(request: Request[Any, Any, Any], caller_locale: str | None) -> str:
+    return pick_locale(request.headers.get("accept-language"), caller_locale)
+
+
+def _ranked_tags(header: str) -> list[str]:
+    """The header's language tags, most preferred first (q=0 means "not this one")."""
+    ranked = []
+    for position, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, position, tag.strip()))
+    return [tag for _, _, tag in sorted(ranked)]

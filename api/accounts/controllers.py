@@ -1,16 +1,18 @@
 """Accounts routes: sign-up and login (public), the caller's profile, suitability, privacy."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.accounts import sessions
 from api.accounts.caller import Caller
-from api.accounts.models import UserAccount
+from api.accounts.models import AuthSession, UserAccount
 from api.accounts.profile import ProfileChanges, current_consents, lifecycle_stage, update_profile
 from api.accounts.schemas import (
     AssessmentOut,
@@ -32,9 +34,12 @@ from api.accounts.suitability import effective_risk_profile, load_questionnaire,
 from api.locale import content_locale
 from api.openapi import BEARER, problem_responses
 from api.privacy import erase_personal_data, export_personal_data
-from api.problems import problem_response
+from api.problems import ProblemError, problem_response
 from api.settings import Settings
 from core.clock import Clock
+
+# A stolen access token alone must not be enough to erase an account for good.
+RECENT_LOGIN = timedelta(minutes=10)
 
 
 def _tokens(pair: sessions.TokenPair) -> TokensOut:
@@ -211,14 +216,30 @@ class MeController(Controller):
     ) -> dict[str, Any]:
         return await export_personal_data(db, caller.user_id)
 
-    @delete("", status_code=204, responses=problem_responses(401))
+    @delete(
+        "",
+        status_code=204,
+        description="Irreversible, so it needs a login from the last "
+        f"{RECENT_LOGIN.seconds // 60} minutes (403 `recent-login-required` otherwise).",
+        responses=problem_responses(401, 403),
+    )
     async def erase(
         self,
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],
     ) -> None:
-        await erase_personal_data(db, caller.user_id, clock.now())
+        now = clock.now()
+        logged_in_at = await db.scalar(
+            sa.select(col(AuthSession.created_at)).where(col(AuthSession.id) == caller.session_id)
+        )
+        if logged_in_at is None or now - logged_in_at > RECENT_LOGIN:
+            raise ProblemError(
+                403,
+                "recent-login-required",
+                "Deleting your account cannot be undone: log in again, then delete it.",
+            )
+        await erase_personal_data(db, caller.user_id, now)
 
 
 class RiskQuestionnaireController(Controller):

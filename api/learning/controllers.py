@@ -11,7 +11,6 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
-from api.learning.locale import pick_locale
 from api.learning.schemas import (
     CardOut,
     CourseDetailOut,
@@ -28,6 +27,7 @@ from api.learning.schemas import (
     QuizAttemptOut,
     QuizOut,
 )
+from api.locale import pick_locale
 from api.openapi import problem_responses
 from api.pagination import CursorParam, LimitParam, decode_cursor, encode_cursor
 from api.problems import ProblemError
@@ -240,7 +240,7 @@ class LearningController(Controller):
                 lesson_id,
                 user_id=caller.user_id,
                 risk_profile=caller.risk_profile,
-                timezone=caller.timezone,
+                timezone=settings.business_timezone,  # attempt days are business days, like caps
                 locale=pick_locale(accept_language, caller.locale),
                 answers=data.answers,
                 now=now,

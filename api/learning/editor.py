@@ -23,8 +23,8 @@ from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
 from api.audit import record_audit
 from api.learning.controllers import AcceptLanguage
-from api.learning.locale import pick_locale
 from api.learning.schemas import BundleIssue, CourseStatsOut, ImportOut, PublishOut
+from api.locale import pick_locale
 from api.openapi import problem_responses
 from api.problems import ProblemError
 from api.request_id import request_id_of

@@ -38,10 +38,11 @@ def _checked(data: AdjustmentIn) -> str:
     return reason
 
 
-def _ledger_key(admin_id: uuid.UUID, idempotency_key: str) -> str:
-    """Also unique in the ledger, so a key reused after its record was purged posts nothing."""
-    digest = hashlib.sha256(f"{admin_id}:{idempotency_key}".encode()).hexdigest()
-    return f"adjust:{digest[:48]}"
+def _ledger_key(admin_id: uuid.UUID, idempotency_key: str, data: AdjustmentIn) -> str:
+    """Also unique in the ledger, so the same adjustment sent again after its Idempotency-Key
+    record was purged posts nothing; the key covers who, whom and how much."""
+    operation = f"{admin_id}:{idempotency_key}:{data.user_id}:{data.amount}"
+    return f"adjust:{hashlib.sha256(operation.encode()).hexdigest()[:48]}"
 
 
 class LedgerAdminController(Controller):
@@ -72,7 +73,7 @@ class LedgerAdminController(Controller):
         async def effect() -> tuple[int, Any]:
             await _ensure_user(db, data.user_id)
             now = clock.now()
-            key = _ledger_key(caller.user_id, idempotency_key or "")
+            key = _ledger_key(caller.user_id, idempotency_key or "", data)
             reason = {"code": "adjustment", "note": note, "by": str(caller.user_id)}
             common: dict[str, Any] = {
                 "user_id": data.user_id,
@@ -83,10 +84,14 @@ class LedgerAdminController(Controller):
                 "now": now,
             }
             if data.amount > 0:
-                await credit(db, points=data.amount, lot_days=settings.points_expiry_days, **common)
+                posted = await credit(
+                    db, points=data.amount, lot_days=settings.points_expiry_days, **common
+                )
             else:
-                await spend(db, points=-data.amount, to=AccountKind.ISSUANCE, **common)
+                posted = await spend(db, points=-data.amount, to=AccountKind.ISSUANCE, **common)
             transaction = await _transaction_of(db, key, data.user_id)
+            if not posted.posted:  # the same adjustment was made before: nothing new to audit
+                return 201, transaction
             await record_audit(
                 db,
                 clock,

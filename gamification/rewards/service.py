@@ -84,7 +84,9 @@ async def award_for_events(
     """Pay the rules for `events` and count the day for the streak when the learner was
     `active` (default: when any event is a learning event). Returns what was paid and the
     wallet after it."""
-    today = local_day(now, timezone, policy.business_timezone)
+    today = local_day(now, timezone, policy.business_timezone)  # the learner's day: streaks
+    # Caps count business days: a learner who changes time zone cannot open a second "today".
+    cap_day = local_day(now, None, policy.business_timezone)
     occurrences = [occurrence_of(event) for event in events]
     learned = any(not isinstance(event, RewardEvent) for event in events)
     if learned if active is None else active:
@@ -97,7 +99,7 @@ async def award_for_events(
         rule = rules.get(occurrence.kind)
         if rule is not None:
             reward = await _pay(
-                db, rule, occurrence, user_id=user_id, day=today, now=now, policy=policy
+                db, rule, occurrence, user_id=user_id, day=cap_day, now=now, policy=policy
             )
             if reward is not None:
                 rewards.append(reward)

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import timedelta
 
 import sqlalchemy as sa
 from httpx import AsyncClient
@@ -253,3 +254,16 @@ async def test_old_cap_counters_are_forgotten_by_the_daily_job(
 ) -> None:
     ctx = JobContext(sessionmaker, clock, settings)
     assert (await forget_old_cap_counters(ctx)).startswith("deleted 0 daily cap counters")
+
+
+async def test_deleting_an_account_needs_a_recent_login(
+    client: AsyncClient, user_factory: UserFactory, clock: FrozenClock
+) -> None:
+    user = await user_factory()
+    clock.advance(timedelta(minutes=11))
+    stale = await client.delete("/v1/me", headers=user.headers)
+    assert stale.status_code == 403
+    assert stale.json()["type"].endswith("/recent-login-required")
+    login = await client.post("/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+    fresh = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert (await client.delete("/v1/me", headers=fresh)).status_code == 204

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.learning.locale import pick_locale
+from api.locale import pick_locale
 from courses.days import local_day, seconds_until_next_day
 from courses.gating import (
     PREREQUISITES_INCOMPLETE,

@@ -222,3 +222,18 @@ async def test_counters_of_past_days_can_be_forgotten(
     assert (
         await points_earned_on(db, user_id=user.id, day=NOON_SHANGHAI.date(), scope=ALL_RULES) == 10
     )
+
+
+async def test_changing_time_zone_does_not_open_a_second_capped_day(
+    db: AsyncSession, user_factory: UserFactory, load_rules: LoadRules
+) -> None:
+    await load_rules()
+    user = await user_factory()
+    policy = RewardPolicy(daily_points_cap=20)
+    evening = datetime(
+        2026, 3, 2, 11, 0, tzinfo=UTC
+    )  # 19:00 in Shanghai, 01:00 next day in Kiritimati
+    for timezone in (SHANGHAI, SHANGHAI, SHANGHAI, "Pacific/Kiritimati", "Pacific/Kiritimati"):
+        event = lesson_done(user.id, evening)
+        await award(db, user.id, event, at=evening, policy=policy, timezone=timezone)
+    assert (await balances(db, user.id, now=evening)).points == 20
