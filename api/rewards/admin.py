@@ -1,4 +1,5 @@
-"""Admin adjustments: credit or debit a learner's points, with a reason, once per key."""
+"""Admin corrections of the ledger: adjustments (credit or debit a learner's points, once per
+key) and reversals of a posted transaction (once), each with a reason, audited."""
 
 import hashlib
 import uuid
@@ -7,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,11 +20,11 @@ from api.idempotency import IdempotencyKeyHeader, run_idempotent
 from api.openapi import problem_responses
 from api.problems import ProblemError
 from api.request_id import request_id_of
-from api.rewards.schemas import AdjustmentIn, AdjustmentOut
+from api.rewards.schemas import AdjustmentIn, AdjustmentOut, ReversalIn, ReversalOut
 from api.settings import Settings
 from core.clock import Clock
 from gamification.ledger.models import AccountKind, LedgerEntry, LedgerTransaction, TransactionKind
-from gamification.ledger.operations import credit, spend
+from gamification.ledger.operations import credit, reverse, spend
 
 
 def _checked(data: AdjustmentIn) -> str:
@@ -114,6 +115,51 @@ class LedgerAdminController(Controller):
             body=data,
             effect=effect,
         )
+
+    @post(
+        "/transactions/{transaction_id:uuid}/reversal",
+        status_code=201,
+        summary="Correct a ledger transaction by posting its opposite (once)",
+        description="Ledger history is never edited: a correction is a new transaction. Points "
+        "taken back come from the soonest-expiring lots (409 `insufficient-points` if spent); "
+        "a second reversal is 409 `already-reversed`; expiries are final (409 `not-reversible`).",
+        responses=problem_responses(401, 403, 404, 409, 422),
+    )
+    async def reverse_transaction(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        caller: NamedDependency[Caller],
+        clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
+        transaction_id: FromPath[uuid.UUID],
+        data: JSONBody[ReversalIn],
+    ) -> ReversalOut:
+        note = data.reason.strip()
+        if not note:
+            raise ProblemError(
+                422,
+                "validation-error",
+                "Say why.",
+                errors=[{"field": "reason", "message": "blank"}],
+            )
+        reason = {"code": "reversal", "note": note, "by": str(caller.user_id)}
+        posted = await reverse(
+            db, transaction_id, reason=reason, now=clock.now(), lot_days=settings.points_expiry_days
+        )
+        assert posted.transaction_id is not None  # reverse() posts or raises
+        await record_audit(
+            db,
+            clock,
+            actor_kind="user",
+            actor_id=caller.user_id,
+            action="ledger.reverse",
+            object_type="ledger_transaction",
+            object_id=str(transaction_id),
+            summary={"reversal_id": str(posted.transaction_id), "reason": note},
+            request_id=request_id_of(request.scope),
+        )
+        return ReversalOut(posted.transaction_id, transaction_id, posted.balances)
 
 
 async def _ensure_user(db: AsyncSession, user_id: uuid.UUID) -> None:

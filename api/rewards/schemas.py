@@ -68,3 +68,17 @@ class AdjustmentOut(Struct):
     reason: str
     balance_after: int
     created_at: datetime
+
+
+class ReversalIn(Struct, forbid_unknown_fields=True):
+    reason: Annotated[
+        str, Meta(min_length=1, max_length=500, description="Why; required, kept in the audit log.")
+    ]
+
+
+class ReversalOut(Struct):
+    """The reversing transaction: the opposite of every posting of the original."""
+
+    id: uuid.UUID
+    reverses_id: uuid.UUID
+    balances: dict[str, int]  # the user's balances after it, by currency

@@ -122,3 +122,34 @@ async def test_replaying_the_key_replays_the_answer_and_moves_points_once(
     assert other_body.status_code == 422
     missing_key = await client.post(PATH, json=body, headers=admin.headers)
     assert missing_key.status_code == 422
+
+
+async def test_an_admin_reverses_a_transaction_once_and_it_is_audited(
+    client: AsyncClient, user_factory: UserFactory, db: AsyncSession
+) -> None:
+    admin, learner = await user_factory(roles=["admin"]), await user_factory()
+    credit = await adjust(
+        client, admin, {"user_id": str(learner.id), "amount": 50, "reason": "Oops"}
+    )
+    path = f"/v1/admin/ledger/transactions/{credit.json()['id']}/reversal"
+    reversed_ = await client.post(
+        path, json={"reason": "Credited the wrong learner"}, headers=admin.headers
+    )
+    assert reversed_.status_code == 201, reversed_.text
+    assert reversed_.json()["balances"] == {"points": 0}
+    assert await wallet_points(client, learner) == 0
+    again = await client.post(path, json={"reason": "twice"}, headers=admin.headers)
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("/already-reversed")
+    missing = await client.post(
+        f"/v1/admin/ledger/transactions/{uuid.uuid4()}/reversal",
+        json={"reason": "x"},
+        headers=admin.headers,
+    )
+    assert missing.status_code == 404
+    learner_try = await client.post(path, json={"reason": "x"}, headers=learner.headers)
+    assert learner_try.status_code == 403
+    audited = await db.scalar(
+        sa.select(sa.func.count()).where(col(AuditLog.action) == "ledger.reverse")
+    )
+    assert audited == 1
