@@ -6,7 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from litestar import Request
 from litestar.datastructures import State
+from litestar.types import Scope
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -46,16 +48,46 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
+REQUEST_SESSION = "db_session"
+
+
+def open_request_session(
+    scope: Scope, sessionmaker: async_sessionmaker[AsyncSession]
+) -> AsyncSession:
+    """The request's session, opened by authentication so the caller is read in the same
+    transaction (and on the same pooled connection) as the handler's work."""
+    session = sessionmaker()
+    scope.setdefault("state", {})[REQUEST_SESSION] = session
+    return session
+
+
+async def close_request_session(scope: Scope) -> None:
+    session = scope.get("state", {}).pop(REQUEST_SESSION, None)
+    if session is not None:
+        await session.close()  # rolls back whatever the handler did not commit
+
+
+async def provide_db(
+    request: Request[Any, Any, Any], state: State
+) -> AsyncGenerator[AsyncSession, None]:
     """One transaction per request, committed before the response is sent.
 
     Litestar exits this generator after the handler has built its response and before the
     response goes out, so a failed commit becomes an error response, never a 2xx for lost work.
     An exception in the handler is thrown in here and rolls the transaction back.
     """
-    sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
-    async with sessionmaker() as session, session.begin():
+    session: AsyncSession | None = request.scope.get("state", {}).get(REQUEST_SESSION)
+    if session is None:  # a public route: no authentication opened one
+        sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+        async with sessionmaker() as session, session.begin():
+            yield session
+        return
+    try:
         yield session
+    except Exception:
+        await session.rollback()
+        raise
+    await session.commit()
 
 
 def run_in_own_loop(coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:

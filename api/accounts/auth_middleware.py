@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -21,6 +22,7 @@ from api.accounts.models import AuthSession, UserAccount
 from api.accounts.partners import PARTNER_KEY_HEADER, authenticate_partner
 from api.accounts.suitability import effective_risk_profile
 from api.accounts.tokens import InvalidToken, read_access_token
+from api.database import close_request_session, open_request_session
 from api.settings import Settings
 from core.clock import Clock
 
@@ -36,6 +38,12 @@ PARTNER_PATH_PREFIX = "/v1/partner/"
 
 
 class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await close_request_session(scope)
+
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
@@ -55,8 +63,8 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             )
         except InvalidToken as exc:
             raise NotAuthorizedException("The access token is invalid or expired.") from exc
-        async with sessionmaker() as db:
-            caller = await load_caller(db, claims.user_id, claims.session_id, now=clock.now())
+        db = open_request_session(connection.scope, sessionmaker)
+        caller = await load_caller(db, claims.user_id, claims.session_id, now=clock.now())
         if caller is None:
             raise NotAuthorizedException("This session has ended. Please log in again.")
         return AuthenticationResult(user=caller, auth=claims)
@@ -83,22 +91,25 @@ async def _partner_from_key(
     return partner
 
 
+# Built once: this runs on every authenticated request.
+_LIVE_CALLER = (
+    sa.select(UserAccount)
+    .join(AuthSession, col(AuthSession.user_id) == col(UserAccount.id))
+    .where(
+        col(AuthSession.id) == sa.bindparam("session_id"),
+        col(UserAccount.id) == sa.bindparam("user_id"),
+        col(AuthSession.revoked_at).is_(None),
+        col(UserAccount.deleted_at).is_(None),
+    )
+)
+
+
 async def load_caller(
     db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, *, now: datetime
 ) -> Caller | None:
     """The live user behind a live session, in one indexed read."""
-    account = (
-        await db.execute(
-            sa.select(UserAccount)
-            .join(AuthSession, col(AuthSession.user_id) == col(UserAccount.id))
-            .where(
-                col(AuthSession.id) == session_id,
-                col(UserAccount.id) == user_id,
-                col(AuthSession.revoked_at).is_(None),
-                col(UserAccount.deleted_at).is_(None),
-            )
-        )
-    ).scalar_one_or_none()
+    params = {"session_id": session_id, "user_id": user_id}
+    account = (await db.execute(_LIVE_CALLER, params)).scalar_one_or_none()
     if account is None:
         return None
     return Caller(

@@ -24,26 +24,33 @@ def system_account(kind: AccountKind, currency: Currency) -> uuid.UUID:
     return SYSTEM_ACCOUNTS[(kind, currency)]
 
 
+# Statements on the posting hot path are built once; only their parameters change.
+_ACCOUNT_OF = sa.select(col(LedgerAccount.id)).where(
+    col(LedgerAccount.user_id) == sa.bindparam("user_id"),
+    col(LedgerAccount.currency) == sa.bindparam("currency"),
+)
+_OPEN_ACCOUNT = (
+    insert(LedgerAccount)
+    .values(
+        id=sa.bindparam("id"),
+        kind=AccountKind.USER.value,
+        currency=sa.bindparam("currency"),
+        user_id=sa.bindparam("user_id"),
+        balance=0,
+    )
+    .on_conflict_do_nothing(
+        index_elements=["user_id", "currency"], index_where=sa.text("user_id IS NOT NULL")
+    )
+)
+
+
 async def user_account_id(db: AsyncSession, user_id: uuid.UUID, currency: Currency) -> uuid.UUID:
     """The user's account in `currency`, opened on first use (safe under concurrency)."""
-    existing = await db.scalar(
-        sa.select(col(LedgerAccount.id)).where(
-            col(LedgerAccount.user_id) == user_id, col(LedgerAccount.currency) == currency
-        )
-    )
+    params = {"user_id": user_id, "currency": currency.value}
+    existing = await db.scalar(_ACCOUNT_OF, params)
     if existing is not None:
         return existing
-    await db.execute(
-        insert(LedgerAccount)
-        .values(id=new_id(), kind=AccountKind.USER, currency=currency, user_id=user_id, balance=0)
-        .on_conflict_do_nothing(
-            index_elements=["user_id", "currency"], index_where=sa.text("user_id IS NOT NULL")
-        )
-    )
-    opened = await db.scalar(
-        sa.select(col(LedgerAccount.id)).where(
-            col(LedgerAccount.user_id) == user_id, col(LedgerAccount.currency) == currency
-        )
-    )
+    await db.execute(_OPEN_ACCOUNT, {**params, "id": new_id()})
+    opened = await db.scalar(_ACCOUNT_OF, params)
     assert opened is not None
     return opened

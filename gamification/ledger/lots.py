@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.ids import new_id
 from gamification.ledger.errors import InsufficientPoints
 from gamification.ledger.models import LedgerAccount, PointsLot
 
@@ -21,22 +22,37 @@ async def lock_account(db: AsyncSession, account_id: uuid.UUID) -> None:
     )
 
 
-def open_lot(
+async def open_lot(
+    db: AsyncSession,
     account_id: uuid.UUID,
     transaction_id: uuid.UUID,
     amount: int,
     *,
     now: datetime,
     expires_at: datetime,
-) -> PointsLot:
-    return PointsLot(
-        account_id=account_id,
-        transaction_id=transaction_id,
-        amount=amount,
-        remaining=amount,
-        earned_at=now,
-        expires_at=expires_at,
+) -> None:
+    await db.execute(
+        _OPEN_LOT,
+        {
+            "id": new_id(),
+            "account_id": account_id,
+            "transaction_id": transaction_id,
+            "amount": amount,
+            "earned_at": now,
+            "expires_at": expires_at,
+        },
     )
+
+
+_OPEN_LOT = sa.insert(PointsLot).values(
+    id=sa.bindparam("id"),
+    account_id=sa.bindparam("account_id"),
+    transaction_id=sa.bindparam("transaction_id"),
+    amount=sa.bindparam("amount", type_=sa.BigInteger),
+    remaining=sa.bindparam("amount", type_=sa.BigInteger),
+    earned_at=sa.bindparam("earned_at"),
+    expires_at=sa.bindparam("expires_at"),
+)
 
 
 async def take_from_lots(

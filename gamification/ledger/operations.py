@@ -59,14 +59,17 @@ async def earn(
     )
     if tx is None:
         return Posted(None, posted=False)
-    balances: dict[str, int] = {}
+    postings, accounts = [], {}
+    for currency, amount in ((Currency.POINTS, points), (Currency.XP, xp)):
+        if amount:
+            accounts[currency] = await user_account_id(db, user_id, currency)
+            issued = system_account(AccountKind.ISSUANCE, currency)
+            postings += [Posting(issued, -amount), Posting(accounts[currency], amount)]
+    moved = await apply(db, tx, postings, now=now)  # one insert for all the entries
     if points:
-        balances |= await _credit_points(db, user_id, tx, points, now=now, lot_days=lot_days)
-    if xp:
-        xp_account = await user_account_id(db, user_id, Currency.XP)
-        issued = system_account(AccountKind.ISSUANCE, Currency.XP)
-        moved = await apply(db, tx, [Posting(issued, -xp), Posting(xp_account, xp)], now=now)
-        balances[Currency.XP.value] = moved[xp_account]
+        expires_at = now + timedelta(days=lot_days)
+        await open_lot(db, accounts[Currency.POINTS], tx, points, now=now, expires_at=expires_at)
+    balances = {currency.value: moved[account] for currency, account in accounts.items()}
     return Posted(tx, posted=True, balances=balances)
 
 
@@ -197,7 +200,8 @@ async def _reverse_points(
         await lock_account(db, account_id)
         await take_from_lots(db, account_id, -change, now=now)
     else:
-        db.add(open_lot(account_id, tx, change, now=now, expires_at=now + timedelta(days=lot_days)))
+        expires_at = now + timedelta(days=lot_days)
+        await open_lot(db, account_id, tx, change, now=now, expires_at=expires_at)
 
 
 async def _credit_points(
@@ -212,7 +216,7 @@ async def _credit_points(
     account = await user_account_id(db, user_id, Currency.POINTS)
     issued = system_account(AccountKind.ISSUANCE, Currency.POINTS)
     moved = await apply(db, tx, [Posting(issued, -points), Posting(account, points)], now=now)
-    db.add(open_lot(account, tx, points, now=now, expires_at=now + timedelta(days=lot_days)))
+    await open_lot(db, account, tx, points, now=now, expires_at=now + timedelta(days=lot_days))
     return {Currency.POINTS: moved[account]}
 
 

@@ -20,6 +20,37 @@ from gamification.ledger.accounts import SYSTEM_ACCOUNT_IDS
 from gamification.ledger.errors import InsufficientPoints
 from gamification.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
+# Built once: every posting runs these.
+_CLAIM = (
+    insert(LedgerTransaction)
+    .values(
+        {
+            column: sa.bindparam(column, type_=LedgerTransaction.__table__.c[column].type)  # type: ignore[attr-defined]
+            for column in (
+                "id",
+                "idempotency_key",
+                "kind",
+                "reference",
+                "reason",
+                "reverses_id",
+                "created_at",
+            )
+        }
+    )
+    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    .returning(col(LedgerTransaction.id))
+)
+_AMOUNT = sa.bindparam("amount", type_=sa.BigInteger)
+_MOVE_BALANCE = (
+    sa.update(LedgerAccount)
+    .where(
+        col(LedgerAccount.id) == sa.bindparam("account_id"),
+        col(LedgerAccount.balance) + _AMOUNT >= 0,
+    )
+    .values(balance=col(LedgerAccount.balance) + _AMOUNT)
+    .returning(col(LedgerAccount.balance))
+)
+
 
 @dataclass(frozen=True)
 class Posting:
@@ -42,20 +73,16 @@ async def claim(
     A concurrent duplicate waits on the unique key until the first commits or rolls back, so
     one key never posts twice.
     """
-    return await db.scalar(
-        insert(LedgerTransaction)
-        .values(
-            id=new_id(),
-            idempotency_key=key,
-            kind=kind,
-            reference=reference,
-            reason=reason,
-            reverses_id=reverses_id,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(col(LedgerTransaction.id))
-    )
+    params = {
+        "id": new_id(),
+        "idempotency_key": key,
+        "kind": str(kind),
+        "reference": reference,
+        "reason": reason,
+        "reverses_id": reverses_id,
+        "created_at": now,
+    }
+    return await db.scalar(_CLAIM, params)
 
 
 async def apply(
@@ -91,12 +118,7 @@ async def apply(
 
 
 async def _move_balance(db: AsyncSession, account_id: uuid.UUID, amount: int) -> int:
-    balance = await db.scalar(
-        sa.update(LedgerAccount)
-        .where(col(LedgerAccount.id) == account_id, col(LedgerAccount.balance) + amount >= 0)
-        .values(balance=col(LedgerAccount.balance) + amount)
-        .returning(col(LedgerAccount.balance))
-    )
+    balance = await db.scalar(_MOVE_BALANCE, {"account_id": account_id, "amount": amount})
     if balance is None:
         raise InsufficientPoints(f"The balance cannot cover {-amount} points.")
     return int(balance)
