@@ -1,7 +1,8 @@
 -- Holds wrk to a rate, since wrk (unlike wrk2) has none: before each request every connection
 -- waits an exponentially distributed delay of mean BENCH_PACE_INTERVAL_MS, so together the
--- connections send roughly Poisson arrivals at connections / interval. wrk starts a request's
--- latency clock when it writes the request, after the delay.
+-- connections send roughly Poisson arrivals at connections / (interval + response time); wrk.py
+-- sets the interval with the response time allowed for. wrk starts a request's latency clock
+-- when it writes the request, after the delay.
 --
 -- BENCH_WRK_SCRIPT, when set, is the scenario's own script (method, body, headers); it is loaded
 -- first, and its setup and init still run.

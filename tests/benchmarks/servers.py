@@ -1,16 +1,20 @@
 """Server processes under test: one uvicorn worker each, on a free loopback port, always stopped."""
 
+import re
 import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
+LOG_TAIL_LINES = 30
 
 
 @dataclass(frozen=True)
@@ -44,18 +48,46 @@ def uvicorn_server(name: str, target: str) -> Server:
 
 
 @contextmanager
-def running(server: Server, env: Mapping[str, str]) -> Iterator[str]:
+def running(server: Server, env: Mapping[str, str], log: Path | None = None) -> Iterator[str]:
     """Start the server, wait until it listens, yield its base URL, and stop it in any case.
 
     It gets a session of its own, so a Ctrl+C in the terminal reaches only the bench, which then
-    stops it here."""
+    stops it here. With `log`, its output goes to that file instead of the terminal."""
     port = _free_port()
-    process = subprocess.Popen(server.command(port), env=dict(env), start_new_session=True)
-    try:
-        _wait_until_listening(server, process, port)
-        yield f"http://{HOST}:{port}"
-    finally:
-        _stop(process)
+    with ExitStack() as stack:
+        output = None
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            output = stack.enter_context(log.open("wb"))
+        process = subprocess.Popen(
+            server.command(port),
+            env=dict(env),
+            start_new_session=True,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+        )
+        try:
+            try:
+                _wait_until_listening(server, process, port)
+            except RuntimeError as exc:
+                if log is None:
+                    raise
+                tail = "\n".join(log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:])
+                raise RuntimeError(f"{exc}; the end of {log}:\n{tail}") from exc
+            yield f"http://{HOST}:{port}"
+        finally:
+            _stop(process)
+
+
+_ERROR_LINE = re.compile(r"\bERROR\b")
+_EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception): .*$", re.MULTILINE)
+
+
+def logged_errors(log: Path) -> tuple[int, Counter[str]]:
+    """How many ERROR lines a server logged, and the exceptions its tracebacks ended with."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    errors = sum(1 for line in text.splitlines() if _ERROR_LINE.search(line))
+    return errors, Counter(match.group(0) for match in _EXCEPTION_LINE.finditer(text))
 
 
 def _free_port() -> int:

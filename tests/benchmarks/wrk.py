@@ -1,12 +1,16 @@
 """Load generation with wrk: installing it, running it at full speed or at a set rate, and
-reading its report."""
+reading its report.
+
+Scenario scripts (under tests/benchmarks/) load common.lua, which counts the responses by
+status in each thread and prints the totals at the end (`bench-status CODE COUNT`); they find
+their data files in BENCH_DATA_DIR, set in `Wrk.env` for every run."""
 
 import os
 import re
 import shutil
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 THREADS = 2
@@ -14,15 +18,19 @@ CONNECTIONS = 32
 WARMUP_SECONDS = 2
 DURATION_SECONDS = 10
 PACE_SCRIPT = Path(__file__).with_name("pace.lua")
-# Mean pause of a paced connection before each request. Long next to the latencies measured,
-# so the time a connection waits for its response shaves little off the rate.
+# About the mean pause of a paced connection before each request (less the response time that
+# at_rate expects): long next to fast routes' latencies, so few connections hold the rate.
 PACE_INTERVAL_MS = 40
 RUN_TIMEOUT_MARGIN_SECONDS = 60
+# wrk's own default (2 s) would drop slower responses as errors instead of measuring them.
+REQUEST_TIMEOUT_SECONDS = 10
 
 _RPS = re.compile(r"^Requests/sec:\s*([\d.]+)\s*$", re.MULTILINE)
 _PERCENTILE = r"^\s*{}%\s+([\d.]+)(us|ms|s|m|h)\s*$"
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s*(\d+)")
 _SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_STATUS = re.compile(r"^bench-status (\d+) (\d+)$", re.MULTILINE)
+_SPAN = re.compile(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h),", re.MULTILINE)
 _MS_PER_UNIT = {"us": 0.001, "ms": 1.0, "s": 1_000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
@@ -33,11 +41,19 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     errors: int  # non-2xx/3xx responses and socket errors (connect, read, write, timeout)
+    seconds: float = 0.0  # how long the run lasted, as wrk measured it
+    # Responses by HTTP status, for scripts that load common.lua (empty otherwise).
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    def rate_of(self, status: int) -> float:
+        """Responses with this status per second."""
+        return self.statuses.get(status, 0) / self.seconds if self.seconds else 0.0
 
 
 @dataclass(frozen=True)
 class Wrk:
     binary: str
+    env: Mapping[str, str] = field(default_factory=dict)  # for every run's scripts
 
     def version(self) -> str:
         """The first line of `wrk -v` (which prints it, then its usage, and exits 1)."""
@@ -52,13 +68,20 @@ class Wrk:
 
     def at_rate(self, url: str, script: Path | None, rps: float) -> WrkResult:
         """About `rps` requests a second, paced by pace.lua (wrk has no rate option, and wrk2,
-        which has, is not packaged); the result has the rate actually reached."""
+        which has, is not packaged); the result has the rate actually reached.
+
+        A paced connection waits its pause and then its response, so each pause is shortened
+        by the response time expected at this load: half the maximum rate of a server that
+        serves one request at a time answers in about 1 / rps (M/M/1 at half utilisation).
+        Without that, slow routes would be held well under the rate asked for."""
         if rps <= 0:
             raise RuntimeError(f"no rate to hold for {url}: the full-speed run completed nothing")
-        connections = THREADS * max(1, round(rps * PACE_INTERVAL_MS / 1_000 / THREADS))
+        response_ms = 1_000 / rps
+        cycle_ms = PACE_INTERVAL_MS + response_ms
+        connections = THREADS * max(1, round(rps * cycle_ms / 1_000 / THREADS))
         env = {
-            # The mean pause near PACE_INTERVAL_MS that gives `rps` with whole connections.
-            "BENCH_PACE_INTERVAL_MS": f"{connections * 1_000 / rps:.3f}",
+            # The mean pause that, with the response time, gives `rps` with whole connections.
+            "BENCH_PACE_INTERVAL_MS": f"{max(1.0, connections * 1_000 / rps - response_ms):.3f}",
             "BENCH_WRK_SCRIPT": str(script.resolve()) if script else "",
         }
         return self._run(
@@ -74,14 +97,17 @@ class Wrk:
         seconds: int,
         env: Mapping[str, str] | None = None,
     ) -> WrkResult:
-        command = [self.binary, f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+        command = [
+            *(self.binary, f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency"),
+            f"--timeout={REQUEST_TIMEOUT_SECONDS}s",
+        ]
         if script is not None:
             command += ["-s", str(script.resolve())]
         done = subprocess.run(
             [*command, url],
             capture_output=True,
             text=True,
-            env=os.environ | dict(env or {}),
+            env=os.environ | dict(self.env) | dict(env or {}),
             timeout=seconds + RUN_TIMEOUT_MARGIN_SECONDS,
             check=False,
         )
@@ -94,6 +120,7 @@ def parse_report(report: str, connections: int) -> WrkResult:
     """Read requests/sec, the p50 and p99 latencies (`--latency`) and the errors."""
     socket_errors = _SOCKET_ERRORS.search(report)
     non_2xx = _NON_2XX.search(report)
+    span = _required(_SPAN.search(report), "requests in", report)
     return WrkResult(
         connections=connections,
         rps=float(_required(_RPS.search(report), "Requests/sec", report).group(1)),
@@ -101,6 +128,8 @@ def parse_report(report: str, connections: int) -> WrkResult:
         p99_ms=_percentile_ms(report, 99),
         errors=(int(non_2xx.group(1)) if non_2xx else 0)
         + (sum(int(count) for count in socket_errors.groups()) if socket_errors else 0),
+        seconds=round(float(span.group(2)) * _MS_PER_UNIT[span.group(3)] / 1_000, 3),
+        statuses={int(code): int(count) for code, count in _STATUS.findall(report)},
     )
 
 
