@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 DATA_EXCEPTION_CLASS = "22"
+CLIENT_GONE = "client disconnected prematurely"
 PROBLEM_TYPE_PREFIX = "https://investquest.app/problems/"
 
 _STATUS_OF_KIND = {
@@ -129,6 +130,17 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             title=_HTTP_PROBLEMS[422][1],
             detail="One or more fields are not valid.",
             errors=_field_errors(exc),
+        )
+    if exc.detail == CLIENT_GONE:
+        # Litestar's word for a client that hung up while sending its body: not our failure,
+        # and nobody is left to read the answer.
+        logger.info("client disconnected before sending its whole request")
+        return problem_response(
+            request,
+            status=400,
+            code="malformed-request",
+            title=_HTTP_PROBLEMS[400][1],
+            detail="The request was cut off.",
         )
     if exc.status_code >= 500:
         return handle_unexpected_error(request, exc)

@@ -124,3 +124,25 @@ async def test_text_the_database_cannot_store_is_422_not_500(client: AsyncClient
     assert_problem(response, 422, "validation-error")
     login = await client.post("/v1/auth/login", json={"email": "a\u0000@x.com", "password": "x"})
     assert login.status_code in (401, 422)
+
+
+async def test_a_client_hanging_up_mid_body_is_not_logged_as_a_server_error(
+    app: Litestar, caplog: pytest.LogCaptureFixture
+) -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/test/orders", "raw_path": b"/test/orders", "root_path": "",
+        "query_string": b"", "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"40")],
+    }  # fmt: skip
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    assert sent[0]["status"] == 400
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
