@@ -60,6 +60,18 @@ class IdempotencyRecord(SQLModel, table=True):
 Effect = Callable[[], Awaitable[tuple[int, Any]]]
 
 
+# Built once: every idempotent request runs both. The columns to insert or set are the keys of
+# the parameters passed.
+_CLAIM = (
+    insert(IdempotencyRecord.__table__)  # type: ignore[attr-defined]
+    .on_conflict_do_nothing(index_elements=["caller", "route", "key"])
+    .returning(col(IdempotencyRecord.id))
+)
+_STORE_RESPONSE = sa.update(IdempotencyRecord.__table__).where(  # type: ignore[attr-defined]
+    col(IdempotencyRecord.id) == sa.bindparam("record_id")
+)
+
+
 def request_fingerprint(body: Any) -> str:
     canonical = json.dumps(msgspec.to_builtins(body), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -86,17 +98,15 @@ async def run_idempotent(
     route = f"{request.method} {request.scope.get('path_template', request.url.path)}"
     fingerprint = request_fingerprint(body)
     claimed = await db.scalar(
-        insert(IdempotencyRecord)
-        .values(
-            id=uuid.uuid4(),
-            caller=caller,
-            route=route,
-            key=key,
-            request_hash=fingerprint,
-            created_at=clock.now(),
-        )
-        .on_conflict_do_nothing(index_elements=["caller", "route", "key"])
-        .returning(col(IdempotencyRecord.id))
+        _CLAIM,
+        {
+            "id": uuid.uuid4(),
+            "caller": caller,
+            "route": route,
+            "key": key,
+            "request_hash": fingerprint,
+            "created_at": clock.now(),
+        },
     )
     if claimed is None:
         return await _replay(db, caller=caller, route=route, key=key, fingerprint=fingerprint)
@@ -114,9 +124,13 @@ async def run_idempotent(
         )
     encoded = msgspec.json.encode(content)
     await db.execute(
-        sa.update(IdempotencyRecord)
-        .where(col(IdempotencyRecord.id) == claimed)
-        .values(status_code=status, response_body=encoded.decode(), media_type=media_type)
+        _STORE_RESPONSE,
+        {
+            "record_id": claimed,
+            "status_code": status,
+            "response_body": encoded.decode(),
+            "media_type": media_type,
+        },
     )
     return Response(content=encoded, status_code=status, media_type=media_type)
 

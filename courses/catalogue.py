@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -179,28 +180,31 @@ async def course_detail(
     row = (await db.execute(_COURSE, params)).first()
     if row is None:
         raise CourseNotFound(f"There is no published course {slug}.")
-    lesson_params = {"user_id": user_id, "version_id": row.version_id, "locale": row.locale}
-    lessons = await db.execute(_COURSE_LESSONS, lesson_params)
     return CourseDetail(
         course=_summary(row, risk_profile, set(row.completed or ())),
         locale=row.locale,
         version=row.number,
         lessons=[
-            LessonSummary(r.lesson_id, r.slug, r.title, r.est_minutes, r.completed_at is not None)
-            for r in lessons
+            LessonSummary(uuid.UUID(lesson_id), lesson_slug, title, minutes, completed)
+            for lesson_id, lesson_slug, title, minutes, completed in row.lessons or ()
         ],
     )
 
 
 def _course_lessons() -> Any:
-    user_id = sa.bindparam("user_id", type_=sa.Uuid())
+    """SQL: the lessons of the outer query's version in order, in its text's locale, with
+    whether `:user_id` completed them: a JSON array of [id, slug, title, est_minutes,
+    completed] per lesson, so the course page is one query (one round trip) in all."""
+    lesson = sa.func.json_build_array(
+        col(LessonVersion.lesson_id),
+        col(Lesson.slug),
+        col(LessonContent.title),
+        col(LessonVersion.est_minutes),
+        col(LessonProgress.completed_at).is_not(None),
+    )
     return (
         sa.select(
-            col(LessonVersion.lesson_id),
-            col(Lesson.slug),
-            col(LessonContent.title),
-            col(LessonVersion.est_minutes),
-            col(LessonProgress.completed_at),
+            sa.func.json_agg(aggregate_order_by(lesson, col(LessonVersion.position)), type_=sa.JSON)
         )
         .select_from(LessonVersion)
         .join(Lesson, col(Lesson.id) == col(LessonVersion.lesson_id))
@@ -209,18 +213,18 @@ def _course_lessons() -> Any:
             sa.and_(
                 col(LessonContent.version_id) == col(LessonVersion.version_id),
                 col(LessonContent.lesson_id) == col(LessonVersion.lesson_id),
-                col(LessonContent.locale) == sa.bindparam("locale", type_=sa.String()),
+                col(LessonContent.locale) == col(CourseVersionText.locale),
             ),
         )
         .outerjoin(
             LessonProgress,
             sa.and_(
-                col(LessonProgress.user_id) == user_id,
+                col(LessonProgress.user_id) == sa.bindparam("user_id", type_=sa.Uuid()),
                 col(LessonProgress.lesson_id) == col(LessonVersion.lesson_id),
             ),
         )
-        .where(col(LessonVersion.version_id) == sa.bindparam("version_id", type_=sa.Uuid()))
-        .order_by(col(LessonVersion.position))
+        .where(col(LessonVersion.version_id) == col(CourseVersion.id))
+        .scalar_subquery()
     )
 
 
@@ -228,6 +232,6 @@ PUBLISHED_COURSES = _published_courses()
 _COURSE = PUBLISHED_COURSES.add_columns(
     completed_courses_among(
         sa.bindparam("user_id", type_=sa.Uuid()), col(CourseVersion.prerequisites)
-    ).label("completed")
+    ).label("completed"),
+    _course_lessons().label("lessons"),
 ).where(col(Course.slug) == sa.bindparam("slug", type_=sa.String()))
-_COURSE_LESSONS = _course_lessons()

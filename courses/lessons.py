@@ -79,22 +79,41 @@ async def open_lesson(
     )
 
 
+def _start_clock_statement() -> Any:
+    """Built once, with bound parameters: nearly every opening of a lesson is its first.
+    (Named unlike the columns, which SQLAlchemy reserves for VALUES.)"""
+    progress: sa.Table = LessonProgress.__table__  # type: ignore[attr-defined]
+    now = sa.bindparam("now", type_=progress.c.opened_at.type)
+    return (
+        insert(progress)
+        .values(
+            user_id=sa.bindparam("user", type_=sa.Uuid()),
+            lesson_id=sa.bindparam("lesson", type_=sa.Uuid()),
+            course_id=sa.bindparam("course", type_=sa.Uuid()),
+            opened_at=now,
+        )
+        .on_conflict_do_update(
+            index_elements=["user_id", "lesson_id"],
+            set_={"opened_at": sa.func.coalesce(progress.c.opened_at, now)},
+        )
+        .returning(progress.c.opened_at)
+    )
+
+
+_START_CLOCK = _start_clock_statement()
+
+
 async def _start_clock(
     db: AsyncSession, context: LessonContext, *, user_id: uuid.UUID, now: datetime
 ) -> datetime:
     """Store `opened_at` once; a concurrent first opening keeps the earlier time."""
-    statement = (
-        insert(LessonProgress)
-        .values(
-            user_id=user_id, lesson_id=context.lesson_id, course_id=context.course_id, opened_at=now
-        )
-        .on_conflict_do_update(
-            index_elements=["user_id", "lesson_id"],
-            set_={"opened_at": sa.func.coalesce(col(LessonProgress.opened_at), now)},
-        )
-        .returning(col(LessonProgress.opened_at))
-    )
-    opened_at = (await db.execute(statement)).scalar_one()
+    params = {
+        "user": user_id,
+        "lesson": context.lesson_id,
+        "course": context.course_id,
+        "now": now,
+    }
+    opened_at: datetime | None = (await db.execute(_START_CLOCK, params)).scalar_one()
     assert opened_at is not None
     return opened_at
 

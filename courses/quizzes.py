@@ -10,11 +10,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from core.ids import new_id
 from courses.access import LessonContext, lesson_context
@@ -64,16 +64,25 @@ async def submit_quiz(
     problems = answer_problems(key, answers)
     if problems:
         raise InvalidAnswers(problems)
-    used = await _count_attempt(
-        db, user_id=user_id, lesson_id=lesson_id, day=local_day(now, timezone), cap=daily_attempts
+    result = grade(key, answers)
+    attempt_id = new_id()
+    used = await _take_and_record_attempt(
+        db,
+        context,
+        key,
+        answers,
+        result,
+        attempt_id=attempt_id,
+        user_id=user_id,
+        day=local_day(now, timezone),
+        cap=daily_attempts,
+        now=now,
     )
     if used is None:
         raise QuizAttemptsExhausted(
             f"You have used all {daily_attempts} attempts at this quiz today; try again tomorrow.",
             retry_after_seconds=seconds_until_next_day(now, timezone),
         )
-    result = grade(key, answers)
-    attempt_id = await _record_attempt(db, context, key, answers, result, user_id=user_id, now=now)
     events = await _first_pass_events(
         db, context, result, user_id=user_id, attempt_id=attempt_id, now=now
     )
@@ -88,52 +97,116 @@ async def submit_quiz(
     )
 
 
-async def _record_attempt(
+def _take_and_record() -> Any:
+    """Take one attempt from today's allowance and store the attempt, in one statement: the
+    attempt row is inserted from the counter's RETURNING, so only when one was left. The
+    upsert locks the counter row, so concurrent attempts queue on it. Built once, with bound
+    parameters (named unlike the columns, which SQLAlchemy reserves for VALUES)."""
+    day: sa.Table = QuizDay.__table__  # type: ignore[attr-defined]
+    attempt: sa.Table = QuizAttempt.__table__  # type: ignore[attr-defined]
+    user = sa.bindparam("user", type_=sa.Uuid())
+    lesson = sa.bindparam("lesson", type_=sa.Uuid())
+    taken = (
+        insert(day)
+        .values(
+            user_id=user,
+            lesson_id=lesson,
+            attempted_on=sa.bindparam("day", type_=sa.Date()),
+            attempts=1,
+        )
+        .on_conflict_do_update(
+            index_elements=["user_id", "lesson_id", "attempted_on"],
+            set_={"attempts": day.c.attempts + 1},
+            where=day.c.attempts < sa.bindparam("cap", type_=sa.Integer()),
+        )
+        .returning(day.c.attempts)
+        .cte("taken")
+    )
+    stored = ("id", "version_id", "answers", "correct_question_ids", "score", "max_score")
+    recorded = (
+        sa.insert(attempt)
+        .from_select(
+            ["user_id", "lesson_id", *stored, "passed", "created_at"],
+            sa.select(
+                user,
+                lesson,
+                *(sa.bindparam(f"new_{name}", type_=attempt.c[name].type) for name in stored),
+                sa.bindparam("new_passed", type_=sa.Boolean()),
+                sa.bindparam("new_created_at", type_=attempt.c.created_at.type),
+            ).select_from(taken),
+        )
+        .cte("recorded")
+    )
+    return sa.select(taken.c.attempts).add_cte(recorded)
+
+
+_TAKE_AND_RECORD = _take_and_record()
+
+
+async def _take_and_record_attempt(
     db: AsyncSession,
     context: LessonContext,
     key: AnswerKey,
     answers: Mapping[str, Sequence[str]],
     result: Grade,
     *,
+    attempt_id: uuid.UUID,
     user_id: uuid.UUID,
+    day: date,
+    cap: int,
     now: datetime,
-) -> uuid.UUID:
-    """Store the attempt with every question's answer (unanswered: []), for the stats."""
-    attempt_id = new_id()
-    await db.execute(
-        insert(QuizAttempt).values(
-            id=attempt_id,
-            user_id=user_id,
-            lesson_id=context.lesson_id,
-            version_id=context.version_id,
-            answers={q.id: list(answers.get(q.id, ())) for q in key.questions},
-            correct_question_ids=[r.question_id for r in result.results if r.correct],
-            score=result.score,
-            max_score=result.max_score,
-            passed=result.passed,
-            created_at=now,
-        )
-    )
-    return attempt_id
-
-
-async def _count_attempt(
-    db: AsyncSession, *, user_id: uuid.UUID, lesson_id: uuid.UUID, day: date, cap: int
 ) -> int | None:
-    """Take one attempt from today's allowance: the attempts used so far, or None if none
-    was left. The upsert locks the counter row, so concurrent attempts queue on it."""
-    statement = (
-        insert(QuizDay)
-        .values(user_id=user_id, lesson_id=lesson_id, attempted_on=day, attempts=1)
-        .on_conflict_do_update(
-            index_elements=["user_id", "lesson_id", "attempted_on"],
-            set_={"attempts": col(QuizDay.attempts) + 1},
-            where=col(QuizDay.attempts) < cap,
-        )
-        .returning(col(QuizDay.attempts))
-    )
-    used: int | None = (await db.execute(statement)).scalar_one_or_none()
+    """The attempts used today with this one, or None if none was left (nothing stored).
+    The attempt keeps every question's answer (unanswered: []), for the stats."""
+    params = {
+        "user": user_id,
+        "lesson": context.lesson_id,
+        "day": day,
+        "cap": cap,
+        "new_id": attempt_id,
+        "new_version_id": context.version_id,
+        "new_answers": {q.id: list(answers.get(q.id, ())) for q in key.questions},
+        "new_correct_question_ids": [r.question_id for r in result.results if r.correct],
+        "new_score": result.score,
+        "new_max_score": result.max_score,
+        "new_passed": result.passed,
+        "new_created_at": now,
+    }
+    used: int | None = (await db.execute(_TAKE_AND_RECORD, params)).scalar_one_or_none()
     return used
+
+
+def _record_first_pass() -> Any:
+    """Record the attempt as the lesson's first pass (and first perfect score) unless one is
+    recorded already; returns the recorded ones. Built once, with bound parameters."""
+    progress: sa.Table = LessonProgress.__table__  # type: ignore[attr-defined]
+    passed_by = sa.bindparam("passed_by", type_=sa.Uuid())
+    perfect_by = sa.bindparam("perfect_by", type_=sa.Uuid())
+    return (
+        insert(progress)
+        .values(
+            user_id=sa.bindparam("user", type_=sa.Uuid()),
+            lesson_id=sa.bindparam("lesson", type_=sa.Uuid()),
+            course_id=sa.bindparam("course", type_=sa.Uuid()),
+            quiz_passed_attempt_id=passed_by,
+            quiz_perfect_attempt_id=perfect_by,
+        )
+        .on_conflict_do_update(
+            index_elements=["user_id", "lesson_id"],
+            set_={
+                "quiz_passed_attempt_id": sa.func.coalesce(
+                    progress.c.quiz_passed_attempt_id, passed_by
+                ),
+                "quiz_perfect_attempt_id": sa.func.coalesce(
+                    progress.c.quiz_perfect_attempt_id, perfect_by
+                ),
+            },
+        )
+        .returning(progress.c.quiz_passed_attempt_id, progress.c.quiz_perfect_attempt_id)
+    )
+
+
+_RECORD_FIRST_PASS = _record_first_pass()
 
 
 async def _first_pass_events(
@@ -147,33 +220,14 @@ async def _first_pass_events(
 ) -> list[LearningEvent]:
     if not result.passed or (context.quiz_passed and (context.quiz_perfect or not result.perfect)):
         return []  # nothing new to record; the upsert below settles concurrent first passes
-    perfect_id = attempt_id if result.perfect else None
-    statement = (
-        insert(LessonProgress)
-        .values(
-            user_id=user_id,
-            lesson_id=context.lesson_id,
-            course_id=context.course_id,
-            quiz_passed_attempt_id=attempt_id,
-            quiz_perfect_attempt_id=perfect_id,
-        )
-        .on_conflict_do_update(
-            index_elements=["user_id", "lesson_id"],
-            set_={
-                "quiz_passed_attempt_id": sa.func.coalesce(
-                    col(LessonProgress.quiz_passed_attempt_id), attempt_id
-                ),
-                "quiz_perfect_attempt_id": sa.func.coalesce(
-                    col(LessonProgress.quiz_perfect_attempt_id), perfect_id
-                ),
-            },
-        )
-        .returning(
-            col(LessonProgress.quiz_passed_attempt_id),
-            col(LessonProgress.quiz_perfect_attempt_id),
-        )
-    )
-    recorded = (await db.execute(statement)).one()
+    params = {
+        "user": user_id,
+        "lesson": context.lesson_id,
+        "course": context.course_id,
+        "passed_by": attempt_id,
+        "perfect_by": attempt_id if result.perfect else None,
+    }
+    recorded = (await db.execute(_RECORD_FIRST_PASS, params)).one()
     events: list[LearningEvent] = []
     slug = context.course_slug
     if recorded.quiz_passed_attempt_id == attempt_id:

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,27 +32,55 @@ async def open_lot(
     now: datetime,
     expires_at: datetime,
 ) -> None:
-    await db.execute(
-        _OPEN_LOT,
-        {
-            "id": new_id(),
-            "account_id": account_id,
-            "transaction_id": transaction_id,
-            "amount": amount,
-            "earned_at": now,
-            "expires_at": expires_at,
-        },
+    await open_lots(
+        db, [lot_row(account_id, transaction_id, amount, now=now, expires_at=expires_at)]
     )
 
 
-_OPEN_LOT = sa.insert(PointsLot).values(
-    id=sa.bindparam("id"),
-    account_id=sa.bindparam("account_id"),
-    transaction_id=sa.bindparam("transaction_id"),
-    amount=sa.bindparam("amount", type_=sa.BigInteger),
-    remaining=sa.bindparam("amount", type_=sa.BigInteger),
-    earned_at=sa.bindparam("earned_at"),
-    expires_at=sa.bindparam("expires_at"),
+def lot_row(
+    account_id: uuid.UUID,
+    transaction_id: uuid.UUID,
+    amount: int,
+    *,
+    now: datetime,
+    expires_at: datetime,
+) -> dict[str, Any]:
+    """A new lot with all of `amount` remaining, for `open_lots`."""
+    return {
+        "id": new_id(),
+        "account_id": account_id,
+        "transaction_id": transaction_id,
+        "amount": amount,
+        "remaining": amount,
+        "earned_at": now,
+        "expires_at": expires_at,
+    }
+
+
+async def open_lots(db: AsyncSession, lots: list[dict[str, Any]]) -> None:
+    if lots:
+        await db.execute(_OPEN_LOTS, lots)
+
+
+NOT_ENOUGH_POINTS = "Not enough unexpired points to cover {points}."
+
+# Built once: every credit and spend runs these. Inserting through the table (Core) sends
+# many lots as one executemany.
+_OPEN_LOTS = sa.insert(PointsLot.__table__)  # type: ignore[attr-defined]
+_LIVE_LOTS_FOR_UPDATE = (
+    sa.select(col(PointsLot.id), col(PointsLot.remaining))
+    .where(
+        col(PointsLot.account_id) == sa.bindparam("account_id"),
+        col(PointsLot.remaining) > 0,
+        col(PointsLot.expires_at) > sa.bindparam("now"),
+    )
+    .order_by(col(PointsLot.expires_at), col(PointsLot.id))
+    .with_for_update()
+)
+_TAKE_FROM_LOT = (
+    sa.update(PointsLot)
+    .where(col(PointsLot.id) == sa.bindparam("lot_id"))
+    .values(remaining=col(PointsLot.remaining) - sa.bindparam("taken", type_=sa.BigInteger))
 )
 
 
@@ -60,28 +89,13 @@ async def take_from_lots(
 ) -> None:
     """Consume `points` from live lots, oldest expiry first. Lots past their expiry are never
     spent, even before the expiry job has run. Call with the account locked."""
-    lots = (
-        await db.scalars(
-            sa.select(PointsLot)
-            .where(
-                col(PointsLot.account_id) == account_id,
-                col(PointsLot.remaining) > 0,
-                col(PointsLot.expires_at) > now,
-            )
-            .order_by(col(PointsLot.expires_at), col(PointsLot.id))
-            .with_for_update()
-        )
-    ).all()
-    if sum(lot.remaining for lot in lots) < points:
-        raise InsufficientPoints(f"Not enough unexpired points to cover {points}.")
+    lots = (await db.execute(_LIVE_LOTS_FOR_UPDATE, {"account_id": account_id, "now": now})).all()
+    if sum(remaining for _, remaining in lots) < points:
+        raise InsufficientPoints(NOT_ENOUGH_POINTS.format(points=points))
     left = points
-    for lot in lots:
+    for lot_id, remaining in lots:
         if left == 0:
             break
-        taken = min(lot.remaining, left)
-        await db.execute(
-            sa.update(PointsLot)
-            .where(col(PointsLot.id) == lot.id)
-            .values(remaining=col(PointsLot.remaining) - taken)
-        )
+        taken = min(remaining, left)
+        await db.execute(_TAKE_FROM_LOT, {"lot_id": lot_id, "taken": taken})
         left -= taken

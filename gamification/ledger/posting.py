@@ -6,6 +6,7 @@ goes below zero, and nothing posted is ever changed.
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,6 +41,12 @@ _CLAIM = (
     .on_conflict_do_nothing(index_elements=["idempotency_key"])
     .returning(col(LedgerTransaction.id))
 )
+# The same insert for many transactions at once (an executemany, sent as multi-row inserts).
+_CLAIM_MANY = (
+    insert(LedgerTransaction.__table__)  # type: ignore[attr-defined]
+    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    .returning(col(LedgerTransaction.id))
+)
 _AMOUNT = sa.bindparam("amount", type_=sa.BigInteger)
 _MOVE_BALANCE = (
     sa.update(LedgerAccount)
@@ -50,6 +57,9 @@ _MOVE_BALANCE = (
     .values(balance=col(LedgerAccount.balance) + _AMOUNT)
     .returning(col(LedgerAccount.balance))
 )
+# A Core insert on the table: one executemany whatever the mix of NULL and set `balance_after`
+# (the ORM bulk path splits the rows into one statement per set of present keys).
+_INSERT_ENTRIES = sa.insert(LedgerEntry.__table__)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,33 @@ async def claim(
     return await db.scalar(_CLAIM, params)
 
 
+async def claim_many(
+    db: AsyncSession,
+    claims: Sequence[tuple[str, str, dict[str, Any]]],
+    *,
+    kind: str,
+    now: datetime,
+) -> list[uuid.UUID | None]:
+    """`claim` each (key, reference, reason) in one round of inserts; for each, in order, the
+    transaction id or None when its key was already used (also by an earlier claim here)."""
+    if not claims:
+        return []
+    rows: list[dict[str, Any]] = [
+        {
+            "id": new_id(),
+            "idempotency_key": key,
+            "kind": str(kind),
+            "reference": reference,
+            "reason": reason,
+            "reverses_id": None,
+            "created_at": now,
+        }
+        for key, reference, reason in claims
+    ]
+    inserted = set((await db.scalars(_CLAIM_MANY, rows)).all())
+    return [row["id"] if row["id"] in inserted else None for row in rows]
+
+
 async def apply(
     db: AsyncSession, transaction_id: uuid.UUID, postings: list[Posting], *, now: datetime
 ) -> dict[uuid.UUID, int]:
@@ -103,18 +140,33 @@ async def apply(
             balance_after = await _move_balance(db, posting.account_id, posting.amount)
             balances[posting.account_id] = balance_after
         entries.append(
-            {
-                "id": new_id(),
-                "transaction_id": transaction_id,
-                "account_id": posting.account_id,
-                "amount": posting.amount,
-                "balance_after": balance_after,
-                "created_at": now,
-            }
+            entry(transaction_id, posting.account_id, posting.amount, balance_after, now)
         )
-    if entries:
-        await db.execute(sa.insert(LedgerEntry), entries)
+    await insert_entries(db, entries)
     return balances
+
+
+def entry(
+    transaction_id: uuid.UUID,
+    account_id: uuid.UUID,
+    amount: int,
+    balance_after: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """One ledger entry row, for `insert_entries`; `balance_after` only for user accounts."""
+    return {
+        "id": new_id(),
+        "transaction_id": transaction_id,
+        "account_id": account_id,
+        "amount": amount,
+        "balance_after": balance_after,
+        "created_at": now,
+    }
+
+
+async def insert_entries(db: AsyncSession, entries: list[dict[str, Any]]) -> None:
+    if entries:
+        await db.execute(_INSERT_ENTRIES, entries)
 
 
 async def _move_balance(db: AsyncSession, account_id: uuid.UUID, amount: int) -> int:

@@ -40,40 +40,42 @@ class HistoryEntry:
     created_at: datetime
 
 
+# Built once: the wallet after every award and redemption runs it. One read for both
+# balances: each of the user's accounts, and for the points account its live lots summed
+# per expiry (a points account without live lots, and the XP account, give one row of NULLs).
+_BALANCES = (
+    sa.select(
+        col(LedgerAccount.currency),
+        col(LedgerAccount.balance),
+        col(PointsLot.expires_at),
+        sa.func.sum(PointsLot.remaining),
+    )
+    .select_from(LedgerAccount)
+    .outerjoin(
+        PointsLot,
+        sa.and_(
+            col(PointsLot.account_id) == col(LedgerAccount.id),
+            col(LedgerAccount.currency) == Currency.POINTS.value,
+            col(PointsLot.remaining) > 0,
+            col(PointsLot.expires_at) > sa.bindparam("now"),
+        ),
+    )
+    .where(col(LedgerAccount.user_id) == sa.bindparam("user_id"))
+    .group_by(col(LedgerAccount.currency), col(LedgerAccount.balance), col(PointsLot.expires_at))
+    .order_by(col(PointsLot.expires_at))
+)
+
+
 async def balances(db: AsyncSession, user_id: uuid.UUID, *, now: datetime) -> Balances:
-    accounts = dict(
-        (
-            await db.execute(
-                sa.select(col(LedgerAccount.currency), col(LedgerAccount.id)).where(
-                    col(LedgerAccount.user_id) == user_id
-                )
-            )
-        ).all()
-    )
-    xp = await db.scalar(
-        sa.select(col(LedgerAccount.balance)).where(
-            col(LedgerAccount.id) == accounts.get(Currency.XP)
-        )
-    )
-    points_account = accounts.get(Currency.POINTS)
-    if points_account is None:
-        return Balances(points=0, xp=int(xp or 0), expiring=[])
-    live = (
-        await db.execute(
-            sa.select(col(PointsLot.expires_at), sa.func.sum(PointsLot.remaining))
-            .where(
-                col(PointsLot.account_id) == points_account,
-                col(PointsLot.remaining) > 0,
-                col(PointsLot.expires_at) > now,
-            )
-            .group_by(col(PointsLot.expires_at))
-            .order_by(col(PointsLot.expires_at))
-        )
-    ).all()
-    expiring = [(int(points), at) for at, points in live if at <= now + EXPIRING_WINDOW]
-    return Balances(
-        points=sum(int(points) for _, points in live), xp=int(xp or 0), expiring=expiring
-    )
+    rows = (await db.execute(_BALANCES, {"user_id": user_id, "now": now})).all()
+    xp = next((int(balance) for currency, balance, _, _ in rows if currency == Currency.XP), 0)
+    live = [
+        (at, int(points))
+        for currency, _, at, points in rows
+        if currency == Currency.POINTS and at is not None
+    ]
+    expiring = [(points, at) for at, points in live if at <= now + EXPIRING_WINDOW]
+    return Balances(points=sum(points for _, points in live), xp=xp, expiring=expiring)
 
 
 async def history(

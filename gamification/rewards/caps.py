@@ -11,6 +11,7 @@ rows. The '*' row serialises a learner's awards, so rule rows are only ever take
 
 import uuid
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -20,19 +21,23 @@ from sqlmodel import col
 from gamification.rewards.models import RewardDailyPoints
 
 
-async def take_points(
-    db: AsyncSession, *, user_id: uuid.UUID, day: date, scope: str, wanted: int, cap: int
-) -> int:
-    """Take up to `wanted` points from the learner's allowance; return what was granted
-    (less than `wanted` when the cap is near, 0 when it is reached)."""
-    if wanted <= 0:
-        return 0
+def _take() -> Any:
+    """Built once, with bound parameters: it runs for every reward paid. (A parameter of an
+    INSERT or UPDATE may not be named like one of its columns: hence `user`, `scope_name`.)"""
     points = col(RewardDailyPoints.points)
-    first = min(wanted, max(cap, 0))
+    wanted = sa.bindparam("wanted", type_=sa.BigInteger())
+    cap = sa.bindparam("cap", type_=sa.BigInteger())
+    first = sa.bindparam("first", type_=sa.BigInteger())
     new_total = sa.func.least(points + wanted, cap)
-    statement = (
+    return (
         insert(RewardDailyPoints)
-        .values(user_id=user_id, earned_on=day, scope=scope, points=first, last_granted=first)
+        .values(
+            user_id=sa.bindparam("user", type_=sa.Uuid()),
+            earned_on=sa.bindparam("day", type_=sa.Date()),
+            scope=sa.bindparam("scope_name", type_=sa.String()),
+            points=first,
+            last_granted=first,
+        )
         .on_conflict_do_update(
             index_elements=["user_id", "earned_on", "scope"],
             # In SET, `points` is the row before this update: the grant is new minus old.
@@ -41,7 +46,36 @@ async def take_points(
         )
         .returning(col(RewardDailyPoints.last_granted))
     )
-    granted = (await db.execute(statement)).scalar_one_or_none()
+
+
+_TAKE = _take()
+_GIVE_BACK = (
+    sa.update(RewardDailyPoints)
+    .where(
+        col(RewardDailyPoints.user_id) == sa.bindparam("user", type_=sa.Uuid()),
+        col(RewardDailyPoints.earned_on) == sa.bindparam("day", type_=sa.Date()),
+        col(RewardDailyPoints.scope) == sa.bindparam("scope_name", type_=sa.String()),
+    )
+    .values(points=col(RewardDailyPoints.points) - sa.bindparam("returned", type_=sa.BigInteger()))
+)
+
+
+async def take_points(
+    db: AsyncSession, *, user_id: uuid.UUID, day: date, scope: str, wanted: int, cap: int
+) -> int:
+    """Take up to `wanted` points from the learner's allowance; return what was granted
+    (less than `wanted` when the cap is near, 0 when it is reached)."""
+    if wanted <= 0:
+        return 0
+    params = {
+        "user": user_id,
+        "day": day,
+        "scope_name": scope,
+        "wanted": wanted,
+        "cap": cap,
+        "first": min(wanted, max(cap, 0)),
+    }
+    granted = (await db.execute(_TAKE, params)).scalar_one_or_none()
     return int(granted or 0)
 
 
@@ -51,15 +85,8 @@ async def give_back(
     """Return points taken in this transaction (whose row lock it still holds)."""
     if points <= 0:
         return
-    await db.execute(
-        sa.update(RewardDailyPoints)
-        .where(
-            col(RewardDailyPoints.user_id) == user_id,
-            col(RewardDailyPoints.earned_on) == day,
-            col(RewardDailyPoints.scope) == scope,
-        )
-        .values(points=col(RewardDailyPoints.points) - points)
-    )
+    params = {"user": user_id, "day": day, "scope_name": scope, "returned": points}
+    await db.execute(_GIVE_BACK, params)
 
 
 async def points_earned_on(db: AsyncSession, *, user_id: uuid.UUID, day: date, scope: str) -> int:

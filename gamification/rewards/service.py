@@ -89,36 +89,42 @@ async def award_for_events(
     cap_day = local_day(now, None, policy.business_timezone)
     occurrences = [occurrence_of(event) for event in events]
     learned = any(not isinstance(event, RewardEvent) for event in events)
+    streak: Streak | None = None  # known once counted: the wallet need not read it again
     if learned if active is None else active:
         update = await record_activity(db, user_id=user_id, today=today, now=now)
+        streak = update.streak
         started = str(update.streak.run_started_on)
         occurrences += [streak_occurrence(user_id, days, started) for days in update.milestones]
     rules = await enabled_rules(db, {occurrence.kind for occurrence in occurrences})
+    payable = [(rules[o.kind], o) for o in occurrences if o.kind in rules]
+    # The usual replay, answered without touching the caps; one read for all the keys.
+    paid = await _paid_keys(db, [ledger_key(rule, occurrence) for rule, occurrence in payable])
     rewards = []
-    for occurrence in occurrences:
-        rule = rules.get(occurrence.kind)
-        if rule is not None:
+    for rule, occurrence in payable:
+        key = ledger_key(rule, occurrence)
+        if key not in paid:
             reward = await _pay(
-                db, rule, occurrence, user_id=user_id, day=cap_day, now=now, policy=policy
+                db, rule, occurrence, key, user_id=user_id, day=cap_day, now=now, policy=policy
             )
             if reward is not None:
                 rewards.append(reward)
-    return rewards, await wallet(db, user_id=user_id, timezone=timezone, now=now, policy=policy)
+    held = await wallet(
+        db, user_id=user_id, timezone=timezone, now=now, policy=policy, streak=streak
+    )
+    return rewards, held
 
 
 async def _pay(
     db: AsyncSession,
     rule: Rule,
     occurrence: Occurrence,
+    key: str,
     *,
     user_id: uuid.UUID,
     day: date,
     now: datetime,
     policy: RewardPolicy,
 ) -> Reward | None:
-    key = ledger_key(rule, occurrence)
-    if await _already_paid(db, key):  # the usual replay, answered without touching the caps
-        return None
     wanted = multiplied_points(rule.points, policy.multiplier(rule.kind, user_id, now))
     granted = await _take_under_caps(
         db, rule, user_id=user_id, day=day, wanted=wanted, cap=policy.daily_points_cap
@@ -145,11 +151,16 @@ async def _pay(
     return Reward(rule.kind, granted, rule.xp, reason)
 
 
-async def _already_paid(db: AsyncSession, key: str) -> bool:
-    found = await db.scalar(
-        sa.select(col(LedgerTransaction.id)).where(col(LedgerTransaction.idempotency_key) == key)
-    )
-    return found is not None
+_PAID = sa.select(col(LedgerTransaction.idempotency_key)).where(
+    col(LedgerTransaction.idempotency_key).in_(sa.bindparam("keys", expanding=True))
+)
+
+
+async def _paid_keys(db: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Which of the ledger keys are taken already."""
+    if not keys:
+        return set()
+    return set((await db.scalars(_PAID, {"keys": keys})).all())
 
 
 async def _take_under_caps(
@@ -184,8 +195,11 @@ async def streak_view(
     timezone: str | None,
     now: datetime,
     policy: RewardPolicy = RewardPolicy(),
+    streak: Streak | None = None,
 ) -> StreakView:
-    streak = await read_streak(db, user_id) or Streak()
+    """The streak as of today; read from the database unless `streak` is the row as it is."""
+    if streak is None:
+        streak = await read_streak(db, user_id) or Streak()
     return streak_as_of(streak, local_day(now, timezone, policy.business_timezone))
 
 
@@ -196,6 +210,7 @@ async def wallet(
     timezone: str | None,
     now: datetime,
     policy: RewardPolicy = RewardPolicy(),
+    streak: Streak | None = None,
 ) -> Wallet:
     held = await balances(db, user_id, now=now)
     return Wallet(
@@ -203,6 +218,8 @@ async def wallet(
         xp=held.xp,
         level=level_for(held.xp),
         xp_to_next_level=xp_to_next_level(held.xp),
-        streak=await streak_view(db, user_id=user_id, timezone=timezone, now=now, policy=policy),
+        streak=await streak_view(
+            db, user_id=user_id, timezone=timezone, now=now, policy=policy, streak=streak
+        ),
         points_expiring=held.expiring,
     )

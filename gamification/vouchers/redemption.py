@@ -80,20 +80,42 @@ def _debit_reason(product: VoucherProduct, voucher_id: uuid.UUID) -> dict[str, s
     return reason
 
 
+# Built once: every redemption runs these.
+_COUNT_AGAINST_LIMIT = (
+    insert(VoucherUserCount)
+    .values(user_id=sa.bindparam("user_id"), product_id=sa.bindparam("product_id"), redeemed=1)
+    .on_conflict_do_update(
+        index_elements=["user_id", "product_id"],
+        set_={"redeemed": col(VoucherUserCount.redeemed) + 1},
+        where=col(VoucherUserCount.redeemed) < sa.bindparam("per_user_limit"),
+    )
+    .returning(col(VoucherUserCount.redeemed))
+)
+_ISSUE = (
+    insert(Voucher.__table__)  # type: ignore[attr-defined]
+    .on_conflict_do_nothing(index_elements=["code"])
+    .returning(col(Voucher.id))
+)
+_TAKE_ONE_UNIT = (
+    sa.update(VoucherProduct)
+    .where(
+        col(VoucherProduct.id) == sa.bindparam("product_id"),
+        col(VoucherProduct.remaining_stock) > 0,
+    )
+    .values(remaining_stock=col(VoucherProduct.remaining_stock) - 1)
+    .returning(col(VoucherProduct.remaining_stock))
+)
+
+
 async def _count_against_limit(
     db: AsyncSession, user_id: uuid.UUID, product: VoucherProduct
 ) -> None:
-    counted = await db.scalar(
-        insert(VoucherUserCount)
-        .values(user_id=user_id, product_id=product.id, redeemed=1)
-        .on_conflict_do_update(
-            index_elements=["user_id", "product_id"],
-            set_={"redeemed": col(VoucherUserCount.redeemed) + 1},
-            where=col(VoucherUserCount.redeemed) < product.per_user_limit,
-        )
-        .returning(col(VoucherUserCount.redeemed))
-    )
-    if counted is None:
+    params = {
+        "user_id": user_id,
+        "product_id": product.id,
+        "per_user_limit": product.per_user_limit,
+    }
+    if await db.scalar(_COUNT_AGAINST_LIMIT, params) is None:
         raise LimitReached(
             f"You can redeem this voucher {product.per_user_limit} time(s) and have done so."
         )
@@ -124,23 +146,11 @@ async def _issue(
             expires_at=now + timedelta(days=product.validity_days),
             debit_transaction_id=debit_id,
         )
-        inserted = await db.scalar(
-            insert(Voucher)
-            .values(**voucher.model_dump())
-            .on_conflict_do_nothing(index_elements=["code"])
-            .returning(col(Voucher.id))
-        )
-        if inserted is not None:
+        if await db.scalar(_ISSUE, voucher.model_dump()) is not None:
             return voucher
     raise RuntimeError("could not draw an unused voucher code")  # pragma: no cover
 
 
 async def _take_one_unit(db: AsyncSession, product_id: uuid.UUID) -> None:
-    remaining = await db.scalar(
-        sa.update(VoucherProduct)
-        .where(col(VoucherProduct.id) == product_id, col(VoucherProduct.remaining_stock) > 0)
-        .values(remaining_stock=col(VoucherProduct.remaining_stock) - 1)
-        .returning(col(VoucherProduct.remaining_stock))
-    )
-    if remaining is None:
+    if await db.scalar(_TAKE_ONE_UNIT, {"product_id": product_id}) is None:
         raise OutOfStock("This voucher is sold out.")

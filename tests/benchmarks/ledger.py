@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import SystemClock
-from gamification.ledger.operations import earn
+from gamification.ledger.operations import Earn, earn, earn_many
 from gamification.ledger.reconcile import check_ledger
 from tests.benchmarks.wrk import DURATION_SECONDS, WARMUP_SECONDS
 
@@ -80,10 +80,15 @@ class EarnDriver:
         return 1
 
     async def bulk(self) -> int:
-        users = sorted(self._random.sample(self._users, BULK_SIZE))
+        users = sorted(self._random.sample(self._users, BULK_SIZE))  # id order: no deadlocks
+        earns = []
+        for user_id in users:
+            n = next(self._keys)
+            key, reference = f"bench-earn:{self._run}:{n}", f"bench:{self._run}:{n}"
+            earns.append(Earn(user_id, POINTS, 0, key, reference, {"code": "bench_earn"}))
         async with self._sessionmaker.begin() as db:
-            for user_id in users:
-                await self._earn(db, user_id)
+            posted = await earn_many(db, earns, now=self._clock.now())
+        assert all(result.posted for result in posted)
         return BULK_SIZE
 
     async def _earn(self, db: AsyncSession, user_id: uuid.UUID) -> None:
