@@ -185,3 +185,10 @@ def committing_user_factory(
     clock: FrozenClock,
 ) -> UserFactory:
     return user_factory_for(committing_sessionmaker, settings, clock)
+
+
+@pytest.fixture
+def cli_env(scratch_database: str, tmp_path: Path) -> dict[str, str]:
+    """The environment for running `investquest` commands against the scratch database, with
+    their data folder (and its development signing key) kept out of the repository."""
+    return {**os.environ, "DATABASE_URL": scratch_database, "INVESTQUEST_DATA_DIR": str(tmp_path)}

@@ -1,6 +1,5 @@
 """Export and erasure of personal data; roles; the audit log; every route needs a token."""
 
-import os
 import subprocess
 import sys
 import uuid
@@ -183,8 +182,8 @@ async def test_every_route_needs_a_token_unless_public(app: Litestar, client: As
     assert checked >= 10
 
 
-def test_cli_creates_a_user_reading_the_password_from_stdin(scratch_database: str) -> None:
-    env = {**os.environ, "DATABASE_URL": scratch_database}
+def test_cli_creates_a_user_reading_the_password_from_stdin(cli_env: dict[str, str]) -> None:
+    env = cli_env
     command = [
         sys.executable,
         "-m",
@@ -206,8 +205,8 @@ def test_cli_creates_a_user_reading_the_password_from_stdin(scratch_database: st
     assert again.returncode != 0
 
 
-def test_cli_creates_a_partner_and_prints_its_key_once(scratch_database: str) -> None:
-    env = {**os.environ, "DATABASE_URL": scratch_database}
+def test_cli_creates_a_partner_and_prints_its_key_once(cli_env: dict[str, str]) -> None:
+    env = cli_env
     result = subprocess.run(
         [sys.executable, "-m", "api.cli", "partners", "create", "broker-core"],
         env=env, capture_output=True, text=True, check=False,

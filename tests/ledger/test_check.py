@@ -1,7 +1,6 @@
 """`ledger check` finds each kind of corruption, introduced here by raw SQL with the
 protecting triggers switched off (the test's transaction is rolled back afterwards)."""
 
-import os
 import subprocess
 import sys
 
@@ -62,8 +61,10 @@ async def test_each_kind_of_corruption_is_reported(
     assert any(line.startswith(expected) for line in breaks), breaks
 
 
-def test_ledger_check_command_exits_non_zero_on_a_break(scratch_database: str) -> None:
-    env = {**os.environ, "DATABASE_URL": scratch_database}
+def test_ledger_check_command_exits_non_zero_on_a_break(
+    cli_env: dict[str, str], scratch_database: str
+) -> None:
+    env = cli_env
     command = [sys.executable, "-m", "api.cli", "ledger", "check"]
     subprocess.run(
         [sys.executable, "-m", "api.cli", "db", "upgrade"], env=env, check=True, capture_output=True
