@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.days import local_day, seconds_until_next_day
 from core.ids import new_id
 from courses.access import LessonContext, lesson_context
-from courses.days import local_day, seconds_until_next_day
 from courses.errors import InvalidAnswers, QuizAttemptsExhausted
 from courses.events import LearningEvent, QuizPassed, QuizPerfect
 from courses.grading import AnswerKey, Grade, answer_problems, grade

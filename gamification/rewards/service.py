@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.days import local_day
 from courses.events import LearningEvent
 from gamification.ledger.models import LedgerTransaction
 from gamification.ledger.operations import DEFAULT_LOT_DAYS, earn
@@ -36,7 +37,7 @@ from gamification.rewards.rules import (
     streak_occurrence,
 )
 from gamification.rewards.streaking import read_streak, record_activity
-from gamification.rewards.streaks import Streak, StreakView, local_day, streak_as_of
+from gamification.rewards.streaks import Streak, StreakView, streak_as_of
 
 DEFAULT_DAILY_POINTS_CAP = 500
 DEFAULT_TIMEZONE = "Asia/Shanghai"

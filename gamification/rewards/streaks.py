@@ -8,8 +8,7 @@ freezes are kept. A covered day keeps the streak alive but does not lengthen it.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date
 
 MAX_FREEZES = 2
 FREEZE_EVERY_DAYS = 7
@@ -41,18 +40,6 @@ class StreakView:
     current: int
     longest: int
     freezes: int
-
-
-def zone(name: str | None, fallback: str) -> ZoneInfo:
-    """The learner's zone; the business zone when they have none or an unknown one."""
-    try:
-        return ZoneInfo(name or fallback)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(fallback)
-
-
-def local_day(now: datetime, timezone: str | None, fallback: str) -> date:
-    return now.astimezone(zone(timezone, fallback)).date()
 
 
 def missed_days(last_active_on: date, today: date) -> int:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.locale import pick_locale
-from courses.days import local_day, seconds_until_next_day
+from core.days import local_day, seconds_until_next_day
 from courses.gating import (
     PREREQUISITES_INCOMPLETE,
     RISK_ASSESSMENT_REQUIRED,

@@ -8,11 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.days import local_day
 from gamification.rewards.service import Reward, Wallet, award_for_events, streak_view
 from gamification.rewards.streaks import (
     MAX_FREEZES,
     Streak,
-    local_day,
     record_active_day,
     streak_as_of,
 )
