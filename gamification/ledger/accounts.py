@@ -25,10 +25,6 @@ def system_account(kind: AccountKind, currency: Currency) -> uuid.UUID:
 
 
 # Statements on the posting hot path are built once; only their parameters change.
-_ACCOUNT_OF = sa.select(col(LedgerAccount.id)).where(
-    col(LedgerAccount.user_id) == sa.bindparam("user_id"),
-    col(LedgerAccount.currency) == sa.bindparam("currency"),
-)
 _OPEN_ACCOUNT = (
     insert(LedgerAccount)
     .values(
@@ -55,18 +51,6 @@ _MOVE_BALANCE_OF = (
     .values(balance=col(LedgerAccount.balance) + _AMOUNT)
     .returning(col(LedgerAccount.id), col(LedgerAccount.balance))
 )
-
-
-async def user_account_id(db: AsyncSession, user_id: uuid.UUID, currency: Currency) -> uuid.UUID:
-    """The user's account in `currency`, opened on first use (safe under concurrency)."""
-    params = {"user_id": user_id, "currency": currency.value}
-    existing = await db.scalar(_ACCOUNT_OF, params)
-    if existing is not None:
-        return existing
-    await db.execute(_OPEN_ACCOUNT, {**params, "id": new_id()})
-    opened = await db.scalar(_ACCOUNT_OF, params)
-    assert opened is not None
-    return opened
 
 
 async def move_user_balance(

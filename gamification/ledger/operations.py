@@ -19,7 +19,6 @@ from gamification.ledger.accounts import (
     credit_user_accounts,
     move_user_balance,
     system_account,
-    user_account_id,
 )
 from gamification.ledger.errors import (
     AlreadyReversed,
@@ -78,6 +77,20 @@ async def earn(
     )
     if tx is None:
         return Posted(None, posted=False)
+    return await _credit_from_issuance(db, user_id, tx, points, xp, now=now, lot_days=lot_days)
+
+
+async def _credit_from_issuance(
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    tx: uuid.UUID,
+    points: int,
+    xp: int,
+    *,
+    now: datetime,
+    lot_days: int,
+) -> Posted:
+    """Credit the user's accounts (opened on first use) from issuance, with a lot for points."""
     credited = {
         currency: await credit_user_account(db, user_id, currency, amount)
         for currency, amount in _amounts(points, xp)
@@ -188,8 +201,7 @@ async def credit(
     tx = await claim(db, key=key, kind=kind, reference=reference, reason=reason, now=now)
     if tx is None:
         return Posted(None, posted=False)
-    balances = await _credit_points(db, user_id, tx, points, now=now, lot_days=lot_days)
-    return Posted(tx, posted=True, balances=balances)
+    return await _credit_from_issuance(db, user_id, tx, points, 0, now=now, lot_days=lot_days)
 
 
 async def spend(
@@ -301,22 +313,6 @@ async def _reverse_points(
     else:
         expires_at = now + timedelta(days=lot_days)
         await open_lot(db, account_id, tx, change, now=now, expires_at=expires_at)
-
-
-async def _credit_points(
-    db: AsyncSession,
-    user_id: uuid.UUID,
-    tx: uuid.UUID,
-    points: int,
-    *,
-    now: datetime,
-    lot_days: int,
-) -> dict[str, int]:
-    account = await user_account_id(db, user_id, Currency.POINTS)
-    issued = system_account(AccountKind.ISSUANCE, Currency.POINTS)
-    moved = await apply(db, tx, [Posting(issued, -points), Posting(account, points)], now=now)
-    await open_lot(db, account, tx, points, now=now, expires_at=now + timedelta(days=lot_days))
-    return {Currency.POINTS: moved[account]}
 
 
 async def _debit_points(
