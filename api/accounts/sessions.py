@@ -36,8 +36,8 @@ class TokenPair:
 def login_email(email: str) -> str:
     """The form an email is stored in; unparseable input is kept as typed (it matches nothing)."""
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
+        return normalise_email(email)
+    except ProblemError:
         return email.strip().lower()
 
 

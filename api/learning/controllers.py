@@ -29,7 +29,13 @@ from api.learning.schemas import (
 )
 from api.locale import pick_locale
 from api.openapi import problem_responses
-from api.pagination import CursorParam, LimitParam, decode_cursor, encode_cursor
+from api.pagination import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    decode_cursor,
+    encode_cursor,
+)
 from api.problems import ProblemError
 from api.rewards.awards import pay_rewards, streak_out
 from api.settings import Settings
@@ -84,7 +90,7 @@ class LearningController(Controller):
         db: NamedDependency[AsyncSession],
         caller: NamedDependency[Caller],
         accept_language: AcceptLanguage = None,
-        limit: LimitParam = 20,
+        limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
     ) -> CoursePage:
         after = decode_cursor(cursor, (int, str)) if cursor else None
