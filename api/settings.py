@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     quiz_daily_attempts: int = Field(default=5, ge=1, le=1000)
     rewards_daily_points_cap: int = Field(default=500, ge=0, le=1_000_000)
     points_expiry_days: int = Field(default=365, ge=1, le=3650)
+    register_per_address_per_hour: int = Field(default=20, ge=1, le=100_000)
+    login_failures_per_account_per_hour: int = Field(default=100, ge=5, le=100_000)
 
     @field_validator("database_url")
     @classmethod

@@ -1,7 +1,7 @@
 """Accounts routes: sign-up and login (public), the caller's profile, suitability, privacy."""
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from litestar import Controller, Request, Response, delete, get, patch, post
@@ -54,6 +54,12 @@ def _unauthorized(request: Request[Any, Any, Any], detail: str) -> Response[Any]
     )
 
 
+def _client_ip(request: Request[Any, Any, Any]) -> str:
+    """The address sign-ups and logins are throttled by: the peer, or what a trusted proxy
+    (`FORWARDED_ALLOW_IPS`) put in X-Forwarded-For."""
+    return request.client.host if request.client else "unknown"
+
+
 async def profile_out(db: AsyncSession, account: UserAccount, now: datetime) -> ProfileOut:
     consents = await current_consents(db, account.id)
     return ProfileOut(
@@ -75,9 +81,10 @@ class AuthController(Controller):
     path = "/v1/auth"
     tags = ("accounts",)
 
-    @post("/register", status_code=201, responses=problem_responses(409, 422))
+    @post("/register", status_code=201, responses=problem_responses(409, 422, 429))
     async def register(
         self,
+        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         clock: NamedDependency[Clock],
@@ -92,6 +99,7 @@ class AuthController(Controller):
             display_name=data.display_name,
             birthday=data.birthday,
             locale=data.locale,
+            client_ip=_client_ip(request),
             now=now,
         )
         account = await db.get(UserAccount, pair.user_id)
@@ -108,13 +116,12 @@ class AuthController(Controller):
         clock: NamedDependency[Clock],
         data: JSONBody[LoginRequest],
     ) -> Response[Any]:
-        client_ip = request.client.host if request.client else "unknown"
         pair = await sessions.login(
             db,
             settings,
             email=data.email,
             password=data.password,
-            client_ip=client_ip,
+            client_ip=_client_ip(request),
             now=clock.now(),
         )
         if pair is None:
@@ -179,21 +186,35 @@ class MeController(Controller):
         account = await update_profile(db, caller.account, changes, now=now)
         return await profile_out(db, account, now)
 
-    @post("/password", status_code=204, responses=problem_responses(401, 422))
+    @post("/password", status_code=204, responses=problem_responses(401, 422, 429))
     async def change_password(
         self,
+        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],
         data: JSONBody[PasswordChangeRequest],
-    ) -> None:
-        await sessions.change_password(
+    ) -> Response[None]:
+        changed = await sessions.change_password(
             db,
             caller.account,
             current=data.current_password,
             new=data.new_password,
             now=clock.now(),
         )
+        if not changed:
+            # Returned, not raised, so the failure recorded for throttling is committed. The
+            # cast: Litestar allows a 204 route to return a Response only if typed Response[None].
+            refusal = problem_response(
+                request,
+                status=422,
+                code="validation-error",
+                title="The request is not valid",
+                detail="The current password is not correct.",
+                errors=[{"field": "current_password", "message": "incorrect"}],
+            )
+            return cast("Response[None]", refusal)
+        return Response(None, status_code=204)
 
     @post("/risk-assessment", status_code=201, responses=problem_responses(401, 422))
     async def assess(

@@ -85,6 +85,29 @@ class LoginFailure(SQLModel, table=True):
     at: datetime = utc_timestamp()
 
 
+class SignupWindow(SQLModel, table=True):
+    """Sign-ups from one client address in its current one-hour window: one counter row per
+    address, raised by a conditional upsert so concurrent sign-ups cannot overshoot the limit."""
+
+    __tablename__ = "auth_signup_window"
+    __table_args__ = (sa.CheckConstraint("signups >= 1", name="signups_positive"),)
+
+    client_ip: str = Field(max_length=64, primary_key=True)
+    window_started_at: datetime = utc_timestamp()
+    signups: int
+
+
+class PasswordChangeFailure(SQLModel, table=True):
+    """A wrong current password on `POST /v1/me/password`, counted per account for throttling."""
+
+    __tablename__ = "auth_password_change_failure"
+    __table_args__ = (sa.Index("ix_auth_password_change_failure_user_id_at", "user_id", "at"),)
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = Field(foreign_key="user_account.id")
+    at: datetime = utc_timestamp()
+
+
 class Consent(SQLModel, table=True):
     """Each consent decision as it was made, with its time: the latest per purpose is in force."""
 

@@ -1,7 +1,11 @@
-"""Password hashing with argon2id at the OWASP floor (19 MiB, 2 iterations, 1 lane)."""
+"""Password hashing with argon2id at the OWASP floor (19 MiB, 2 iterations, 1 lane), and the
+rules a new password must meet."""
 
 import asyncio
+import functools
 import os
+import unicodedata
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,6 +17,7 @@ ITERATIONS = 2
 PARALLELISM = 1
 MIN_LENGTH = 8
 MAX_LENGTH = 128
+COMMON_PASSWORDS_FILE = "data/common-passwords.txt"
 
 _hasher = PasswordHasher(time_cost=ITERATIONS, memory_cost=MEMORY_KIB, parallelism=PARALLELISM)
 
@@ -52,17 +57,38 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-def check_password_rules(password: str, email: str) -> None:
-    """8 to 128 characters, and not the email (nor its local part)."""
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords shipped in `data/` (see its NOTICE), read once."""
+    text = resources.files("api.accounts").joinpath(COMMON_PASSWORDS_FILE).read_text("utf-8")
+    return frozenset(line for line in text.splitlines() if line)
+
+
+def _folded(text: str) -> str:
+    """The form passwords are compared in: NFKC, trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def check_password_rules(
+    password: str, *, email: str, display_name: str | None, field: str = "password"
+) -> None:
+    """8 to 128 characters, not a common password, not the email (nor its local part) and not
+    the display name; a failure is a 422 naming `field`."""
+    folded = _folded(password)
+    own_words = {_folded(email), _folded(email.partition("@")[0])}
     problem = None
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
         problem = f"must be {MIN_LENGTH} to {MAX_LENGTH} characters"
-    elif password.strip().lower() in {email.lower(), email.lower().partition("@")[0]}:
+    elif folded in common_passwords():
+        problem = "is too common: choose one that is harder to guess"
+    elif folded in own_words:
         problem = "must not be your email address"
+    elif display_name and folded == _folded(display_name):
+        problem = "must not be your display name"
     if problem:
         raise ProblemError(
             422,
             "validation-error",
             f"The password {problem}.",
-            errors=[{"field": "password", "message": problem}],
+            errors=[{"field": field, "message": problem}],
         )

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.accounts.display_names import clean_display_name, display_name_problem
 from api.accounts.models import Consent, UserAccount
 from api.problems import ProblemError
 
@@ -56,6 +57,8 @@ async def update_profile(
         for field in ("display_name", "birthday", "locale", "timezone")
         if getattr(changes, field) is not None
     }
+    if "display_name" in values:
+        values["display_name"] = clean_display_name(values["display_name"])
     if values:
         await db.execute(
             sa.update(UserAccount).where(col(UserAccount.id) == account.id).values(**values)
@@ -81,8 +84,8 @@ def check_profile_changes(changes: ProfileChanges, *, today: date) -> None:
         errors.append({"field": "timezone", "message": "unknown time zone"})
     if changes.birthday is not None and not date(1900, 1, 1) <= changes.birthday <= today:
         errors.append({"field": "birthday", "message": "must be a past date"})
-    if changes.display_name is not None and not changes.display_name.strip():
-        errors.append({"field": "display_name", "message": "must not be blank"})
+    if changes.display_name is not None and (problem := display_name_problem(changes.display_name)):
+        errors.append({"field": "display_name", "message": problem})
     for purpose in changes.consents or {}:
         if purpose not in CONSENT_PURPOSES:
             errors.append({"field": f"consents.{purpose}", "message": "unknown purpose"})

@@ -1,5 +1,6 @@
 """Sign-up, login, refresh-token rotation, logout and password change."""
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.accounts import throttle
-from api.accounts.models import AuthSession, RefreshToken, UserAccount
+from api.accounts.display_names import clean_display_name
+from api.accounts.models import AuthSession, PasswordChangeFailure, RefreshToken, UserAccount
 from api.accounts.passwords import (
     check_password_rules,
     hash_password,
@@ -34,16 +36,20 @@ class TokenPair:
 
 
 def login_email(email: str) -> str:
-    """The form an email is stored in; unparseable input is kept as typed (it matches nothing)."""
+    """The form an email is stored in; unparseable input is only folded (it matches nothing)."""
     try:
         return normalise_email(email)
     except ProblemError:
-        return email.strip().lower()
+        return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def normalise_email(email: str) -> str:
+    """The one stored form of an email: NFKC first, so compatibility characters such as
+    full-width `ＡＤＭＩＮ＠example.com` become `admin@example.com`, then the validator's
+    normal form, lower-cased."""
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+        folded = unicodedata.normalize("NFKC", email).strip()
+        return validate_email(folded, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise ProblemError(
             422,
@@ -62,12 +68,15 @@ async def register(
     display_name: str,
     birthday: date | None,
     locale: str,
+    client_ip: str,
     now: datetime,
 ) -> TokenPair:
-    check_profile_changes(
-        ProfileChanges(display_name=display_name, birthday=birthday, locale=locale),
-        today=now.date(),
+    """A new account and its first session; at most `register_per_address_per_hour` sign-ups
+    from one address (429 beyond)."""
+    await throttle.count_signup(
+        db, client_ip=client_ip, limit=settings.register_per_address_per_hour, now=now
     )
+    check_profile_changes(ProfileChanges(birthday=birthday, locale=locale), today=now.date())
     account = await create_account(
         db,
         settings,
@@ -94,8 +103,9 @@ async def create_account(
     roles: list[str] | None = None,
 ) -> UserAccount:
     """Insert an account; a taken email is 409 (the unique index decides, not a prior read)."""
+    display_name = clean_display_name(display_name)
     email = normalise_email(email)
-    check_password_rules(password, email)
+    check_password_rules(password, email=email, display_name=display_name)
     account = (
         await db.execute(
             insert(UserAccount)
@@ -131,7 +141,13 @@ async def login(
 ) -> TokenPair | None:
     """A new session, or None for bad credentials (the failure is recorded for throttling)."""
     email = login_email(email)
-    await throttle.refuse_if_throttled(db, email=email, client_ip=client_ip, now=now)
+    await throttle.refuse_if_throttled(
+        db,
+        email=email,
+        client_ip=client_ip,
+        now=now,
+        account_ceiling=settings.login_failures_per_account_per_hour,
+    )
     account = (
         await db.execute(
             sa.select(UserAccount).where(
@@ -149,7 +165,7 @@ async def login(
     if account.password_hash and needs_rehash(account.password_hash):
         account.password_hash = await hash_password(password)
         db.add(account)
-    await throttle.forget_failures(db, email=email)
+    await throttle.forget_failures(db, email=email, client_ip=client_ip)
     return await start_session(db, settings, user_id=account.id, now=now)
 
 
@@ -253,18 +269,20 @@ async def revoke_sessions(
 
 async def change_password(
     db: AsyncSession, account: UserAccount, *, current: str, new: str, now: datetime
-) -> None:
+) -> bool:
+    """Set a new password and end every session; False (with the failure recorded for
+    throttling) when `current` is wrong, 429 after too many wrong ones."""
+    await throttle.refuse_password_change_if_throttled(db, user_id=account.id, now=now)
     if not await verify_password(account.password_hash, current):
-        raise ProblemError(
-            422,
-            "validation-error",
-            "The current password is not correct.",
-            errors=[{"field": "current_password", "message": "incorrect"}],
-        )
-    check_password_rules(new, account.email or "")
+        db.add(PasswordChangeFailure(user_id=account.id, at=now))
+        return False
+    check_password_rules(
+        new, email=account.email or "", display_name=account.display_name, field="new_password"
+    )
     await db.execute(
         sa.update(UserAccount)
         .where(col(UserAccount.id) == account.id)
         .values(password_hash=await hash_password(new), password_changed_at=now)
     )
     await revoke_sessions(db, user_id=account.id, now=now, reason="password-changed")
+    return True
