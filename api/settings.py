@@ -26,7 +26,6 @@ class Settings(BaseSettings):
     business_timezone: str = "Asia/Shanghai"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] | None = None
-    scheduler_tick_seconds: int = Field(default=30, ge=1, le=3600)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     data_dir: Path = Field(default=Path(".investquest"), validation_alias="INVESTQUEST_DATA_DIR")
     host: str = "127.0.0.1"

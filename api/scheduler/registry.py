@@ -9,6 +9,10 @@ from api.scheduler.schedules import DailyAt, Every
 from api.settings import Settings
 from api.vouchers.jobs import expire_vouchers
 
+# A job's period is the job's own, never a replica's setting: replicas claim a firing by its
+# (job, slot) row, so they must all compute the same slots.
+IDEMPOTENCY_PURGE_PERIOD_SECONDS = 300
+
 
 async def purge_idempotency_keys(ctx: JobContext) -> str:
     cutoff = retention_cutoff(ctx.clock.now(), ctx.settings.idempotency_retention_hours)
@@ -22,7 +26,7 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
         PeriodicJob(
             name="idempotency.purge",
             description="Forget Idempotency-Key records past their retention",
-            schedule=Every(seconds=settings.scheduler_tick_seconds),
+            schedule=Every(seconds=IDEMPOTENCY_PURGE_PERIOD_SECONDS),
             run=purge_idempotency_keys,
         ),
         PeriodicJob(

@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from api.scheduler.jobs import JobContext, PeriodicJob
 from api.scheduler.models import JobRun
+from api.scheduler.registry import all_jobs
 from api.scheduler.runner import run_firing
 from api.scheduler.schedules import DailyAt, Every
 from api.settings import Settings
@@ -26,6 +27,18 @@ def test_every_slots_are_aligned_for_all_replicas() -> None:
     assert schedule.slot(datetime(2026, 1, 1, 0, 0, 30, tzinfo=UTC)) == datetime(
         2026, 1, 1, 0, 0, 30, tzinfo=UTC
     )
+
+
+def test_replicas_with_other_settings_compute_the_same_firings() -> None:
+    """A replica's own settings (pool size, log level, ...) never move a job's slots; only the
+    business time zone, which every replica must share, places the daily jobs."""
+    # SCHEDULER_TICK_SECONDS once set the purge job's period per replica; it is ignored now.
+    one = Settings(_env_file=None, db_pool_size=5, scheduler_tick_seconds=7)
+    other = Settings(_env_file=None, db_pool_size=50, scheduler_tick_seconds=30)
+    moment = datetime(2026, 3, 2, 7, 41, 13, tzinfo=UTC)
+    slots_of_one = {job.name: job.schedule.slot(moment) for job in all_jobs(one)}
+    slots_of_other = {job.name: job.schedule.slot(moment) for job in all_jobs(other)}
+    assert slots_of_one == slots_of_other
 
 
 def test_daily_slot_is_the_latest_wall_clock_time_in_the_zone() -> None:
