@@ -15,7 +15,11 @@ from api.cli.users import partners, users
 @click.group()
 @click.version_option(APP_VERSION, prog_name="investquest")
 def main() -> None:
-    """InvestQuest: lessons, quizzes, points and broker vouchers for young investors."""
+    """InvestQuest: lessons, quizzes, points and broker vouchers for young investors.
+
+    Commands use DATABASE_URL when it is set, else the embedded PostgreSQL in the data folder
+    (INVESTQUEST_DATA_DIR, default ./.investquest, relative to the current folder). Only
+    `serve` creates a new embedded database; every command says which database it uses."""
 
 
 for command in (serve, db, jobs, seed, users, partners, courses, ledger):

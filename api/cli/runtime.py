@@ -5,6 +5,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 from pydantic import SecretStr
@@ -41,11 +42,32 @@ def with_private_development_secret(settings: Settings) -> Settings:
     return settings.model_copy(update={"secret_key": SecretStr(path.read_text().strip())})
 
 
-def database_url(settings: Settings) -> str:
-    """DATABASE_URL when set; otherwise start (or join) the embedded PostgreSQL."""
+def database_url(settings: Settings, *, create_embedded: bool = False) -> str:
+    """DATABASE_URL when set; otherwise start (or join) the embedded PostgreSQL in the data
+    folder. Only `serve` may create a new embedded database: any other command run from the
+    wrong folder would otherwise work, silently, on an empty database no server uses. Says on
+    standard error which database the command uses."""
     if settings.database_url:
+        click.echo(f"database: {redacted(settings.database_url)}", err=True)
         return settings.database_url
+    pgdata = settings.data_dir.resolve() / "pgdata"
+    if not create_embedded and not (pgdata / "PG_VERSION").exists():
+        raise click.ClickException(
+            f"no database in {pgdata}: start the server first (`make run`), run this command "
+            "from the folder the server runs in or set INVESTQUEST_DATA_DIR to its data folder, "
+            "or set DATABASE_URL"
+        )
+    click.echo(f"database: embedded PostgreSQL in {pgdata}", err=True)
     return start_embedded_postgres(settings.data_dir)
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, fit to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @asynccontextmanager

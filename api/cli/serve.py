@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 def serve(host: str | None, port: int | None, no_scheduler: bool, no_seed: bool) -> None:
     """Migrate, load the seed content if the database is empty, and serve the API."""
     settings = settings_or_exit()
-    url = database_url(settings)
+    url = database_url(settings, create_embedded=True)
     upgrade(url)  # under a PostgreSQL advisory lock: replicas starting together take turns
     # Uvicorn shuts down gracefully on SIGTERM, then re-raises it; exiting through SystemExit
     # (not the default handler) runs the atexit hooks that stop the embedded PostgreSQL.
