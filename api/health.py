@@ -21,12 +21,13 @@ class HealthController(Controller):
     path = "/health"
     tags = ("health",)
 
-    @get("/live", summary="The process is running")
+    @get("/live", operation_id="getLiveness", summary="The process is running")
     async def live(self) -> dict[str, str]:
         return {"status": "ok"}
 
     @get(
         "/ready",
+        operation_id="getReadiness",
         summary="The database answers and migrations are at head",
         description="503 (problem+json) when the database is unreachable or not migrated to head.",
         responses=problem_responses(503),

@@ -30,10 +30,13 @@ from core.tables import id_field, utc_timestamp
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
+# Documented as required; it stays optional in the signature so that a missing key is answered
+# by `run_idempotent` with its own problem type (`idempotency-key-required`).
 IdempotencyKeyHeader = Annotated[
     str | None,
     HeaderParameter(
         name=IDEMPOTENCY_HEADER,
+        required=True,
         min_length=1,
         max_length=255,
         description="A unique key per intended operation; retries with the same key and body "

@@ -57,7 +57,11 @@ class AdminAccountsController(Controller):
     tags = ("admin",)
     guards = [requires_role(Role.ADMIN)]  # noqa: RUF012 - Litestar reads it as a class attribute
 
-    @put("/users/{user_id:uuid}/roles", responses=problem_responses(401, 403, 404, 422))
+    @put(
+        "/users/{user_id:uuid}/roles",
+        operation_id="setUserRoles",
+        responses=problem_responses(400, 401, 403, 404, 422),
+    )
     async def set_roles(
         self,
         request: Request[Any, Any, Any],
@@ -91,7 +95,11 @@ class AdminAccountsController(Controller):
         )
         return RolesOut(user_id, roles)
 
-    @get("/audit-log", responses=problem_responses(401, 403, 422))
+    @get(
+        "/audit-log",
+        operation_id="listAuditLog",
+        responses=problem_responses(400, 401, 403, 422),
+    )
     async def audit_log(
         self,
         db: NamedDependency[AsyncSession],

@@ -17,17 +17,17 @@ from api.accounts.profile import ProfileChanges, current_consents, lifecycle_sta
 from api.accounts.schemas import (
     AssessmentOut,
     AssessmentRequest,
-    ChoiceOut,
     ConsentOut,
     LoginRequest,
     PasswordChangeRequest,
     ProfileOut,
     ProfilePatch,
     QuestionnaireOut,
-    QuestionOut,
     RefreshRequest,
     RegisterOut,
     RegisterRequest,
+    RiskChoiceOut,
+    RiskQuestionOut,
     TokensOut,
 )
 from api.accounts.suitability import effective_risk_profile, load_questionnaire, record_assessment
@@ -81,7 +81,12 @@ class AuthController(Controller):
     path = "/v1/auth"
     tags = ("accounts",)
 
-    @post("/register", status_code=201, responses=problem_responses(409, 422, 429))
+    @post(
+        "/register",
+        operation_id="register",
+        status_code=201,
+        responses=problem_responses(400, 409, 422, 429),
+    )
     async def register(
         self,
         request: Request[Any, Any, Any],
@@ -107,7 +112,12 @@ class AuthController(Controller):
         user = await profile_out(db, account, now)
         return RegisterOut(user, pair.access_token, pair.refresh_token, pair.expires_in)
 
-    @post("/login", status_code=200, responses=problem_responses(401, 422, 429))
+    @post(
+        "/login",
+        operation_id="logIn",
+        status_code=200,
+        responses=problem_responses(400, 401, 422, 429),
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -128,7 +138,12 @@ class AuthController(Controller):
             return _unauthorized(request, "The email or password is not correct.")
         return Response(_tokens(pair))
 
-    @post("/refresh", status_code=200, responses=problem_responses(401, 422))
+    @post(
+        "/refresh",
+        operation_id="refreshTokens",
+        status_code=200,
+        responses=problem_responses(400, 401, 422),
+    )
     async def refresh(
         self,
         request: Request[Any, Any, Any],
@@ -142,7 +157,13 @@ class AuthController(Controller):
             return _unauthorized(request, "The refresh token is invalid, expired or already used.")
         return Response(_tokens(pair))
 
-    @post("/logout", status_code=204, responses=problem_responses(401), security=[{BEARER: []}])
+    @post(
+        "/logout",
+        operation_id="logOut",
+        status_code=204,
+        responses=problem_responses(401),
+        security=[{BEARER: []}],
+    )
     async def logout(
         self,
         db: NamedDependency[AsyncSession],
@@ -158,7 +179,7 @@ class MeController(Controller):
     path = "/v1/me"
     tags = ("accounts",)
 
-    @get("", responses=problem_responses(401))
+    @get("", operation_id="getMe", responses=problem_responses(401))
     async def me(
         self,
         db: NamedDependency[AsyncSession],
@@ -167,7 +188,7 @@ class MeController(Controller):
     ) -> ProfileOut:
         return await profile_out(db, caller.account, clock.now())
 
-    @patch("", responses=problem_responses(401, 422))
+    @patch("", operation_id="updateMe", responses=problem_responses(400, 401, 422))
     async def update(
         self,
         db: NamedDependency[AsyncSession],
@@ -186,7 +207,12 @@ class MeController(Controller):
         account = await update_profile(db, caller.account, changes, now=now)
         return await profile_out(db, account, now)
 
-    @post("/password", status_code=204, responses=problem_responses(401, 422, 429))
+    @post(
+        "/password",
+        operation_id="changePassword",
+        status_code=204,
+        responses=problem_responses(400, 401, 422, 429),
+    )
     async def change_password(
         self,
         request: Request[Any, Any, Any],
@@ -216,7 +242,12 @@ class MeController(Controller):
             return cast("Response[None]", refusal)
         return Response(None, status_code=204)
 
-    @post("/risk-assessment", status_code=201, responses=problem_responses(401, 422))
+    @post(
+        "/risk-assessment",
+        operation_id="submitRiskAssessment",
+        status_code=201,
+        responses=problem_responses(400, 401, 422),
+    )
     async def assess(
         self,
         db: NamedDependency[AsyncSession],
@@ -231,7 +262,7 @@ class MeController(Controller):
             result.risk_profile, result.score, result.assessed_at, result.expires_at
         )
 
-    @get("/export", responses=problem_responses(401))
+    @get("/export", operation_id="exportMyData", responses=problem_responses(401))
     async def export(
         self, db: NamedDependency[AsyncSession], caller: NamedDependency[Caller]
     ) -> dict[str, Any]:
@@ -239,6 +270,7 @@ class MeController(Controller):
 
     @delete(
         "",
+        operation_id="deleteMe",
         status_code=204,
         description="Irreversible, so it needs a login from the last "
         f"{RECENT_LOGIN.seconds // 60} minutes (403 `recent-login-required` otherwise).",
@@ -267,7 +299,7 @@ class RiskQuestionnaireController(Controller):
     path = "/v1/risk-assessment"
     tags = ("accounts",)
 
-    @get("", responses=problem_responses(401))
+    @get("", operation_id="getRiskQuestionnaire", responses=problem_responses(401))
     async def questionnaire(
         self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]
     ) -> QuestionnaireOut:
@@ -276,10 +308,10 @@ class RiskQuestionnaireController(Controller):
         return QuestionnaireOut(
             version=questionnaire.version,
             questions=[
-                QuestionOut(
+                RiskQuestionOut(
                     id=q.id,
                     prompt=q.prompt[locale],
-                    choices=[ChoiceOut(c.id, c.text[locale]) for c in q.choices],
+                    choices=[RiskChoiceOut(c.id, c.text[locale]) for c in q.choices],
                 )
                 for q in questionnaire.questions
             ],

@@ -78,20 +78,20 @@ class ProfilePatch(Struct, forbid_unknown_fields=True):
     consents: dict[str, bool] | None = None
 
 
-class ChoiceOut(Struct):
+class RiskChoiceOut(Struct):
     id: str
     text: str
 
 
-class QuestionOut(Struct):
+class RiskQuestionOut(Struct):
     id: str
     prompt: str
-    choices: list[ChoiceOut]
+    choices: list[RiskChoiceOut]
 
 
 class QuestionnaireOut(Struct):
     version: int
-    questions: list[QuestionOut]
+    questions: list[RiskQuestionOut]
 
 
 class AssessmentRequest(Struct):

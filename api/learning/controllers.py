@@ -21,11 +21,11 @@ from api.learning.schemas import (
     LessonOut,
     MyProgressOut,
     ProgressOut,
-    QuestionOut,
     QuestionResultOut,
     QuizAttemptIn,
     QuizAttemptOut,
     QuizOut,
+    QuizQuestionOut,
 )
 from api.locale import pick_locale
 from api.openapi import problem_responses
@@ -82,8 +82,9 @@ class LearningController(Controller):
 
     @get(
         "/courses",
+        operation_id="listCourses",
         summary="Published courses in the caller's locale, with their progress",
-        responses=problem_responses(401, 422),
+        responses=problem_responses(400, 401, 422),
     )
     async def courses(
         self,
@@ -109,8 +110,9 @@ class LearningController(Controller):
 
     @get(
         "/courses/{slug:str}",
+        operation_id="getCourse",
         summary="A course with its lessons in order and the caller's progress",
-        responses=problem_responses(401, 404),
+        responses=problem_responses(400, 401, 404, 422),
     )
     async def course(
         self,
@@ -140,8 +142,9 @@ class LearningController(Controller):
 
     @get(
         "/lessons/{lesson_id:uuid}",
+        operation_id="getLesson",
         summary="A lesson to read, without its answers; opening it starts its clock",
-        responses=problem_responses(401, 403, 404),
+        responses=problem_responses(400, 401, 403, 404, 422),
     )
     async def lesson(
         self,
@@ -175,15 +178,16 @@ class LearningController(Controller):
             cards=msgspec.convert(view.cards, list[CardOut]),
             quiz=QuizOut(
                 pass_score=view.quiz["pass_score"],
-                questions=msgspec.convert(view.quiz["questions"], list[QuestionOut]),
+                questions=msgspec.convert(view.quiz["questions"], list[QuizQuestionOut]),
             ),
         )
 
     @post(
         "/lessons/{lesson_id:uuid}/complete",
+        operation_id="completeLesson",
         status_code=200,
         summary="Complete a lesson (again is fine: 200, no new rewards)",
-        responses=problem_responses(401, 403, 404, 409),
+        responses=problem_responses(400, 401, 403, 404, 409, 422),
     )
     async def complete(
         self,
@@ -223,11 +227,12 @@ class LearningController(Controller):
 
     @post(
         "/lessons/{lesson_id:uuid}/quiz-attempts",
+        operation_id="submitQuizAttempt",
         status_code=200,
         summary="Submit answers to a lesson's quiz; graded on the server",
         description="At most `QUIZ_DAILY_ATTEMPTS` attempts per quiz per day in the caller's "
         "time zone; beyond that 429 with Retry-After.",
-        responses=problem_responses(401, 403, 404, 422, 429),
+        responses=problem_responses(400, 401, 403, 404, 422, 429),
     )
     async def quiz_attempt(
         self,
@@ -287,8 +292,9 @@ class LearningController(Controller):
 
     @get(
         "/me/progress",
+        operation_id="getMyProgress",
         summary="The caller's progress per course and recent activity",
-        responses=problem_responses(401),
+        responses=problem_responses(400, 401, 422),
     )
     async def progress(
         self,

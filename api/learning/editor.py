@@ -108,6 +108,7 @@ class EditorController(Controller):
 
     @post(
         "/import",
+        operation_id="importCourse",
         summary="Import a course bundle as a new draft version",
         description=__doc__,
         operation_class=_ImportOperation,
@@ -156,9 +157,10 @@ class EditorController(Controller):
 
     @post(
         "/{slug:str}/publish",
+        operation_id="publishCourse",
         status_code=200,
         summary="Publish the latest draft version",
-        responses=problem_responses(401, 404, 409),
+        responses=problem_responses(400, 401, 403, 404, 409),
     )
     async def publish(
         self,
@@ -184,9 +186,10 @@ class EditorController(Controller):
 
     @get(
         "/{slug:str}/stats",
+        operation_id="getCourseStats",
         summary="Opens and completions per lesson; attempts, accuracy and the most chosen "
         "wrong answer per question",
-        responses=problem_responses(401, 404),
+        responses=problem_responses(400, 401, 403, 404, 422),
     )
     async def stats(
         self,

@@ -58,21 +58,21 @@ class CardOut(Struct):
     body: str
 
 
-class ChoiceOut(Struct):
+class QuizChoiceOut(Struct):
     id: str
     text: str
 
 
-class QuestionOut(Struct):
+class QuizQuestionOut(Struct):
     id: str
     kind: str
     prompt: str
-    choices: list[ChoiceOut]
+    choices: list[QuizChoiceOut]
 
 
 class QuizOut(Struct):
     pass_score: int
-    questions: list[QuestionOut]
+    questions: list[QuizQuestionOut]
 
 
 class LessonOut(Struct):

@@ -53,11 +53,12 @@ class LedgerAdminController(Controller):
 
     @post(
         "/adjustments",
+        operation_id="adjustPoints",
         status_code=201,
         summary="Credit (amount > 0) or debit (amount < 0) a learner's points",
         description="Needs an `Idempotency-Key`; audited. A debit larger than the unexpired "
         "points is 409 `insufficient-points`.",
-        responses=problem_responses(401, 403, 404, 409, 422),
+        responses=problem_responses(400, 401, 403, 404, 409, 422),
     )
     async def adjust(
         self,
@@ -118,12 +119,13 @@ class LedgerAdminController(Controller):
 
     @post(
         "/transactions/{transaction_id:uuid}/reversal",
+        operation_id="reverseTransaction",
         status_code=201,
         summary="Correct a ledger transaction by posting its opposite (once)",
         description="Ledger history is never edited: a correction is a new transaction. Points "
         "taken back come from the soonest-expiring lots (409 `insufficient-points` if spent); "
         "a second reversal is 409 `already-reversed`; expiries are final (409 `not-reversible`).",
-        responses=problem_responses(401, 403, 404, 409, 422),
+        responses=problem_responses(400, 401, 403, 404, 409, 422),
     )
     async def reverse_transaction(
         self,

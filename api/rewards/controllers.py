@@ -26,6 +26,7 @@ class WalletController(Controller):
 
     @get(
         "/wallet",
+        operation_id="getWallet",
         summary="Points, XP, level, streak and the points expiring soon",
         responses=problem_responses(401),
     )
@@ -47,8 +48,9 @@ class WalletController(Controller):
 
     @get(
         "/ledger",
+        operation_id="listMyLedger",
         summary="The caller's points history, newest first, with the balance after each entry",
-        responses=problem_responses(401, 422),
+        responses=problem_responses(400, 401, 422),
     )
     async def ledger(
         self,

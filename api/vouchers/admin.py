@@ -62,7 +62,12 @@ class VoucherProductController(Controller):
     tags = ("marketing",)
     guards = [requires_role(Role.MARKETER)]  # noqa: RUF012 - Litestar reads it as a class attribute
 
-    @post("/", summary="Define a voucher product", responses=problem_responses(401, 403, 409, 422))
+    @post(
+        "/",
+        operation_id="createVoucherProduct",
+        summary="Define a voucher product",
+        responses=problem_responses(400, 401, 403, 409, 422),
+    )
     async def create(
         self,
         request: Request[Any, Any, Any],
@@ -84,8 +89,9 @@ class VoucherProductController(Controller):
 
     @patch(
         "/{product_id:uuid}",
+        operation_id="editVoucherProduct",
         summary="Edit a voucher product",
-        responses=problem_responses(401, 403, 404, 409, 422),
+        responses=problem_responses(400, 401, 403, 404, 409, 422),
     )
     async def edit(
         self,
@@ -113,7 +119,12 @@ class VoucherProductController(Controller):
             await _audit(db, clock, request, caller, "voucher_product.update", product.id, summary)
         return admin_product_out(product)
 
-    @get("/", summary="Every voucher product, newest first", responses=problem_responses(401, 403))
+    @get(
+        "/",
+        operation_id="listAllVoucherProducts",
+        summary="Every voucher product, newest first",
+        responses=problem_responses(400, 401, 403, 422),
+    )
     async def list_all(
         self,
         db: NamedDependency[AsyncSession],
@@ -134,9 +145,10 @@ class VoucherAdminController(Controller):
 
     @post(
         "/{voucher_id:uuid}/revoke",
+        operation_id="revokeVoucher",
         summary="Revoke an unused voucher and refund its points",
         status_code=200,
-        responses=problem_responses(401, 403, 404, 409, 422),
+        responses=problem_responses(400, 401, 403, 404, 409, 422),
     )
     async def revoke(
         self,

@@ -64,8 +64,9 @@ class VoucherController(Controller):
 
     @get(
         "/vouchers/products",
+        operation_id="listVoucherProducts",
         summary="Vouchers on sale, cheapest first, with whether the caller may redeem each",
-        responses=problem_responses(401, 422),
+        responses=problem_responses(400, 401, 422),
     )
     async def products(
         self,
@@ -91,11 +92,12 @@ class VoucherController(Controller):
 
     @post(
         "/vouchers/redemptions",
+        operation_id="redeemVoucher",
         summary="Redeem points for a voucher (needs an Idempotency-Key)",
         status_code=201,
         responses={
             201: ResponseSpec(data_container=RedemptionOut, description="The voucher issued"),
-            **problem_responses(401, 404, 409, 422),
+            **problem_responses(400, 401, 404, 409, 422),
         },
     )
     async def redeem(
@@ -134,8 +136,9 @@ class VoucherController(Controller):
 
     @get(
         "/me/vouchers",
+        operation_id="listMyVouchers",
         summary="The caller's vouchers, newest first",
-        responses=problem_responses(401, 422),
+        responses=problem_responses(400, 401, 422),
     )
     async def my_vouchers(
         self,
@@ -162,8 +165,9 @@ class VoucherController(Controller):
 
     @get(
         "/me/vouchers/{voucher_id:uuid}",
+        operation_id="getMyVoucher",
         summary="One of the caller's vouchers",
-        responses=problem_responses(401, 404),
+        responses=problem_responses(400, 401, 404),
     )
     async def my_voucher(
         self,

@@ -35,10 +35,11 @@ class PartnerVoucherController(Controller):
 
     @get(
         "/{code:str}",
+        operation_id="lookUpVoucher",
         summary="Look a voucher up by its code",
         responses={
             200: ResponseSpec(data_container=PartnerVoucherOut, description="The voucher"),
-            **problem_responses(401, 404),
+            **problem_responses(400, 401, 404),
         },
     )
     async def lookup(
@@ -60,6 +61,7 @@ class PartnerVoucherController(Controller):
 
     @post(
         "/{code:str}/consume",
+        operation_id="consumeVoucher",
         summary="Consume a voucher for the broker's trade or subscription `reference`",
         status_code=200,
         responses={
@@ -67,7 +69,7 @@ class PartnerVoucherController(Controller):
                 data_container=ConsumeOut,
                 description="Consumed (or already, by this same reference)",
             ),
-            **problem_responses(401, 404, 409, 422),
+            **problem_responses(400, 401, 404, 409, 422),
         },
     )
     async def consume(

@@ -1,0 +1,84 @@
+"""The OpenAPI document is what generated clients are built from: it must name each operation
+briefly, give each schema one name, and describe every error as the problem the server sends."""
+
+import re
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+
+from api.problems import PROBLEM_MEDIA_TYPE
+
+LOWER_CAMEL_CASE = re.compile(r"^[a-z][a-zA-Z]*$")
+HTTP_METHODS = {"get", "put", "post", "patch", "delete"}
+
+
+@pytest.fixture
+def document(app: Litestar) -> dict[str, Any]:
+    schema: dict[str, Any] = app.openapi_schema.to_schema()
+    return schema
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+def test_every_operation_id_is_short_lower_camel_case(document: dict[str, Any]) -> None:
+    ids = [op["operationId"] for _, _, op in operations(document)]
+    assert [i for i in ids if not LOWER_CAMEL_CASE.match(i) or len(i) > 30] == []
+    assert len(ids) == len(set(ids))
+
+
+def test_schema_names_are_plain_and_unique(document: dict[str, Any]) -> None:
+    """Litestar prefixes a module path when two structs share a name, and client generators then
+    drop both (openapi-python-client lost LessonOut and QuizOut that way)."""
+    names = list(document["components"]["schemas"])
+    assert [n for n in names if "_schemas_" in n] == []
+    assert len({n.lower() for n in names}) == len(names)
+
+
+def test_every_error_response_is_a_problem(document: dict[str, Any]) -> None:
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    wrong = [
+        f"{method} {path} {status}"
+        for method, path, op in operations(document)
+        for status, response in op["responses"].items()
+        if int(status) >= 400 and response.get("content") != problem
+    ]
+    assert wrong == []
+
+
+def test_every_authenticated_operation_declares_401(document: dict[str, Any]) -> None:
+    missing = [
+        f"{method} {path}"
+        for method, path, op in operations(document)
+        if op.get("security") and "401" not in op["responses"]
+    ]
+    assert missing == []
+
+
+def test_every_role_guarded_route_declares_403(app: Litestar) -> None:
+    missing = [
+        f"{sorted(handler.http_methods)} {route.path}"
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", [])
+        if isinstance(handler, HTTPRouteHandler)
+        and handler.include_in_schema
+        and handler.resolve_guards()
+        and 403 not in (handler.responses or {})
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("path", ["/v1/vouchers/redemptions", "/v1/admin/ledger/adjustments"])
+def test_idempotency_key_is_documented_as_required(document: dict[str, Any], path: str) -> None:
+    (key,) = [
+        p for p in document["paths"][path]["post"]["parameters"] if p["name"] == "Idempotency-Key"
+    ]
+    assert key["required"] is True
