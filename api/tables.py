@@ -11,6 +11,7 @@ from api.accounts.models import (
 )
 from api.audit import AuditLog
 from api.idempotency import IdempotencyRecord
+from api.rewards.models import LedgerAdjustment
 from api.scheduler.models import JobRun
 from core.tables import metadata
 from courses import models as course_models
@@ -24,6 +25,7 @@ __all__ = [
     "Consent",
     "IdempotencyRecord",
     "JobRun",
+    "LedgerAdjustment",
     "LoginFailure",
     "Partner",
     "RefreshToken",
