@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from api.accounts.caller import Role
 from api.accounts.models import UserAccount
+from api.accounts.sessions import login_email
 from core.errors import DomainError, ErrorKind
 
 
@@ -79,3 +80,15 @@ async def set_user_roles(
         sa.update(UserAccount).where(col(UserAccount.id) == user_id).values(roles=after)
     )
     return RoleChange(user_id, sorted(before), after)
+
+
+async def live_user_id(db: AsyncSession, email: str) -> uuid.UUID:
+    """The live account with this email (as sign-up stores it)."""
+    user_id = await db.scalar(
+        sa.select(col(UserAccount.id)).where(
+            col(UserAccount.email) == login_email(email), col(UserAccount.deleted_at).is_(None)
+        )
+    )
+    if user_id is None:
+        raise RolesUserNotFound(f"No account with the email {email!r}.")
+    return user_id
