@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.accounts.models import AuthSession, Consent, LoginFailure, RiskAssessment, UserAccount
+from api.accounts.roles import ensure_admin_remains
 from api.accounts.sessions import revoke_sessions
 from api.accounts.throttle import email_key
 from api.audit import AuditLog
@@ -141,6 +142,8 @@ async def export_personal_data(db: AsyncSession, user_id: uuid.UUID) -> dict[str
 
 
 async def erase_personal_data(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    """Erase every section; never the last admin account (409 `last-admin`)."""
+    await ensure_admin_remains(db, leaving=user_id)
     for section in reversed(SECTIONS):
         if section.erase is not None:
             await section.erase(db, user_id, now)

@@ -14,6 +14,7 @@ from api.learning.controllers import LearningController
 from api.learning.editor import EditorController
 from api.metrics import MetricsController
 from api.openapi import BEARER, PARTNER_KEY
+from api.rewards.adjustments import AdjustmentAdminController
 from api.rewards.admin import LedgerAdminController
 from api.rewards.controllers import WalletController
 from api.vouchers.admin import VoucherAdminController, VoucherProductController
@@ -38,6 +39,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 EditorController,
                 AdminAccountsController,
                 LedgerAdminController,
+                AdjustmentAdminController,
                 VoucherProductController,
                 VoucherAdminController,
             ],

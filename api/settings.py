@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     request_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     idempotency_retention_hours: int = Field(default=48, ge=1)
+    # Separation of duties (admins) and partner key rotation.
+    adjustment_approval_points: int = Field(default=10_000, ge=1, le=1_000_000)
+    partner_key_overlap_hours: int = Field(default=24, ge=0, le=24 * 30)
     lesson_min_read_factor: float = Field(default=0.3, ge=0, le=10)
     quiz_daily_attempts: int = Field(default=5, ge=1, le=1000)
     rewards_daily_points_cap: int = Field(default=500, ge=0, le=1_000_000)

@@ -5,12 +5,14 @@ from api.accounts.models import (
     Consent,
     LoginFailure,
     Partner,
+    PartnerKey,
     RefreshToken,
     RiskAssessment,
     UserAccount,
 )
 from api.audit import AuditLog
 from api.idempotency import IdempotencyRecord
+from api.rewards.models import LedgerAdjustment
 from api.scheduler.models import JobRun
 from core.tables import metadata
 from courses import models as course_models
@@ -24,8 +26,10 @@ __all__ = [
     "Consent",
     "IdempotencyRecord",
     "JobRun",
+    "LedgerAdjustment",
     "LoginFailure",
     "Partner",
+    "PartnerKey",
     "RefreshToken",
     "RiskAssessment",
     "UserAccount",

@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
-from api.accounts.models import UserAccount
+from api.accounts.roles import set_user_roles
 from api.audit import AuditLog, record_audit
 from api.openapi import problem_responses
 from api.pagination import (
@@ -26,7 +26,6 @@ from api.pagination import (
     make_page,
     page_request,
 )
-from api.problems import ProblemError
 from api.request_id import request_id_of
 from core.clock import Clock
 
@@ -60,7 +59,9 @@ class AdminAccountsController(Controller):
     @put(
         "/users/{user_id:uuid}/roles",
         operation_id="setUserRoles",
-        responses=problem_responses(400, 401, 403, 404, 422),
+        description="Audited. Removing your own admin role is 403 `self-demotion-forbidden`; "
+        "removing the last admin's is 409 `last-admin`.",
+        responses=problem_responses(400, 401, 403, 404, 409, 422),
     )
     async def set_roles(
         self,
@@ -71,16 +72,8 @@ class AdminAccountsController(Controller):
         user_id: FromPath[uuid.UUID],
         data: JSONBody[RolesRequest],
     ) -> RolesOut:
-        roles = sorted({Role.LEARNER.value, *(role.value for role in data.roles)})
-        before = await db.scalar(
-            sa.select(col(UserAccount.roles))
-            .where(col(UserAccount.id) == user_id, col(UserAccount.deleted_at).is_(None))
-            .with_for_update()
-        )
-        if before is None:
-            raise ProblemError(404, "not-found", "No such user.")
-        await db.execute(
-            sa.update(UserAccount).where(col(UserAccount.id) == user_id).values(roles=roles)
+        change = await set_user_roles(
+            db, user_id, (role.value for role in data.roles), by=caller.user_id
         )
         await record_audit(
             db,
@@ -90,10 +83,10 @@ class AdminAccountsController(Controller):
             action="user.roles.set",
             object_type="user",
             object_id=str(user_id),
-            summary={"before": sorted(before), "after": roles},
+            summary={"before": change.before, "after": change.after},
             request_id=request_id_of(request.scope),
         )
-        return RolesOut(user_id, roles)
+        return RolesOut(user_id, change.after)
 
     @get(
         "/audit-log",

@@ -51,7 +51,7 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
         if connection.scope["path"].startswith(PARTNER_PATH_PREFIX):
             partner = await _partner_from_key(
-                sessionmaker, connection.headers.get(PARTNER_KEY_HEADER)
+                sessionmaker, connection.headers.get(PARTNER_KEY_HEADER), now=state.clock.now()
             )
             return AuthenticationResult(user=partner, auth=None)
         token = _bearer_token(connection.headers.get("authorization"))
@@ -80,12 +80,12 @@ def _bearer_token(header: str | None) -> str:
 
 
 async def _partner_from_key(
-    sessionmaker: async_sessionmaker[AsyncSession], key: str | None
+    sessionmaker: async_sessionmaker[AsyncSession], key: str | None, *, now: datetime
 ) -> PartnerCaller:
     if not key:
         raise NotAuthorizedException(f"Partner routes need an {PARTNER_KEY_HEADER} header.")
-    async with sessionmaker() as db:
-        partner = await authenticate_partner(db, key)
+    async with sessionmaker.begin() as db:  # commits the key's last use, if noted
+        partner = await authenticate_partner(db, key, now=now)
     if partner is None:
         raise NotAuthorizedException("The partner key is not valid.")
     return partner

@@ -1,7 +1,7 @@
 """Who is calling: the authenticated user, as every controller sees it."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -39,3 +39,4 @@ class PartnerCaller:
 
     partner_id: uuid.UUID
     name: str
+    owner_secret: bytes = field(repr=False)  # keys the owner references this partner sees

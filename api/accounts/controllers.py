@@ -273,8 +273,9 @@ class MeController(Controller):
         operation_id="deleteMe",
         status_code=204,
         description="Irreversible, so it needs a login from the last "
-        f"{RECENT_LOGIN.seconds // 60} minutes (403 `recent-login-required` otherwise).",
-        responses=problem_responses(401, 403),
+        f"{RECENT_LOGIN.seconds // 60} minutes (403 `recent-login-required` otherwise). "
+        "The last admin account cannot be deleted (409 `last-admin`).",
+        responses=problem_responses(401, 403, 409),
     )
     async def erase(
         self,

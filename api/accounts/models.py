@@ -1,4 +1,5 @@
-"""Account tables: users, login sessions and refresh tokens, consents, suitability, partners."""
+"""Account tables: users, login sessions and refresh tokens, consents, suitability, partners
+and their keys."""
 
 import uuid
 from datetime import date, datetime
@@ -135,13 +136,31 @@ class RiskAssessment(SQLModel, table=True):
 
 
 class Partner(SQLModel, table=True):
-    """A broker system that calls the partner API with an X-Partner-Key (stored hashed)."""
+    """A broker system that calls the partner API. Its identity outlives its keys: keys rotate,
+    and the owner references it sees derive from its own `owner_secret`, nothing else."""
 
     __tablename__ = "partner"
+    __table_args__ = (
+        sa.CheckConstraint("octet_length(owner_secret) = 32", name="owner_secret_length"),
+    )
 
     id: uuid.UUID = id_field()
     name: str = Field(max_length=64, unique=True)
+    owner_secret: bytes = Field(sa_type=sa.LargeBinary, repr=False)
+    created_at: datetime = utc_timestamp()
+    revoked_at: datetime | None = utc_timestamp(nullable=True)  # all its keys stop at once
+
+
+class PartnerKey(SQLModel, table=True):
+    """One X-Partner-Key of a partner, stored as a SHA-256 and found by its short prefix. A
+    rotated-out key works until `expires_at`; the newest has none."""
+
+    __tablename__ = "partner_key"
+
+    id: uuid.UUID = id_field()
+    partner_id: uuid.UUID = Field(foreign_key="partner.id", index=True)
     key_prefix: str = Field(max_length=16, unique=True)
     key_hash: str = Field(max_length=64)
     created_at: datetime = utc_timestamp()
-    revoked_at: datetime | None = utc_timestamp(nullable=True)
+    expires_at: datetime | None = utc_timestamp(nullable=True)
+    last_used_at: datetime | None = utc_timestamp(nullable=True)  # to the minute, at best

@@ -7,9 +7,10 @@ from api.cli.courses import courses
 from api.cli.db import db
 from api.cli.jobs import jobs
 from api.cli.ledger import ledger
+from api.cli.partners import partners
 from api.cli.seed import seed
 from api.cli.serve import serve
-from api.cli.users import partners, users
+from api.cli.users import users
 
 
 @click.group()

@@ -1,10 +1,13 @@
 """What every command needs: valid settings, logging, and a database (embedded if none is set)."""
 
+import asyncio
 import contextlib
+import getpass
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import click
@@ -14,7 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.database import create_engine, create_sessionmaker
 from api.embedded_postgres import start_embedded_postgres
 from api.logs import configure_logging
+from api.problems import ProblemError
 from api.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError, load_settings
+from core.errors import DomainError
+
+T = TypeVar("T")
 
 
 def settings_or_exit() -> Settings:
@@ -79,3 +86,21 @@ async def open_database(
         yield engine, create_sessionmaker(engine)
     finally:
         await engine.dispose()
+
+
+def run_command(work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's database work; a refusal (a domain or API error) is one line on stderr
+    and exit code 1, not a traceback."""
+    try:
+        return asyncio.run(work)
+    except (DomainError, ProblemError) as exc:
+        raise click.ClickException(str(exc.detail)) from None
+
+
+def cli_actor() -> str:
+    """Who ran a command, as the audit log names them: `cli:<operating-system user>`."""
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        name = str(os.getuid())
+    return f"cli:{name}"

@@ -1,14 +1,19 @@
-import asyncio
 import sys
 
 import click
 
 from api.accounts.caller import Role
 from api.accounts.models import UserAccount
-from api.accounts.partners import create_partner, revoke_partner
+from api.accounts.roles import RoleChange, live_user_id, set_user_roles
 from api.accounts.sessions import create_account
 from api.audit import record_audit
-from api.cli.runtime import database_url, open_database, settings_or_exit
+from api.cli.runtime import (
+    cli_actor,
+    database_url,
+    open_database,
+    run_command,
+    settings_or_exit,
+)
 from api.migrations import upgrade
 from core.clock import SystemClock
 
@@ -56,55 +61,42 @@ def create_user(email: str, roles: tuple[str, ...], name: str | None) -> None:
                 now=SystemClock().now(),
             )
 
-    account = asyncio.run(run())
+    account = run_command(run())
     click.echo(f"created user {account.id} <{account.email}> roles={','.join(account.roles)}")
 
 
-@click.group()
-def partners() -> None:
-    """Broker systems that call the partner API."""
-
-
-@partners.command("create")
-@click.argument("name")
-def create(name: str) -> None:
-    """Create a partner and print its key (shown once; only its hash is stored)."""
+@users.command("roles")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="Repeat for several roles; the user gets exactly these (and learner).",
+)
+def set_roles(email: str, roles: tuple[str, ...]) -> None:
+    """Set an existing user's roles (audited). The last admin keeps the admin role."""
     settings = settings_or_exit()
     url = database_url(settings)
     upgrade(url)
 
-    async def run() -> str:
-        async with open_database(settings, url) as (_, sessionmaker), sessionmaker.begin() as db:
-            _, key = await create_partner(db, SystemClock(), name=name)
-        return key
-
-    key = asyncio.run(run())
-    click.echo(f"partner {name} created. Its key, shown only this once:\n{key}")
-
-
-@partners.command("revoke")
-@click.argument("name")
-def revoke(name: str) -> None:
-    """Revoke a partner's key (create a new partner to rotate it)."""
-    settings = settings_or_exit()
-    url = database_url(settings)
-
-    async def run() -> bool:
+    async def run() -> RoleChange:
         async with open_database(settings, url) as (_, sessionmaker), sessionmaker.begin() as db:
             clock = SystemClock()
-            revoked = await revoke_partner(db, clock, name=name)
-            if revoked:
-                await record_audit(
-                    db,
-                    clock,
-                    actor_kind="operator",
-                    actor_id=None,
-                    action="partner.revoke",
-                    object_type="partner",
-                    object_id=name,
-                )
-        return revoked
+            user_id = await live_user_id(db, email)
+            change = await set_user_roles(db, user_id, roles)
+            await record_audit(
+                db,
+                clock,
+                actor_kind="cli",
+                actor_id=None,
+                action="user.roles.set",
+                object_type="user",
+                object_id=str(user_id),
+                summary={"actor": cli_actor(), "before": change.before, "after": change.after},
+            )
+        return change
 
-    if not asyncio.run(run()):
-        raise click.ClickException(f"no partner named {name!r} with a live key")
-    click.echo(f"partner {name}'s key is revoked")
+    change = run_command(run())
+    click.echo(f"user {change.user_id} <{email}> roles={','.join(change.after)}")

@@ -68,6 +68,31 @@ class AdjustmentOut(Struct):
     reason: str
     balance_after: int
     created_at: datetime
+    adjustment_id: uuid.UUID  # its entry in the adjustment register
+    status: str = "posted"
+
+
+class AdjustmentRequestOut(Struct):
+    """An entry of the adjustment register: `pending` until a second admin approves it
+    (`posted`, with its `transaction_id`) or an admin declines it (`rejected`)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    amount: int
+    reason: str
+    status: str  # pending | posted | rejected
+    requested_by: uuid.UUID
+    requested_at: datetime
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    decision_reason: str | None
+    transaction_id: uuid.UUID | None
+
+
+class RejectionIn(Struct, forbid_unknown_fields=True):
+    reason: Annotated[
+        str, Meta(min_length=1, max_length=500, description="Why; required, kept in the audit log.")
+    ]
 
 
 class ReversalIn(Struct, forbid_unknown_fields=True):

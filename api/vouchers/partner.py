@@ -13,13 +13,12 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import PartnerCaller
+from api.accounts.partners import owner_reference
 from api.audit import record_audit
 from api.openapi import problem_responses
 from api.problems import handle_domain_error
 from api.request_id import request_id_of
-from api.settings import Settings
 from api.vouchers.schemas import ConsumeIn, ConsumeOut, PartnerVoucherOut
-from api.vouchers.shaping import owner_reference
 from core.clock import Clock
 from core.errors import DomainError
 from gamification.vouchers.errors import VoucherNotFound
@@ -47,7 +46,6 @@ class PartnerVoucherController(Controller):
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
-        settings: NamedDependency[Settings],
         partner: NamedDependency[PartnerCaller],
         code: FromPath[str],
     ) -> Response[Any]:
@@ -57,7 +55,7 @@ class PartnerVoucherController(Controller):
             await _audit(db, clock, request, partner, "voucher.lookup", code, {"found": False})
             return handle_domain_error(request, exc)
         await _audit(db, clock, request, partner, "voucher.lookup", voucher.code, {"found": True})
-        return Response(_partner_view(voucher, settings, partner, clock))
+        return Response(_partner_view(voucher, partner, clock))
 
     @post(
         "/{code:str}/consume",
@@ -108,12 +106,10 @@ class PartnerVoucherController(Controller):
         )
 
 
-def _partner_view(
-    voucher: Voucher, settings: Settings, partner: PartnerCaller, clock: Clock
-) -> PartnerVoucherOut:
+def _partner_view(voucher: Voucher, partner: PartnerCaller, clock: Clock) -> PartnerVoucherOut:
     return PartnerVoucherOut(
         code=voucher.code,
-        owner_reference=owner_reference(settings, partner.partner_id, voucher.user_id),
+        owner_reference=owner_reference(partner.owner_secret, voucher.user_id),
         kind=voucher.kind,
         title=voucher.title,
         terms=voucher.terms,

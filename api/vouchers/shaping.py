@@ -1,8 +1,5 @@
 """What the voucher routes share: the learner's eligibility facts, the wallet, output shapes."""
 
-import hashlib
-import hmac
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -79,15 +76,6 @@ def admin_product_out(product: VoucherProduct) -> AdminProductOut:
     return AdminProductOut(
         **product.model_dump(), issued=product.total_stock - product.remaining_stock
     )
-
-
-def owner_reference(settings: Settings, partner_id: uuid.UUID, user_id: uuid.UUID) -> str:
-    """A stable pseudonym of the owner for one partner: the broker can tell two vouchers of
-    one client apart from two clients', but learns nothing about the person, and two
-    partners' references for the same user do not match."""
-    key = settings.secret_key.get_secret_value().encode()
-    digest = hmac.new(key, f"voucher-owner:{partner_id}:{user_id}".encode(), hashlib.sha256)
-    return "usr_" + digest.hexdigest()[:32]
 
 
 def jsonable(value: Any) -> Any:

@@ -1,8 +1,8 @@
 """accounts: sign-ups per client address (one counter row per address) and failed password
 changes (counted per account), for throttling
 
-Revision ID: 0007a
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30 01:30:00.000000+00:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0007a"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
