@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.accounts.auth_middleware import PUBLIC_PATHS, AuthenticationMiddleware
 from api.accounts.guards import provide_caller, provide_partner
 from api.database import create_sessionmaker, provide_db
+from api.json_bodies import JsonBodyRequest
 from api.metrics import PROMETHEUS, register_pool_collector, unregister_collector
 from api.migrations import head_revision
 from api.openapi import SECURITY_SCHEMES, openapi_config
@@ -85,6 +86,7 @@ def create_app(
             "partner": Provide(provide_partner, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=JsonBodyRequest,
         middleware=[
             request_id_middleware,
             PROMETHEUS.middleware,
