@@ -165,9 +165,9 @@ def _value_errors(value: Any, annotation: Any, path: str) -> list[FieldError]:
         # msgspec cannot name the entry of an object that failed: check entry by entry.
         entries = ((str(key), _check({key: item}, annotation)) for key, item in value.items())
         if found := [
-            _from_validation_error(problem, _join(path, key), annotation)
-            for key, problem in entries
-            if problem is not None
+            _from_validation_error(entry_problem, _join(path, key), annotation)
+            for key, entry_problem in entries
+            if entry_problem is not None
         ]:
             return found
     return [_from_validation_error(problem, path, annotation)]
