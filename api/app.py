@@ -14,11 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.accounts.auth_middleware import PUBLIC_PATHS, AuthenticationMiddleware
 from api.accounts.guards import provide_caller, provide_partner
 from api.database import create_sessionmaker, provide_db
+from api.json_bodies import JsonBodyRequest
 from api.metrics import PROMETHEUS, register_pool_collector, unregister_collector
 from api.migrations import head_revision
 from api.openapi import SECURITY_SCHEMES, openapi_config
 from api.problems import EXCEPTION_HANDLERS
 from api.request_id import add_request_id_header, request_id_middleware
+from api.response_headers import (
+    CORS_EXPOSED_HEADERS,
+    add_security_headers,
+    allow_from_route_table,
+)
 from api.routes import route_handlers
 from api.scheduler.jobs import JobContext
 from api.scheduler.registry import all_jobs
@@ -85,15 +91,18 @@ def create_app(
             "partner": Provide(provide_partner, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=JsonBodyRequest,
         middleware=[
             request_id_middleware,
             PROMETHEUS.middleware,
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
         ],
-        before_send=[add_request_id_header],
+        before_send=[add_request_id_header, add_security_headers, allow_from_route_table],
         lifespan=[lifespan],
         openapi_config=openapi_config(APP_VERSION, SECURITY_SCHEMES),
-        cors_config=CORSConfig(allow_origins=settings.cors_origins)
+        cors_config=CORSConfig(
+            allow_origins=settings.cors_origins, expose_headers=CORS_EXPOSED_HEADERS
+        )
         if settings.cors_origins
         else None,
         request_max_body_size=settings.request_max_body_bytes,

@@ -10,6 +10,7 @@ from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 
 from api.request_id import request_id_of
+from api.validation_errors import plain_message
 from core.errors import DomainError, ErrorKind
 
 logger = logging.getLogger(__name__)
@@ -103,12 +104,16 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
 
 
 def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
+    """Litestar's per-parameter errors (query, path, headers; a missing body), in plain words."""
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             field = str(item.get("key") or item.get("source") or "body")
-            errors.append({"field": field, "message": str(item.get("message", "invalid"))})
-    return errors or [{"field": "body", "message": str(exc.detail)}]
+            if field == "data":  # the handler's body parameter: there was no body at all
+                errors.append({"field": "body", "message": "is required: send a JSON object"})
+                continue
+            errors.append({"field": field, "message": plain_message(str(item.get("message")))})
+    return errors or [{"field": "body", "message": "is not valid"}]
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

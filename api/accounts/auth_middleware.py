@@ -17,11 +17,18 @@ from litestar.types import Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from api.accounts.bearer_problems import (
+    SESSION_ENDED,
+    TOKEN_EXPIRED,
+    TOKEN_INVALID,
+    TOKEN_MISSING,
+    bearer_problem,
+)
 from api.accounts.caller import Caller, PartnerCaller, Role
 from api.accounts.models import AuthSession, UserAccount
 from api.accounts.partners import PARTNER_KEY_HEADER, authenticate_partner
 from api.accounts.suitability import effective_risk_profile
-from api.accounts.tokens import InvalidToken, read_access_token
+from api.accounts.tokens import ExpiredToken, InvalidToken, read_access_token
 from api.database import close_request_session, open_request_session
 from api.settings import Settings
 from core.clock import Clock
@@ -61,21 +68,21 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             claims = read_access_token(
                 settings.secret_key.get_secret_value(), token, now=clock.now()
             )
+        except ExpiredToken as exc:
+            raise bearer_problem(TOKEN_EXPIRED) from exc
         except InvalidToken as exc:
-            raise NotAuthorizedException("The access token is invalid or expired.") from exc
+            raise bearer_problem(TOKEN_INVALID) from exc
         db = open_request_session(connection.scope, sessionmaker)
         caller = await load_caller(db, claims.user_id, claims.session_id, now=clock.now())
         if caller is None:
-            raise NotAuthorizedException("This session has ended. Please log in again.")
+            raise bearer_problem(SESSION_ENDED)
         return AuthenticationResult(user=caller, auth=claims)
 
 
 def _bearer_token(header: str | None) -> str:
     scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthorizedException(
-            "An `Authorization: Bearer <access token>` header is required."
-        )
+        raise bearer_problem(TOKEN_MISSING)
     return token.strip()
 
 

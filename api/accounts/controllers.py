@@ -46,12 +46,12 @@ def _tokens(pair: sessions.TokenPair) -> TokensOut:
     return TokensOut(pair.access_token, pair.refresh_token, pair.expires_in)
 
 
-def _unauthorized(request: Request[Any, Any, Any], detail: str) -> Response[Any]:
+def _unauthorized(
+    request: Request[Any, Any, Any], detail: str, *, code: str = "unauthorized"
+) -> Response[Any]:
     """Returned, not raised: the request's transaction commits what the failure recorded
     (a login failure for throttling, a session revoked for refresh-token reuse)."""
-    return problem_response(
-        request, status=401, code="unauthorized", title="Unauthorized", detail=detail
-    )
+    return problem_response(request, status=401, code=code, title="Unauthorized", detail=detail)
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str:
@@ -154,7 +154,13 @@ class AuthController(Controller):
     ) -> Response[Any]:
         pair = await sessions.refresh(db, settings, token=data.refresh_token, now=clock.now())
         if pair is None:
-            return _unauthorized(request, "The refresh token is invalid, expired or already used.")
+            # Whatever the reason (unknown, expired, spent, logged out), the app's next step is
+            # the same: log in again.
+            return _unauthorized(
+                request,
+                "The refresh token is invalid, expired or already used. Please log in again.",
+                code="session-ended",
+            )
         return Response(_tokens(pair))
 
     @post(

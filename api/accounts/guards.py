@@ -15,6 +15,8 @@ def requires_role(role: Role) -> Guard:
     """Admit callers holding `role` (admins hold every role)."""
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            return  # Litestar's answer: the route's methods, no data; unauthenticated by design
         user = connection.scope.get("user")
         if not isinstance(user, Caller):
             raise NotAuthorizedException("Authentication is required.")

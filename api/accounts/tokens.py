@@ -18,6 +18,10 @@ class InvalidToken(Exception):
     """The token is malformed, forged, expired or meant for someone else."""
 
 
+class ExpiredToken(InvalidToken):
+    """A genuine token past its `exp`: the client refreshes it, silently."""
+
+
 @dataclass(frozen=True)
 class AccessClaims:
     user_id: uuid.UUID
@@ -56,7 +60,7 @@ def read_access_token(secret: str, token: str, *, now: datetime) -> AccessClaims
             options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
         )
         if int(claims["exp"]) <= int(now.timestamp()):
-            raise InvalidToken("expired")
+            raise ExpiredToken("expired")
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             session_id=uuid.UUID(claims["sid"]),

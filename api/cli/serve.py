@@ -59,6 +59,7 @@ async def _serve(
             port=port,
             log_config=None,
             access_log=False,
+            server_header=False,  # no `server: uvicorn`: nothing to tell a scanner
             # Behind a load balancer, the client address (login throttling, audit) comes from
             # X-Forwarded-For, trusted only from these addresses.
             proxy_headers=True,

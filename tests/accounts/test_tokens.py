@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 
 from api.accounts.tokens import ALGORITHM, AUDIENCE, ISSUER
 from api.settings import Settings
@@ -31,13 +31,21 @@ def claims(
     return {**base, **changes}
 
 
-async def test_expired_token_is_401(
+def problem_type(response: Response) -> str:
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return str(response.json()["type"]).rsplit("/", 1)[-1]
+
+
+async def test_expired_token_is_401_token_expired(
     client: AsyncClient, user_factory: UserFactory, clock: FrozenClock
 ) -> None:
     user = await user_factory()
     assert (await client.get("/v1/me", headers=user.headers)).status_code == 200
     clock.advance(timedelta(minutes=15, seconds=1))
-    assert (await client.get("/v1/me", headers=user.headers)).status_code == 401
+    response = await client.get("/v1/me", headers=user.headers)
+    assert problem_type(response) == "token-expired"
+    assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
 
 
 async def test_tampered_token_is_401(client: AsyncClient, user_factory: UserFactory) -> None:
@@ -76,7 +84,7 @@ async def test_tampered_token_is_401(client: AsyncClient, user_factory: UserFact
         pytest.param(lambda c, s: "not.a.jwt", id="garbage"),
     ],
 )
-async def test_forged_tokens_are_401(
+async def test_forged_tokens_are_401_token_invalid(
     client: AsyncClient,
     user_factory: UserFactory,
     settings: Settings,
@@ -88,10 +96,40 @@ async def test_forged_tokens_are_401(
         claims(user.id, user.session_id, clock), settings.secret_key.get_secret_value()
     )  # type: ignore[operator]
     response = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 401
-    assert response.headers["content-type"].startswith("application/problem+json")
+    assert problem_type(response) == "token-invalid"
+    assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
 
 
-async def test_missing_or_odd_authorization_is_401(client: AsyncClient) -> None:
+async def test_missing_or_odd_authorization_is_401_unauthorized(client: AsyncClient) -> None:
     for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer "}):
-        assert (await client.get("/v1/me", headers=headers)).status_code == 401
+        response = await client.get("/v1/me", headers=headers)
+        assert problem_type(response) == "unauthorized"
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_token_of_a_logged_out_session_is_401_session_ended(
+    client: AsyncClient, user_factory: UserFactory
+) -> None:
+    user = await user_factory()
+    assert (await client.post("/v1/auth/logout", headers=user.headers)).status_code == 204
+    response = await client.get("/v1/me", headers=user.headers)
+    assert problem_type(response) == "session-ended"
+    assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+
+
+async def test_a_token_of_a_deleted_account_is_401_session_ended(
+    client: AsyncClient, user_factory: UserFactory
+) -> None:
+    user = await user_factory()
+    assert (await client.delete("/v1/me", headers=user.headers)).status_code == 204
+    assert problem_type(await client.get("/v1/me", headers=user.headers)) == "session-ended"
+
+
+async def test_a_spent_refresh_token_is_401_session_ended(client: AsyncClient) -> None:
+    registered = await client.post(
+        "/v1/auth/register",
+        json={"email": "spent@example.com", "password": "a long pass phrase", "display_name": "S"},
+    )
+    refresh = {"refresh_token": registered.json()["refresh_token"]}
+    assert (await client.post("/v1/auth/refresh", json=refresh)).status_code == 200
+    assert problem_type(await client.post("/v1/auth/refresh", json=refresh)) == "session-ended"
