@@ -146,6 +146,11 @@ class Lesson(_Node):
     slug: Slug = Field(description="Unique in the course and the same in every locale.")
     title: str = _text(120, "Says the idea, not the topic.")
     est_minutes: int = Field(ge=1, le=15, description="Estimated reading minutes.")
+    open_to_all: bool = Field(
+        default=False,
+        description="Every learner may read it and take its quiz, whatever the course's "
+        "min_risk_profile and prerequisites (education about a risk, not practice in it).",
+    )
     cards: list[Card] = Field(min_length=3, max_length=8)
     quiz: Quiz
 

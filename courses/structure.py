@@ -24,6 +24,7 @@ def structure_of(document: LocaleFile) -> dict[str, Any]:
     for i, lesson in enumerate(document.lessons):
         at = f"lessons[{i}]"
         shape[f"{at}.est_minutes"] = lesson.est_minutes
+        shape[f"{at}.open_to_all"] = lesson.open_to_all
         shape[f"{at}.cards"] = [card.kind for card in lesson.cards]
         for k, card in enumerate(lesson.cards):
             shape[f"{at}.cards[{k}].checks"] = [f"{c.expr} = {c.value}" for c in card.checks]
