@@ -43,11 +43,13 @@ def test_options_needs_c4_and_the_diversification_course() -> None:
     options = next(bundle.original for bundle in bundles if bundle.slug == "options-basics")
     assert options.min_risk_profile == "C4"
     assert options.prerequisites == ["risk-and-diversification"]
+    open_lessons = [lesson.slug for lesson in options.lessons if lesson.open_to_all]
+    assert open_lessons == ["option-is-a-right-not-an-obligation"]  # why options are risky
 
 
 def test_validate_command_passes_on_the_seed_and_lists_problems_otherwise(tmp_path: Path) -> None:
     runner = CliRunner()
-    ok = runner.invoke(main, ["courses", "validate", str(COURSES)])
+    ok = runner.invoke(main, ["courses", "validate", str(COURSES), "--strict"])
     assert ok.exit_code == 0, ok.output
     assert f"ok: {COURSE_COUNT} course(s)" in ok.output
     course = tmp_path / "broken"
