@@ -44,6 +44,7 @@ class LessonContext:
     position: int
     est_minutes: int
     answer_key: dict[str, Any]
+    open_to_all: bool  # the lesson is open whatever the course's gate
     min_risk_profile: str
     prerequisites: list[str]
     completed_prerequisites: list[str]
@@ -54,6 +55,8 @@ class LessonContext:
     content: "LessonText | None"  # when asked for
 
     def lock(self, risk_profile: str | None) -> CourseLock | None:
+        if self.open_to_all:
+            return None
         return course_lock(
             min_risk_profile=self.min_risk_profile,
             prerequisites=self.prerequisites,
@@ -126,6 +129,7 @@ async def lesson_context(
         position=row.position,
         est_minutes=row.est_minutes,
         answer_key=row.answer_key,
+        open_to_all=row.open_to_all,
         min_risk_profile=row.min_risk_profile,
         prerequisites=list(row.prerequisites),
         completed_prerequisites=list(row.completed or ()),
@@ -156,6 +160,7 @@ def _lesson_query() -> Any:
             col(LessonVersion.position),
             col(LessonVersion.est_minutes),
             col(LessonVersion.answer_key),
+            col(LessonVersion.open_to_all),
             col(LessonProgress.opened_at),
             col(LessonProgress.completed_at),
             col(LessonProgress.quiz_passed_attempt_id),

@@ -9,8 +9,9 @@ documents (unique slugs, prerequisites, locales agreeing on structure) live in
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from courses.checks import MAX_EXPR_LENGTH, VALUE_PATTERN, check_problem, value_in_text
 from courses.text import markup_problem
 
 FORMAT_VERSION = 1
@@ -95,15 +96,61 @@ class Quiz(_Node):
     questions: list[Question] = Field(min_length=1, max_length=10)
 
 
+class Check(_Node):
+    """A worked example's arithmetic, recomputed at import (see `courses.checks`)."""
+
+    expr: str = Field(
+        min_length=1,
+        max_length=MAX_EXPR_LENGTH,
+        description="Arithmetic only: decimal numbers, + - * / **, parentheses, unary minus.",
+    )
+    value: str = Field(
+        pattern=VALUE_PATTERN,
+        max_length=32,
+        description="The result as the card writes it, quoted, without separators or ¥; "
+        "`expr` rounded to its decimals must equal it.",
+    )
+
+    @model_validator(mode="after")
+    def _expr_gives_value(self) -> "Check":
+        problem = check_problem(self.expr, self.value)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
 class Card(_Node):
     kind: CardKind = Field(description="text | callout | example | disclaimer | takeaway")
     body: str = _text(2000, "Markdown, plain text only (no HTML).")
+    checks: list[Check] = Field(
+        default_factory=list,
+        max_length=20,
+        description="`example` cards only: the arithmetic behind the figures in the body.",
+    )
+
+    @model_validator(mode="after")
+    def _checks_fit_the_card(self) -> "Card":
+        if self.checks and self.kind != "example":
+            raise ValueError("only an example card carries checks")
+        missing = [
+            f"checks[{i}]: {check.value} is not written in the body"
+            for i, check in enumerate(self.checks)
+            if not value_in_text(check.value, self.body)
+        ]
+        if missing:
+            raise ValueError("; ".join(missing))
+        return self
 
 
 class Lesson(_Node):
     slug: Slug = Field(description="Unique in the course and the same in every locale.")
     title: str = _text(120, "Says the idea, not the topic.")
     est_minutes: int = Field(ge=1, le=15, description="Estimated reading minutes.")
+    open_to_all: bool = Field(
+        default=False,
+        description="Every learner may read it and take its quiz, whatever the course's "
+        "min_risk_profile and prerequisites (education about a risk, not practice in it).",
+    )
     cards: list[Card] = Field(min_length=3, max_length=8)
     quiz: Quiz
 

@@ -52,6 +52,7 @@ class LessonSummary:
     title: str
     est_minutes: int
     completed: bool
+    open_to_all: bool  # readable even while the course is locked
 
 
 @dataclass(frozen=True)
@@ -185,8 +186,8 @@ async def course_detail(
         locale=row.locale,
         version=row.number,
         lessons=[
-            LessonSummary(uuid.UUID(lesson_id), lesson_slug, title, minutes, completed)
-            for lesson_id, lesson_slug, title, minutes, completed in row.lessons or ()
+            LessonSummary(uuid.UUID(lesson_id), lesson_slug, title, minutes, completed, open_)
+            for lesson_id, lesson_slug, title, minutes, completed, open_ in row.lessons or ()
         ],
     )
 
@@ -194,13 +195,14 @@ async def course_detail(
 def _course_lessons() -> Any:
     """SQL: the lessons of the outer query's version in order, in its text's locale, with
     whether `:user_id` completed them: a JSON array of [id, slug, title, est_minutes,
-    completed] per lesson, so the course page is one query (one round trip) in all."""
+    completed, open_to_all] per lesson, so the course page is one query (one round trip) in all."""
     lesson = sa.func.json_build_array(
         col(LessonVersion.lesson_id),
         col(Lesson.slug),
         col(LessonContent.title),
         col(LessonVersion.est_minutes),
         col(LessonProgress.completed_at).is_not(None),
+        col(LessonVersion.open_to_all),
     )
     return (
         sa.select(

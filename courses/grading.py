@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+SCORING = "all_or_nothing"  # how the lesson payload names the rule above
+
 
 @dataclass(frozen=True)
 class QuestionKey:

@@ -122,6 +122,7 @@ async def _insert_content(
                 "lesson_id": lesson_ids[lesson.slug],
                 "position": position,
                 "est_minutes": lesson.est_minutes,
+                "open_to_all": lesson.open_to_all,
                 "answer_key": answer_key_of(
                     lesson.quiz.pass_score, lesson.quiz.questions
                 ).to_json(),

@@ -19,6 +19,7 @@ from courses.access import LessonContext, lesson_context
 from courses.errors import LessonNotOpened, LessonReadTooFast
 from courses.events import CourseCompleted, LearningEvent, LessonCompleted
 from courses.models import CourseProgress, LessonProgress, LessonVersion
+from courses.shuffle import questions_for
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ async def open_lesson(
     now: datetime,
     min_read_factor: float,
 ) -> LessonView:
-    """The lesson without its answers; the first opening starts the lesson's clock."""
+    """The lesson without its answers, its choices in the learner's own order; the first
+    opening starts the lesson's clock."""
     context = await lesson_context(db, lesson_id, user_id=user_id, locale=locale)
     context.ensure_unlocked(risk_profile)
     opened_at = context.opened_at or await _start_clock(db, context, user_id=user_id, now=now)
@@ -75,7 +77,10 @@ async def open_lesson(
         opened_at=opened_at,
         completed=context.completed_at is not None,
         cards=text.cards,
-        quiz={"pass_score": context.answer_key["pass_score"], "questions": text.questions},
+        quiz={
+            "pass_score": context.answer_key["pass_score"],
+            "questions": questions_for(text.questions, learner_id=user_id, lesson_id=lesson_id),
+        },
     )
 
 

@@ -83,7 +83,8 @@ class Lesson(SQLModel, table=True):
 
 
 class LessonVersion(SQLModel, table=True):
-    """A lesson as it is in one course version: its place, length and answer key."""
+    """A lesson as it is in one course version: its place, length, answer key, and whether
+    every learner may take it whatever the course's gate (`open_to_all`)."""
 
     __tablename__ = "course_lesson_version"
     __table_args__ = (sa.UniqueConstraint("version_id", "position"),)
@@ -93,6 +94,7 @@ class LessonVersion(SQLModel, table=True):
     position: int
     est_minutes: int
     answer_key: dict[str, Any] = Field(sa_type=JSONB)
+    open_to_all: bool
 
 
 class LessonContent(SQLModel, table=True):

@@ -1,8 +1,8 @@
 """The structure of a course document: everything but the human text.
 
 Every locale of a course must share it (same lessons in the same order, same card kinds,
-same questions, kinds, choices and correct answers), so progress and grading do not depend
-on the language a learner reads in.
+same checks on worked examples, same questions, kinds, choices and correct answers), so
+progress and grading do not depend on the language a learner reads in.
 """
 
 from collections.abc import Iterator
@@ -24,7 +24,10 @@ def structure_of(document: LocaleFile) -> dict[str, Any]:
     for i, lesson in enumerate(document.lessons):
         at = f"lessons[{i}]"
         shape[f"{at}.est_minutes"] = lesson.est_minutes
+        shape[f"{at}.open_to_all"] = lesson.open_to_all
         shape[f"{at}.cards"] = [card.kind for card in lesson.cards]
+        for k, card in enumerate(lesson.cards):
+            shape[f"{at}.cards[{k}].checks"] = [f"{c.expr} = {c.value}" for c in card.checks]
         shape[f"{at}.quiz.pass_score"] = lesson.quiz.pass_score
         shape[f"{at}.quiz.questions"] = [question.id for question in lesson.quiz.questions]
         for j, question in enumerate(lesson.quiz.questions):

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from courses.bundle import LOCALES, ORIGINAL_LOCALE, LocaleFile
+from courses.quiz_balance import position_warnings, wording_warnings
 from courses.structure import structure_differences
 
 
@@ -209,4 +210,8 @@ def _warnings(source: CourseSource, locales: Mapping[str, LocaleFile]) -> list[P
     for i, lesson in enumerate(locales[ORIGINAL_LOCALE].lessons):
         if lesson.cards[-1].kind != "takeaway":
             warnings.append(Problem(file, f"lessons[{i}].cards", "the last card is not a takeaway"))
+    warnings += [Problem(file, *w) for w in position_warnings(locales[ORIGINAL_LOCALE])]
+    for locale, document in locales.items():
+        locale_file = source.documents[locale][0]
+        warnings += [Problem(locale_file, *w) for w in wording_warnings(document)]
     return warnings

@@ -28,7 +28,8 @@ def schema() -> None:
 
 @courses.command("validate")
 @click.argument("path", type=PATH)
-def validate(path: Path) -> None:
+@click.option("--strict", is_flag=True, help="Fail on warnings too (the seed passes it).")
+def validate(path: Path, strict: bool) -> None:
     """Check PATH (a folder of courses, one course folder, or one file); list every problem
     as `file: path: message` and fail if there is any."""
     discovery = discover(path)
@@ -38,9 +39,11 @@ def validate(path: Path) -> None:
         click.echo(str(problem))
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s)")
-    for bundle in bundles:
-        for warning in bundle.warnings:
-            click.echo(f"warning: {warning}")
+    warnings = discovery.relevant([w for bundle in bundles for w in bundle.warnings])
+    for warning in warnings:
+        click.echo(f"warning: {warning}")
+    if strict and warnings:
+        raise click.ClickException(f"{len(warnings)} warning(s), and --strict")
     if discovery.only_file:
         click.echo(f"ok: {discovery.only_file}")
         return

@@ -43,6 +43,7 @@ from core.clock import Clock
 from courses.catalogue import CourseSummary, course_detail, list_courses
 from courses.errors import InvalidAnswers
 from courses.events import CourseCompleted, LessonCompleted
+from courses.grading import SCORING
 from courses.lessons import complete_lesson, open_lesson
 from courses.progress import my_progress
 from courses.quizzes import submit_quiz
@@ -134,7 +135,12 @@ class LearningController(Controller):
             locale=detail.locale,
             lessons=[
                 LessonItem(
-                    lesson.id, lesson.slug, lesson.title, lesson.est_minutes, lesson.completed
+                    lesson.id,
+                    lesson.slug,
+                    lesson.title,
+                    lesson.est_minutes,
+                    lesson.completed,
+                    lesson.open_to_all,
                 )
                 for lesson in detail.lessons
             ],
@@ -179,6 +185,7 @@ class LearningController(Controller):
             quiz=QuizOut(
                 pass_score=view.quiz["pass_score"],
                 questions=msgspec.convert(view.quiz["questions"], list[QuizQuestionOut]),
+                scoring=SCORING,
             ),
         )
 

@@ -45,6 +45,7 @@ class LessonItem(Struct):
     title: str
     est_minutes: int
     completed: bool
+    open_to_all: bool  # readable (quiz included) even while the course is locked
 
 
 class CourseDetailOut(CourseItem):
@@ -72,7 +73,8 @@ class QuizQuestionOut(Struct):
 
 class QuizOut(Struct):
     pass_score: int
-    questions: list[QuizQuestionOut]
+    questions: list[QuizQuestionOut]  # choices in the learner's own stable order; answer by id
+    scoring: str  # all_or_nothing: a question counts only when every choice is right
 
 
 class LessonOut(Struct):

@@ -14,6 +14,7 @@ from sqlmodel import col
 from core.clock import FrozenClock
 from courses.importing import import_course, publish_course
 from courses.models import Course, Lesson
+from courses.quiz_balance import MULTIPLE_LABEL
 from courses.sources import bundle_source
 from courses.validation import validate_course
 
@@ -48,7 +49,7 @@ def lesson_doc(i: int, locale: str, *, est_minutes: int = 2) -> dict[str, Any]:
                 {
                     "id": f"q{i}-multiple",
                     "kind": "multiple",
-                    "prompt": f"{mark} multiple {i}?",
+                    "prompt": f"{mark} multiple {i}? {MULTIPLE_LABEL[locale]}",
                     "choices": [
                         {"id": "a", "text": f"{mark} yes", "correct": True},
                         {"id": "b", "text": f"{mark} also yes", "correct": True},

@@ -5,7 +5,7 @@ from datetime import timedelta
 from httpx import AsyncClient
 
 from core.clock import FrozenClock
-from tests.courses.conftest import Publish, bundle_doc, read_lesson
+from tests.courses.conftest import Publish, answers_for, bundle_doc, each_locale, read_lesson
 from tests.factories import UserFactory
 
 
@@ -171,3 +171,27 @@ async def test_my_progress_lists_started_courses_and_recent_activity(
         "lesson_opened",
         "lesson_completed",
     ]
+
+
+async def test_a_lesson_open_to_all_is_readable_in_a_locked_course(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish
+) -> None:
+    document = each_locale(
+        bundle_doc("options", min_risk_profile="C4", prerequisites=[]),
+        lambda d: d["lessons"][1].update(open_to_all=True),
+    )
+    lessons = await publish(document)
+    cautious = await user_factory(risk_profile="C1")
+    page = (await client.get("/v1/courses/options", headers=cautious.headers)).json()
+    assert page["locked"] is True
+    assert [lesson["open_to_all"] for lesson in page["lessons"]] == [False, True]
+    gated = await client.get(f"/v1/lessons/{lessons['lesson-0']}", headers=cautious.headers)
+    assert gated.status_code == 403
+    opened = await client.get(f"/v1/lessons/{lessons['lesson-1']}", headers=cautious.headers)
+    assert opened.status_code == 200
+    attempt = await client.post(
+        f"/v1/lessons/{lessons['lesson-1']}/quiz-attempts",
+        json={"answers": answers_for(1)},
+        headers=cautious.headers,
+    )
+    assert (attempt.status_code, attempt.json()["passed"]) == (200, True)

@@ -23,7 +23,8 @@ async def test_lesson_has_cards_and_questions_but_never_the_answers(
     assert [card["kind"] for card in lesson["cards"]] == ["text", "disclaimer", "takeaway"]
     questions = lesson["quiz"]["questions"]
     assert [q["id"] for q in questions] == ["q0-single", "q0-multiple", "q0-tf"]
-    assert questions[0]["choices"][0] == {"id": "a", "text": "中文 right"}
+    assert {"id": "a", "text": "中文 right"} in questions[0]["choices"]
+    assert lesson["quiz"]["scoring"] == "all_or_nothing"
     for forbidden in ("correct", "explanation", "because"):
         assert forbidden not in response.text
 
@@ -141,3 +142,25 @@ async def test_course_page_shows_progress_and_completion(
     assert page["progress"] == {"completed": 2, "total": 2}
     assert [lesson["completed"] for lesson in page["lessons"]] == [True, True]
     assert [lesson["slug"] for lesson in page["lessons"]] == ["lesson-0", "lesson-1"]
+
+
+async def test_choices_keep_one_order_per_learner_and_differ_between_learners(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish
+) -> None:
+    lessons = await publish(bundle_doc())
+    url = f"/v1/lessons/{lessons['lesson-0']}"
+
+    async def orders(headers: dict[str, str]) -> list[list[str]]:
+        questions = (await client.get(url, headers=headers)).json()["quiz"]["questions"]
+        return [[choice["id"] for choice in q["choices"]] for q in questions]
+
+    seen, again = [], []
+    for _ in range(8):
+        headers = (await user_factory()).headers
+        seen.append(await orders(headers))
+        again.append(await orders(headers))
+    assert again == seen
+    assert all(sorted(order[0]) == ["a", "b", "c"] for order in seen)
+    assert all(order[2] == ["true", "false"] for order in seen)
+    # 8 learners with 36 possible orders each: all alike by chance is about 1 in 10**12
+    assert len({str(order) for order in seen}) > 1
