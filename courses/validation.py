@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from courses.bundle import LOCALES, ORIGINAL_LOCALE, LocaleFile
+from courses.choice_letters import letter_warnings
 from courses.quiz_balance import position_warnings, wording_warnings
 from courses.structure import structure_differences
 
@@ -214,4 +215,5 @@ def _warnings(source: CourseSource, locales: Mapping[str, LocaleFile]) -> list[P
     for locale, document in locales.items():
         locale_file = source.documents[locale][0]
         warnings += [Problem(locale_file, *w) for w in wording_warnings(document)]
+        warnings += [Problem(locale_file, *w) for w in letter_warnings(document)]
     return warnings

@@ -47,6 +47,38 @@ def test_options_needs_c4_and_the_diversification_course() -> None:
     assert open_lessons == ["option-is-a-right-not-an-obligation"]  # why options are risky
 
 
+ORIGINAL_COURSES = (
+    "investing-basics",
+    "a-share-trading",
+    "funds-and-etfs",
+    "risk-and-diversification",
+    "options-basics",
+    "scams-and-investor-rights",
+)
+RISK_PHRASE = {
+    "zh-CN": "投资有风险，入市需谨慎。",
+    "en": "Investing involves risk; past returns do not promise future returns.",
+}
+FUND_PHRASE = {
+    "zh-CN": "基金有风险，投资需谨慎；基金过往业绩不代表其未来表现。",
+    "en": "Funds carry risk; invest with caution. "
+    "A fund's past performance does not indicate its future performance.",
+}
+
+
+@pytest.mark.parametrize("slug", ORIGINAL_COURSES)
+def test_each_disclaimer_of_the_original_courses_says_the_standard_phrase_once(slug: str) -> None:
+    for locale in LOCALES:
+        document = yaml.safe_load((COURSES / slug / f"{locale}.yaml").read_text())
+        for lesson in document["lessons"]:
+            for card in lesson["cards"]:
+                if card["kind"] == "disclaimer":
+                    body = card["body"]
+                    assert body.count(RISK_PHRASE[locale]) == 1, (locale, lesson["slug"])
+                    assert (FUND_PHRASE[locale] in body) == (slug == "funds-and-etfs")
+                    assert len(body) <= (120 if locale == "zh-CN" else 330), lesson["slug"]
+
+
 def test_validate_command_passes_on_the_seed_and_lists_problems_otherwise(tmp_path: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(main, ["courses", "validate", str(COURSES), "--strict"])
