@@ -47,14 +47,6 @@ def test_options_needs_c4_and_the_diversification_course() -> None:
     assert open_lessons == ["option-is-a-right-not-an-obligation"]  # why options are risky
 
 
-ORIGINAL_COURSES = (
-    "investing-basics",
-    "a-share-trading",
-    "funds-and-etfs",
-    "risk-and-diversification",
-    "options-basics",
-    "scams-and-investor-rights",
-)
 RISK_PHRASE = {
     "zh-CN": "投资有风险，入市需谨慎。",
     "en": "Investing involves risk; past returns do not promise future returns.",
@@ -64,19 +56,45 @@ FUND_PHRASE = {
     "en": "Funds carry risk; invest with caution. "
     "A fund's past performance does not indicate its future performance.",
 }
+FUND_COURSES = {"funds-and-etfs", "index-funds-in-practice"}  # every lesson is about funds
+FUND_LESSONS = {("dividends-and-taxes", "reinvesting-dividends")}  # fund distributions
+COURSE_SLUGS = sorted(folder.name for folder in COURSES.iterdir() if folder.is_dir())
 
 
-@pytest.mark.parametrize("slug", ORIGINAL_COURSES)
-def test_each_disclaimer_of_the_original_courses_says_the_standard_phrase_once(slug: str) -> None:
+@pytest.mark.parametrize("slug", COURSE_SLUGS)
+def test_each_disclaimer_says_the_standard_phrase_once_and_the_fund_phrase_on_fund_lessons(
+    slug: str,
+) -> None:
     for locale in LOCALES:
         document = yaml.safe_load((COURSES / slug / f"{locale}.yaml").read_text())
         for lesson in document["lessons"]:
+            fund_lesson = slug in FUND_COURSES or (slug, lesson["slug"]) in FUND_LESSONS
             for card in lesson["cards"]:
                 if card["kind"] == "disclaimer":
                     body = card["body"]
-                    assert body.count(RISK_PHRASE[locale]) == 1, (locale, lesson["slug"])
-                    assert (FUND_PHRASE[locale] in body) == (slug == "funds-and-etfs")
-                    assert len(body) <= (120 if locale == "zh-CN" else 330), lesson["slug"]
+                    where = (locale, lesson["slug"])
+                    assert body.count(RISK_PHRASE[locale]) == 1, where
+                    assert (FUND_PHRASE[locale] in body) == fund_lesson, where
+                    assert len(body) <= (120 if locale == "zh-CN" else 330), where
+
+
+SUITABILITY_LESSON = ("scams-and-investor-rights", "suitability-matches-you-to-products")
+SUITABILITY_RULE_MARKERS = {  # the Cn-to-Rn rule and its lowest-category exception
+    "zh-CN": ("Cn", "风险承受能力最低类别"),
+    "en": ("Cn ", "lowest risk-tolerance category"),
+}
+
+
+def test_only_the_one_suitability_lesson_teaches_the_matching_rule() -> None:
+    teaching = set()
+    for slug in COURSE_SLUGS:
+        for locale in LOCALES:
+            document = yaml.safe_load((COURSES / slug / f"{locale}.yaml").read_text())
+            for lesson in document["lessons"]:
+                text = json.dumps(lesson, ensure_ascii=False)
+                if any(marker in text for marker in SUITABILITY_RULE_MARKERS[locale]):
+                    teaching.add((slug, lesson["slug"]))
+    assert teaching == {SUITABILITY_LESSON}
 
 
 def test_validate_command_passes_on_the_seed_and_lists_problems_otherwise(tmp_path: Path) -> None:
