@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from api.database_outage import watch_for_outages
 from api.settings import Settings
 
 T = TypeVar("T")
@@ -27,21 +28,34 @@ def asyncpg_url(url: str) -> str:
     return urlunsplit(parts._replace(scheme="postgresql+asyncpg"))
 
 
-def create_engine(url: str, settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+def create_engine(url: str, settings: Settings, *, serves_requests: bool = False) -> AsyncEngine:
+    """The engine; `serves_requests` adds the client-side statement deadline meant for requests.
+
+    Jobs and CLI commands (a ledger check runs whole-table aggregates under its own server-side
+    timeout) must not be cut by it, so the server's engine for jobs is built without it.
+    """
+    timeout = settings.db_unavailable_timeout_seconds
+    connect_args: dict[str, Any] = {
+        "timeout": timeout,  # connecting (a frozen server accepts the socket, then says nothing)
+        "server_settings": {
+            "application_name": "investquest",
+            "statement_timeout": str(settings.db_statement_timeout_ms),
+            "idle_in_transaction_session_timeout": "60000",
+        },
+    }
+    if serves_requests:
+        # Client-side: the server's statement_timeout cannot fire on a server that is frozen.
+        connect_args["command_timeout"] = timeout
+    engine = create_async_engine(
         asyncpg_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
-        pool_timeout=10,
-        connect_args={
-            "server_settings": {
-                "application_name": "investquest",
-                "statement_timeout": str(settings.db_statement_timeout_ms),
-                "idle_in_transaction_session_timeout": "60000",
-            },
-        },
+        pool_timeout=timeout,
+        connect_args=connect_args,
     )
+    watch_for_outages(engine)
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
