@@ -28,30 +28,36 @@ def asyncpg_url(url: str) -> str:
     return urlunsplit(parts._replace(scheme="postgresql+asyncpg"))
 
 
-def create_engine(url: str, settings: Settings, *, serves_requests: bool = False) -> AsyncEngine:
-    """The engine; `serves_requests` adds the client-side statement deadline meant for requests.
+JOBS_POOL_TIMEOUT_SECONDS = 10
 
-    Jobs and CLI commands (a ledger check runs whole-table aggregates under its own server-side
-    timeout) must not be cut by it, so the server's engine for jobs is built without it.
+
+def create_engine(url: str, settings: Settings, *, serves_requests: bool = False) -> AsyncEngine:
+    """The engine; `serves_requests` adds the deadlines meant for requests.
+
+    A request gives up on the database after DB_UNAVAILABLE_TIMEOUT_SECONDS, whether it waits
+    for a pooled connection, a new connection or a statement's answer. Jobs and CLI commands (a
+    ledger check runs whole-table aggregates under its own server-side timeout) must not be cut
+    by that, so the server's engine for jobs, and every command's, is built without it.
     """
-    timeout = settings.db_unavailable_timeout_seconds
     connect_args: dict[str, Any] = {
-        "timeout": timeout,  # connecting (a frozen server accepts the socket, then says nothing)
         "server_settings": {
             "application_name": "investquest",
             "statement_timeout": str(settings.db_statement_timeout_ms),
             "idle_in_transaction_session_timeout": "60000",
         },
     }
+    pool_timeout: float = JOBS_POOL_TIMEOUT_SECONDS
     if serves_requests:
-        # Client-side: the server's statement_timeout cannot fire on a server that is frozen.
-        connect_args["command_timeout"] = timeout
+        pool_timeout = settings.db_unavailable_timeout_seconds
+        # Client-side, both: a frozen server accepts the socket and then says nothing, and its
+        # own statement_timeout cannot fire.
+        connect_args["timeout"] = connect_args["command_timeout"] = pool_timeout
     engine = create_async_engine(
         asyncpg_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
-        pool_timeout=timeout,
+        pool_timeout=pool_timeout,
         connect_args=connect_args,
     )
     watch_for_outages(engine)

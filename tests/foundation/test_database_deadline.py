@@ -57,7 +57,9 @@ async def test_jobs_and_commands_are_not_cut_by_the_requests_deadline(
 async def test_a_database_refusing_connections_answers_503_with_retry_after(
     short_deadline: Settings, clock: FrozenClock
 ) -> None:
-    engine = create_engine("postgresql://nobody@127.0.0.1:1/none", short_deadline)
+    engine = create_engine(
+        "postgresql://nobody@127.0.0.1:1/none", short_deadline, serves_requests=True
+    )
     token = issue_access_token(
         short_deadline.secret_key.get_secret_value(),
         user_id=uuid.uuid4(),

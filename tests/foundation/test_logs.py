@@ -42,7 +42,7 @@ async def test_a_request_writes_one_access_line(
         "user_id": str(user.id),
         "request_id": response.headers["x-request-id"],
     }
-    assert isinstance(line.duration_ms, float)
+    assert isinstance(line.__dict__["duration_ms"], float)
 
 
 async def test_a_401_from_authentication_is_logged_with_its_request_id(
@@ -51,8 +51,8 @@ async def test_a_401_from_authentication_is_logged_with_its_request_id(
     response = await client.get("/v1/me/wallet", headers={"Authorization": "Bearer nonsense"})
     assert response.status_code == 401
     [line] = records_of(logs, "api.access")
-    assert (line.status, line.route) == (401, "/v1/me/wallet")
-    assert line.request_id == response.headers["x-request-id"]
+    assert (line.__dict__["status"], line.__dict__["route"]) == (401, "/v1/me/wallet")
+    assert line.__dict__["request_id"] == response.headers["x-request-id"]
     assert not hasattr(line, "user_id")
 
 
@@ -73,9 +73,9 @@ async def test_an_unexpected_error_in_authentication_is_logged_with_the_quoted_r
     request_id = response.json()["request_id"]
     assert request_id in response.json()["detail"]
     [error] = [record for record in logs.records if record.levelname == "ERROR"]
-    assert error.request_id == request_id
+    assert error.__dict__["request_id"] == request_id
     [line] = records_of(logs, "api.access")
-    assert (line.status, line.request_id) == (500, request_id)
+    assert (line.__dict__["status"], line.__dict__["request_id"]) == (500, request_id)
 
 
 def a_record(**extra: object) -> logging.LogRecord:
