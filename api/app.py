@@ -11,11 +11,13 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.access_log import access_log_middleware
 from api.accounts.auth_middleware import PUBLIC_PATHS, AuthenticationMiddleware
 from api.accounts.guards import provide_caller, provide_partner
 from api.database import create_sessionmaker, provide_db
 from api.json_bodies import JsonBodyRequest
 from api.metrics import PROMETHEUS, register_pool_collector, unregister_collector
+from api.middleware_errors import render_middleware_errors
 from api.migrations import head_revision
 from api.openapi import SECURITY_SCHEMES, openapi_config
 from api.problems import EXCEPTION_HANDLERS
@@ -50,11 +52,16 @@ def create_app(
     engine: AsyncEngine,
     *,
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    jobs_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     clock: Clock | None = None,
     run_scheduler: bool = False,
 ) -> Litestar:
-    """Build the app around an engine the caller owns (and disposes of)."""
+    """Build the app around an engine the caller owns (and disposes of).
+
+    Jobs use `jobs_sessionmaker` when given: an engine without the requests' statement deadline.
+    """
     sessionmaker = sessionmaker or create_sessionmaker(engine)
+    jobs_sessionmaker = jobs_sessionmaker or sessionmaker
     clock = clock or SystemClock()
 
     @asynccontextmanager
@@ -62,7 +69,7 @@ def create_app(
         collector = register_pool_collector(engine)
         scheduler = None
         if run_scheduler:
-            context = JobContext(sessionmaker=sessionmaker, clock=clock, settings=settings)
+            context = JobContext(sessionmaker=jobs_sessionmaker, clock=clock, settings=settings)
             scheduler = create_scheduler(context, all_jobs(settings))
             scheduler.start()
         try:
@@ -94,7 +101,9 @@ def create_app(
         request_class=JsonBodyRequest,
         middleware=[
             request_id_middleware,
+            access_log_middleware,
             PROMETHEUS.middleware,
+            render_middleware_errors,  # authentication's errors, counted and logged as above
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
         ],
         before_send=[add_request_id_header, add_security_headers, allow_from_route_table],

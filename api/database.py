@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from api.database_outage import watch_for_outages
 from api.settings import Settings
 
 T = TypeVar("T")
@@ -27,21 +28,40 @@ def asyncpg_url(url: str) -> str:
     return urlunsplit(parts._replace(scheme="postgresql+asyncpg"))
 
 
-def create_engine(url: str, settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+JOBS_POOL_TIMEOUT_SECONDS = 10
+
+
+def create_engine(url: str, settings: Settings, *, serves_requests: bool = False) -> AsyncEngine:
+    """The engine; `serves_requests` adds the deadlines meant for requests.
+
+    A request gives up on the database after DB_UNAVAILABLE_TIMEOUT_SECONDS, whether it waits
+    for a pooled connection, a new connection or a statement's answer. Jobs and CLI commands (a
+    ledger check runs whole-table aggregates under its own server-side timeout) must not be cut
+    by that, so the server's engine for jobs, and every command's, is built without it.
+    """
+    connect_args: dict[str, Any] = {
+        "server_settings": {
+            "application_name": "investquest",
+            "statement_timeout": str(settings.db_statement_timeout_ms),
+            "idle_in_transaction_session_timeout": "60000",
+        },
+    }
+    pool_timeout: float = JOBS_POOL_TIMEOUT_SECONDS
+    if serves_requests:
+        pool_timeout = settings.db_unavailable_timeout_seconds
+        # Client-side, both: a frozen server accepts the socket and then says nothing, and its
+        # own statement_timeout cannot fire.
+        connect_args["timeout"] = connect_args["command_timeout"] = pool_timeout
+    engine = create_async_engine(
         asyncpg_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
-        pool_timeout=10,
-        connect_args={
-            "server_settings": {
-                "application_name": "investquest",
-                "statement_timeout": str(settings.db_statement_timeout_ms),
-                "idle_in_transaction_session_timeout": "60000",
-            },
-        },
+        pool_timeout=pool_timeout,
+        connect_args=connect_args,
     )
+    watch_for_outages(engine)
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,12 +9,28 @@ from typing import Any
 from api.request_id import current_request_id
 
 _STANDARD_ATTRIBUTES = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# `color_message` is uvicorn's copy of the message with ANSI colour codes, for its own console
+# formatter only; the request id has its own place in both formats.
+_DROPPED_EXTRAS = {"color_message", "request_id", "request_label"}
 
 
 class RequestIdFilter(logging.Filter):
+    """The request id of the request being handled, unless the call passed one itself (code that
+    runs after the request's context has ended, such as Litestar's application-level handler)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id.get()
+        if getattr(record, "request_id", None) is None:
+            record.request_id = current_request_id.get()
         return True
+
+
+def structured_extras(record: logging.LogRecord) -> dict[str, Any]:
+    """The fields a call passed in `extra`, beyond the standard record attributes."""
+    return {
+        key: value
+        for key, value in record.__dict__.items()
+        if key not in _STANDARD_ATTRIBUTES and key not in _DROPPED_EXTRAS and value is not None
+    }
 
 
 class JsonFormatter(logging.Formatter):
@@ -25,23 +41,32 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRIBUTES and value is not None:
-                entry[key] = value
+        request_id = getattr(record, "request_id", None)
+        if request_id is not None:
+            entry["request_id"] = request_id
+        entry.update(structured_extras(record))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+class ConsoleFormatter(logging.Formatter):
+    """`time LEVEL logger [request id or -] message key=value ...`, then any traceback."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s [%(request_label)s] %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.request_label = getattr(record, "request_id", None) or "-"
+        line = super().formatMessage(record)
+        extras = structured_extras(record)
+        return " ".join([line, *(f"{key}={value}" for key, value in extras.items())])
+
+
 def configure_logging(level: str, *, console: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
-    if console:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s")
-        )
-    else:
-        handler.setFormatter(JsonFormatter())
+    handler.setFormatter(ConsoleFormatter() if console else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -8,7 +8,9 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from api.database_outage import DatabaseUnavailable
 from api.request_id import request_id_of
 from api.validation_errors import plain_message
 from core.errors import DomainError, ErrorKind
@@ -19,6 +21,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 DATA_EXCEPTION_CLASS = "22"
 CLIENT_GONE = "client disconnected prematurely"
 PROBLEM_TYPE_PREFIX = "https://investquest.app/problems/"
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 _STATUS_OF_KIND = {
     ErrorKind.INVALID: 422,
@@ -188,9 +191,30 @@ def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> R
     )
 
 
-def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.error("unhandled error", exc_info=exc, extra={"path": request.scope.get("path")})
+def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """No pooled connection in time, or the database did not answer: retry shortly, not a bug."""
     request_id = request_id_of(request.scope)
+    logger.warning(
+        "database unavailable",
+        extra={"path": request.scope.get("path"), "error": repr(exc), "request_id": request_id},
+    )
+    return problem_response(
+        request,
+        status=503,
+        code="database-unavailable",
+        title="The database is unavailable",
+        detail="The service cannot reach its database right now. Please try again shortly.",
+        headers=_retry_after(DATABASE_RETRY_AFTER_SECONDS),
+    )
+
+
+def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    request_id = request_id_of(request.scope)
+    logger.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={"path": request.scope.get("path"), "request_id": request_id},
+    )
     return problem_response(
         request,
         status=HTTP_500_INTERNAL_SERVER_ERROR,
@@ -205,5 +229,10 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: handle_http_exception,
     RecursionError: handle_unreadable_body,
     DBAPIError: handle_database_error,
+    DatabaseUnavailable: handle_database_unavailable,
+    PoolTimeoutError: handle_database_unavailable,  # every pooled connection stayed busy
+    # Raw from asyncpg when the pool's pre-ping gets no answer: on the request path, only the
+    # database is waited on with a deadline.
+    TimeoutError: handle_database_unavailable,
     Exception: handle_unexpected_error,
 }

@@ -79,9 +79,9 @@ def redacted(url: str) -> str:
 
 @asynccontextmanager
 async def open_database(
-    settings: Settings, url: str
+    settings: Settings, url: str, *, serves_requests: bool = False
 ) -> AsyncIterator[tuple[AsyncEngine, async_sessionmaker[AsyncSession]]]:
-    engine = create_engine(url, settings)
+    engine = create_engine(url, settings, serves_requests=serves_requests)
     try:
         yield engine, create_sessionmaker(engine)
     finally:

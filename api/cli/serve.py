@@ -49,10 +49,19 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 async def _serve(
     settings: Settings, url: str, *, host: str, port: int, run_scheduler: bool, load_seed: bool
 ) -> None:
-    async with open_database(settings, url) as (engine, sessionmaker):
+    async with (
+        open_database(settings, url, serves_requests=True) as (engine, sessionmaker),
+        open_database(settings, url) as (_, jobs_sessionmaker),
+    ):
         if load_seed:
-            await load_seed_if_empty(sessionmaker)
-        app = create_app(settings, engine, sessionmaker=sessionmaker, run_scheduler=run_scheduler)
+            await load_seed_if_empty(jobs_sessionmaker)
+        app = create_app(
+            settings,
+            engine,
+            sessionmaker=sessionmaker,
+            jobs_sessionmaker=jobs_sessionmaker,
+            run_scheduler=run_scheduler,
+        )
         config = uvicorn.Config(
             app,
             host=host,

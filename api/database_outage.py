@@ -1,0 +1,53 @@
+"""Telling "the database is unavailable" apart from every other database error.
+
+A frozen or unreachable PostgreSQL shows up as a client-side timeout (asyncpg's `timeout` on
+connect, `command_timeout` on a statement), a socket error, or a connection-class SQLSTATE. These
+hooks turn each into `DatabaseUnavailable` (a 503 with `Retry-After`, see `api.problems`) and
+throw the connection away: one that timed out still waits for the server to confirm the cancel,
+so rolling it back would hang for as long as the outage lasts.
+"""
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect, ExceptionContext
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+# 08: connection exception; 57P01-57P03: the server is shutting down, crashed or starting up.
+_OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer in time, or could not be reached at all."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    if isinstance(exc, TimeoutError | OSError):  # asyncio's TimeoutError is the builtin one
+        return True
+    sqlstate = str(getattr(exc, "sqlstate", None) or "")
+    return sqlstate.startswith(_OUTAGE_SQLSTATES)
+
+
+def watch_for_outages(engine: AsyncEngine) -> None:
+    event.listen(engine.sync_engine, "do_connect", _connect)
+    event.listen(engine.sync_engine, "handle_error", _classify)
+
+
+def _connect(
+    dialect: Dialect, record: ConnectionPoolEntry, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> Any:
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except Exception as exc:
+        if is_outage(exc):
+            raise DatabaseUnavailable(f"cannot connect: {type(exc).__name__}: {exc}") from exc
+        raise
+
+
+def _classify(context: ExceptionContext) -> BaseException | None:
+    if not is_outage(context.original_exception):
+        return None
+    context.is_disconnect = True  # discard the connection (and the pool's others) at once
+    original = context.original_exception
+    return DatabaseUnavailable(f"{type(original).__name__}: {original}")
