@@ -35,7 +35,8 @@ _DESCRIPTIONS = {
     415: "Unsupported content type",
     422: "Validation failed; `errors` lists each field",
     429: "Rate or attempt limit reached; see Retry-After",
-    503: "Not ready",
+    503: "The database did not answer in time (`database-unavailable`), or not ready; "
+    "retry after `Retry-After` seconds",
 }
 
 
@@ -59,7 +60,8 @@ SECURITY_SCHEMES = {
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """Declare problem+json responses for a route, so clients see every failure it can answer."""
+    """Declare problem+json responses for a route, so clients see every failure it can answer.
+    Every such route reads the database, so each also declares 503 (`database-unavailable`)."""
     return {
         status: ResponseSpec(
             data_container=Problem,
@@ -67,7 +69,7 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
             media_type=PROBLEM_MEDIA_TYPE,
             generate_examples=False,
         )
-        for status in statuses
+        for status in (*statuses, 503)
     }
 
 
