@@ -2,12 +2,26 @@
 package by the app itself, so it works offline and behind a firewall (Litestar's default loads
 Scalar, unpinned, from a CDN)."""
 
-from litestar import Router
+from pathlib import Path
+
+from litestar import get
+from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import NotFoundException
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.static_files import create_static_files_router
+from litestar.params import FromPath
+from litestar.response import File
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 ASSETS_PATH = "/schema/assets"
+# The files the page loads; nothing else in the package is served.
+ASSETS = frozenset(
+    {
+        "swagger-ui-bundle.js",
+        "swagger-ui-standalone-preset.js",
+        "swagger-ui.css",
+        "favicon-32x32.png",
+    }
+)
 
 
 def docs_render_plugin() -> SwaggerRenderPlugin:
@@ -19,7 +33,13 @@ def docs_render_plugin() -> SwaggerRenderPlugin:
     )
 
 
-def docs_assets_router() -> Router:
-    return create_static_files_router(
-        path=ASSETS_PATH, directories=[swagger_ui_path], name="docs-assets"
-    )
+@get(
+    f"{ASSETS_PATH}/{{name:str}}",
+    include_in_schema=False,
+    sync_to_thread=False,
+    cache_control=CacheControlHeader(max_age=3600, public=True),
+)
+def docs_asset(name: FromPath[str]) -> File:
+    if name not in ASSETS:
+        raise NotFoundException(f"There is no documentation asset {name}.")
+    return File(path=Path(swagger_ui_path) / name, content_disposition_type="inline")

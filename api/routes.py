@@ -9,7 +9,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts.admin import AdminAccountsController
 from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
-from api.docs_page import docs_assets_router
+from api.docs_page import docs_asset
 from api.health import HealthController
 from api.learning.controllers import LearningController
 from api.learning.editor import EditorController
@@ -27,7 +27,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
     return [
         HealthController,
         MetricsController,
-        docs_assets_router(),
+        docs_asset,
         AuthController,  # register, login and refresh are public; logout declares its own
         Router(
             "/",

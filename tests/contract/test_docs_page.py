@@ -19,3 +19,9 @@ async def test_docs_page_loads_nothing_from_outside_the_app(client: AsyncClient)
         answer = await client.get(url)
         assert answer.status_code == 200, url
         assert answer.content, url
+
+
+async def test_only_the_files_the_page_loads_are_served(client: AsyncClient) -> None:
+    answer = await client.get("/schema/assets/index.html")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("application/problem+json")
