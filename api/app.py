@@ -19,7 +19,7 @@ from api.json_bodies import JsonBodyRequest
 from api.metrics import PROMETHEUS, register_pool_collector, unregister_collector
 from api.middleware_errors import render_middleware_errors
 from api.migrations import head_revision
-from api.openapi import SECURITY_SCHEMES, openapi_config
+from api.openapi import OPENAPI_SCHEMA_PLUGINS, SECURITY_SCHEMES, openapi_config
 from api.problems import EXCEPTION_HANDLERS
 from api.request_id import add_request_id_header, request_id_middleware
 from api.response_headers import (
@@ -32,6 +32,7 @@ from api.scheduler.jobs import JobContext
 from api.scheduler.registry import all_jobs
 from api.scheduler.runner import create_scheduler
 from api.settings import Settings
+from api.timestamps import TimestampedResponse
 from core.clock import Clock, SystemClock
 
 APP_VERSION = version("investquest")
@@ -109,6 +110,8 @@ def create_app(
         before_send=[add_request_id_header, add_security_headers, allow_from_route_table],
         lifespan=[lifespan],
         openapi_config=openapi_config(APP_VERSION, SECURITY_SCHEMES),
+        plugins=OPENAPI_SCHEMA_PLUGINS,
+        response_class=TimestampedResponse,  # one timestamp format in every body
         cors_config=CORSConfig(
             allow_origins=settings.cors_origins, expose_headers=CORS_EXPOSED_HEADERS
         )

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
 from api.problems import PROBLEM_MEDIA_TYPE, ProblemError, handle_domain_error
+from api.timestamps import encode_body
 from core.clock import Clock
 from core.errors import DomainError
 from core.tables import id_field, utc_timestamp
@@ -125,7 +126,7 @@ async def run_idempotent(
             problem.content,
             PROBLEM_MEDIA_TYPE,
         )
-    encoded = msgspec.json.encode(content)
+    encoded = encode_body(content)  # stored as sent: replays match the first answer
     await db.execute(
         _STORE_RESPONSE,
         {

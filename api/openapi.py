@@ -1,11 +1,17 @@
-"""OpenAPI document settings and the problem responses each route declares."""
+"""OpenAPI document settings, the problem responses each route declares, and the schema
+plugins that keep generated clients clean."""
+
+from typing import Any
 
 from litestar.openapi import OpenAPIConfig, ResponseSpec
-from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, OpenAPIType, Schema, SecurityScheme
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.typing import FieldDefinition
 from msgspec import Struct
 
+from api.docs_page import docs_render_plugin
 from api.problems import PROBLEM_MEDIA_TYPE
+from api.timestamps import TIMESTAMP_DESCRIPTION, TimestampSchemaPlugin
 
 
 class FieldError(Struct):
@@ -73,12 +79,37 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
+class NullableLiteralSchemaPlugin(OpenAPISchemaPlugin):
+    """`Literal["R1", ...] | None` as `oneOf: [enum, null]`. Litestar writes it as one schema
+    with `type: [null, string]` and `null` among the enum values, which client generators turn
+    into several half-types (`..._type_2_type_1`)."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        values = [inner for inner in field_definition.inner_types if not inner.is_none_type]
+        return (
+            field_definition.is_optional
+            and len(values) == 1
+            and values[0].is_literal
+            and None not in values[0].args
+        )
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
+        (literal,) = [inner for inner in field_definition.inner_types if not inner.is_none_type]
+        return Schema(
+            one_of=[schema_creator.for_field_definition(literal), Schema(type=OpenAPIType.NULL)]
+        )
+
+
+OPENAPI_SCHEMA_PLUGINS = [NullableLiteralSchemaPlugin(), TimestampSchemaPlugin()]
+
+
 def openapi_config(version: str, security_schemes: dict[str, SecurityScheme]) -> OpenAPIConfig:
     return OpenAPIConfig(
         components=Components(security_schemes=dict(security_schemes)),
         title="InvestQuest API",
         version=version,
-        description="Lessons, quizzes, points and broker vouchers for young investors.",
+        description="Lessons, quizzes, points and broker vouchers for young investors.\n\n"
+        f"Times: {TIMESTAMP_DESCRIPTION}",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
+        render_plugins=[docs_render_plugin()],
     )

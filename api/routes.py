@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts.admin import AdminAccountsController
 from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.docs_page import docs_asset
 from api.health import HealthController
 from api.learning.controllers import LearningController
 from api.learning.editor import EditorController
@@ -26,6 +27,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
     return [
         HealthController,
         MetricsController,
+        docs_asset,
         AuthController,  # register, login and refresh are public; logout declares its own
         Router(
             "/",

@@ -45,9 +45,23 @@ class InvalidAnswers(DomainError):
     kind = ErrorKind.INVALID
     title = "The answers do not fit the quiz"
 
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__(f"{len(errors)} answer(s) do not fit the quiz.")
+    def __init__(self, errors: list[tuple[str, str]], detail: str | None = None) -> None:
+        super().__init__(detail or f"{len(errors)} answer(s) do not fit the quiz.")
         self.errors = errors  # (field, message)
+
+
+class UnansweredQuestions(InvalidAnswers):
+    """A submission that leaves questions unanswered: refused before it takes an attempt, so
+    a client bug cannot spend the learner's attempts."""
+
+    code = "unanswered-questions"
+    title = "Answer every question of the quiz"
+
+    def __init__(self, question_ids: list[str]) -> None:
+        super().__init__(
+            [(f"answers.{qid}", "not answered") for qid in question_ids],
+            f"Every question needs an answer; not answered: {', '.join(question_ids)}.",
+        )
 
 
 class QuizAttemptsExhausted(DomainError):

@@ -1,7 +1,8 @@
 """Grading a quiz attempt on the server, from the answer key of the lesson's version.
 
-A question is right when the chosen set equals the correct set exactly; an unanswered
-question is wrong. The quiz is passed when the percentage right reaches its pass score.
+A submission answers every question (see `unanswered_questions`); a question is right when
+the chosen set equals the correct set exactly. The quiz is passed when the percentage right
+reaches its pass score.
 """
 
 from collections.abc import Mapping, Sequence
@@ -91,8 +92,14 @@ def answer_problems(key: AnswerKey, answers: Answers) -> list[tuple[str, str]]:
     return problems
 
 
+def unanswered_questions(key: AnswerKey, answers: Answers) -> list[str]:
+    """The ids of the questions with no choice given, in quiz order."""
+    return [q.id for q in key.questions if not answers.get(q.id)]
+
+
 def grade(key: AnswerKey, answers: Answers) -> Grade:
-    """Grade answers that fit the quiz (see `answer_problems`)."""
+    """Grade answers that fit the quiz (see `answer_problems`); an unanswered question is
+    wrong."""
     results = tuple(
         QuestionResult(
             question_id=q.id,

@@ -29,6 +29,7 @@ from courses.models import (
     LessonContent,
     LessonVersion,
 )
+from courses.text import clean_text
 from courses.validation import CourseBundle
 
 
@@ -110,7 +111,12 @@ async def _insert_content(
     await db.execute(
         insert(CourseVersionText),
         [
-            {"version_id": version_id, "locale": locale, "title": doc.title, "summary": doc.summary}
+            {
+                "version_id": version_id,
+                "locale": locale,
+                "title": clean_text(doc.title),
+                "summary": clean_text(doc.summary),
+            }
             for locale, doc in bundle.locales.items()
         ],
     )
@@ -165,18 +171,18 @@ async def _lesson_ids(
 
 def _lesson_text(lesson: BundleLesson) -> dict[str, Any]:
     return {
-        "title": lesson.title,
-        "cards": [{"kind": card.kind, "body": card.body} for card in lesson.cards],
+        "title": clean_text(lesson.title),
+        "cards": [{"kind": card.kind, "body": clean_text(card.body)} for card in lesson.cards],
         "questions": [
             {
                 "id": q.id,
                 "kind": q.kind,
-                "prompt": q.prompt,
-                "choices": [{"id": c.id, "text": c.text} for c in q.choices],
+                "prompt": clean_text(q.prompt),
+                "choices": [{"id": c.id, "text": clean_text(c.text)} for c in q.choices],
             }
             for q in lesson.quiz.questions
         ],
-        "explanations": {q.id: q.explanation for q in lesson.quiz.questions},
+        "explanations": {q.id: clean_text(q.explanation) for q in lesson.quiz.questions},
     }
 
 

@@ -1,9 +1,11 @@
 """Quiz attempts: graded on the server, capped per quiz per learner per day.
 
-The cap is a counter row per (learner, quiz, local day) raised by one conditional upsert, so
-concurrent attempts beyond the cap fail exactly, with no count-then-insert race. Only the
-first pass and the first perfect score of a quiz become events, recorded on the learner's
-lesson row with the same kind of conditional write.
+A submission must answer every question; one that does not is refused before it takes an
+attempt. The cap is a counter row per (learner, quiz, day) raised by one conditional upsert,
+so concurrent attempts beyond the cap fail exactly, with no count-then-insert race. Only the
+first pass, and a perfect score at the learner's first attempt, become events (answers are
+shown after every attempt, so a later perfect score proves nothing), recorded on the
+learner's lesson row with the same kind of conditional write.
 """
 
 import uuid
@@ -15,13 +17,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.days import local_day, seconds_until_next_day
 from core.ids import new_id
 from courses.access import LessonContext, lesson_context
-from courses.errors import InvalidAnswers, QuizAttemptsExhausted
+from courses.errors import InvalidAnswers, QuizAttemptsExhausted, UnansweredQuestions
 from courses.events import LearningEvent, QuizPassed, QuizPerfect
-from courses.grading import AnswerKey, Grade, answer_problems, grade
+from courses.grading import AnswerKey, Grade, answer_problems, grade, unanswered_questions
 from courses.models import LessonProgress, QuizAttempt, QuizDay
 
 
@@ -56,14 +59,14 @@ async def submit_quiz(
     now: datetime,
     daily_attempts: int,
 ) -> QuizOutcome:
+    """Grade and record one attempt; `timezone` is the zone whose calendar day the daily cap
+    counts (the API passes the business time zone)."""
     context = await lesson_context(
         db, lesson_id, user_id=user_id, locale=locale, explanations_only=True
     )
     context.ensure_unlocked(risk_profile)
     key = AnswerKey.from_json(context.answer_key)
-    problems = answer_problems(key, answers)
-    if problems:
-        raise InvalidAnswers(problems)
+    _check_answers(key, answers)
     result = grade(key, answers)
     attempt_id = new_id()
     used = await _take_and_record_attempt(
@@ -95,6 +98,15 @@ async def submit_quiz(
         attempts_left_today=daily_attempts - used,
         events=events,
     )
+
+
+def _check_answers(key: AnswerKey, answers: Mapping[str, Sequence[str]]) -> None:
+    problems = answer_problems(key, answers)
+    if problems:
+        raise InvalidAnswers(problems)
+    unanswered = unanswered_questions(key, answers)
+    if unanswered:
+        raise UnansweredQuestions(unanswered)
 
 
 def _take_and_record() -> Any:
@@ -157,7 +169,7 @@ async def _take_and_record_attempt(
     now: datetime,
 ) -> int | None:
     """The attempts used today with this one, or None if none was left (nothing stored).
-    The attempt keeps every question's answer (unanswered: []), for the stats."""
+    The attempt keeps every question's answer, for the stats."""
     params = {
         "user": user_id,
         "lesson": context.lesson_id,
@@ -218,14 +230,19 @@ async def _first_pass_events(
     attempt_id: uuid.UUID,
     now: datetime,
 ) -> list[LearningEvent]:
-    if not result.passed or (context.quiz_passed and (context.quiz_perfect or not result.perfect)):
+    perfect = (
+        result.perfect
+        and not context.quiz_perfect
+        and await _is_first_attempt(db, context, user_id=user_id, attempt_id=attempt_id)
+    )
+    if not result.passed or (context.quiz_passed and not perfect):
         return []  # nothing new to record; the upsert below settles concurrent first passes
     params = {
         "user": user_id,
         "lesson": context.lesson_id,
         "course": context.course_id,
         "passed_by": attempt_id,
-        "perfect_by": attempt_id if result.perfect else None,
+        "perfect_by": attempt_id if perfect else None,
     }
     recorded = (await db.execute(_RECORD_FIRST_PASS, params)).one()
     events: list[LearningEvent] = []
@@ -239,6 +256,19 @@ async def _first_pass_events(
     if recorded.quiz_perfect_attempt_id == attempt_id:
         events.append(QuizPerfect(user_id, context.lesson_id, slug, attempt_id, result.score, now))
     return events
+
+
+async def _is_first_attempt(
+    db: AsyncSession, context: LessonContext, *, user_id: uuid.UUID, attempt_id: uuid.UUID
+) -> bool:
+    """Whether the learner had no attempt at this quiz before this one, in any version. Two
+    attempts of one day queue on the day's counter row, so the later one sees the earlier."""
+    earlier = sa.exists().where(
+        col(QuizAttempt.user_id) == user_id,
+        col(QuizAttempt.lesson_id) == context.lesson_id,
+        col(QuizAttempt.id) != attempt_id,
+    )
+    return not await db.scalar(sa.select(earlier))
 
 
 def _outcomes(context: LessonContext, result: Grade) -> list[QuestionOutcome]:

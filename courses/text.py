@@ -16,6 +16,14 @@ _UNSAFE_LINK = re.compile(
     r"(?:\]\(\s*|<)(?:javascript|vbscript|data)\s*:|javascript\s*:", re.IGNORECASE
 )
 _ALLOWED_CONTROLS = frozenset("\n\r\t")
+_EDGE_WHITESPACE = " \t\r\n"
+
+
+def clean_text(text: str) -> str:
+    """Text as stored and served: YAML block scalars (`|`, `>`) end in a newline that no app
+    should have to trim, so surrounding whitespace goes (migration 0011 did the same to the
+    text stored before)."""
+    return text.strip(_EDGE_WHITESPACE)
 
 
 def markup_problem(text: str) -> str | None:

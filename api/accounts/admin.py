@@ -51,6 +51,10 @@ class AuditEntryOut(msgspec.Struct):
     request_id: str | None
 
 
+class AuditEntryPage(Page[AuditEntryOut]):
+    """A page of the audit log."""
+
+
 class AdminAccountsController(Controller):
     path = "/v1/admin"
     tags = ("admin",)
@@ -100,7 +104,7 @@ class AdminAccountsController(Controller):
         action: Annotated[str | None, QueryParameter(name="action", max_length=64)] = None,
         limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
-    ) -> Page[AuditEntryOut]:
+    ) -> AuditEntryPage:
         """Newest first; filter by `actor` (a user or partner id) and `action`."""
         page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
         query = sa.select(AuditLog).where(
@@ -118,7 +122,7 @@ class AdminAccountsController(Controller):
             )
         ).all()
         items, next_cursor = make_page(rows, limit, lambda row: (row.created_at, row.id))
-        return Page(
+        return AuditEntryPage(
             items=[AuditEntryOut(**row.model_dump()) for row in items],
             next_cursor=next_cursor,
         )

@@ -237,8 +237,13 @@ class LearningController(Controller):
         operation_id="submitQuizAttempt",
         status_code=200,
         summary="Submit answers to a lesson's quiz; graded on the server",
-        description="At most `QUIZ_DAILY_ATTEMPTS` attempts per quiz per day in the caller's "
-        "time zone; beyond that 429 with Retry-After.",
+        description="Every question must be answered: otherwise 422 `unanswered-questions` "
+        "naming them, and no attempt is used. At most `QUIZ_DAILY_ATTEMPTS` attempts per quiz "
+        "per business day (midnight to midnight in the server's `BUSINESS_TIMEZONE`, "
+        "Asia/Shanghai by default, whatever the caller's time zone); beyond that 429 with "
+        "Retry-After, the seconds to the next business day. `perfect` describes this attempt; "
+        "the `quiz_perfect` reward is paid only for a perfect first attempt at the quiz (every "
+        "attempt shows the answers), `quiz_passed` for the first pass.",
         responses=problem_responses(400, 401, 403, 404, 422, 429),
     )
     async def quiz_attempt(

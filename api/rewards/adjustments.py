@@ -23,7 +23,6 @@ from api.pagination import (
     DEFAULT_LIMIT,
     CursorParam,
     LimitParam,
-    Page,
     keyset_before,
     make_page,
     page_request,
@@ -39,7 +38,13 @@ from api.rewards.adjusting import (
     reject_adjustment,
 )
 from api.rewards.models import AdjustmentStatus, LedgerAdjustment
-from api.rewards.schemas import AdjustmentIn, AdjustmentOut, AdjustmentRequestOut, RejectionIn
+from api.rewards.schemas import (
+    AdjustmentIn,
+    AdjustmentOut,
+    AdjustmentRequestOut,
+    AdjustmentRequestPage,
+    RejectionIn,
+)
 from api.settings import Settings
 from core.clock import Clock
 
@@ -135,7 +140,7 @@ class AdjustmentAdminController(Controller):
         status: Annotated[AdjustmentStatus | None, QueryParameter(name="status")] = None,
         limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
-    ) -> Page[AdjustmentRequestOut]:
+    ) -> AdjustmentRequestPage:
         """The adjustment register, newest first; `?status=pending` is the approval queue."""
         page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
         key = (col(LedgerAdjustment.requested_at), col(LedgerAdjustment.id))
@@ -146,7 +151,9 @@ class AdjustmentAdminController(Controller):
             await db.scalars(query.order_by(*(part.desc() for part in key)).limit(limit + 1))
         ).all()
         items, next_cursor = make_page(rows, limit, lambda row: (row.requested_at, row.id))
-        return Page(items=[adjustment_out(row) for row in items], next_cursor=next_cursor)
+        return AdjustmentRequestPage(
+            items=[adjustment_out(row) for row in items], next_cursor=next_cursor
+        )
 
     @post(
         "/{adjustment_id:uuid}/approval",

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
+from api.pagination import Page
+
 MAX_ADJUSTMENT = 1_000_000
 
 
@@ -87,6 +89,10 @@ class AdjustmentRequestOut(Struct):
     decided_at: datetime | None
     decision_reason: str | None
     transaction_id: uuid.UUID | None
+
+
+class AdjustmentRequestPage(Page[AdjustmentRequestOut]):
+    """A page of adjustment requests."""
 
 
 class RejectionIn(Struct, forbid_unknown_fields=True):

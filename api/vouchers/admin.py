@@ -15,11 +15,12 @@ from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
 from api.audit import record_audit
 from api.openapi import problem_responses
-from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page, make_page, page_request
+from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.problems import ProblemError
 from api.request_id import request_id_of
 from api.vouchers.schemas import (
     AdminProductOut,
+    AdminProductPage,
     ProductCreate,
     ProductPatch,
     RevokedVoucherOut,
@@ -130,12 +131,14 @@ class VoucherProductController(Controller):
         db: NamedDependency[AsyncSession],
         limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
-    ) -> Page[AdminProductOut]:
+    ) -> AdminProductPage:
         page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
         after = (page.after[0], page.after[1]) if page.after else None
         rows = await list_products(db, limit=limit + 1, after=after)
         items, next_cursor = make_page(rows, limit, lambda row: (row.created_at, row.id))
-        return Page(items=[admin_product_out(row) for row in items], next_cursor=next_cursor)
+        return AdminProductPage(
+            items=[admin_product_out(row) for row in items], next_cursor=next_cursor
+        )
 
 
 class VoucherAdminController(Controller):

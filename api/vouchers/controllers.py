@@ -18,12 +18,18 @@ from api.pagination import (
     DEFAULT_LIMIT,
     CursorParam,
     LimitParam,
-    Page,
     make_page,
     page_request,
 )
 from api.settings import Settings
-from api.vouchers.schemas import ProductOut, RedemptionIn, RedemptionOut, VoucherOut
+from api.vouchers.schemas import (
+    ProductOut,
+    ProductPage,
+    RedemptionIn,
+    RedemptionOut,
+    VoucherOut,
+    VoucherPage,
+)
 from api.vouchers.shaping import localised_title, redeemer_of, voucher_out, wallet_after
 from core.clock import Clock
 from gamification.vouchers.eligibility import Ineligible
@@ -76,7 +82,7 @@ class VoucherController(Controller):
         caller: NamedDependency[Caller],
         limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
-    ) -> Page[ProductOut]:
+    ) -> ProductPage:
         now = clock.now()
         page = page_request(limit, cursor, (int, uuid.UUID))
         after = (page.after[0], page.after[1]) if page.after else None
@@ -85,7 +91,7 @@ class VoucherController(Controller):
         )
         items, next_cursor = make_page(rows, limit, lambda row: (row[0].points_price, row[0].id))
         locale = content_locale(request, caller.locale)
-        return Page(
+        return ProductPage(
             items=[product_out(product, problem, locale) for product, problem in items],
             next_cursor=next_cursor,
         )
@@ -149,7 +155,7 @@ class VoucherController(Controller):
         status: StatusFilter = None,
         limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
-    ) -> Page[VoucherOut]:
+    ) -> VoucherPage:
         now = clock.now()
         page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
         after = (page.after[0], page.after[1]) if page.after else None
@@ -158,7 +164,7 @@ class VoucherController(Controller):
         )
         items, next_cursor = make_page(rows, limit, lambda row: (row.issued_at, row.id))
         locale = content_locale(request, caller.locale)
-        return Page(
+        return VoucherPage(
             items=[voucher_out(voucher, now=now, locale=locale) for voucher in items],
             next_cursor=next_cursor,
         )

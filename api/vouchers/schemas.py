@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from api.pagination import Page
 from api.rewards.schemas import WalletOut
 
 Kind = Literal["fee", "yield"]
@@ -49,6 +50,10 @@ class ProductOut(Struct):
     ineligible_message: str | None
 
 
+class ProductPage(Page[ProductOut]):
+    """A page of the catalogue."""
+
+
 class RedemptionIn(Struct, forbid_unknown_fields=True):
     product_id: uuid.UUID
 
@@ -65,6 +70,10 @@ class VoucherOut(Struct):
     expires_at: datetime
     consumed_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+class VoucherPage(Page[VoucherOut]):
+    """A page of the caller's vouchers."""
 
 
 class RedemptionOut(Struct):
@@ -175,3 +184,7 @@ class AdminProductOut(Struct):
     required_course_slug: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class AdminProductPage(Page[AdminProductOut]):
+    """A page of products, as marketers see them."""

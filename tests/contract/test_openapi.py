@@ -9,6 +9,7 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 
 from api.problems import PROBLEM_MEDIA_TYPE
+from api.timestamps import TIMESTAMP_EXAMPLE
 
 LOWER_CAMEL_CASE = re.compile(r"^[a-z][a-zA-Z]*$")
 HTTP_METHODS = {"get", "put", "post", "patch", "delete"}
@@ -82,3 +83,19 @@ def test_idempotency_key_is_documented_as_required(document: dict[str, Any], pat
         p for p in document["paths"][path]["post"]["parameters"] if p["name"] == "Idempotency-Key"
     ]
     assert key["required"] is True
+
+
+def date_time_schemas(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [found for item in node for found in date_time_schemas(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [node] if node.get("format") == "date-time" else []
+    return found + [f for value in node.values() for f in date_time_schemas(value)]
+
+
+def test_every_time_is_documented_with_its_one_format(document: dict[str, Any]) -> None:
+    times = date_time_schemas(document)
+    assert len(times) > 10
+    assert [t for t in times if t.get("examples") != [TIMESTAMP_EXAMPLE]] == []
+    assert TIMESTAMP_EXAMPLE in document["info"]["description"]

@@ -158,7 +158,7 @@ async def test_my_progress_lists_started_courses_and_recent_activity(
     clock.advance(timedelta(minutes=1))
     await client.post(
         f"/v1/lessons/{lessons['lesson-1']}/quiz-attempts",
-        json={"answers": {"q1-single": ["a"]}},
+        json={"answers": answers_for(1, wrong=["single", "multiple"])},
         headers=learner.headers,
     )
     progress = (await client.get("/v1/me/progress", headers=learner.headers)).json()

@@ -2,8 +2,10 @@
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -104,7 +106,7 @@ async def test_attempts_beyond_the_daily_cap_are_429_until_the_learners_next_day
     assert refused.json()["type"].endswith("/quiz-attempts-exhausted")
     assert refused.headers["retry-after"] == str(14 * 3600 + 30 * 60)
     other_quiz = await client.post(
-        attempts_url(lessons["lesson-1"]), json={"answers": {}}, headers=learner.headers
+        attempts_url(lessons["lesson-1"]), json={"answers": answers_for(1)}, headers=learner.headers
     )
     assert other_quiz.status_code == 200
     clock.advance(timedelta(hours=14, minutes=30))  # midnight in Shanghai
@@ -154,13 +156,18 @@ async def test_concurrent_attempts_beyond_the_cap_succeed_exactly_cap_times(
     assert len(first_passes) == settings.quiz_daily_attempts
 
 
-async def test_only_the_first_pass_and_first_perfect_are_events(
+Attempt = Callable[[dict[str, list[str]]], Awaitable[list[type]]]
+
+
+@pytest.fixture
+async def attempt(
     db: AsyncSession, user_factory: UserFactory, publish: Publish, clock: FrozenClock
-) -> None:
+) -> Attempt:
+    """One learner's attempts at lesson-0's quiz, each giving the types of its events."""
     lessons = await publish(bundle_doc())
     learner = await user_factory()
 
-    async def attempt(answers: dict[str, list[str]]) -> list[type]:
+    async def run(answers: dict[str, list[str]]) -> list[type]:
         outcome = await submit_quiz(
             db,
             lessons["lesson-0"],
@@ -174,11 +181,58 @@ async def test_only_the_first_pass_and_first_perfect_are_events(
         )
         return [type(event) for event in outcome.events]
 
+    return run
+
+
+async def test_a_perfect_first_attempt_is_a_first_pass_and_a_perfect_score(
+    attempt: Attempt,
+) -> None:
+    assert await attempt(answers_for(0)) == [QuizPassed, QuizPerfect]
+    assert await attempt(answers_for(0)) == []
+
+
+async def test_only_the_first_pass_is_an_event_after_a_first_attempt_that_was_not_perfect(
+    attempt: Attempt,
+) -> None:
+    """Every attempt shows the right answers, so a perfect score after it proves nothing."""
     assert await attempt(answers_for(0, wrong=["single", "tf"])) == []  # failed
     assert await attempt(answers_for(0, wrong=["tf"])) == [QuizPassed]
     assert await attempt(answers_for(0, wrong=["tf"])) == []
-    assert await attempt(answers_for(0)) == [QuizPerfect]
     assert await attempt(answers_for(0)) == []
+
+
+async def test_a_perfect_attempt_after_a_failed_one_passes_but_is_not_perfect(
+    attempt: Attempt,
+) -> None:
+    assert await attempt(answers_for(0, wrong=["single", "multiple"])) == []  # failed
+    assert await attempt(answers_for(0)) == [QuizPassed]
+
+
+async def test_a_partial_submission_is_422_naming_the_missing_questions_and_uses_no_attempt(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    publish: Publish,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    lessons = await publish(bundle_doc())
+    learner = await user_factory()
+    url = attempts_url(lessons["lesson-0"])
+    partial = answers_for(0)
+    del partial["q0-multiple"]
+    partial["q0-tf"] = []  # an empty choice list answers nothing either
+    refused = await client.post(url, json={"answers": partial}, headers=learner.headers)
+    assert refused.status_code == 422
+    problem = refused.json()
+    assert problem["type"].endswith("/unanswered-questions")
+    assert "q0-multiple, q0-tf" in problem["detail"]
+    assert {e["field"] for e in problem["errors"]} == {"answers.q0-multiple", "answers.q0-tf"}
+    empty = await client.post(url, json={"answers": {}}, headers=learner.headers)
+    assert empty.status_code == 422
+    async with sessionmaker() as db:
+        assert await db.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 0
+        assert await db.scalar(sa.select(sa.func.count()).select_from(QuizDay)) == 0
+    whole = await client.post(url, json={"answers": answers_for(0)}, headers=learner.headers)
+    assert whole.json()["attempts_left_today"] == 4
 
 
 async def test_lesson_and_course_completion_are_events_once(

@@ -59,24 +59,41 @@ async def test_completing_a_lesson_returns_its_rewards_and_the_new_wallet_once(
     assert last.json()["wallet"]["points"] == 70
 
 
-async def test_a_quiz_pays_its_first_pass_and_first_perfect_score_once(
+async def test_a_perfect_first_attempt_pays_the_pass_and_the_perfect_score_once(
     client: AsyncClient, user_factory: UserFactory, publish: Publish, load_rules: LoadRules
 ) -> None:
     await load_rules()
     lessons = await publish(bundle_doc())
     learner = await user_factory(locale="en")
     url = f"/v1/lessons/{lessons['lesson-0']}/quiz-attempts"
-    passed = await client.post(
-        url, json={"answers": answers_for(0, wrong=["tf"])}, headers=learner.headers
-    )
-    assert [(r["kind"], r["points"], r["xp"]) for r in passed.json()["rewards"]] == [
-        ("quiz_passed", 10, 15)
-    ]
     perfect = await client.post(url, json={"answers": answers_for(0)}, headers=learner.headers)
-    assert [r["kind"] for r in perfect.json()["rewards"]] == ["quiz_perfect"]
+    assert [(r["kind"], r["points"], r["xp"]) for r in perfect.json()["rewards"]] == [
+        ("quiz_passed", 10, 15),
+        ("quiz_perfect", 10, 10),
+    ]
     again = await client.post(url, json={"answers": answers_for(0)}, headers=learner.headers)
     assert again.json()["rewards"] == []
     assert (again.json()["wallet"]["points"], again.json()["wallet"]["xp"]) == (20, 25)
+
+
+async def test_a_perfect_score_after_the_answers_were_shown_pays_no_perfect_reward(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish, load_rules: LoadRules
+) -> None:
+    await load_rules()
+    lessons = await publish(bundle_doc())
+    learner = await user_factory(locale="en")
+    url = f"/v1/lessons/{lessons['lesson-0']}/quiz-attempts"
+    failed = await client.post(
+        url,
+        json={"answers": answers_for(0, wrong=["single", "multiple"])},
+        headers=learner.headers,
+    )
+    assert failed.json()["passed"] is False
+    assert failed.json()["results"][0]["correct_choice_ids"] == ["a"]  # the answers, shown
+    copied = await client.post(url, json={"answers": answers_for(0)}, headers=learner.headers)
+    assert copied.json()["perfect"] is True
+    assert [r["kind"] for r in copied.json()["rewards"]] == ["quiz_passed"]
+    assert copied.json()["wallet"]["points"] == 10
 
 
 async def test_a_failed_attempt_earns_nothing_but_counts_the_day(

@@ -67,7 +67,7 @@ async def test_the_wallet_shows_level_streak_and_points_expiring_within_30_days(
         "xp_to_next_level": 180,
     }
     assert wallet["streak"] == {"current": 1, "longest": 1, "freezes": 0}
-    expires = (now + timedelta(days=10)).isoformat().replace("+00:00", "Z")
+    expires = (now + timedelta(days=10)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     assert wallet["points_expiring"] == [{"points": 7, "expires_at": expires}]
 
 
