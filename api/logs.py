@@ -17,6 +17,19 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class AlembicBoilerplateFilter(logging.Filter):
+    """Alembic announces its dialect and DDL mode on every run, even with nothing to do; only
+    the migrations it actually runs are worth a line."""
+
+    BOILERPLATE = ("Context impl ", "Will assume ")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "alembic.runtime.migration"
+            and record.getMessage().startswith(self.BOILERPLATE)
+        )
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -36,6 +49,7 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str, *, console: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(AlembicBoilerplateFilter())
     if console:
         handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s")
