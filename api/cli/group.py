@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from api.cli.runtime import DatabaseUnreachable
 from api.problems import ProblemError
@@ -18,6 +19,7 @@ from core.errors import DomainError
 logger = logging.getLogger(__name__)
 
 _CLICK_OWN = (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)
+UNDEFINED_TABLE = "42P01"
 
 
 class OperatorGroup(click.Group):
@@ -39,6 +41,8 @@ def one_line(exc: Exception) -> str:
         return f"{exc.detail} ({fields})" if fields else str(exc.detail)
     if isinstance(exc, SettingsError | DatabaseUnreachable):
         return str(exc)
+    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == UNDEFINED_TABLE:
+        return "this database has no InvestQuest schema yet: run `investquest db upgrade`"
     logger.debug("command failed", exc_info=exc)
     return (
         f"the command failed unexpectedly ({type(exc).__name__}); "
