@@ -6,6 +6,7 @@ data folder; the last one to exit stops it. Data survives restarts.
 
 import contextlib
 import logging
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,11 +21,15 @@ DATABASE_NAME = "investquest"
 
 def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
     """Start (or join) the embedded server and return an asyncpg URL for `database`."""
-    import pgserver  # imported lazily: it is only needed without DATABASE_URL
-
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir.resolve() / "pgdata"
-    server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+    with warnings.catch_warnings():
+        # pgserver keeps its lock file in the user's runtime folder; without XDG_RUNTIME_DIR
+        # (containers, cron, ssh) platformdirs falls back to /tmp and warns on every command.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR", category=UserWarning)
+        import pgserver  # imported lazily: it is only needed without DATABASE_URL
+
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
     socket_dir = server.get_postmaster_info().socket_dir
     run_in_own_loop(lambda: _ensure_database(str(socket_dir), database))
     logger.info("embedded PostgreSQL ready", extra={"socket_dir": str(socket_dir)})

@@ -33,6 +33,19 @@ def structured_extras(record: logging.LogRecord) -> dict[str, Any]:
     }
 
 
+class AlembicBoilerplateFilter(logging.Filter):
+    """Alembic announces its dialect and DDL mode on every run, even with nothing to do; only
+    the migrations it actually runs are worth a line."""
+
+    BOILERPLATE = ("Context impl ", "Will assume ")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "alembic.runtime.migration"
+            and record.getMessage().startswith(self.BOILERPLATE)
+        )
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -66,6 +79,7 @@ class ConsoleFormatter(logging.Formatter):
 def configure_logging(level: str, *, console: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(AlembicBoilerplateFilter())
     handler.setFormatter(ConsoleFormatter() if console else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -6,9 +6,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-in-production"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 16
 
 
 class SettingsError(Exception):
@@ -46,6 +49,8 @@ class Settings(BaseSettings):
     points_expiry_days: int = Field(default=365, ge=1, le=3650)
     register_per_address_per_hour: int = Field(default=20, ge=1, le=100_000)
     login_failures_per_account_per_hour: int = Field(default=100, ge=5, le=100_000)
+    # Unset: /metrics is public. Set: scrapers send `Authorization: Bearer <token>`.
+    metrics_token: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -54,6 +59,19 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("postgresql://", "postgresql+asyncpg://", "postgres://")):
             raise ValueError("must be a postgresql:// URL")
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError) as exc:  # e.g. a port that is not a number
+            raise ValueError(f"is not a valid URL ({exc})") from None
+        return value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _unset_or_long_enough(cls, value: object) -> object:
+        if value == "":
+            return None
+        if isinstance(value, str) and len(value) < MIN_METRICS_TOKEN_LENGTH:
+            raise ValueError(f"must be at least {MIN_METRICS_TOKEN_LENGTH} characters")
         return value
 
     @field_validator("business_timezone")

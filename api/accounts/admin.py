@@ -1,4 +1,4 @@
-"""Admin routes of the accounts area: roles, and the audit log."""
+"""Admin routes of the accounts area: finding a user, roles, and the audit log."""
 
 import uuid
 from datetime import datetime
@@ -14,7 +14,9 @@ from sqlmodel import col
 
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
+from api.accounts.models import UserAccount
 from api.accounts.roles import set_user_roles
+from api.accounts.sessions import normalise_email
 from api.audit import AuditLog, record_audit
 from api.openapi import problem_responses
 from api.pagination import (
@@ -39,6 +41,19 @@ class RolesOut(msgspec.Struct):
     roles: list[str]
 
 
+class AdminUserOut(msgspec.Struct):
+    id: uuid.UUID
+    email: str | None
+    display_name: str | None
+    roles: list[str]
+    created_at: datetime
+    deleted_at: datetime | None
+
+
+class AdminUserList(msgspec.Struct):
+    items: list[AdminUserOut]
+
+
 class AuditEntryOut(msgspec.Struct):
     id: uuid.UUID
     created_at: datetime
@@ -59,6 +74,37 @@ class AdminAccountsController(Controller):
     path = "/v1/admin"
     tags = ("admin",)
     guards = [requires_role(Role.ADMIN)]  # noqa: RUF012 - Litestar reads it as a class attribute
+
+    @get(
+        "/users",
+        operation_id="findUsers",
+        summary="Find a user by email",
+        description="The email is matched exactly, in the form sign-up stores it (case and "
+        "full-width characters folded). No match is an empty list; a malformed email is 422. "
+        "Erased accounts keep no email, so they are never found.",
+        responses=problem_responses(400, 401, 403, 422),
+    )
+    async def find_users(
+        self,
+        db: NamedDependency[AsyncSession],
+        email: Annotated[str, QueryParameter(name="email", min_length=1, max_length=320)],
+    ) -> AdminUserList:
+        rows = await db.scalars(
+            sa.select(UserAccount).where(col(UserAccount.email) == normalise_email(email))
+        )
+        return AdminUserList(
+            items=[
+                AdminUserOut(
+                    id=row.id,
+                    email=row.email,
+                    display_name=row.display_name,
+                    roles=sorted(row.roles),
+                    created_at=row.created_at,
+                    deleted_at=row.deleted_at,
+                )
+                for row in rows
+            ]
+        )
 
     @put(
         "/users/{user_id:uuid}/roles",

@@ -22,6 +22,7 @@ from api.accounts.passwords import (
 )
 from api.accounts.profile import ProfileChanges, check_profile_changes
 from api.accounts.tokens import hash_refresh_token, issue_access_token, new_refresh_token
+from api.business_metrics import REGISTRATIONS, count_on_commit
 from api.problems import ProblemError
 from api.settings import Settings
 from core.ids import new_id
@@ -87,6 +88,7 @@ async def register(
         locale=locale,
         now=now,
     )
+    count_on_commit(db, REGISTRATIONS)
     return await start_session(db, settings, user_id=account.id, now=now)
 
 

@@ -5,6 +5,7 @@ import click
 from api.app import APP_VERSION
 from api.cli.courses import courses
 from api.cli.db import db
+from api.cli.group import OperatorGroup
 from api.cli.jobs import jobs
 from api.cli.ledger import ledger
 from api.cli.partners import partners
@@ -13,7 +14,7 @@ from api.cli.serve import serve
 from api.cli.users import users
 
 
-@click.group()
+@click.group(cls=OperatorGroup)
 @click.version_option(APP_VERSION, prog_name="investquest")
 def main() -> None:
     """InvestQuest: lessons, quizzes, points and broker vouchers for young investors.

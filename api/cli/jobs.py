@@ -1,9 +1,13 @@
-import asyncio
+"""`investquest jobs`: the periodic jobs, their latest runs, and running one now."""
+
+from collections.abc import Sequence
 
 import click
 
-from api.cli.runtime import database_url, open_database, settings_or_exit
-from api.scheduler.jobs import JobContext
+from api.cli.runtime import database_url, open_database, run_command, settings_or_exit
+from api.scheduler.history import latest_runs
+from api.scheduler.jobs import JobContext, PeriodicJob
+from api.scheduler.models import JobRun
 from api.scheduler.registry import all_jobs, find_job
 from api.scheduler.runner import run_firing
 from core.clock import SystemClock
@@ -15,30 +19,60 @@ def jobs() -> None:
 
 
 @jobs.command("list")
-def list_jobs() -> None:
-    """List every periodic job and its schedule."""
-    for job in all_jobs(settings_or_exit()):
+@click.option(
+    "--runs",
+    type=click.IntRange(0, 100),
+    default=3,
+    show_default=True,
+    help="How many of each job's latest runs to show.",
+)
+def list_jobs(runs: int) -> None:
+    """Every periodic job with its schedule and its latest runs (from any replica): when,
+    the outcome, and the summary or the error."""
+    settings = settings_or_exit()
+    periodic = all_jobs(settings)
+    url = database_url(settings)
+
+    async def read() -> list[tuple[PeriodicJob, Sequence[JobRun]]]:
+        async with open_database(settings, url) as (_, sessionmaker), sessionmaker() as db:
+            return [(job, await latest_runs(db, job.name, limit=runs)) for job in periodic]
+
+    for job, history in run_command(read()):
         click.echo(f"{job.name:<32} {job.schedule.describe():<28} {job.description}")
+        for run in history:
+            click.echo(f"  {_run_line(run)}")
+        if runs and not history:
+            click.echo("  never run")
 
 
 @jobs.command("run")
 @click.argument("name")
 def run(name: str) -> None:
-    """Run job NAME now, once, whatever its schedule."""
+    """Run job NAME now, once, whatever its schedule, and print the outcome."""
     settings = settings_or_exit()
     job = find_job(settings, name)
     if job is None:
         raise click.ClickException(f"no job named {name!r}; see `investquest jobs list`")
     url = database_url(settings)
 
-    async def run_now() -> None:
+    async def run_now() -> JobRun | None:
         async with open_database(settings, url) as (_, sessionmaker):
             clock = SystemClock()
             ctx = JobContext(sessionmaker=sessionmaker, clock=clock, settings=settings)
-            result = await run_firing(ctx, job, clock.now())
-        if result is None or result.status != "succeeded":
-            error = result.error if result else "already claimed"
-            raise click.ClickException(f"{name} failed: {error}")
-        click.echo(f"{name}: {result.summary}")
+            return await run_firing(ctx, job, clock.now())
 
-    asyncio.run(run_now())
+    result = run_command(run_now())
+    if result is None:
+        raise click.ClickException(f"{name}: this firing was already claimed; try again")
+    if result.status != "succeeded":
+        raise click.ClickException(f"{name} failed: {result.error}")
+    click.echo(f"{name} succeeded: {result.summary}")
+
+
+def _run_line(run: JobRun) -> str:
+    when = f"{run.started_at:%Y-%m-%d %H:%M:%S UTC}"
+    if run.status == "succeeded":
+        return f"{when}  succeeded  {run.summary or ''}".rstrip()
+    if run.status == "failed":
+        return f"{when}  failed     {run.error or ''}".rstrip()
+    return f"{when}  running"

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import click
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.partners import (
     PartnerKeys,
@@ -12,8 +13,13 @@ from api.accounts.partners import (
     revoke_partner,
     rotate_partner_key,
 )
-from api.audit import record_audit
-from api.cli.runtime import cli_actor, database_url, open_database, run_command, settings_or_exit
+from api.cli.runtime import (
+    database_url,
+    open_database,
+    record_cli_audit,
+    run_command,
+    settings_or_exit,
+)
 from api.migrations import upgrade
 from core.clock import SystemClock
 
@@ -23,16 +29,11 @@ def partners() -> None:
     """Broker systems that call the partner API."""
 
 
-async def _audit(db: Any, clock: SystemClock, action: str, name: str, **summary: Any) -> None:
-    await record_audit(
-        db,
-        clock,
-        actor_kind="cli",
-        actor_id=None,
-        action=action,
-        object_type="partner",
-        object_id=name,
-        summary={"actor": cli_actor(), **summary},
+async def _audit(
+    db: AsyncSession, clock: SystemClock, action: str, name: str, **summary: Any
+) -> None:
+    await record_cli_audit(
+        db, clock, action=action, object_type="partner", object_id=name, summary=summary
     )
 
 

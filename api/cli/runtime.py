@@ -1,4 +1,8 @@
-"""What every command needs: valid settings, logging, and a database (embedded if none is set)."""
+"""What every command needs: valid settings, logging, a database (embedded if none is set) it
+can reach, and the audit log's name for whoever ran it.
+
+Errors are not handled here: the `investquest` group turns them into one line (api/cli/group.py).
+"""
 
 import asyncio
 import contextlib
@@ -12,23 +16,35 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 from pydantic import SecretStr
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
 
-from api.database import create_engine, create_sessionmaker
+from api.audit import record_audit
+from api.database import asyncpg_url, create_engine, create_sessionmaker, run_in_own_loop
 from api.embedded_postgres import start_embedded_postgres
 from api.logs import configure_logging
-from api.problems import ProblemError
-from api.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError, load_settings
-from core.errors import DomainError
+from api.settings import DEVELOPMENT_SECRET_KEY, Settings, load_settings
+from core.clock import Clock
 
 T = TypeVar("T")
 
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+class DatabaseUnreachable(Exception):
+    """The command's database refused or did not answer; the message names it, no password."""
+
 
 def settings_or_exit() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
+    """The settings (a bad value raises SettingsError, which the group prints), with logging
+    configured from them."""
+    settings = load_settings()
     configure_logging(settings.log_level, console=settings.console_logs)
     return with_private_development_secret(settings)
 
@@ -56,6 +72,7 @@ def database_url(settings: Settings, *, create_embedded: bool = False) -> str:
     standard error which database the command uses."""
     if settings.database_url:
         click.echo(f"database: {redacted(settings.database_url)}", err=True)
+        ensure_reachable(settings.database_url)
         return settings.database_url
     pgdata = settings.data_dir.resolve() / "pgdata"
     if not create_embedded and not (pgdata / "PG_VERSION").exists():
@@ -65,7 +82,34 @@ def database_url(settings: Settings, *, create_embedded: bool = False) -> str:
             "or set DATABASE_URL"
         )
     click.echo(f"database: embedded PostgreSQL in {pgdata}", err=True)
-    return start_embedded_postgres(settings.data_dir)
+    url = start_embedded_postgres(settings.data_dir)
+    ensure_reachable(url)
+    return url
+
+
+def ensure_reachable(url: str) -> None:
+    """Connect once, so a wrong host, port, password or database name is one clear error
+    before the command starts, not a driver traceback halfway through it."""
+
+    async def connect() -> None:
+        engine = create_async_engine(
+            asyncpg_url(url),
+            poolclass=NullPool,
+            connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
+        )
+        try:
+            async with engine.connect():
+                pass
+        finally:
+            await engine.dispose()
+
+    try:
+        run_in_own_loop(connect)
+    except (OSError, DBAPIError) as exc:
+        reason = str(exc.orig) if isinstance(exc, DBAPIError) else (exc.strerror or str(exc))
+        raise DatabaseUnreachable(
+            f"cannot reach the database {redacted(url)}: {reason or type(exc).__name__}"
+        ) from exc
 
 
 def redacted(url: str) -> str:
@@ -89,12 +133,30 @@ async def open_database(
 
 
 def run_command(work: Coroutine[Any, Any, T]) -> T:
-    """Run a command's database work; a refusal (a domain or API error) is one line on stderr
-    and exit code 1, not a traceback."""
-    try:
-        return asyncio.run(work)
-    except (DomainError, ProblemError) as exc:
-        raise click.ClickException(str(exc.detail)) from None
+    """Run a command's database work (a refusal it raises becomes one line, in the group)."""
+    return asyncio.run(work)
+
+
+async def record_cli_audit(
+    db: AsyncSession,
+    clock: Clock,
+    *,
+    action: str,
+    object_type: str,
+    object_id: str,
+    summary: dict[str, Any] | None = None,
+) -> None:
+    """Audit a command's change in its transaction, as done by `cli:<operating-system user>`."""
+    await record_audit(
+        db,
+        clock,
+        actor_kind="cli",
+        actor_id=None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        summary={"actor": cli_actor(), **(summary or {})},
+    )
 
 
 def cli_actor() -> str:

@@ -1,16 +1,20 @@
+"""`investquest users`: create accounts, list them, and set their roles (audited)."""
+
 import sys
+from collections.abc import Sequence
 
 import click
+import sqlalchemy as sa
+from sqlmodel import col
 
 from api.accounts.caller import Role
 from api.accounts.models import UserAccount
 from api.accounts.roles import RoleChange, live_user_id, set_user_roles
 from api.accounts.sessions import create_account
-from api.audit import record_audit
 from api.cli.runtime import (
-    cli_actor,
     database_url,
     open_database,
+    record_cli_audit,
     run_command,
     settings_or_exit,
 )
@@ -51,15 +55,25 @@ def create_user(email: str, roles: tuple[str, ...], name: str | None) -> None:
 
     async def run() -> UserAccount:
         async with open_database(settings, url) as (_, sessionmaker), sessionmaker.begin() as db:
-            return await create_account(
+            clock = SystemClock()
+            account = await create_account(
                 db,
                 settings,
                 email=email,
                 password=password,
                 display_name=name or email.partition("@")[0],
                 roles=sorted({"learner", *roles}),
-                now=SystemClock().now(),
+                now=clock.now(),
             )
+            await record_cli_audit(
+                db,
+                clock,
+                action="user.create",
+                object_type="user",
+                object_id=str(account.id),
+                summary={"roles": account.roles},
+            )
+        return account
 
     account = run_command(run())
     click.echo(f"created user {account.id} <{account.email}> roles={','.join(account.roles)}")
@@ -86,17 +100,53 @@ def set_roles(email: str, roles: tuple[str, ...]) -> None:
             clock = SystemClock()
             user_id = await live_user_id(db, email)
             change = await set_user_roles(db, user_id, roles)
-            await record_audit(
+            await record_cli_audit(
                 db,
                 clock,
-                actor_kind="cli",
-                actor_id=None,
                 action="user.roles.set",
                 object_type="user",
                 object_id=str(user_id),
-                summary={"actor": cli_actor(), "before": change.before, "after": change.after},
+                summary={"before": change.before, "after": change.after},
             )
         return change
 
     change = run_command(run())
     click.echo(f"user {change.user_id} <{email}> roles={','.join(change.after)}")
+
+
+@users.command("list")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    default=None,
+    help="Only users holding this role.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=50,
+    show_default=True,
+    help="At most this many, newest first.",
+)
+def list_users(role: str | None, limit: int) -> None:
+    """Live accounts, newest first: email, display name, roles and when they were created."""
+    settings = settings_or_exit()
+    url = database_url(settings)
+
+    async def run() -> Sequence[UserAccount]:
+        query = sa.select(UserAccount).where(col(UserAccount.deleted_at).is_(None))
+        if role is not None:
+            query = query.where(sa.literal(role) == sa.any_(col(UserAccount.roles)))
+        query = query.order_by(col(UserAccount.created_at).desc(), col(UserAccount.id).desc())
+        async with open_database(settings, url) as (_, sessionmaker), sessionmaker() as db:
+            return (await db.scalars(query.limit(limit))).all()
+
+    accounts = run_command(run())
+    click.echo(f"{'email':<40} {'display name':<24} {'roles':<32} created")
+    for account in accounts:
+        click.echo(
+            f"{account.email or '':<40} {account.display_name or '':<24} "
+            f"{','.join(sorted(account.roles)):<32} {account.created_at:%Y-%m-%d %H:%M UTC}"
+        )
+    if not accounts:
+        click.echo("(no users)")

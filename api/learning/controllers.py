@@ -11,6 +11,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
+from api.business_metrics import LESSONS_COMPLETED, QUIZ_ATTEMPTS, count_on_commit
 from api.learning.schemas import (
     CardOut,
     CourseDetailOut,
@@ -223,10 +224,13 @@ class LearningController(Controller):
             now=now,
             locale=pick_locale(accept_language, caller.locale),
         )
+        newly_completed = any(isinstance(e, LessonCompleted) for e in completion.events)
+        if newly_completed:
+            count_on_commit(db, LESSONS_COMPLETED)
         return LessonCompletionOut(
             lesson_id=lesson_id,
             completed=True,
-            newly_completed=any(isinstance(e, LessonCompleted) for e in completion.events),
+            newly_completed=newly_completed,
             course_completed=any(isinstance(e, CourseCompleted) for e in completion.events),
             rewards=rewards,
             wallet=wallet,
@@ -277,6 +281,7 @@ class LearningController(Controller):
                 title=exc.title,
                 errors=[{"field": field, "message": message} for field, message in exc.errors],
             ) from exc
+        count_on_commit(db, QUIZ_ATTEMPTS.labels("passed" if outcome.passed else "failed"))
         # Any graded attempt counts the learner's day for the streak, passed or not.
         rewards, wallet = await pay_rewards(
             db,

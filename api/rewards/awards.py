@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
+from api.business_metrics import POINTS_EARNED, count_on_commit
 from api.learning.schemas import RewardOut
 from api.rewards.reasons import reason_text
 from api.rewards.schemas import ExpiringPointsOut, StreakOut, WalletOut
@@ -55,6 +56,7 @@ async def pay_rewards(
         policy=reward_policy(settings),
         active=active,
     )
+    count_on_commit(db, POINTS_EARNED, sum(r.points for r in rewards))
     return [
         RewardOut(r.kind, r.points, r.xp, reason_text(r.reason, kind="earn", locale=locale))
         for r in rewards

@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
+from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
 from api.idempotency import IdempotencyKeyHeader, run_idempotent
 from api.locale import content_locale
 from api.openapi import problem_responses
@@ -125,6 +126,8 @@ class VoucherController(Controller):
             redemption = await redeem_voucher(
                 db, product_id=data.product_id, redeemer=redeemer_of(db, caller, now), now=now
             )
+            count_on_commit(db, REDEMPTIONS.labels(redemption.voucher.kind))
+            count_on_commit(db, POINTS_SPENT, redemption.voucher.points_price)
             return 201, RedemptionOut(
                 voucher=voucher_out(redemption.voucher, now=now, locale=locale),
                 wallet=await wallet_after(db, caller, settings, now),

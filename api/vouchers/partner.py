@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.accounts.caller import PartnerCaller
 from api.accounts.partners import owner_reference
 from api.audit import record_audit
+from api.business_metrics import PARTNER_CONSUMES, count_on_commit
 from api.openapi import problem_responses
 from api.problems import handle_domain_error
 from api.request_id import request_id_of
@@ -87,6 +88,7 @@ class PartnerVoucherController(Controller):
                 db, code, reference=data.reference, partner_id=partner.partner_id, now=clock.now()
             )
         except DomainError as exc:
+            count_on_commit(db, PARTNER_CONSUMES.labels("refused"))
             await _audit(
                 db,
                 clock,
@@ -98,6 +100,9 @@ class PartnerVoucherController(Controller):
             )
             return handle_domain_error(request, exc)
         voucher = consumed.voucher
+        count_on_commit(
+            db, PARTNER_CONSUMES.labels("consumed" if consumed.first_time else "repeated")
+        )
         summary |= {"repeated": not consumed.first_time, "user_id": str(voucher.user_id)}
         await _audit(db, clock, request, partner, "voucher.consume", voucher.code, summary)
         assert voucher.consumed_at is not None
