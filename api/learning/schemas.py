@@ -158,9 +158,10 @@ class MyProgressOut(Struct):
     streak: StreakOut | None = None
 
 
-class BundleIssue(Struct):
+class BundleIssue(Struct, omit_defaults=True):
     field: str
     message: str
+    line: int | None = None  # where the field starts in a YAML bundle; absent for JSON
 
 
 class ImportOut(Struct):
