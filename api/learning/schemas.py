@@ -23,7 +23,7 @@ class CourseItem(Struct):
     level: str
     tags: list[str]
     lesson_count: int
-    progress: ProgressOut
+    progress: ProgressOut | None  # null without a token (a visitor browsing the catalogue)
     min_risk_profile: str
     prerequisites: list[str]
     locked: bool
