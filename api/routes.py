@@ -12,6 +12,7 @@ from api.accounts.controllers import AuthController, MeController, RiskQuestionn
 from api.health import HealthController
 from api.learning.controllers import LearningController
 from api.learning.editor import EditorController
+from api.learning.versions import CourseVersionsController
 from api.metrics import MetricsController
 from api.openapi import BEARER, PARTNER_KEY
 from api.rewards.adjustments import AdjustmentAdminController
@@ -37,6 +38,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 WalletController,
                 VoucherController,
                 EditorController,
+                CourseVersionsController,
                 AdminAccountsController,
                 LedgerAdminController,
                 AdjustmentAdminController,
