@@ -13,6 +13,7 @@ from api.docs_page import docs_asset
 from api.health import HealthController
 from api.learning.controllers import LearningController
 from api.learning.editor import EditorController
+from api.learning.versions import CourseVersionsController
 from api.metrics import MetricsController
 from api.openapi import BEARER, PARTNER_KEY
 from api.rewards.adjustments import AdjustmentAdminController
@@ -39,6 +40,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 WalletController,
                 VoucherController,
                 EditorController,
+                CourseVersionsController,
                 AdminAccountsController,
                 LedgerAdminController,
                 AdjustmentAdminController,

@@ -1,5 +1,8 @@
 """The catalogue and course pages as a learner sees them: published versions only, in the
-learner's locale (or the original), with their progress and whether the course is locked."""
+learner's locale (or the original), with their progress and whether the course is locked.
+
+Without a learner (a visitor who has not signed up) there is no progress (None), no lesson is
+completed, and locks are those of a new learner: no risk profile, no course completed."""
 
 import uuid
 from dataclasses import dataclass
@@ -41,7 +44,7 @@ class CourseSummary:
     min_risk_profile: str
     prerequisites: list[str]
     lesson_count: int
-    progress: Progress
+    progress: Progress | None  # None for a visitor
     lock: CourseLock | None
 
 
@@ -116,7 +119,9 @@ def _published_courses() -> Any:
     )
 
 
-def _summary(row: Any, risk_profile: str | None, completed_courses: set[str]) -> CourseSummary:
+def _summary(
+    row: Any, risk_profile: str | None, completed_courses: set[str], *, visitor: bool
+) -> CourseSummary:
     return CourseSummary(
         slug=row.slug,
         title=row.title,
@@ -126,7 +131,7 @@ def _summary(row: Any, risk_profile: str | None, completed_courses: set[str]) ->
         min_risk_profile=row.min_risk_profile,
         prerequisites=list(row.prerequisites),
         lesson_count=row.lesson_count,
-        progress=Progress(row.completed_lessons, row.lesson_count),
+        progress=None if visitor else Progress(row.completed_lessons, row.lesson_count),
         lock=course_lock(
             min_risk_profile=row.min_risk_profile,
             prerequisites=row.prerequisites,
@@ -150,7 +155,7 @@ async def completed_course_slugs(db: AsyncSession, user_id: uuid.UUID) -> set[st
 async def list_courses(
     db: AsyncSession,
     *,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     locale: str,
     risk_profile: str | None,
     limit: int,
@@ -168,21 +173,27 @@ async def list_courses(
             {"user_id": user_id, "locale": locale},
         )
     ).all()
-    completed = await completed_course_slugs(db, user_id) if rows else set()
-    page = [_summary(row, risk_profile, completed) for row in rows[:limit]]
+    completed = await completed_course_slugs(db, user_id) if rows and user_id else set()
+    visitor = user_id is None
+    page = [_summary(row, risk_profile, completed, visitor=visitor) for row in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
     return page, ((last.level_rank, last.slug) if last is not None else None)
 
 
 async def course_detail(
-    db: AsyncSession, slug: str, *, user_id: uuid.UUID, locale: str, risk_profile: str | None
+    db: AsyncSession,
+    slug: str,
+    *,
+    user_id: uuid.UUID | None,
+    locale: str,
+    risk_profile: str | None,
 ) -> CourseDetail:
     params = {"user_id": user_id, "locale": locale, "slug": slug}
     row = (await db.execute(_COURSE, params)).first()
     if row is None:
         raise CourseNotFound(f"There is no published course {slug}.")
     return CourseDetail(
-        course=_summary(row, risk_profile, set(row.completed or ())),
+        course=_summary(row, risk_profile, set(row.completed or ()), visitor=user_id is None),
         locale=row.locale,
         version=row.number,
         lessons=[

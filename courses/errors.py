@@ -74,3 +74,21 @@ class NoDraftVersion(DomainError):
     code = "no-draft-version"
     kind = ErrorKind.CONFLICT
     title = "There is no draft version to publish"
+
+
+class CourseVersionNotFound(DomainError):
+    code = "course-version-not-found"
+    kind = ErrorKind.NOT_FOUND
+    title = "Course version not found"
+
+
+class VersionAlreadyPublished(DomainError):
+    code = "version-already-published"
+    kind = ErrorKind.CONFLICT
+    title = "This version is already the published one"
+
+
+class CourseNotPublished(DomainError):
+    code = "course-not-published"
+    kind = ErrorKind.CONFLICT
+    title = "The course has no published version"

@@ -1,8 +1,11 @@
-"""Importing validated bundles as course versions, and publishing them.
+"""Importing validated bundles as course versions, publishing and unpublishing them.
 
 Importing a bundle whose content hash equals the course's latest version changes nothing;
-any other content becomes a new draft version. Publishing makes the latest draft the one
-learners see; the previously published version (and any older draft) is archived.
+any other content becomes a new draft version. Publishing a version (the latest draft, or any
+earlier version to roll back) makes it the one learners see; the version live or unpublished
+before it, and drafts older than it, are archived, while newer drafts stay pending.
+Unpublishing takes the course away from learners (their progress is kept) until a version is
+published again.
 """
 
 import uuid
@@ -19,7 +22,13 @@ from sqlmodel import col
 from core.ids import new_id
 from courses.bundle import LEVELS
 from courses.bundle import Lesson as BundleLesson
-from courses.errors import CourseNotFound, NoDraftVersion
+from courses.errors import (
+    CourseNotFound,
+    CourseNotPublished,
+    CourseVersionNotFound,
+    NoDraftVersion,
+    VersionAlreadyPublished,
+)
 from courses.grading import answer_key_of
 from courses.models import (
     Course,
@@ -187,6 +196,7 @@ def _lesson_text(lesson: BundleLesson) -> dict[str, Any]:
 
 
 async def publish_course(db: AsyncSession, slug: str, *, now: datetime) -> PublishResult:
+    """Publish the latest draft."""
     course_id = await _lock_course(db, slug, now=now, create=False)
     draft = (
         await db.execute(
@@ -198,12 +208,46 @@ async def publish_course(db: AsyncSession, slug: str, *, now: datetime) -> Publi
     ).first()
     if draft is None:
         raise NoDraftVersion(f"Course {slug} has no draft version; import a changed bundle first.")
+    return await _make_live(db, slug, course_id, draft.id, draft.number, now=now)
+
+
+async def publish_version(
+    db: AsyncSession, slug: str, number: int, *, now: datetime
+) -> PublishResult:
+    """Publish version `number` of the course: a draft, or an earlier version to roll back to."""
+    course_id = await _lock_course(db, slug, now=now, create=False)
+    version = (
+        await db.execute(
+            sa.select(col(CourseVersion.id), col(CourseVersion.status)).where(
+                col(CourseVersion.course_id) == course_id, col(CourseVersion.number) == number
+            )
+        )
+    ).first()
+    if version is None:
+        raise CourseVersionNotFound(f"Course {slug} has no version {number}.")
+    if version.status == "published":
+        raise VersionAlreadyPublished(f"Version {number} of {slug} is already published.")
+    return await _make_live(db, slug, course_id, version.id, number, now=now)
+
+
+async def _make_live(
+    db: AsyncSession,
+    slug: str,
+    course_id: uuid.UUID,
+    version_id: uuid.UUID,
+    number: int,
+    *,
+    now: datetime,
+) -> PublishResult:
     archived = await db.execute(
         sa.update(CourseVersion)
         .where(
             col(CourseVersion.course_id) == course_id,
-            col(CourseVersion.status).in_(("published", "draft")),
-            col(CourseVersion.id) != draft.id,
+            col(CourseVersion.id) != version_id,
+            sa.or_(
+                col(CourseVersion.status).in_(("published", "unpublished")),
+                sa.and_(col(CourseVersion.status) == "draft", col(CourseVersion.number) < number),
+            ),
         )
         .values(status="archived")
         .returning(col(CourseVersion.number))
@@ -211,10 +255,24 @@ async def publish_course(db: AsyncSession, slug: str, *, now: datetime) -> Publi
     archived_numbers = sorted(archived.scalars())
     await db.execute(
         sa.update(CourseVersion)
-        .where(col(CourseVersion.id) == draft.id)
+        .where(col(CourseVersion.id) == version_id)
         .values(status="published", published_at=now)
     )
-    return PublishResult(slug, draft.number, "published", archived_numbers)
+    return PublishResult(slug, number, "published", archived_numbers)
+
+
+async def unpublish_course(db: AsyncSession, slug: str, *, now: datetime) -> int:
+    """Take the course away from learners; the number of the version that was live."""
+    course_id = await _lock_course(db, slug, now=now, create=False)
+    number: int | None = await db.scalar(
+        sa.update(CourseVersion)
+        .where(col(CourseVersion.course_id) == course_id, col(CourseVersion.status) == "published")
+        .values(status="unpublished")
+        .returning(col(CourseVersion.number))
+    )
+    if number is None:
+        raise CourseNotPublished(f"Course {slug} has no published version.")
+    return number
 
 
 async def _lock_course(db: AsyncSession, slug: str, *, now: datetime, create: bool) -> uuid.UUID:

@@ -18,7 +18,9 @@ from sqlmodel import Field, SQLModel
 
 from core.tables import id_field, utc_timestamp
 
-VERSION_STATUSES = ("draft", "published", "archived")
+# draft: imported, not yet live; published: the one version learners see; unpublished: was
+# live until an editor took the course down; archived: replaced by a later publish.
+VERSION_STATUSES = ("draft", "published", "unpublished", "archived")
 USER_FK = "user_account.id"
 
 
@@ -34,7 +36,9 @@ class CourseVersion(SQLModel, table=True):
     __tablename__ = "course_version"
     __table_args__ = (
         sa.UniqueConstraint("course_id", "number"),
-        sa.CheckConstraint("status IN ('draft', 'published', 'archived')", name="status"),
+        sa.CheckConstraint(
+            "status IN ('draft', 'published', 'unpublished', 'archived')", name="status"
+        ),
         sa.CheckConstraint("min_risk_profile IN ('C1', 'C2', 'C3', 'C4', 'C5')", name="risk"),
         # At most one published version per course: the one learners see.
         sa.Index(

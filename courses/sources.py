@@ -6,9 +6,10 @@ each locale document exactly what the file would hold.
 """
 
 import json
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -19,9 +20,10 @@ MAX_FILE_BYTES = 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without anchors and aliases: content needs none, and aliases let a small
-    document expand into a huge one."""
+class _CourseLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases (content needs none, and aliases let a small
+    document expand into a huge one), and without duplicate keys (the last would silently win,
+    discarding an editor's change)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -31,26 +33,78 @@ class _NoAliasLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue  # the base class reports it
+            if key in first_seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key} (first on line {first_seen[key]})",
+                    key_node.start_mark,
+                )
+            first_seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
-def parse_yaml(text: str | bytes, file: str) -> tuple[Any, list[Problem]]:
+
+class Parsed(NamedTuple):
+    """A document as read: its content, its problems, and the line each path starts on."""
+
+    content: Any
+    problems: list[Problem]
+    lines: dict[str, int]
+
+
+def parse_yaml(text: str | bytes, file: str) -> Parsed:
     try:
-        return yaml.load(text, Loader=_NoAliasLoader), []  # noqa: S506 - a SafeLoader
+        return _load(text)
     except RecursionError:
-        return None, [Problem(file, "", "not valid YAML: nested too deeply")]
+        return Parsed(None, [Problem(file, "", "not valid YAML: nested too deeply")], {})
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(file, "", f"not valid YAML: {where}{problem}")]
+        where = f"column {mark.column + 1}: " if mark else ""
+        message = f"not valid YAML: {where}{getattr(exc, 'problem', None) or exc}"
+        return Parsed(None, [Problem(file, "", message, mark.line + 1 if mark else None)], {})
 
 
-def parse_json(text: str | bytes, file: str) -> tuple[Any, list[Problem]]:
+def _load(text: str | bytes) -> Parsed:
+    loader = _CourseLoader(text)
     try:
-        return json.loads(text), []
+        node = loader.get_single_node()
+        if node is None:
+            return Parsed(None, [], {})
+        return Parsed(loader.construct_document(node), [], node_lines(node))
+    finally:
+        loader.dispose()
+
+
+def node_lines(node: yaml.Node, path: str = "") -> dict[str, int]:
+    """Path (as problems name it: `lessons[2].quiz`) -> the line its key or item starts on."""
+    lines: dict[str, int] = {}
+    children: list[tuple[str, yaml.Node, yaml.Node]] = []
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = str(key.value)
+            children.append((f"{path}.{name}" if path else name, key, value))
+    elif isinstance(node, yaml.SequenceNode):
+        children = [(f"{path}[{i}]", item, item) for i, item in enumerate(node.value)]
+    for child, start, value in children:
+        lines[child] = start.start_mark.line + 1
+        lines |= node_lines(value, child)
+    return lines
+
+
+def parse_json(text: str | bytes, file: str) -> Parsed:
+    """JSON has no line numbers here: its problems name paths only."""
+    try:
+        return Parsed(json.loads(text), [], {})
     except (ValueError, UnicodeDecodeError) as exc:
-        return None, [Problem(file, "", f"not valid JSON: {exc}")]
+        return Parsed(None, [Problem(file, "", f"not valid JSON: {exc}")], {})
     except RecursionError:
-        return None, [Problem(file, "", "not valid JSON: nested too deeply")]
+        return Parsed(None, [Problem(file, "", "not valid JSON: nested too deeply")], {})
 
 
 @dataclass(frozen=True)
@@ -88,6 +142,7 @@ def read_course_folder(folder: Path) -> CourseSource:
 
 def read_course_files(slug: str, label: str, files: list[Path]) -> CourseSource:
     documents: dict[str, tuple[str, Any]] = {}
+    lines: dict[str, dict[str, int]] = {}
     problems: list[Problem] = []
     for file in files:
         locale = file.name.rsplit(".", 1)[0]
@@ -99,15 +154,19 @@ def read_course_files(slug: str, label: str, files: list[Path]) -> CourseSource:
         if file.stat().st_size > MAX_FILE_BYTES:
             problems.append(Problem(str(file), "", "the file is larger than 1 MiB"))
             continue
-        content, found = parse_yaml(file.read_bytes(), str(file))
-        problems += found
-        if not found:
-            documents[locale] = (str(file), content)
-    return CourseSource(slug, label, documents, problems)
+        parsed = parse_yaml(file.read_bytes(), str(file))
+        problems += parsed.problems
+        if not parsed.problems:
+            documents[locale] = (str(file), parsed.content)
+            lines[str(file)] = parsed.lines
+    return CourseSource(slug, label, documents, problems, lines)
 
 
-def bundle_source(document: Any, label: str = "bundle") -> CourseSource:
-    """The course in an HTTP bundle; shape problems are reported, not raised."""
+def bundle_source(
+    document: Any, label: str = "bundle", lines: dict[str, int] | None = None
+) -> CourseSource:
+    """The course in an HTTP bundle; shape problems are reported, not raised. `lines` (from
+    YAML) locate problems in the bundle and in each locale document."""
     if not isinstance(document, dict):
         return CourseSource("", label, {}, [Problem(label, "", "must be an object")])
     problems = [
@@ -129,7 +188,20 @@ def bundle_source(document: Any, label: str = "bundle") -> CourseSource:
             problems.append(Problem(label, f"locales.{locale}", f"unknown locale {locale}"))
         else:
             documents[locale] = (f"locales.{locale}", content)
-    return CourseSource(slug, label, documents, problems)
+    located = {label: lines or {}} | {
+        file: _lines_under(lines or {}, file) for file, _ in documents.values()
+    }
+    return CourseSource(slug, label, documents, problems, located)
+
+
+def _lines_under(lines: dict[str, int], prefix: str) -> dict[str, int]:
+    """The lines of the document at `prefix`, its paths relative to it."""
+    inner = {
+        path[len(prefix) + 1 :]: line
+        for path, line in lines.items()
+        if path.startswith(prefix + ".")
+    }
+    return inner | ({"": lines[prefix]} if prefix in lines else {})
 
 
 _BUNDLE_FIELDS = frozenset({"format", "slug", "locales"})

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -26,9 +26,11 @@ class Problem:
     file: str
     path: str  # e.g. `lessons[2].quiz.questions[0].choices`; "" for the document as a whole
     message: str
+    line: int | None = None  # where `path` starts in a YAML file, when known
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.path or '(document)'}: {self.message}"
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path or '(document)'}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,22 @@ class CourseSource:
     label: str  # how to name the course as a whole in a problem (its folder, or "bundle")
     documents: dict[str, tuple[str, Any]]
     problems: list[Problem] = field(default_factory=list)  # unreadable files, bad names
+    lines: dict[str, dict[str, int]] = field(default_factory=dict)  # file -> path -> line
+
+    def located(self, problems: Iterable[Problem]) -> list[Problem]:
+        """The problems with the line their path (or its nearest parent) starts on."""
+        return [
+            replace(p, line=_line_of(self.lines.get(p.file, {}), p.path)) if p.line is None else p
+            for p in problems
+        ]
+
+
+def _line_of(lines: Mapping[str, int], path: str) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[: max(path.rfind("."), path.rfind("["), 0)]
+    return lines.get("")
 
 
 @dataclass(frozen=True)
@@ -101,9 +119,10 @@ def validate_course(
                 for path, message in structure_differences(parsed[ORIGINAL_LOCALE], document):
                     problems.append(Problem(file, path, f"{message} ({original_file})"))
     if problems or ORIGINAL_LOCALE not in parsed:
-        return None, problems
+        return None, source.located(problems)
     ordered = {locale: parsed[locale] for locale in LOCALES if locale in parsed}
-    return CourseBundle(source.slug, ordered, content_hash(ordered), _warnings(source, ordered)), []
+    warnings = source.located(_warnings(source, ordered))
+    return CourseBundle(source.slug, ordered, content_hash(ordered), warnings), []
 
 
 def validate_courses(

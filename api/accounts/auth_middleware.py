@@ -1,10 +1,12 @@
-"""Authentication for every route except one short public list.
+"""Authentication for every route except one short public list (and the catalogue, which
+reads a token when one is sent and answers without one too).
 
 Bearer access tokens everywhere; `X-Partner-Key` (and nothing else) under `/v1/partner/`. The
 token's session and user are checked in the database on every request, so logout, a password
 change, a role change or an erased account take effect at once, not when the token expires.
 """
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -41,6 +43,11 @@ PUBLIC_PATHS = [
     "^/metrics$",
     "^/schema",
 ]
+# GET only: a token is optional here (and checked when sent); without one the caller is None.
+PUBLIC_GET_PATHS = [
+    "^/v1/courses$",
+    "^/v1/courses/[^/]+$",
+]
 PARTNER_PATH_PREFIX = "/v1/partner/"
 
 
@@ -61,7 +68,10 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
                 sessionmaker, connection.headers.get(PARTNER_KEY_HEADER), now=state.clock.now()
             )
             return AuthenticationResult(user=partner, auth=None)
-        token = _bearer_token(connection.headers.get("authorization"))
+        header = connection.headers.get("authorization")
+        if header is None and _public_get(connection.scope):
+            return AuthenticationResult(user=None, auth=None)
+        token = _bearer_token(header)
         settings: Settings = state.settings
         clock: Clock = state.clock
         try:
@@ -77,6 +87,12 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         if caller is None:
             raise bearer_problem(SESSION_ENDED)
         return AuthenticationResult(user=caller, auth=claims)
+
+
+def _public_get(scope: Scope) -> bool:
+    return scope.get("method") in ("GET", "HEAD") and any(
+        re.search(pattern, scope["path"]) for pattern in PUBLIC_GET_PATHS
+    )
 
 
 def _bearer_token(header: str | None) -> str:

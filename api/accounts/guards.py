@@ -33,6 +33,12 @@ def provide_caller(request: Request[Any, Any, Any]) -> Caller:
     return user
 
 
+def provide_optional_caller(request: Request[Any, Any, Any]) -> Caller | None:
+    """The caller on routes where a token is optional (`PUBLIC_GET_PATHS`); None without one."""
+    user = request.scope.get("user")
+    return user if isinstance(user, Caller) else None
+
+
 def provide_partner(request: Request[Any, Any, Any]) -> PartnerCaller:
     user = request.scope.get("user")
     if not isinstance(user, PartnerCaller):

@@ -1,18 +1,25 @@
 import asyncio
 import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.cli.runtime import database_url, open_database, settings_or_exit
 from api.learning.loading import BundleProblems, load_bundles, validated_bundles
 from api.migrations import upgrade
+from api.settings import Settings, SettingsError, load_settings
 from core.clock import SystemClock
 from courses.bundle import locale_file_schema
+from courses.importing import ImportResult, PublishResult, existing_course_slugs
 from courses.sources import discover
-from courses.validation import validate_courses
+from courses.validation import CourseBundle, validate_courses
 
 PATH = click.Path(exists=True, path_type=Path)
+PROGRESS_BAR_MIN_COURSES = 10  # fewer courses import in a blink: no bar
 
 
 @click.group()
@@ -31,9 +38,17 @@ def schema() -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too (the seed passes it).")
 def validate(path: Path, strict: bool) -> None:
     """Check PATH (a folder of courses, one course folder, or one file); list every problem
-    as `file: path: message` and fail if there is any."""
+    as `file:line: path: message` and fail if there is any. Prerequisites may name the courses
+    beside PATH and, when the database is reachable, the courses already imported, as
+    `courses import` allows."""
     discovery = discover(path)
-    bundles, problems = validate_courses(discovery.sources, known_courses=discovery.known_courses)
+    imported = _imported_courses()
+    if imported is None:
+        click.echo("offline: prerequisites checked against the courses beside it only")
+    else:
+        click.echo(f"database: prerequisites may also name the {len(imported)} imported course(s)")
+    known = discovery.known_courses | (imported or set())
+    bundles, problems = validate_courses(discovery.sources, known_courses=known)
     problems = discovery.relevant(problems)
     for problem in problems:
         click.echo(str(problem))
@@ -52,29 +67,85 @@ def validate(path: Path, strict: bool) -> None:
     click.echo(f"ok: {len(discovery.sources)} course(s), {lessons} lessons, {questions} questions")
 
 
+def _imported_courses() -> set[str] | None:
+    """The slugs already in the database, or None when there is no database to ask (neither
+    DATABASE_URL nor an embedded one) or it cannot be read."""
+    try:
+        settings = load_settings()
+    except SettingsError:
+        return None
+    if not settings.database_url and not (settings.data_dir / "pgdata" / "PG_VERSION").exists():
+        return None
+    url = database_url(settings)
+    try:
+        return asyncio.run(_read_course_slugs(settings, url))
+    except (OSError, SQLAlchemyError) as exc:
+        click.echo(f"the database cannot be read ({type(exc).__name__})", err=True)
+        return None
+
+
+async def _read_course_slugs(settings: Settings, url: str) -> set[str]:
+    async with open_database(settings, url) as (_, sessionmaker), sessionmaker() as db:
+        return await existing_course_slugs(db)
+
+
 @courses.command("import")
 @click.argument("path", type=PATH)
 @click.option("--publish", is_flag=True, help="Publish each new draft version at once.")
 def import_courses(path: Path, publish: bool) -> None:
     """Import the courses under PATH: a new draft version for each changed course, all or
-    nothing."""
+    nothing. Prints a line per course once the import is committed."""
     settings = settings_or_exit()
     url = database_url(settings)
     upgrade(url)
+    outcomes: list[tuple[ImportResult, PublishResult | None]] = []
 
-    async def run() -> tuple[int, int]:
+    async def run() -> tuple[list[CourseBundle], int, int]:
         async with open_database(settings, url) as (_, sessionmaker), sessionmaker.begin() as db:
             bundles = await validated_bundles(db, path)
-            with click.progressbar(length=len(bundles), label="importing courses") as bar:
-                return await load_bundles(
-                    db, SystemClock(), bundles, publish=publish, on_each=lambda _: bar.update(1)
+            with _progress(len(bundles)) as step:
+
+                def each(result: ImportResult, published: PublishResult | None) -> None:
+                    outcomes.append((result, published))
+                    step()
+
+                created, unchanged = await load_bundles(
+                    db, SystemClock(), bundles, publish=publish, on_each=each
                 )
+            return bundles, created, unchanged
 
     try:
-        created, unchanged = asyncio.run(run())
+        bundles, created, unchanged = asyncio.run(run())
     except BundleProblems as exc:
         for problem in exc.problems:
             click.echo(str(problem))
         raise click.ClickException(f"{len(exc.problems)} problem(s); nothing was imported") from exc
+    warnings = {bundle.slug: bundle.warnings for bundle in bundles}
+    for result, published in outcomes:
+        click.echo(course_line(result, published))
+        for warning in warnings[result.slug]:
+            click.echo(f"  warning: {warning}")
     state = "published" if publish else "draft"
     click.echo(f"{created} new {state} version(s), {unchanged} course(s) unchanged")
+
+
+def course_line(result: ImportResult, published: PublishResult | None) -> str:
+    """`slug: version N, new draft` | `..., new, published` | `..., unchanged (status)`."""
+    if result.created:
+        what = "new, published" if published else "new draft"
+    else:
+        what = "unchanged, now published" if published else f"unchanged ({result.status})"
+    return f"{result.slug}: version {result.version}, {what}"
+
+
+def _progress(length: int) -> AbstractContextManager[Callable[[], None]]:
+    """Step a progress bar on standard error, shown for a large import run from a terminal."""
+    if length < PROGRESS_BAR_MIN_COURSES or not sys.stderr.isatty():
+        return nullcontext(lambda: None)
+    return _bar(length)
+
+
+@contextmanager
+def _bar(length: int) -> Iterator[Callable[[], None]]:
+    with click.progressbar(length=length, label="importing courses", file=sys.stderr) as bar:
+        yield lambda: bar.update(1)

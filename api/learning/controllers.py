@@ -6,11 +6,13 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import SecurityRequirement
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
+from api.accounts.guards import provide_optional_caller
 from api.business_metrics import LESSONS_COMPLETED, QUIZ_ATTEMPTS, count_on_commit
 from api.learning.schemas import (
     CardOut,
@@ -60,7 +62,7 @@ AcceptLanguage = Annotated[
 
 
 def _course_item(course: CourseSummary) -> dict[str, object]:
-    lock = course.lock
+    lock, progress = course.lock, course.progress
     return {
         "slug": course.slug,
         "title": course.title,
@@ -68,7 +70,7 @@ def _course_item(course: CourseSummary) -> dict[str, object]:
         "level": course.level,
         "tags": course.tags,
         "lesson_count": course.lesson_count,
-        "progress": ProgressOut(course.progress.completed, course.progress.total),
+        "progress": ProgressOut(progress.completed, progress.total) if progress else None,
         "min_risk_profile": course.min_risk_profile,
         "prerequisites": course.prerequisites,
         "locked": lock is not None,
@@ -76,6 +78,15 @@ def _course_item(course: CourseSummary) -> dict[str, object]:
         "locked_message": lock.message if lock else None,
         "missing_prerequisites": list(lock.missing_prerequisites) if lock else [],
     }
+
+
+VISITORS = (
+    "A token is optional: without one (a visitor), `progress` is null, no lesson is "
+    "`completed`, and locks are a new learner's (no risk profile, no course completed). A token "
+    "that is sent must be valid (401 otherwise)."
+)
+TOKEN_OPTIONAL: list[SecurityRequirement] = [{}]  # added to the router's bearer requirement
+VISITOR_DEPENDENCIES = {"viewer": Provide(provide_optional_caller, sync_to_thread=False)}
 
 
 class LearningController(Controller):
@@ -86,12 +97,15 @@ class LearningController(Controller):
         "/courses",
         operation_id="listCourses",
         summary="Published courses in the caller's locale, with their progress",
+        description=VISITORS,
+        security=TOKEN_OPTIONAL,
+        dependencies=VISITOR_DEPENDENCIES,
         responses=problem_responses(400, 401, 422),
     )
     async def courses(
         self,
         db: NamedDependency[AsyncSession],
-        caller: NamedDependency[Caller],
+        viewer: NamedDependency[Caller | None],
         accept_language: AcceptLanguage = None,
         limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
@@ -99,9 +113,9 @@ class LearningController(Controller):
         after = decode_cursor(cursor, (int, str)) if cursor else None
         items, next_key = await list_courses(
             db,
-            user_id=caller.user_id,
-            locale=pick_locale(accept_language, caller.locale),
-            risk_profile=caller.risk_profile,
+            user_id=viewer.user_id if viewer else None,
+            locale=pick_locale(accept_language, viewer.locale if viewer else None),
+            risk_profile=viewer.risk_profile if viewer else None,
             limit=limit,
             after=(after[0], after[1]) if after else None,
         )
@@ -114,21 +128,24 @@ class LearningController(Controller):
         "/courses/{slug:str}",
         operation_id="getCourse",
         summary="A course with its lessons in order and the caller's progress",
+        description=VISITORS,
+        security=TOKEN_OPTIONAL,
+        dependencies=VISITOR_DEPENDENCIES,
         responses=problem_responses(400, 401, 404, 422),
     )
     async def course(
         self,
         db: NamedDependency[AsyncSession],
-        caller: NamedDependency[Caller],
+        viewer: NamedDependency[Caller | None],
         slug: FromPath[str],
         accept_language: AcceptLanguage = None,
     ) -> CourseDetailOut:
         detail = await course_detail(
             db,
             slug,
-            user_id=caller.user_id,
-            locale=pick_locale(accept_language, caller.locale),
-            risk_profile=caller.risk_profile,
+            user_id=viewer.user_id if viewer else None,
+            locale=pick_locale(accept_language, viewer.locale if viewer else None),
+            risk_profile=viewer.risk_profile if viewer else None,
         )
         return CourseDetailOut(
             **_course_item(detail.course),  # type: ignore[arg-type]

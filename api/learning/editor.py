@@ -39,7 +39,7 @@ JSON_MEDIA_TYPES = frozenset({"application/json", ""})
 
 
 def bundle_issues(problems: list[Problem]) -> list[BundleIssue]:
-    return [BundleIssue(_field(problem), problem.message) for problem in problems]
+    return [BundleIssue(_field(problem), problem.message, problem.line) for problem in problems]
 
 
 def _field(problem: Problem) -> str:
@@ -53,13 +53,13 @@ async def read_bundle(db: AsyncSession, request: Request[Any, Any, Any]) -> Cour
     media_type = request.content_type[0].lower()
     body = await request.body()
     if media_type in YAML_MEDIA_TYPES:
-        document, problems = parse_yaml(body, "bundle")
+        document, problems, lines = parse_yaml(body, "bundle")
     elif media_type in JSON_MEDIA_TYPES:
-        document, problems = parse_json(body, "bundle")
+        document, problems, lines = parse_json(body, "bundle")
     else:
         raise ProblemError(415, "unsupported-media-type", "Send the bundle as JSON or YAML.")
     if not problems:
-        source = bundle_source(document)
+        source = bundle_source(document, lines=lines)
         known = await existing_course_slugs(db)
         bundle, problems = validate_course(source, known_courses=known | {source.slug})
         if bundle is not None:

@@ -7,7 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import record_audit
 from core.clock import Clock, SystemClock
-from courses.importing import any_course_exists, existing_course_slugs, import_courses
+from courses.importing import (
+    ImportResult,
+    PublishResult,
+    any_course_exists,
+    existing_course_slugs,
+    import_courses,
+)
 from courses.sources import discover
 from courses.validation import CourseBundle, Problem, validate_courses
 
@@ -37,7 +43,7 @@ async def load_bundles(
     bundles: list[CourseBundle],
     *,
     publish: bool,
-    on_each: Callable[[str], None] | None = None,
+    on_each: Callable[[ImportResult, PublishResult | None], None] | None = None,
 ) -> tuple[int, int]:
     """Import (and publish) in the caller's transaction; (new versions, unchanged courses)."""
     created = unchanged = 0
@@ -59,7 +65,7 @@ async def load_bundles(
             },
         )
         if on_each is not None:
-            on_each(result.slug)
+            on_each(result, published)
     return created, unchanged
 
 

@@ -23,7 +23,7 @@ class CourseItem(Struct):
     level: str
     tags: list[str]
     lesson_count: int
-    progress: ProgressOut
+    progress: ProgressOut | None  # null without a token (a visitor browsing the catalogue)
     min_risk_profile: str
     prerequisites: list[str]
     locked: bool
@@ -158,9 +158,10 @@ class MyProgressOut(Struct):
     streak: StreakOut | None = None
 
 
-class BundleIssue(Struct):
+class BundleIssue(Struct, omit_defaults=True):
     field: str
     message: str
+    line: int | None = None  # where the field starts in a YAML bundle; absent for JSON
 
 
 class ImportOut(Struct):
@@ -212,3 +213,90 @@ class CourseStatsOut(Struct):
     version: int
     status: str
     lessons: list[LessonStatsOut]
+
+
+class UnpublishOut(Struct):
+    slug: str
+    version: int  # the version that was live
+    status: str  # unpublished
+
+
+class VersionOut(Struct):
+    number: int
+    status: str  # draft | published | unpublished | archived
+    title: str  # in the original locale (zh-CN)
+    locales: list[str]
+    lesson_count: int
+    question_count: int
+    created_at: datetime
+    published_at: datetime | None  # when it last went live
+
+
+class EditorCourseOut(Struct):
+    slug: str
+    live_version: int | None  # the version learners see; null when none is published
+    pending_draft: int | None  # the draft `POST .../publish` would publish
+    versions: list[VersionOut]  # newest first
+
+
+class EditorCoursePage(Struct):
+    items: list[EditorCourseOut]
+    next_cursor: str | None
+
+
+class VersionLessonOut(Struct):
+    id: uuid.UUID
+    slug: str
+    position: int
+    title: str
+    est_minutes: int
+    open_to_all: bool
+
+
+class CourseVersionOut(Struct):
+    slug: str
+    number: int
+    status: str
+    locale: str
+    title: str
+    summary: str
+    created_at: datetime
+    published_at: datetime | None
+    lessons: list[VersionLessonOut]
+
+
+class PreviewChoiceOut(Struct):
+    id: str
+    text: str
+    correct: bool
+
+
+class PreviewQuestionOut(Struct):
+    id: str
+    kind: str
+    prompt: str
+    choices: list[PreviewChoiceOut]  # in the order the editor would see them as a learner
+    explanation: str
+
+
+class PreviewQuizOut(Struct):
+    pass_score: int
+    questions: list[PreviewQuestionOut]
+    scoring: str
+
+
+class LessonPreviewOut(Struct):
+    """A lesson of any version as a learner would read it, with answers and explanations."""
+
+    id: uuid.UUID
+    slug: str
+    course_slug: str
+    version: int
+    status: str
+    locale: str
+    position: int
+    title: str
+    est_minutes: int
+    open_to_all: bool
+    cards: list[CardOut]
+    quiz: PreviewQuizOut

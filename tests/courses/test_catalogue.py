@@ -37,6 +37,32 @@ async def test_catalogue_lists_published_courses_in_the_callers_locale(
     assert chinese.json()["items"][0]["title"] == "中文 course basics"
 
 
+async def test_a_visitor_browses_the_catalogue_without_a_token(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish
+) -> None:
+    lessons = await publish(bundle_doc("basics"))
+    await publish(bundle_doc("options", min_risk_profile="C4"))
+    page = await client.get("/v1/courses", headers={"Accept-Language": "en"})
+    assert page.status_code == 200, page.text
+    items = {item["slug"]: item for item in page.json()["items"]}
+    assert items["basics"]["title"] == "English course basics"
+    assert items["basics"]["progress"] is None
+    assert (items["basics"]["locked"], items["options"]["locked_reason"]) == (
+        False,
+        "risk-assessment-required",
+    )
+    course = (await client.get("/v1/courses/basics")).json()
+    assert (course["title"], course["progress"]) == ("中文 course basics", None)
+    assert [lesson["completed"] for lesson in course["lessons"]] == [False, False]
+    assert (await client.get("/v1/courses/nowhere")).status_code == 404
+    assert (await client.get(f"/v1/lessons/{lessons['lesson-0']}")).status_code == 401
+    bad_token = await client.get("/v1/courses", headers={"Authorization": "Bearer nope"})
+    assert bad_token.status_code == 401
+    learner = await user_factory()
+    signed_in = (await client.get("/v1/courses/basics", headers=learner.headers)).json()
+    assert signed_in["progress"] == {"completed": 0, "total": 2}
+
+
 async def test_catalogue_pages_with_a_cursor(
     client: AsyncClient, user_factory: UserFactory, publish: Publish
 ) -> None:

@@ -93,6 +93,44 @@ async def test_a_bad_bundle_is_422_listing_every_problem_and_imports_nothing(
     assert await versions(sessionmaker) == []
 
 
+def line_of(text: str, needle: str) -> int:
+    (line,) = [n for n, content in enumerate(text.splitlines(), 1) if needle in content]
+    return line
+
+
+async def test_a_yaml_bundle_problem_names_its_line(
+    client: AsyncClient, user_factory: UserFactory
+) -> None:
+    document = bundle_doc()
+    document["locales"]["en"]["lessons"][1]["cards"][0]["body"] = "<b>bold</b>"
+    del document["locales"]["en"]["lessons"][0]["quiz"]["pass_score"]  # the quiz's line
+    body = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    response = await client.post(
+        IMPORT,
+        content=body.encode(),
+        headers=(await editor(user_factory)).headers | {"Content-Type": "application/yaml"},
+    )
+    assert response.status_code == 422
+    lines = {e["field"]: e["line"] for e in response.json()["errors"]}
+    en_quiz_lines = [n for n, text in enumerate(body.splitlines(), 1) if "quiz:" in text]
+    assert lines == {
+        "locales.en.lessons[1].cards[0].body": line_of(body, "<b>bold</b>"),
+        "locales.en.lessons[0].quiz.pass_score": en_quiz_lines[2],  # zh-CN has two before
+    }
+    duplicate = await client.post(
+        IMPORT,
+        content=b"slug: x\nslug: y\n",
+        headers=(await editor(user_factory)).headers | {"Content-Type": "application/yaml"},
+    )
+    assert duplicate.json()["errors"] == [
+        {
+            "field": "body",
+            "message": "not valid YAML: column 1: duplicate key slug (first on line 1)",
+            "line": 2,
+        }
+    ]
+
+
 async def test_malformed_bodies_are_422_or_415(
     client: AsyncClient, user_factory: UserFactory
 ) -> None:

@@ -2,6 +2,8 @@
 `investquest courses` commands."""
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -97,6 +99,15 @@ def test_only_the_one_suitability_lesson_teaches_the_matching_rule() -> None:
     assert teaching == {SUITABILITY_LESSON}
 
 
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No DATABASE_URL and an empty data folder: commands find no database."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("INVESTQUEST_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+@pytest.mark.usefixtures("offline")
 def test_validate_command_passes_on_the_seed_and_lists_problems_otherwise(tmp_path: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(main, ["courses", "validate", str(COURSES), "--strict"])
@@ -112,7 +123,10 @@ def test_validate_command_passes_on_the_seed_and_lists_problems_otherwise(tmp_pa
     (course / "zh-CN.yaml").write_text(yaml.safe_dump(document, allow_unicode=True))
     failed = runner.invoke(main, ["courses", "validate", str(course)])
     assert failed.exit_code != 0
-    assert f"{course}/zh-CN.yaml: lessons[2].quiz.questions[0].choices: " in failed.output
+    where = (
+        re.escape(f"{course}/zh-CN.yaml:") + r"\d+: lessons\[2\]\.quiz\.questions\[0\]\.choices: "
+    )
+    assert re.search(where, failed.output), failed.output
 
 
 def test_schema_command_prints_a_json_schema() -> None:
@@ -165,3 +179,64 @@ def test_import_command_loads_all_or_nothing(
     assert f"{COURSE_COUNT} new published version(s), 0 course(s) unchanged" in loaded.output
     again = runner.invoke(main, ["courses", "import", str(COURSES / "options-basics")])
     assert "0 new draft version(s), 1 course(s) unchanged" in again.output
+
+
+def alone(tmp_path: Path, slug: str) -> Path:
+    """A copy of one seed course in a folder of its own, away from its prerequisites."""
+    folder = tmp_path / "alone" / slug
+    shutil.copytree(COURSES / slug, folder)
+    return folder
+
+
+def test_validate_sees_the_courses_already_imported_like_import_does(
+    scratch_database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("INVESTQUEST_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    runner, course = CliRunner(), alone(tmp_path, "a-share-trading")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    offline = runner.invoke(main, ["courses", "validate", str(course)])
+    assert offline.exit_code == 1
+    assert offline.output.startswith("offline: prerequisites checked against the courses beside")
+    assert "unknown prerequisite course investing-basics" in offline.output
+    monkeypatch.setenv("DATABASE_URL", scratch_database)
+    imported = runner.invoke(main, ["courses", "import", str(COURSES / "investing-basics")])
+    assert imported.exit_code == 0, imported.output
+    online = runner.invoke(main, ["courses", "validate", str(course)])
+    assert online.exit_code == 0, online.output
+    assert "prerequisites may also name the 1 imported course(s)" in online.output
+    assert runner.invoke(main, ["courses", "import", str(course)]).exit_code == 0
+
+
+@pytest.mark.usefixtures("offline")
+def test_a_duplicate_yaml_key_is_a_problem_with_its_line(tmp_path: Path) -> None:
+    course = alone(tmp_path, "investing-basics")
+    original = (course / "zh-CN.yaml").read_text().splitlines(keepends=True)
+    (b,) = [
+        i for i, line in enumerate(original) if "你的更多，因为你的收益也在继续产生收益" in line
+    ]
+    assert original[b + 1].strip() == "correct: true"
+    edited = [*original[: b + 1], original[b + 1].replace("true", "false"), *original[b + 1 :]]
+    (course / "zh-CN.yaml").write_text("".join(edited))
+    result = CliRunner().invoke(main, ["courses", "validate", str(course)])
+    assert result.exit_code == 1
+    # the second `correct:` is on (0-based) line b + 2, that is line b + 3 counted from 1
+    assert f"{course}/zh-CN.yaml:{b + 3}: (document): not valid YAML: " in result.output
+    assert f"duplicate key correct (first on line {b + 2})" in result.output
+
+
+def test_import_prints_a_line_per_course(
+    scratch_database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", scratch_database)
+    monkeypatch.setenv("INVESTQUEST_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    basics = ["courses", "import", str(COURSES / "investing-basics")]
+    first = runner.invoke(main, basics)
+    assert "investing-basics: version 1, new draft\n" in first.output
+    published = runner.invoke(main, [*basics, "--publish"])
+    assert "investing-basics: version 1, unchanged, now published\n" in published.output
+    again = runner.invoke(main, basics)
+    assert "investing-basics: version 1, unchanged (published)\n" in again.output
+    assert "importing courses" not in again.output  # no progress bar off a terminal

@@ -211,10 +211,10 @@ def test_content_hash_covers_every_locale() -> None:
 
 
 def test_yaml_aliases_and_syntax_errors_are_problems() -> None:
-    _, problems = parse_yaml("a: &x [1]\nb: *x\n", "f.yaml")
+    _, problems, _ = parse_yaml("a: &x [1]\nb: *x\n", "f.yaml")
     assert "aliases" in problems[0].message
-    _, problems = parse_yaml("a: [1,\n", "f.yaml")
-    assert problems[0].message.startswith("not valid YAML: line")
+    _, problems, _ = parse_yaml("a: [1,\n", "f.yaml")
+    assert str(problems[0]).startswith("f.yaml:2: (document): not valid YAML: column 1: ")
 
 
 def write_course(folder: Path, document: dict[str, Any]) -> None:
@@ -229,11 +229,34 @@ def test_a_folder_is_checked_with_file_names_and_paths(tmp_path: Path) -> None:
     (tmp_path / "basics" / "fr.yaml").write_text("format: 1\n")
     discovery = discover(tmp_path)
     _, problems = validate_courses(discovery.sources, known_courses=discovery.known_courses)
+    # safe_dump sorts keys: `prerequisites` comes after the lessons, below `- nope`'s line
+    nope = (tmp_path / "advanced" / "en.yaml").read_text().splitlines().index("- nope")
     assert sorted(str(p) for p in problems) == [
-        f"{tmp_path}/advanced/en.yaml: prerequisites[1]: unknown prerequisite course nope",
-        f"{tmp_path}/advanced/zh-CN.yaml: prerequisites[1]: unknown prerequisite course nope",
+        f"{tmp_path}/advanced/en.yaml:{nope + 1}: prerequisites[1]: unknown prerequisite "
+        "course nope",
+        f"{tmp_path}/advanced/zh-CN.yaml:{nope + 1}: prerequisites[1]: unknown prerequisite "
+        "course nope",
         f"{tmp_path}/basics/fr.yaml: (document): the file name must be a locale: zh-CN, en",
     ]
+
+
+def test_every_problem_in_a_file_names_its_line(tmp_path: Path) -> None:
+    document = bundle_doc("basics")
+    write_course(tmp_path / "basics", document)
+    en = tmp_path / "basics" / "en.yaml"
+    text = en.read_text().replace("English tempting", "<i>tempting</i>", 1)
+    text = text.replace("est_minutes: 2", "est_minutes: 99", 1)
+    en.write_text(text)
+    lines = text.splitlines()
+    tempting = next(n for n, line in enumerate(lines, 1) if "<i>tempting</i>" in line)
+    minutes = next(n for n, line in enumerate(lines, 1) if "est_minutes: 99" in line)
+    _, problems = validate_courses(discover(tmp_path).sources, known_courses=set())
+    assert sorted(str(p).split(": ")[0:2] for p in problems) == sorted(
+        [
+            [f"{en}:{tempting}", "lessons[0].quiz.questions[0].choices[1].text"],
+            [f"{en}:{minutes}", "lessons[0].est_minutes"],
+        ]
+    )
 
 
 def test_one_file_is_compared_with_its_original(tmp_path: Path) -> None:

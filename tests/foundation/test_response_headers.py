@@ -19,7 +19,8 @@ _PATH_PARAMETER = re.compile(r"\{(\w+):(\w+)\}")
 
 
 def _concrete(path: str) -> str:
-    return _PATH_PARAMETER.sub(lambda m: str(uuid.uuid4()) if m[2] == "uuid" else "abc", path)
+    examples = {"uuid": str(uuid.uuid4()), "int": "1"}
+    return _PATH_PARAMETER.sub(lambda m: examples.get(m[2], "abc"), path)
 
 
 async def test_options_lists_every_method_of_every_route(
