@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from api.audit import AuditLog
+from api.timestamps import format_timestamp
 from core.clock import FrozenClock
 from tests.courses.conftest import bundle_doc, read_lesson
 from tests.courses.test_editor import IMPORT, editor, versions
@@ -40,7 +41,7 @@ async def test_editors_list_every_course_with_its_versions(
     (course,) = rest.json()["items"]
     assert rest.json()["next_cursor"] is None
     assert (course["live_version"], course["pending_draft"]) == (1, 2)
-    now = clock.now().isoformat().replace("+00:00", "Z")
+    now = format_timestamp(clock.now())
     assert course["versions"] == [
         {
             "number": 2,
