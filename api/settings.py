@@ -1,5 +1,6 @@
 """Typed settings read from the environment (and an optional `.env`), validated at start."""
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,6 +52,8 @@ class Settings(BaseSettings):
     login_failures_per_account_per_hour: int = Field(default=100, ge=5, le=100_000)
     # Unset: /metrics is public. Set: scrapers send `Authorization: Bearer <token>`.
     metrics_token: SecretStr | None = None
+    # Server processes of `serve` sharing its port; each has its own pool of DB_POOL_SIZE.
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
 
     @field_validator("database_url")
     @classmethod

@@ -1,9 +1,22 @@
 """`make bench`: throughput and latency of the API next to bare baselines, on this machine.
 
-Servers run one at a time, each one uvicorn worker on a free loopback port, against a fresh
-`investquest_bench` database. For each scenario: a warm-up, the maximum rate (wrk, 2 threads,
-32 connections), then the latency at half that rate. The table goes to stdout and everything,
-with the machine and the ratios to the baselines, to bench-results.json.
+Servers run one at a time on a free loopback port, against a fresh `investquest_bench`
+database, in three passes over the scenarios:
+
+1. one uvicorn worker each: a warm-up, the maximum rate (wrk, 2 threads, 32 connections), then
+   the latency at half that rate; the ratios to the baselines (and the issues' marks) are
+   taken here, so they compare one process with one process;
+2. WORKERS worker processes each (default: the number of cores; `BENCH_WORKERS` sets it): a
+   warm-up and the maximum rate, next to the one-worker figure (the N vs 1 ratio);
+3. one worker again, its database connections through a counting proxy (benchmarks/wire.py):
+   COUNTED_REQUESTS requests one at a time after WARMUP_REQUESTS, and per request the
+   statements the app sent and the round trips it waited for, read at the wire from the
+   PostgreSQL protocol (a round trip is one ReadyForQuery: BEGIN, each statement, COMMIT, a
+   pool's pre-ping, a first prepare each count one). Exact and free of timing noise, so a
+   change that saves one round trip shows as one less.
+
+The tables go to stdout and everything, with the machine and the ratios to the baselines, to
+bench-results.json. S8 (the mobile session, mobile.lua) mixes what the app asks when opened.
 
 Before the servers start, the data sets the issues ask for are written straight into the
 database (tests/benchmarks/: accounts.py, learning.py, vouchers.py; their token and id files go
@@ -44,6 +57,7 @@ from api.settings import Settings
 from tests.benchmarks import accounts, learning, ledger, vouchers
 from tests.benchmarks.database import asyncpg_dsn, choose_server, prepare_database, server_version
 from tests.benchmarks.servers import HOST, Server, logged_errors, running, uvicorn_server
+from tests.benchmarks.wire import WireCounts, wire_proxy
 from tests.benchmarks.wrk import (
     CONNECTIONS,
     DURATION_SECONDS,
@@ -72,6 +86,10 @@ DRIVER_HALF_LOAD_METHOD = (
 # The quiz scenario answers far more quizzes a day than a learner may (QUIZ_DAILY_ATTEMPTS,
 # default 5, at most 1000): the bench server allows the most.
 QUIZ_DAILY_ATTEMPTS = 1000
+WORKERS = int(os.environ.get("BENCH_WORKERS") or os.cpu_count() or 1)
+WARMUP_REQUESTS = 20  # before the counted requests: the connections' statement caches fill
+COUNTED_REQUESTS = 100
+SETTLE_SECONDS = 0.3  # after the last answer, for work the server does after it (a pool return)
 
 # The ratios' keys (in bench-results.json) and their column headings.
 RATIO_COLUMNS = {
@@ -102,28 +120,40 @@ class Scenario:
 
 @dataclass(frozen=True)
 class Measurement:
+    """One scenario at `workers` processes; the half-load run only at one worker."""
+
     scenario: Scenario
+    workers: int
     max_rate: WrkResult
-    half_load: WrkResult
+    half_load: WrkResult | None
 
     @property
     def errors(self) -> int:
         """Failed requests at both loads, less the answers the scenario expects."""
+        runs = [self.max_rate] + ([self.half_load] if self.half_load else [])
         expected = sum(
-            result.statuses.get(status, 0)
-            for result in (self.max_rate, self.half_load)
-            for status in self.scenario.expected
+            result.statuses.get(status, 0) for result in runs for status in self.scenario.expected
         )
-        return self.max_rate.errors + self.half_load.errors - expected
+        return sum(result.errors for result in runs) - expected
+
+
+@dataclass(frozen=True)
+class WirePerRequest:
+    """What one request of a scenario asked of PostgreSQL, counted at the wire."""
+
+    requests: int
+    round_trips: float
+    statements: float
+    prepares: float
 
 
 B_JSON = uvicorn_server("B-json", "tests.benchmarks.baselines:json_app")
 B_DB = uvicorn_server("B-db", "tests.benchmarks.baselines:db_app")
 APP = Server(
     "app",
-    lambda port: [
+    lambda port, workers: [
         *(sys.executable, "-m", "api.cli", "serve", "--no-scheduler", "--no-seed"),
-        *("--host", HOST, "--port", str(port)),
+        *("--host", HOST, "--port", str(port), "--workers", str(workers)),
     ],
 )
 ME = "GET /v1/me"
@@ -132,6 +162,7 @@ LESSON = "S1a lesson"
 COURSE = "S1b course page"
 QUIZ = "quiz attempt"
 STORM = "redemption storm"
+MOBILE = "S8 mobile session"
 
 # Consecutive scenarios on the same server share one start of it.
 SCENARIOS = [
@@ -144,9 +175,18 @@ SCENARIOS = [
     Scenario(LOGIN, APP, "/v1/auth/login", SCRIPTS / "login.lua"),
     Scenario(LESSON, APP, "/v1/lessons/{id}", SCRIPTS / "lesson.lua", baseline="B-db"),
     Scenario(COURSE, APP, "/v1/courses/{slug}", SCRIPTS / "course.lua", baseline="B-db-page"),
-    Scenario(QUIZ, APP, "/v1/lessons/{id}/quiz-attempts", SCRIPTS / "quiz.lua"),
+    Scenario(QUIZ, APP, "/v1/lessons/{id}/quiz-attempts", SCRIPTS / "quiz.lua", baseline="B-db"),
     Scenario(
-        STORM, APP, "/v1/vouchers/redemptions", SCRIPTS / "redeem.lua", expected=frozenset({409})
+        STORM,
+        APP,
+        "/v1/vouchers/redemptions",
+        SCRIPTS / "redeem.lua",
+        baseline="B-db",
+        expected=frozenset({409}),
+    ),
+    # 409: a completion that overtook its lesson's opening on another connection (rare).
+    Scenario(
+        MOBILE, APP, "8 routes", SCRIPTS / "mobile.lua", baseline="B-db", expected=frozenset({409})
     ),
 ]
 
@@ -181,30 +221,73 @@ class Mark:
 
 
 def run_scenarios(
-    wrk: Wrk, scenarios: Sequence[Scenario], env: Mapping[str, str]
+    wrk: Wrk, scenarios: Sequence[Scenario], env: Mapping[str, str], *, workers: int
 ) -> list[Measurement]:
     measurements: list[Measurement] = []
     for server, group in itertools.groupby(scenarios, key=lambda scenario: scenario.server):
-        print(f"{server.name}: starting", flush=True)
-        log = LOG_DIR / f"{server.name}.log"
-        with running(server, env, log) as base_url:
-            measurements += [measure(wrk, scenario, base_url) for scenario in group]
-        errors, exceptions = logged_errors(log)
-        if errors:
-            print(f"{server.name}: {errors} ERROR lines in {log.relative_to(REPO_ROOT)}")
-            for exception, count in exceptions.most_common(5):
-                print(f"  {count} x {exception}")
+        print(f"{server.name}, {workers} worker(s): starting", flush=True)
+        log = LOG_DIR / f"{server.name}-{workers}w.log"
+        with running(server, env, log, workers=workers) as base_url:
+            measurements += [measure(wrk, scenario, base_url, workers) for scenario in group]
+        report_logged_errors(server, log)
     return measurements
 
 
-def measure(wrk: Wrk, scenario: Scenario, base_url: str) -> Measurement:
-    # A script sends its own paths; the URL then only says where the server is.
-    url = base_url + (scenario.path if scenario.script is None else "/")
+def report_logged_errors(server: Server, log: Path) -> None:
+    errors, exceptions = logged_errors(log)
+    if errors:
+        print(f"{server.name}: {errors} ERROR lines in {log.relative_to(REPO_ROOT)}")
+        for exception, count in exceptions.most_common(5):
+            print(f"  {count} x {exception}")
+
+
+def measure(wrk: Wrk, scenario: Scenario, base_url: str, workers: int) -> Measurement:
+    url = _scenario_url(scenario, base_url)
+    if workers > 1:
+        print(f"  {scenario.name}: warm-up, maximum rate", flush=True)
+        wrk.warm_up(url, scenario.script)
+        return Measurement(scenario, workers, wrk.max_rate(url, scenario.script), None)
     print(f"  {scenario.name}: warm-up, maximum rate, half rate", flush=True)
     wrk.warm_up(url, scenario.script)
     full = wrk.max_rate(url, scenario.script)
     half = wrk.at_rate(url, scenario.script, full.rps / 2)
-    return Measurement(scenario, full, half)
+    return Measurement(scenario, workers, full, half)
+
+
+def _scenario_url(scenario: Scenario, base_url: str) -> str:
+    # A script sends its own paths; the URL then only says where the server is.
+    return base_url + (scenario.path if scenario.script is None else "/")
+
+
+def count_wire(
+    wrk: Wrk, scenarios: Sequence[Scenario], env: Mapping[str, str], url: str
+) -> dict[str, WirePerRequest]:
+    """Each scenario's statements and round trips per request, one worker, through the proxy."""
+    counted: dict[str, WirePerRequest] = {}
+    with wire_proxy(url) as (proxy, proxied_url):
+        for server, group in itertools.groupby(scenarios, key=lambda scenario: scenario.server):
+            print(f"{server.name}, through the counting proxy: starting", flush=True)
+            log = LOG_DIR / f"{server.name}-counted.log"
+            with running(server, dict(env) | {"DATABASE_URL": proxied_url}, log) as base_url:
+                for scenario in group:
+                    target = _scenario_url(scenario, base_url)
+                    wrk.one_by_one(target, scenario.script, WARMUP_REQUESTS)
+                    time.sleep(SETTLE_SECONDS)
+                    proxy.take()
+                    answered = wrk.one_by_one(target, scenario.script, COUNTED_REQUESTS)
+                    time.sleep(SETTLE_SECONDS)
+                    counted[scenario.name] = _per_request(proxy.take(), answered.requests)
+            report_logged_errors(server, log)
+    return counted
+
+
+def _per_request(counts: WireCounts, requests: int) -> WirePerRequest:
+    def share(count: int) -> float:
+        return round(count / requests, 2) if requests else 0.0
+
+    return WirePerRequest(
+        requests, share(counts.round_trips), share(counts.statements), share(counts.prepares)
+    )
 
 
 def ratios(measurements: Sequence[Measurement]) -> list[dict[str, object]]:
@@ -218,8 +301,8 @@ def ratios(measurements: Sequence[Measurement]) -> list[dict[str, object]]:
 
 
 def _ratio(measurement: Measurement, baseline: Measurement) -> dict[str, object]:
-    full, half = measurement.max_rate, measurement.half_load
-    base_full, base_half = baseline.max_rate, baseline.half_load
+    full, half = measurement.max_rate, _half(measurement)
+    base_full, base_half = baseline.max_rate, _half(baseline)
     return {
         "scenario": measurement.scenario.name,
         "baseline": baseline.scenario.name,
@@ -367,10 +450,7 @@ def marks(
     by_name = {m.scenario.name: m for m in measurements}
 
     def ratio(name: str) -> float:
-        measurement = by_name[name]
-        assert measurement.scenario.baseline is not None
-        base = by_name[measurement.scenario.baseline].max_rate.rps
-        return round(measurement.max_rate.rps / base, 3) if base else 0.0
+        return _rps_ratio(by_name, name)
 
     single, bulk = ledger_run.measurements
     storm = by_name[STORM]
@@ -393,11 +473,68 @@ def marks(
         ),
         _at_most(5, "ledger breaks after the earn runs", len(ledger_run.breaks), 0),
         _at_least(6, "successful redemptions / s", redeemed, 1_000, moonshot=2_500),
-        _at_most(6, "redemption p99 ms at half the maximum", storm.half_load.p99_ms, 50),
+        _at_most(6, "redemption p99 ms at half the maximum", _half(storm).p99_ms, 50),
         _at_most(6, "oversold units", stock.oversold_units, 0),
         _at_most(6, "products whose stock is not total - issued", stock.stock_mismatches, 0),
         _at_most(6, "ledger breaks after the storm", len(storm_breaks), 0),
     ]
+
+
+def issue_11_marks(
+    one: Sequence[Measurement],
+    many: Sequence[Measurement],
+    wire: Mapping[str, WirePerRequest],
+    stock: vouchers.StockReport,
+    ledger_run: LedgerRun,
+) -> list[Mark]:
+    """Issue 11's marks: ratios to B-db (or B-db-page) measured in this run at one worker each,
+    S8's scaling from one worker to WORKERS, and the round trips of an authenticated read."""
+    by_name = {m.scenario.name: m for m in one}
+    b_db = by_name["B-db"].max_rate.rps
+
+    def ratio(name: str) -> float:
+        return _rps_ratio(by_name, name)
+
+    storm = by_name[STORM]
+    mobile_many = next(m for m in many if m.scenario.name == MOBILE)
+    postings = ledger_run.measurements[0].max_rate.postings_per_second
+    scaling = _over(mobile_many.max_rate.rps, by_name[MOBILE].max_rate.rps)
+    return [
+        _at_least(11, "GET /v1/me rps / B-db", ratio(ME), 0.5),
+        _at_least(11, "lesson detail rps / B-db", ratio(LESSON), 0.3),
+        _at_least(11, "course page rps / B-db-page", ratio(COURSE), 0.4),
+        _at_least(11, "quiz attempt rps / B-db", ratio(QUIZ), 0.1),
+        _at_least(11, "single earn postings/s / B-db rps", _over(postings, b_db), 0.3),
+        _at_least(
+            11, "redeemed/s (201s) / B-db rps", _over(storm.max_rate.rate_of(201), b_db), 0.2
+        ),
+        _at_most(11, "redemption p99 ms at half the maximum", _half(storm).p99_ms, 50),
+        _at_most(11, "oversold units", stock.oversold_units, 0),
+        _at_least(11, "S8 mobile session rps / B-db", ratio(MOBILE), 0.25),
+        _at_least(
+            11,
+            f"S8 at {mobile_many.workers} workers / at 1"
+            + (" (mark for 2 cores)" if mobile_many.workers != 2 else ""),
+            scaling,
+            1.6,
+        ),
+        _at_most(11, "round trips of GET /v1/me (authenticated read)", wire[ME].round_trips, 2),
+    ]
+
+
+def _rps_ratio(by_name: Mapping[str, Measurement], name: str) -> float:
+    measurement = by_name[name]
+    assert measurement.scenario.baseline is not None
+    return _over(measurement.max_rate.rps, by_name[measurement.scenario.baseline].max_rate.rps)
+
+
+def _over(value: float, base: float) -> float:
+    return round(value / base, 3) if base else 0.0
+
+
+def _half(measurement: Measurement) -> WrkResult:
+    assert measurement.half_load is not None, "the half-load run is made at one worker"
+    return measurement.half_load
 
 
 def _at_least(
@@ -421,29 +558,60 @@ def _at_most(issue: int, figure: str, value: float, good: float) -> Mark:
 # --- printing ----------------------------------------------------------------------------
 
 
-def print_table(measurements: Sequence[Measurement], compared: Sequence[dict[str, object]]) -> None:
+def print_table(
+    measurements: Sequence[Measurement],
+    compared: Sequence[dict[str, object]],
+    wire: Mapping[str, WirePerRequest],
+) -> None:
     width = max(len(measurement.scenario.name) for measurement in measurements) + 2
-    print(f"\n{'':{width + 8}}{'maximum rate':^30}{'half load':^30}")
+    print(f"\n1 worker{'':{width}}{'maximum rate':^30}{'half load':^30}{'per request':^16}")
     figures = 2 * f"{'rps':>10}{'p50 ms':>10}{'p99 ms':>10}"
-    print(f"{'scenario':<{width}}{'server':<8}{figures}{'errors':>8}")
+    print(f"{'scenario':<{width}}{'server':<8}{figures}{'trips':>8}{'stmts':>8}{'errors':>8}")
     for measurement in measurements:
-        full, half = measurement.max_rate, measurement.half_load
+        full, half = measurement.max_rate, _half(measurement)
+        counted = wire[measurement.scenario.name]
         print(
             f"{measurement.scenario.name:<{width}}{measurement.scenario.server.name:<8}"
-            f"{_figures(full)}{_figures(half)}{measurement.errors:>8}"
+            f"{_figures(full)}{_figures(half)}{counted.round_trips:>8.2f}"
+            f"{counted.statements:>8.2f}{measurement.errors:>8}"
         )
     if any(m.errors for m in measurements):
         print(
             "\nWARNING: some requests failed (unexpected non-2xx/3xx or socket errors): "
             "see `errors`, and `statuses` in bench-results.json"
         )
-    print(f"\nhalf load: {HALF_LOAD_METHOD}\n")
+    print(f"\nhalf load: {HALF_LOAD_METHOD}")
+    print(
+        f"per request: round trips and statements at the wire, {COUNTED_REQUESTS} requests one "
+        f"at a time after {WARMUP_REQUESTS} (see this module's docstring)\n"
+    )
     print(
         f"{'ratio to baseline':<32}" + "".join(f"{label:>10}" for label in RATIO_COLUMNS.values())
     )
     for ratio in compared:
         quotients = "".join(f"{_times(ratio[column]):>10}" for column in RATIO_COLUMNS)
         print(f"{ratio['scenario']} / {ratio['baseline']}".ljust(32) + quotients)
+
+
+def print_workers_table(one: Sequence[Measurement], many: Sequence[Measurement]) -> None:
+    """The maximum rate at WORKERS processes, next to one worker's and its baseline's."""
+    by_name = {m.scenario.name: m for m in many}
+    width = max(len(measurement.scenario.name) for measurement in many) + 2
+    workers = many[0].workers
+    print(f"\n{workers} workers{'':{width - 2}}{'maximum rate':^30}")
+    print(
+        f"{'scenario':<{width}}{'server':<8}{'rps':>10}{'p50 ms':>10}{'p99 ms':>10}"
+        f"{'errors':>8}{'/ 1 worker':>12}{'/ baseline':>12}"
+    )
+    for single in one:
+        measurement = by_name[single.scenario.name]
+        baseline = single.scenario.baseline
+        base = _times(_rps_ratio(by_name, measurement.scenario.name)) if baseline else "-"
+        print(
+            f"{measurement.scenario.name:<{width}}{measurement.scenario.server.name:<8}"
+            f"{_figures(measurement.max_rate)}{measurement.errors:>8}"
+            f"{_times(_over(measurement.max_rate.rps, single.max_rate.rps)):>12}{base:>12}"
+        )
 
 
 def _figures(result: WrkResult) -> str:
@@ -468,12 +636,12 @@ def print_details(
         f"{argon2.verify_ms:.1f} ms here (at most {argon2.per_core_per_second:.0f}/s a core)"
     )
     storm = by_name[STORM]
-    for label, result in (("maximum rate", storm.max_rate), ("half load", storm.half_load)):
-        answers = ", ".join(f"{code}: {n}" for code, n in sorted(result.statuses.items()))
+    for label, result in (("maximum rate", storm.max_rate), ("half load", _half(storm))):
         print(
             f"redemption storm, {label}: {result.rate_of(201):.1f} redeemed/s of "
-            f"{result.rps:.1f} requests/s ({answers})"
+            f"{result.rps:.1f} requests/s ({_answers(result)})"
         )
+    print(f"S8 mobile session, maximum rate: {_answers(by_name[MOBILE].max_rate)}")
     print(
         f"storm stock: {stock.issued:,} vouchers issued of {stock.units:,} units in "
         f"{stock.products} products; the scarce product: {stock.scarce_issued} issued, "
@@ -495,6 +663,10 @@ def print_details(
     print(f"half load: {DRIVER_HALF_LOAD_METHOD}")
 
 
+def _answers(result: WrkResult) -> str:
+    return ", ".join(f"{code}: {n}" for code, n in sorted(result.statuses.items()))
+
+
 def print_marks(found: Sequence[Mark]) -> None:
     print(f"\n{'issue':<7}{'figure':<46}{'value':>12}  {'good':<10}{'moonshot':<14}")
     for mark in found:
@@ -510,6 +682,8 @@ def print_marks(found: Sequence[Mark]) -> None:
 
 def results_document(
     measurements: Sequence[Measurement],
+    many: Sequence[Measurement],
+    wire: Mapping[str, WirePerRequest],
     compared: Sequence[dict[str, object]],
     *,
     wrk: Wrk,
@@ -539,17 +713,33 @@ def results_document(
             "duration_seconds": DURATION_SECONDS,
             "half_load": HALF_LOAD_METHOD,
             "in_process_half_load": DRIVER_HALF_LOAD_METHOD,
+            "workers": WORKERS,
+            "per_request": {
+                "warmup_requests": WARMUP_REQUESTS,
+                "counted_requests": COUNTED_REQUESTS,
+                "how": "round trips (ReadyForQuery), statements (Execute, Query) and prepares "
+                "(Parse) read at the wire by a proxy between one app worker and PostgreSQL",
+            },
         },
         "results": {
-            measurement.scenario.name: _scenario_document(measurement)
+            measurement.scenario.name: _scenario_document(measurement, wire)
             for measurement in measurements
+        },
+        "results_at_workers": {
+            measurement.scenario.name: {
+                "workers": measurement.workers,
+                **asdict(measurement.max_rate),
+            }
+            for measurement in many
         },
         "ratios": list(compared),
         **extra,
     }
 
 
-def _scenario_document(measurement: Measurement) -> dict[str, object]:
+def _scenario_document(
+    measurement: Measurement, wire: Mapping[str, WirePerRequest]
+) -> dict[str, object]:
     scenario = measurement.scenario
     return {
         "server": scenario.server.name,
@@ -560,8 +750,9 @@ def _scenario_document(measurement: Measurement) -> dict[str, object]:
         **asdict(measurement.max_rate),
         "half_load": {
             "target_rps": round(measurement.max_rate.rps / 2, 1),
-            **asdict(measurement.half_load),
+            **asdict(_half(measurement)),
         },
+        "per_request": asdict(wire[scenario.name]),
     }
 
 
@@ -591,15 +782,22 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
             "SECRET_KEY": secret,
             "QUIZ_DAILY_ATTEMPTS": str(QUIZ_DAILY_ATTEMPTS),
+            "LESSON_MIN_READ_FACTOR": "0",  # S8 completes lessons it has just opened
         }
-        measurements = run_scenarios(wrk, SCENARIOS, env)
+        measurements = run_scenarios(wrk, SCENARIOS, env, workers=1)
+        many = run_scenarios(wrk, SCENARIOS, env, workers=WORKERS)
+        wire = count_wire(wrk, SCENARIOS, env, url)
     print("after the storm: counting stock, checking the ledger", flush=True)
     stock, storm_breaks = count_storm(url)
     print("in-process ledger (issue 5):", flush=True)
     ledger_run = run_ledger(url, data.earners)
     compared = ratios(measurements)
-    found = marks(measurements, stock, storm_breaks, ledger_run)
-    print_table(measurements, compared)
+    found = [
+        *marks(measurements, stock, storm_breaks, ledger_run),
+        *issue_11_marks(measurements, many, wire, stock, ledger_run),
+    ]
+    print_table(measurements, compared, wire)
+    print_workers_table(measurements, many)
     print_details(data, measurements, stock, ledger_run)
     for name, breaks in (("after the storm", storm_breaks), ("after the earns", ledger_run.breaks)):
         print(f"ledger check {name}: {len(breaks)} breaks" + "".join(f"\n  {b}" for b in breaks))
@@ -608,6 +806,8 @@ def main() -> None:
     database = {"source": source, "server_version": server_version(url)}
     document = results_document(
         measurements,
+        many,
+        wire,
         compared,
         wrk=wrk,
         database=database,

@@ -235,8 +235,9 @@ _CLONE = [
     """INSERT INTO course_lesson (id, course_id, slug, created_at)
     SELECT l.lesson_id, l.course_id, t.slug, $1
     FROM clone_lesson l JOIN course_lesson t ON t.id = l.template_lesson""",
-    """INSERT INTO course_lesson_version (version_id, lesson_id, position, est_minutes, answer_key)
-    SELECT l.version_id, l.lesson_id, t.position, t.est_minutes, t.answer_key
+    """INSERT INTO course_lesson_version (version_id, lesson_id, position, est_minutes, answer_key,
+        open_to_all)
+    SELECT l.version_id, l.lesson_id, t.position, t.est_minutes, t.answer_key, t.open_to_all
     FROM clone_lesson l JOIN course_lesson_version t
         ON t.version_id = l.template_version AND t.lesson_id = l.template_lesson""",
     """INSERT INTO course_lesson_content (version_id, lesson_id, locale, title, cards, questions,

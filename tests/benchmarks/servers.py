@@ -1,5 +1,7 @@
-"""Server processes under test: one uvicorn worker each, on a free loopback port, always stopped."""
+"""Server processes under test: uvicorn with a number of worker processes, on a free loopback port,
+always stopped."""
 
+import http.client
 import re
 import socket
 import subprocess
@@ -19,17 +21,18 @@ LOG_TAIL_LINES = 30
 
 @dataclass(frozen=True)
 class Server:
-    """A server to benchmark; `command(port)` is its command line, listening on HOST:port."""
+    """A server to benchmark; `command(port, workers)` is its command line, listening on
+    HOST:port with that many worker processes."""
 
     name: str
-    command: Callable[[int], list[str]]
+    command: Callable[[int, int], list[str]]
 
 
 def uvicorn_server(name: str, target: str) -> Server:
-    """An ASGI app (`module:attribute`) served by uvicorn with one worker, as the app serves."""
+    """An ASGI app (`module:attribute`) served by uvicorn, as the app serves."""
     return Server(
         name,
-        lambda port: [
+        lambda port, workers: [
             sys.executable,
             "-m",
             "uvicorn",
@@ -39,7 +42,7 @@ def uvicorn_server(name: str, target: str) -> Server:
             "--port",
             str(port),
             "--workers",
-            "1",
+            str(workers),
             "--no-access-log",
             "--log-level",
             "warning",
@@ -48,8 +51,10 @@ def uvicorn_server(name: str, target: str) -> Server:
 
 
 @contextmanager
-def running(server: Server, env: Mapping[str, str], log: Path | None = None) -> Iterator[str]:
-    """Start the server, wait until it listens, yield its base URL, and stop it in any case.
+def running(
+    server: Server, env: Mapping[str, str], log: Path | None = None, *, workers: int = 1
+) -> Iterator[str]:
+    """Start the server, wait until it answers, yield its base URL, and stop it in any case.
 
     It gets a session of its own, so a Ctrl+C in the terminal reaches only the bench, which then
     stops it here. With `log`, its output goes to that file instead of the terminal."""
@@ -60,7 +65,7 @@ def running(server: Server, env: Mapping[str, str], log: Path | None = None) -> 
             log.parent.mkdir(parents=True, exist_ok=True)
             output = stack.enter_context(log.open("wb"))
         process = subprocess.Popen(
-            server.command(port),
+            server.command(port, workers),
             env=dict(env),
             start_new_session=True,
             stdout=output,
@@ -68,7 +73,7 @@ def running(server: Server, env: Mapping[str, str], log: Path | None = None) -> 
         )
         try:
             try:
-                _wait_until_listening(server, process, port)
+                _wait_until_answering(server, process, port)
             except RuntimeError as exc:
                 if log is None:
                     raise
@@ -96,19 +101,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_until_listening(server: Server, process: subprocess.Popen[bytes], port: int) -> None:
-    """uvicorn listens only once the app's lifespan has started, so listening means ready."""
+def _wait_until_answering(server: Server, process: subprocess.Popen[bytes], port: int) -> None:
+    """Until an HTTP request gets an answer (any status): with several workers the supervisor
+    listens before its workers have started, so listening alone does not mean ready."""
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited with {process.returncode} before listening")
+            raise RuntimeError(f"{server.name} exited with {process.returncode} before answering")
+        connection = http.client.HTTPConnection(HOST, port, timeout=5.0)
         try:
-            socket.create_connection((HOST, port), timeout=1.0).close()
-        except OSError:
+            connection.request("GET", "/")
+            connection.getresponse().read()
+        except (OSError, http.client.HTTPException):
             time.sleep(0.2)
         else:
             return
-    raise RuntimeError(f"{server.name} did not listen within {START_TIMEOUT_SECONDS:.0f} s")
+        finally:
+            connection.close()
+    raise RuntimeError(f"{server.name} did not answer within {START_TIMEOUT_SECONDS:.0f} s")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -8,7 +8,10 @@ their data files in BENCH_DATA_DIR, set in `Wrk.env` for every run."""
 import os
 import re
 import shutil
+import signal
 import subprocess
+import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +19,10 @@ from pathlib import Path
 THREADS = 2
 CONNECTIONS = 32
 WARMUP_SECONDS = 2
-DURATION_SECONDS = 10
+DURATION_SECONDS = 8
 PACE_SCRIPT = Path(__file__).with_name("pace.lua")
+COUNT_SCRIPT = Path(__file__).with_name("count.lua")
+COUNT_SECONDS_AT_MOST = 60
 # About the mean pause of a paced connection before each request (less the response time that
 # at_rate expects): long next to fast routes' latencies, so few connections hold the rate.
 PACE_INTERVAL_MS = 40
@@ -42,6 +47,7 @@ class WrkResult:
     p99_ms: float
     errors: int  # non-2xx/3xx responses and socket errors (connect, read, write, timeout)
     seconds: float = 0.0  # how long the run lasted, as wrk measured it
+    requests: int = 0  # responses received, as wrk counted them
     # Responses by HTTP status, for scripts that load common.lua (empty otherwise).
     statuses: dict[int, int] = field(default_factory=dict)
 
@@ -88,6 +94,36 @@ class Wrk:
             url, PACE_SCRIPT, connections=connections, seconds=DURATION_SECONDS, env=env
         )
 
+    def one_by_one(self, url: str, script: Path | None, requests: int) -> WrkResult:
+        """Exactly `requests` requests, on one connection, each sent once the last is answered
+        (count.lua): nothing is in flight when it returns."""
+        with tempfile.TemporaryDirectory(prefix="investquest-count-") as folder:
+            done = Path(folder) / "done"
+            env = {
+                "BENCH_COUNT_REQUESTS": str(requests),
+                "BENCH_COUNT_DONE": str(done),
+                "BENCH_WRK_SCRIPT": str(script.resolve()) if script else "",
+            }
+            command = [
+                *(self.binary, "-t1", "-c1", f"-d{COUNT_SECONDS_AT_MOST}s", "--latency"),
+                *(f"--timeout={REQUEST_TIMEOUT_SECONDS}s", "-s", str(COUNT_SCRIPT), url),
+            ]
+            with subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=os.environ | dict(self.env) | env,
+            ) as run:
+                deadline = time.monotonic() + COUNT_SECONDS_AT_MOST
+                while not done.exists() and run.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                run.send_signal(signal.SIGINT)  # wrk stops and prints its report
+                report, errors = run.communicate(timeout=RUN_TIMEOUT_MARGIN_SECONDS)
+            if not done.exists():
+                raise RuntimeError(f"wrk did not finish {requests} requests: {errors.strip()}")
+        return parse_report(report, connections=1)
+
     def _run(
         self,
         url: str,
@@ -129,6 +165,7 @@ def parse_report(report: str, connections: int) -> WrkResult:
         errors=(int(non_2xx.group(1)) if non_2xx else 0)
         + (sum(int(count) for count in socket_errors.groups()) if socket_errors else 0),
         seconds=round(float(span.group(2)) * _MS_PER_UNIT[span.group(3)] / 1_000, 3),
+        requests=int(span.group(1)),
         statuses={int(code): int(count) for code, count in _STATUS.findall(report)},
     )
 
