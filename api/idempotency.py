@@ -4,7 +4,9 @@ The record is inserted in the request's own transaction before the effect runs. 
 duplicate blocks on the unique key until the first transaction ends: if it committed, the
 duplicate replays the stored response; if it rolled back, the duplicate does the work itself.
 So a key never produces a second effect. Domain errors (out of stock, ...) are stored and
-replayed too, so a retry gets the same answer; unexpected errors roll everything back.
+replayed too, so a retry gets the same answer: they are raised as a `CommittedRefusal`, which
+commits the stored answer while the effect's savepoint is already rolled back. Unexpected
+errors roll everything back.
 """
 
 import hashlib
@@ -24,7 +26,7 @@ from sqlmodel import Field, SQLModel, col
 
 from api.problems import PROBLEM_MEDIA_TYPE, ProblemError, handle_domain_error
 from core.clock import Clock
-from core.errors import DomainError
+from core.errors import CommittedRefusal, DomainError
 from core.tables import id_field, utc_timestamp
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -117,25 +119,28 @@ async def run_idempotent(
     try:
         async with db.begin_nested():
             status, content = await effect()
-        media_type = "application/json"
     except DomainError as exc:
         problem = handle_domain_error(request, exc)
-        status, content, media_type = (
-            problem.status_code or 409,
-            problem.content,
-            PROBLEM_MEDIA_TYPE,
-        )
+        await _store(db, claimed, problem.status_code or 409, problem.content, PROBLEM_MEDIA_TYPE)
+        raise CommittedRefusal(exc) from exc  # the stored answer commits; the effect did not
+    encoded = await _store(db, claimed, status, content, "application/json")
+    return Response(content=encoded, status_code=status, media_type="application/json")
+
+
+async def _store(
+    db: AsyncSession, record_id: uuid.UUID, status: int, content: Any, media_type: str
+) -> bytes:
     encoded = msgspec.json.encode(content)
     await db.execute(
         _STORE_RESPONSE,
         {
-            "record_id": claimed,
+            "record_id": record_id,
             "status_code": status,
             "response_body": encoded.decode(),
             "media_type": media_type,
         },
     )
-    return Response(content=encoded, status_code=status, media_type=media_type)
+    return encoded
 
 
 async def _replay(

@@ -46,8 +46,7 @@ class InvalidAnswers(DomainError):
     title = "The answers do not fit the quiz"
 
     def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__(f"{len(errors)} answer(s) do not fit the quiz.")
-        self.errors = errors  # (field, message)
+        super().__init__(f"{len(errors)} answer(s) do not fit the quiz.", errors=tuple(errors))
 
 
 class QuizAttemptsExhausted(DomainError):

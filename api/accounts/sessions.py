@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from api.accounts import throttle
 from api.accounts.display_names import clean_display_name
+from api.accounts.errors import RefreshRefused, WrongCredentials, WrongCurrentPassword
 from api.accounts.models import AuthSession, PasswordChangeFailure, RefreshToken, UserAccount
 from api.accounts.passwords import (
     check_password_rules,
@@ -24,6 +25,7 @@ from api.accounts.profile import ProfileChanges, check_profile_changes
 from api.accounts.tokens import hash_refresh_token, issue_access_token, new_refresh_token
 from api.problems import ProblemError
 from api.settings import Settings
+from core.errors import CommittedRefusal
 from core.ids import new_id
 
 
@@ -138,8 +140,8 @@ async def login(
     password: str,
     client_ip: str,
     now: datetime,
-) -> TokenPair | None:
-    """A new session, or None for bad credentials (the failure is recorded for throttling)."""
+) -> TokenPair:
+    """A new session; bad credentials are refused with the failure committed for throttling."""
     email = login_email(email)
     await throttle.refuse_if_throttled(
         db,
@@ -161,7 +163,7 @@ async def login(
         or account is None
     ):
         db.add(throttle.failure(email, client_ip, now))
-        return None
+        raise CommittedRefusal(WrongCredentials())
     if account.password_hash and needs_rehash(account.password_hash):
         account.password_hash = await hash_password(password)
         db.add(account)
@@ -207,10 +209,9 @@ async def _issue_pair(
     return TokenPair(access, refresh, int(lifetime.total_seconds()), user_id)
 
 
-async def refresh(
-    db: AsyncSession, settings: Settings, *, token: str, now: datetime
-) -> TokenPair | None:
-    """Rotate a refresh token. A spent token presented again revokes its whole session.
+async def refresh(db: AsyncSession, settings: Settings, *, token: str, now: datetime) -> TokenPair:
+    """Rotate a refresh token. A spent token presented again revokes its whole session (and
+    that revocation commits with the refusal).
 
     The conditional update lets exactly one of several concurrent uses win.
     """
@@ -233,7 +234,7 @@ async def refresh(
         )
         if spent is not None:
             await revoke_sessions(db, session_id=spent, now=now, reason="refresh-reuse")
-        return None
+        raise CommittedRefusal(RefreshRefused())
     user_id = await db.scalar(
         sa.select(col(AuthSession.user_id))
         .join(UserAccount, col(UserAccount.id) == col(AuthSession.user_id))
@@ -243,8 +244,8 @@ async def refresh(
             col(UserAccount.deleted_at).is_(None),
         )
     )
-    if user_id is None:
-        return None
+    if user_id is None:  # the token is spent all the same
+        raise CommittedRefusal(RefreshRefused())
     return await _issue_pair(db, settings, user_id=user_id, session_id=session_id, now=now)
 
 
@@ -269,13 +270,13 @@ async def revoke_sessions(
 
 async def change_password(
     db: AsyncSession, account: UserAccount, *, current: str, new: str, now: datetime
-) -> bool:
-    """Set a new password and end every session; False (with the failure recorded for
-    throttling) when `current` is wrong, 429 after too many wrong ones."""
+) -> None:
+    """Set a new password and end every session. A wrong `current` is refused with the failure
+    committed for throttling; 429 after too many wrong ones."""
     await throttle.refuse_password_change_if_throttled(db, user_id=account.id, now=now)
     if not await verify_password(account.password_hash, current):
         db.add(PasswordChangeFailure(user_id=account.id, at=now))
-        return False
+        raise CommittedRefusal(WrongCurrentPassword())
     check_password_rules(
         new, email=account.email or "", display_name=account.display_name, field="new_password"
     )
@@ -285,4 +286,3 @@ async def change_password(
         .values(password_hash=await hash_password(new), password_changed_at=now)
     )
     await revoke_sessions(db, user_id=account.id, now=now, reason="password-changed")
-    return True
