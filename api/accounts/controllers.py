@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from api.accounts import sessions
 from api.accounts.caller import Caller
+from api.accounts.errors import RecentLoginRequired
 from api.accounts.models import AuthSession, UserAccount
 from api.accounts.profile import ProfileChanges, current_consents, lifecycle_stage, update_profile
 from api.accounts.schemas import (
@@ -34,7 +35,6 @@ from api.accounts.suitability import effective_risk_profile, load_questionnaire,
 from api.locale import content_locale
 from api.openapi import BEARER, problem_responses
 from api.privacy import erase_personal_data, export_personal_data
-from api.problems import ProblemError
 from api.settings import Settings
 from core.clock import Clock
 
@@ -261,11 +261,7 @@ class MeController(Controller):
             sa.select(col(AuthSession.created_at)).where(col(AuthSession.id) == caller.session_id)
         )
         if logged_in_at is None or now - logged_in_at > RECENT_LOGIN:
-            raise ProblemError(
-                403,
-                "recent-login-required",
-                "Deleting your account cannot be undone: log in again, then delete it.",
-            )
+            raise RecentLoginRequired()
         await erase_personal_data(db, caller.user_id, now)
 
 

@@ -13,7 +13,13 @@ from sqlmodel import col
 
 from api.accounts import throttle
 from api.accounts.display_names import clean_display_name
-from api.accounts.errors import RefreshRefused, WrongCredentials, WrongCurrentPassword
+from api.accounts.errors import (
+    EmailTaken,
+    InvalidEmail,
+    RefreshRefused,
+    WrongCredentials,
+    WrongCurrentPassword,
+)
 from api.accounts.models import AuthSession, PasswordChangeFailure, RefreshToken, UserAccount
 from api.accounts.passwords import (
     check_password_rules,
@@ -23,7 +29,6 @@ from api.accounts.passwords import (
 )
 from api.accounts.profile import ProfileChanges, check_profile_changes
 from api.accounts.tokens import hash_refresh_token, issue_access_token, new_refresh_token
-from api.problems import ProblemError
 from api.settings import Settings
 from core.errors import CommittedRefusal
 from core.ids import new_id
@@ -41,7 +46,7 @@ def login_email(email: str) -> str:
     """The form an email is stored in; unparseable input is only folded (it matches nothing)."""
     try:
         return normalise_email(email)
-    except ProblemError:
+    except InvalidEmail:
         return unicodedata.normalize("NFKC", email).strip().lower()
 
 
@@ -53,12 +58,7 @@ def normalise_email(email: str) -> str:
         folded = unicodedata.normalize("NFKC", email).strip()
         return validate_email(folded, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ProblemError(
-            422,
-            "validation-error",
-            "The email address is not valid.",
-            errors=[{"field": "email", "message": str(exc)}],
-        ) from exc
+        raise InvalidEmail(str(exc)) from exc
 
 
 async def register(
@@ -128,7 +128,7 @@ async def create_account(
         )
     ).scalar_one_or_none()
     if account is None:
-        raise ProblemError(409, "email-taken", "An account with this email already exists.")
+        raise EmailTaken()
     return account
 
 

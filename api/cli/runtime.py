@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.database import create_engine, create_sessionmaker
 from api.embedded_postgres import start_embedded_postgres
 from api.logs import configure_logging
-from api.problems import ProblemError
 from api.settings import DEVELOPMENT_SECRET_KEY, Settings, SettingsError, load_settings
 from core.errors import DomainError
 
@@ -89,12 +88,12 @@ async def open_database(
 
 
 def run_command(work: Coroutine[Any, Any, T]) -> T:
-    """Run a command's database work; a refusal (a domain or API error) is one line on stderr
-    and exit code 1, not a traceback."""
+    """Run a command's database work; a refusal (a domain error) is one line on stderr and
+    exit code 1, not a traceback."""
     try:
         return asyncio.run(work)
-    except (DomainError, ProblemError) as exc:
-        raise click.ClickException(str(exc.detail)) from None
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from None
 
 
 def cli_actor() -> str:
