@@ -3,7 +3,7 @@
 from datetime import time
 
 from api.idempotency import purge_idempotency_records, retention_cutoff
-from api.points_jobs import expire_points, forget_old_cap_counters, reconcile_ledger
+from api.rewards.jobs import expire_points, forget_old_cap_counters, reconcile_ledger
 from api.scheduler.jobs import JobContext, PeriodicJob
 from api.scheduler.schedules import DailyAt, Every
 from api.settings import Settings

@@ -11,7 +11,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.accounts.auth_middleware import PUBLIC_PATHS
-from api.points_jobs import forget_old_cap_counters
+from api.rewards.jobs import forget_old_cap_counters
 from api.scheduler.jobs import JobContext
 from api.settings import Settings
 from core.clock import FrozenClock
