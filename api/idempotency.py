@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
+from api.jobs import JobContext
 from api.problems import PROBLEM_MEDIA_TYPE, ProblemError, handle_domain_error
 from core.clock import Clock
 from core.errors import CommittedRefusal, DomainError
@@ -182,3 +183,11 @@ async def purge_idempotency_records(db: AsyncSession, *, older_than: datetime) -
 
 def retention_cutoff(now: datetime, hours: int) -> datetime:
     return now - timedelta(hours=hours)
+
+
+async def purge_idempotency_keys(ctx: JobContext) -> str:
+    """The periodic job: forget keys past IDEMPOTENCY_RETENTION_HOURS."""
+    cutoff = retention_cutoff(ctx.clock.now(), ctx.settings.idempotency_retention_hours)
+    async with ctx.sessionmaker.begin() as db:
+        purged = await purge_idempotency_records(db, older_than=cutoff)
+    return f"purged {purged} idempotency records older than {cutoff.isoformat()}"

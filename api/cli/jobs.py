@@ -3,7 +3,7 @@ import asyncio
 import click
 
 from api.cli.runtime import database_url, open_database, settings_or_exit
-from api.scheduler.jobs import JobContext
+from api.jobs import JobContext
 from api.scheduler.registry import all_jobs, find_job
 from api.scheduler.runner import run_firing
 from core.clock import SystemClock
