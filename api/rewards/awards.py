@@ -6,9 +6,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
-from api.learning.schemas import RewardOut
 from api.rewards.reasons import reason_text
-from api.rewards.schemas import ExpiringPointsOut, StreakOut, WalletOut
+from api.rewards.schemas import ExpiringPointsOut, RewardOut, StreakOut, WalletOut
 from api.settings import Settings
 from courses.events import LearningEvent
 from gamification.rewards.service import RewardPolicy, Wallet, award_for_events, streak_view
