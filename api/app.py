@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.access_log import access_log_middleware
 from api.accounts.auth_middleware import PUBLIC_PATHS, AuthenticationMiddleware
 from api.accounts.guards import provide_caller, provide_partner
-from api.database import create_sessionmaker, provide_db
+from api.database import create_sessionmaker, provide_db, request_session_middleware
+from api.jobs import JobContext
 from api.json_bodies import JsonBodyRequest
 from api.metrics import PROMETHEUS, register_pool_collector, unregister_collector
 from api.middleware_errors import render_middleware_errors
@@ -28,7 +29,6 @@ from api.response_headers import (
     allow_from_route_table,
 )
 from api.routes import route_handlers
-from api.scheduler.jobs import JobContext
 from api.scheduler.registry import all_jobs
 from api.scheduler.runner import create_scheduler
 from api.settings import Settings
@@ -105,6 +105,7 @@ def create_app(
             access_log_middleware,
             PROMETHEUS.middleware,
             render_middleware_errors,  # authentication's errors, counted and logged as above
+            request_session_middleware,
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
         ],
         before_send=[add_request_id_header, add_security_headers, allow_from_route_table],

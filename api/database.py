@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from litestar import Request
-from litestar.datastructures import State
-from litestar.types import Scope
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 
 from api.database_outage import watch_for_outages
 from api.settings import Settings
+from core.errors import CommittedRefusal
 
 T = TypeVar("T")
 
@@ -71,39 +72,47 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 REQUEST_SESSION = "db_session"
 
 
-def open_request_session(
-    scope: Scope, sessionmaker: async_sessionmaker[AsyncSession]
-) -> AsyncSession:
-    """The request's session, opened by authentication so the caller is read in the same
-    transaction (and on the same pooled connection) as the handler's work."""
-    session = sessionmaker()
-    scope.setdefault("state", {})[REQUEST_SESSION] = session
+def request_session_middleware(app: ASGIApp) -> ASGIApp:
+    """Give every request one session, closed (rolling back what was not committed) at the end.
+
+    The session is lazy: it takes a pooled connection only when first used, so the health,
+    metrics and schema routes never touch the pool. Authentication reads the caller through it,
+    in the same transaction as the handler's work; `provide_db` commits it.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        sessionmaker: async_sessionmaker[AsyncSession] = scope["litestar_app"].state.sessionmaker
+        session = sessionmaker()
+        scope.setdefault("state", {})[REQUEST_SESSION] = session
+        try:
+            await app(scope, receive, send)
+        finally:
+            await session.close()
+
+    return middleware
+
+
+def request_session(scope: Scope) -> AsyncSession:
+    session: AsyncSession = scope["state"][REQUEST_SESSION]
     return session
 
 
-async def close_request_session(scope: Scope) -> None:
-    session = scope.get("state", {}).pop(REQUEST_SESSION, None)
-    if session is not None:
-        await session.close()  # rolls back whatever the handler did not commit
-
-
-async def provide_db(
-    request: Request[Any, Any, Any], state: State
-) -> AsyncGenerator[AsyncSession, None]:
-    """One transaction per request, committed before the response is sent.
+async def provide_db(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """The request's one transaction: committed when the handler returns, rolled back when it
+    raises, except for a `CommittedRefusal`, which is committed and then answered as its error.
 
     Litestar exits this generator after the handler has built its response and before the
     response goes out, so a failed commit becomes an error response, never a 2xx for lost work.
-    An exception in the handler is thrown in here and rolls the transaction back.
     """
-    session: AsyncSession | None = request.scope.get("state", {}).get(REQUEST_SESSION)
-    if session is None:  # a public route: no authentication opened one
-        sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
-        async with sessionmaker() as session, session.begin():
-            yield session
-        return
+    session = request_session(request.scope)
     try:
         yield session
+    except CommittedRefusal:
+        await session.commit()
+        raise
     except Exception:
         await session.rollback()
         raise

@@ -4,7 +4,9 @@ The record is inserted in the request's own transaction before the effect runs. 
 duplicate blocks on the unique key until the first transaction ends: if it committed, the
 duplicate replays the stored response; if it rolled back, the duplicate does the work itself.
 So a key never produces a second effect. Domain errors (out of stock, ...) are stored and
-replayed too, so a retry gets the same answer; unexpected errors roll everything back.
+replayed too, so a retry gets the same answer: they are raised as a `CommittedRefusal`, which
+commits the stored answer while the effect's savepoint is already rolled back. Unexpected
+errors roll everything back.
 """
 
 import hashlib
@@ -22,10 +24,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
+from api.jobs import JobContext
 from api.problems import PROBLEM_MEDIA_TYPE, ProblemError, handle_domain_error
 from api.timestamps import encode_body
 from core.clock import Clock
-from core.errors import DomainError
+from core.errors import CommittedRefusal, DomainError
 from core.tables import id_field, utc_timestamp
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -118,25 +121,28 @@ async def run_idempotent(
     try:
         async with db.begin_nested():
             status, content = await effect()
-        media_type = "application/json"
     except DomainError as exc:
         problem = handle_domain_error(request, exc)
-        status, content, media_type = (
-            problem.status_code or 409,
-            problem.content,
-            PROBLEM_MEDIA_TYPE,
-        )
+        await _store(db, claimed, problem.status_code or 409, problem.content, PROBLEM_MEDIA_TYPE)
+        raise CommittedRefusal(exc) from exc  # the stored answer commits; the effect did not
+    encoded = await _store(db, claimed, status, content, "application/json")
+    return Response(content=encoded, status_code=status, media_type="application/json")
+
+
+async def _store(
+    db: AsyncSession, record_id: uuid.UUID, status: int, content: Any, media_type: str
+) -> bytes:
     encoded = encode_body(content)  # stored as sent: replays match the first answer
     await db.execute(
         _STORE_RESPONSE,
         {
-            "record_id": claimed,
+            "record_id": record_id,
             "status_code": status,
             "response_body": encoded.decode(),
             "media_type": media_type,
         },
     )
-    return Response(content=encoded, status_code=status, media_type=media_type)
+    return encoded
 
 
 async def _replay(
@@ -178,3 +184,11 @@ async def purge_idempotency_records(db: AsyncSession, *, older_than: datetime) -
 
 def retention_cutoff(now: datetime, hours: int) -> datetime:
     return now - timedelta(hours=hours)
+
+
+async def purge_idempotency_keys(ctx: JobContext) -> str:
+    """The periodic job: forget keys past IDEMPOTENCY_RETENTION_HOURS."""
+    cutoff = retention_cutoff(ctx.clock.now(), ctx.settings.idempotency_retention_hours)
+    async with ctx.sessionmaker.begin() as db:
+        purged = await purge_idempotency_records(db, older_than=cutoff)
+    return f"purged {purged} idempotency records older than {cutoff.isoformat()}"

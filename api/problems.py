@@ -13,7 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from api.database_outage import DatabaseUnavailable
 from api.request_id import request_id_of
 from api.validation_errors import plain_message
-from core.errors import DomainError, ErrorKind
+from core.errors import CommittedRefusal, DomainError, ErrorKind, FieldErrors
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ DATABASE_RETRY_AFTER_SECONDS = 5
 
 _STATUS_OF_KIND = {
     ErrorKind.INVALID: 422,
+    ErrorKind.UNAUTHENTICATED: 401,
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.FORBIDDEN: 403,
     ErrorKind.CONFLICT: 409,
@@ -102,8 +103,22 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
         code=exc.code,
         title=exc.title,
         detail=exc.detail,
+        errors=_listed(exc.errors),
         headers=_retry_after(exc.retry_after_seconds),
     )
+
+
+def handle_committed_refusal(
+    request: Request[Any, Any, Any], exc: CommittedRefusal
+) -> Response[Any]:
+    """The refusal's error, answered after `provide_db` committed what the request recorded."""
+    return handle_domain_error(request, exc.error)
+
+
+def _listed(errors: FieldErrors | None) -> list[dict[str, str]] | None:
+    if errors is None:
+        return None
+    return [{"field": field, "message": message} for field, message in errors]
 
 
 def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
@@ -226,6 +241,7 @@ def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: handle_domain_error,
+    CommittedRefusal: handle_committed_refusal,
     HTTPException: handle_http_exception,
     RecursionError: handle_unreadable_body,
     DBAPIError: handle_database_error,

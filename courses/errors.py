@@ -46,8 +46,9 @@ class InvalidAnswers(DomainError):
     title = "The answers do not fit the quiz"
 
     def __init__(self, errors: list[tuple[str, str]], detail: str | None = None) -> None:
-        super().__init__(detail or f"{len(errors)} answer(s) do not fit the quiz.")
-        self.errors = errors  # (field, message)
+        super().__init__(
+            detail or f"{len(errors)} answer(s) do not fit the quiz.", errors=tuple(errors)
+        )
 
 
 class UnansweredQuestions(InvalidAnswers):

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.types import Receive, Scope, Send
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from litestar.types import Scope
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.accounts.bearer_problems import (
@@ -31,7 +31,7 @@ from api.accounts.models import AuthSession, UserAccount
 from api.accounts.partners import PARTNER_KEY_HEADER, authenticate_partner
 from api.accounts.suitability import effective_risk_profile
 from api.accounts.tokens import ExpiredToken, InvalidToken, read_access_token
-from api.database import close_request_session, open_request_session
+from api.database import request_session
 from api.settings import Settings
 from core.clock import Clock
 
@@ -52,20 +52,17 @@ PARTNER_PATH_PREFIX = "/v1/partner/"
 
 
 class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            await close_request_session(scope)
+    """Reads the caller through the request's session (`api.database`), which it neither opens,
+    commits nor closes."""
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         state = connection.app.state
-        sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+        db = request_session(connection.scope)
         if connection.scope["path"].startswith(PARTNER_PATH_PREFIX):
             partner = await _partner_from_key(
-                sessionmaker, connection.headers.get(PARTNER_KEY_HEADER), now=state.clock.now()
+                db, connection.headers.get(PARTNER_KEY_HEADER), now=state.clock.now()
             )
             return AuthenticationResult(user=partner, auth=None)
         header = connection.headers.get("authorization")
@@ -82,7 +79,6 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             raise bearer_problem(TOKEN_EXPIRED) from exc
         except InvalidToken as exc:
             raise bearer_problem(TOKEN_INVALID) from exc
-        db = open_request_session(connection.scope, sessionmaker)
         caller = await load_caller(db, claims.user_id, claims.session_id, now=clock.now())
         if caller is None:
             raise bearer_problem(SESSION_ENDED)
@@ -102,13 +98,10 @@ def _bearer_token(header: str | None) -> str:
     return token.strip()
 
 
-async def _partner_from_key(
-    sessionmaker: async_sessionmaker[AsyncSession], key: str | None, *, now: datetime
-) -> PartnerCaller:
+async def _partner_from_key(db: AsyncSession, key: str | None, *, now: datetime) -> PartnerCaller:
     if not key:
         raise NotAuthorizedException(f"Partner routes need an {PARTNER_KEY_HEADER} header.")
-    async with sessionmaker.begin() as db:  # commits the key's last use, if noted
-        partner = await authenticate_partner(db, key, now=now)
+    partner = await authenticate_partner(db, key, now=now)  # the key's use commits with the call
     if partner is None:
         raise NotAuthorizedException("The partner key is not valid.")
     return partner

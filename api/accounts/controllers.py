@@ -1,10 +1,10 @@
 """Accounts routes: sign-up and login (public), the caller's profile, suitability, privacy."""
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from api.accounts import sessions
 from api.accounts.caller import Caller
+from api.accounts.errors import RecentLoginRequired
 from api.accounts.models import AuthSession, UserAccount
 from api.accounts.profile import ProfileChanges, current_consents, lifecycle_stage, update_profile
 from api.accounts.schemas import (
@@ -34,7 +35,6 @@ from api.accounts.suitability import effective_risk_profile, load_questionnaire,
 from api.locale import content_locale
 from api.openapi import BEARER, problem_responses
 from api.privacy import erase_personal_data, export_personal_data
-from api.problems import ProblemError, problem_response
 from api.settings import Settings
 from core.clock import Clock
 
@@ -44,14 +44,6 @@ RECENT_LOGIN = timedelta(minutes=10)
 
 def _tokens(pair: sessions.TokenPair) -> TokensOut:
     return TokensOut(pair.access_token, pair.refresh_token, pair.expires_in)
-
-
-def _unauthorized(
-    request: Request[Any, Any, Any], detail: str, *, code: str = "unauthorized"
-) -> Response[Any]:
-    """Returned, not raised: the request's transaction commits what the failure recorded
-    (a login failure for throttling, a session revoked for refresh-token reuse)."""
-    return problem_response(request, status=401, code=code, title="Unauthorized", detail=detail)
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str:
@@ -125,7 +117,7 @@ class AuthController(Controller):
         settings: NamedDependency[Settings],
         clock: NamedDependency[Clock],
         data: JSONBody[LoginRequest],
-    ) -> Response[Any]:
+    ) -> TokensOut:
         pair = await sessions.login(
             db,
             settings,
@@ -134,9 +126,7 @@ class AuthController(Controller):
             client_ip=_client_ip(request),
             now=clock.now(),
         )
-        if pair is None:
-            return _unauthorized(request, "The email or password is not correct.")
-        return Response(_tokens(pair))
+        return _tokens(pair)
 
     @post(
         "/refresh",
@@ -146,22 +136,13 @@ class AuthController(Controller):
     )
     async def refresh(
         self,
-        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         clock: NamedDependency[Clock],
         data: JSONBody[RefreshRequest],
-    ) -> Response[Any]:
+    ) -> TokensOut:
         pair = await sessions.refresh(db, settings, token=data.refresh_token, now=clock.now())
-        if pair is None:
-            # Whatever the reason (unknown, expired, spent, logged out), the app's next step is
-            # the same: log in again.
-            return _unauthorized(
-                request,
-                "The refresh token is invalid, expired or already used. Please log in again.",
-                code="session-ended",
-            )
-        return Response(_tokens(pair))
+        return _tokens(pair)
 
     @post(
         "/logout",
@@ -221,32 +202,18 @@ class MeController(Controller):
     )
     async def change_password(
         self,
-        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],
         data: JSONBody[PasswordChangeRequest],
-    ) -> Response[None]:
-        changed = await sessions.change_password(
+    ) -> None:
+        await sessions.change_password(
             db,
             caller.account,
             current=data.current_password,
             new=data.new_password,
             now=clock.now(),
         )
-        if not changed:
-            # Returned, not raised, so the failure recorded for throttling is committed. The
-            # cast: Litestar allows a 204 route to return a Response only if typed Response[None].
-            refusal = problem_response(
-                request,
-                status=422,
-                code="validation-error",
-                title="The request is not valid",
-                detail="The current password is not correct.",
-                errors=[{"field": "current_password", "message": "incorrect"}],
-            )
-            return cast("Response[None]", refusal)
-        return Response(None, status_code=204)
 
     @post(
         "/risk-assessment",
@@ -294,11 +261,7 @@ class MeController(Controller):
             sa.select(col(AuthSession.created_at)).where(col(AuthSession.id) == caller.session_id)
         )
         if logged_in_at is None or now - logged_in_at > RECENT_LOGIN:
-            raise ProblemError(
-                403,
-                "recent-login-required",
-                "Deleting your account cannot be undone: log in again, then delete it.",
-            )
+            raise RecentLoginRequired()
         await erase_personal_data(db, caller.user_id, now)
 
 

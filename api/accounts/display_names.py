@@ -3,7 +3,7 @@ visible text: no control, direction or zero-width characters that could disguise
 
 import unicodedata
 
-from api.problems import ProblemError
+from api.accounts.errors import InvalidDisplayName
 
 MAX_LENGTH = 64
 
@@ -30,10 +30,5 @@ def clean_display_name(name: str) -> str:
     """The stored form of a display name (NFKC, trimmed), or a 422 naming the field."""
     problem = display_name_problem(name)
     if problem:
-        raise ProblemError(
-            422,
-            "validation-error",
-            f"The display name {problem}.",
-            errors=[{"field": "display_name", "message": problem}],
-        )
+        raise InvalidDisplayName(problem)
     return unicodedata.normalize("NFKC", name).strip()

@@ -10,7 +10,7 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from api.problems import ProblemError
+from api.accounts.errors import WeakPassword
 
 MEMORY_KIB = 19 * 1024
 ITERATIONS = 2
@@ -86,9 +86,4 @@ def check_password_rules(
     elif display_name and folded == _folded(display_name):
         problem = "must not be your display name"
     if problem:
-        raise ProblemError(
-            422,
-            "validation-error",
-            f"The password {problem}.",
-            errors=[{"field": field, "message": problem}],
-        )
+        raise WeakPassword(problem, field=field)

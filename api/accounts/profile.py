@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.accounts.display_names import clean_display_name, display_name_problem
+from api.accounts.errors import InvalidProfile
 from api.accounts.models import Consent, UserAccount
-from api.problems import ProblemError
 
 CONSENT_PURPOSES = ("marketing", "personalisation", "analytics")
 LOCALES = ("zh-CN", "en")
@@ -77,20 +77,20 @@ async def update_profile(
 
 
 def check_profile_changes(changes: ProfileChanges, *, today: date) -> None:
-    errors = []
+    errors: list[tuple[str, str]] = []
     if changes.locale is not None and changes.locale not in LOCALES:
-        errors.append({"field": "locale", "message": f"must be one of {', '.join(LOCALES)}"})
+        errors.append(("locale", f"must be one of {', '.join(LOCALES)}"))
     if changes.timezone is not None and not _known_zone(changes.timezone):
-        errors.append({"field": "timezone", "message": "unknown time zone"})
+        errors.append(("timezone", "unknown time zone"))
     if changes.birthday is not None and not date(1900, 1, 1) <= changes.birthday <= today:
-        errors.append({"field": "birthday", "message": "must be a past date"})
+        errors.append(("birthday", "must be a past date"))
     if changes.display_name is not None and (problem := display_name_problem(changes.display_name)):
-        errors.append({"field": "display_name", "message": problem})
+        errors.append(("display_name", problem))
     for purpose in changes.consents or {}:
         if purpose not in CONSENT_PURPOSES:
-            errors.append({"field": f"consents.{purpose}", "message": "unknown purpose"})
+            errors.append((f"consents.{purpose}", "unknown purpose"))
     if errors:
-        raise ProblemError(422, "validation-error", "Some fields are not valid.", errors=errors)
+        raise InvalidProfile(tuple(errors))
 
 
 def _known_zone(name: str) -> bool:

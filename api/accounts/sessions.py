@@ -13,6 +13,13 @@ from sqlmodel import col
 
 from api.accounts import throttle
 from api.accounts.display_names import clean_display_name
+from api.accounts.errors import (
+    EmailTaken,
+    InvalidEmail,
+    RefreshRefused,
+    WrongCredentials,
+    WrongCurrentPassword,
+)
 from api.accounts.models import AuthSession, PasswordChangeFailure, RefreshToken, UserAccount
 from api.accounts.passwords import (
     check_password_rules,
@@ -23,8 +30,8 @@ from api.accounts.passwords import (
 from api.accounts.profile import ProfileChanges, check_profile_changes
 from api.accounts.tokens import hash_refresh_token, issue_access_token, new_refresh_token
 from api.business_metrics import REGISTRATIONS, count_on_commit
-from api.problems import ProblemError
 from api.settings import Settings
+from core.errors import CommittedRefusal
 from core.ids import new_id
 
 
@@ -40,7 +47,7 @@ def login_email(email: str) -> str:
     """The form an email is stored in; unparseable input is only folded (it matches nothing)."""
     try:
         return normalise_email(email)
-    except ProblemError:
+    except InvalidEmail:
         return unicodedata.normalize("NFKC", email).strip().lower()
 
 
@@ -52,12 +59,7 @@ def normalise_email(email: str) -> str:
         folded = unicodedata.normalize("NFKC", email).strip()
         return validate_email(folded, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ProblemError(
-            422,
-            "validation-error",
-            "The email address is not valid.",
-            errors=[{"field": "email", "message": str(exc)}],
-        ) from exc
+        raise InvalidEmail(str(exc)) from exc
 
 
 async def register(
@@ -128,7 +130,7 @@ async def create_account(
         )
     ).scalar_one_or_none()
     if account is None:
-        raise ProblemError(409, "email-taken", "An account with this email already exists.")
+        raise EmailTaken()
     return account
 
 
@@ -140,8 +142,8 @@ async def login(
     password: str,
     client_ip: str,
     now: datetime,
-) -> TokenPair | None:
-    """A new session, or None for bad credentials (the failure is recorded for throttling)."""
+) -> TokenPair:
+    """A new session; bad credentials are refused with the failure committed for throttling."""
     email = login_email(email)
     await throttle.refuse_if_throttled(
         db,
@@ -163,7 +165,7 @@ async def login(
         or account is None
     ):
         db.add(throttle.failure(email, client_ip, now))
-        return None
+        raise CommittedRefusal(WrongCredentials())
     if account.password_hash and needs_rehash(account.password_hash):
         account.password_hash = await hash_password(password)
         db.add(account)
@@ -209,10 +211,9 @@ async def _issue_pair(
     return TokenPair(access, refresh, int(lifetime.total_seconds()), user_id)
 
 
-async def refresh(
-    db: AsyncSession, settings: Settings, *, token: str, now: datetime
-) -> TokenPair | None:
-    """Rotate a refresh token. A spent token presented again revokes its whole session.
+async def refresh(db: AsyncSession, settings: Settings, *, token: str, now: datetime) -> TokenPair:
+    """Rotate a refresh token. A spent token presented again revokes its whole session (and
+    that revocation commits with the refusal).
 
     The conditional update lets exactly one of several concurrent uses win.
     """
@@ -235,7 +236,7 @@ async def refresh(
         )
         if spent is not None:
             await revoke_sessions(db, session_id=spent, now=now, reason="refresh-reuse")
-        return None
+        raise CommittedRefusal(RefreshRefused())
     user_id = await db.scalar(
         sa.select(col(AuthSession.user_id))
         .join(UserAccount, col(UserAccount.id) == col(AuthSession.user_id))
@@ -245,8 +246,8 @@ async def refresh(
             col(UserAccount.deleted_at).is_(None),
         )
     )
-    if user_id is None:
-        return None
+    if user_id is None:  # the token is spent all the same
+        raise CommittedRefusal(RefreshRefused())
     return await _issue_pair(db, settings, user_id=user_id, session_id=session_id, now=now)
 
 
@@ -271,13 +272,13 @@ async def revoke_sessions(
 
 async def change_password(
     db: AsyncSession, account: UserAccount, *, current: str, new: str, now: datetime
-) -> bool:
-    """Set a new password and end every session; False (with the failure recorded for
-    throttling) when `current` is wrong, 429 after too many wrong ones."""
+) -> None:
+    """Set a new password and end every session. A wrong `current` is refused with the failure
+    committed for throttling; 429 after too many wrong ones."""
     await throttle.refuse_password_change_if_throttled(db, user_id=account.id, now=now)
     if not await verify_password(account.password_hash, current):
         db.add(PasswordChangeFailure(user_id=account.id, at=now))
-        return False
+        raise CommittedRefusal(WrongCurrentPassword())
     check_password_rules(
         new, email=account.email or "", display_name=account.display_name, field="new_password"
     )
@@ -287,4 +288,3 @@ async def change_password(
         .values(password_hash=await hash_password(new), password_changed_at=now)
     )
     await revoke_sessions(db, user_id=account.id, now=now, reason="password-changed")
-    return True

@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.accounts.errors import InvalidAssessment
 from api.accounts.models import RiskAssessment, UserAccount
-from api.problems import ProblemError
 
 QUESTIONNAIRE_FILE = Path(__file__).resolve().parents[2] / "seed" / "risk_assessment.yaml"
 DAYS_PER_YEAR = 365
@@ -78,22 +78,18 @@ def load_questionnaire(path: Path = QUESTIONNAIRE_FILE) -> Questionnaire:
 
 def check_answers(questionnaire: Questionnaire, answers: dict[str, str]) -> None:
     """Every question answered once with one of its choices, and nothing else."""
-    errors = []
+    errors: list[tuple[str, str]] = []
     known = {q.id: {c.id for c in q.choices} for q in questionnaire.questions}
     for question_id, choices in known.items():
         if question_id not in answers:
-            errors.append({"field": f"answers.{question_id}", "message": "not answered"})
+            errors.append((f"answers.{question_id}", "not answered"))
         elif answers[question_id] not in choices:
-            errors.append({"field": f"answers.{question_id}", "message": "unknown choice"})
+            errors.append((f"answers.{question_id}", "unknown choice"))
     errors += [
-        {"field": f"answers.{unknown}", "message": "unknown question"}
-        for unknown in answers
-        if unknown not in known
+        (f"answers.{unknown}", "unknown question") for unknown in answers if unknown not in known
     ]
     if errors:
-        raise ProblemError(
-            422, "validation-error", "The answers are incomplete or invalid.", errors=errors
-        )
+        raise InvalidAssessment(tuple(errors))
 
 
 async def record_assessment(

@@ -10,8 +10,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.accounts.errors import Throttled
 from api.accounts.models import LoginFailure, PasswordChangeFailure, SignupWindow
-from api.problems import ProblemError
 
 WINDOW = timedelta(minutes=15)
 ACCOUNT_CEILING_WINDOW = timedelta(hours=1)
@@ -26,9 +26,8 @@ def email_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-def _rate_limited(detail: str, *, until: datetime, now: datetime) -> ProblemError:
-    retry_after = max(1, int((until - now).total_seconds()) + 1)
-    return ProblemError(429, "rate-limited", detail, headers={"Retry-After": str(retry_after)})
+def _rate_limited(detail: str, *, until: datetime, now: datetime) -> Throttled:
+    return Throttled(detail, retry_after_seconds=max(1, int((until - now).total_seconds()) + 1))
 
 
 async def refuse_if_throttled(

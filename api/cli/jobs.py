@@ -5,8 +5,9 @@ from collections.abc import Sequence
 import click
 
 from api.cli.runtime import database_url, open_database, run_command, settings_or_exit
+from api.jobs import JobContext
 from api.scheduler.history import latest_runs
-from api.scheduler.jobs import JobContext, PeriodicJob
+from api.scheduler.jobs import PeriodicJob
 from api.scheduler.models import JobRun
 from api.scheduler.registry import all_jobs, find_job
 from api.scheduler.runner import run_firing

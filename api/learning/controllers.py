@@ -39,12 +39,10 @@ from api.pagination import (
     decode_cursor,
     encode_cursor,
 )
-from api.problems import ProblemError
 from api.rewards.awards import pay_rewards, streak_out
 from api.settings import Settings
 from core.clock import Clock
 from courses.catalogue import CourseSummary, course_detail, list_courses
-from courses.errors import InvalidAnswers
 from courses.events import CourseCompleted, LessonCompleted
 from courses.grading import SCORING
 from courses.lessons import complete_lesson, open_lesson
@@ -278,26 +276,17 @@ class LearningController(Controller):
         accept_language: AcceptLanguage = None,
     ) -> QuizAttemptOut:
         now = clock.now()
-        try:
-            outcome = await submit_quiz(
-                db,
-                lesson_id,
-                user_id=caller.user_id,
-                risk_profile=caller.risk_profile,
-                timezone=settings.business_timezone,  # attempt days are business days, like caps
-                locale=pick_locale(accept_language, caller.locale),
-                answers=data.answers,
-                now=now,
-                daily_attempts=settings.quiz_daily_attempts,
-            )
-        except InvalidAnswers as exc:
-            raise ProblemError(
-                422,
-                exc.code,
-                exc.detail,
-                title=exc.title,
-                errors=[{"field": field, "message": message} for field, message in exc.errors],
-            ) from exc
+        outcome = await submit_quiz(
+            db,
+            lesson_id,
+            user_id=caller.user_id,
+            risk_profile=caller.risk_profile,
+            timezone=settings.business_timezone,  # attempt days are business days, like caps
+            locale=pick_locale(accept_language, caller.locale),
+            answers=data.answers,
+            now=now,
+            daily_attempts=settings.quiz_daily_attempts,
+        )
         count_on_commit(db, QUIZ_ATTEMPTS.labels("passed" if outcome.passed else "failed"))
         # Any graded attempt counts the learner's day for the streak, passed or not.
         rewards, wallet = await pay_rewards(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from api.rewards.schemas import StreakOut, WalletOut
+from api.rewards.schemas import RewardOut, StreakOut, WalletOut
 
 ChoiceIds = Annotated[list[Annotated[str, Meta(max_length=32)]], Meta(max_length=6)]
 
@@ -92,13 +92,6 @@ class LessonOut(Struct):
     completed: bool
     cards: list[CardOut]
     quiz: QuizOut
-
-
-class RewardOut(Struct):
-    kind: str
-    points: int
-    xp: int
-    reason: str
 
 
 class LessonCompletionOut(Struct):

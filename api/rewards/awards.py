@@ -7,9 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
 from api.business_metrics import POINTS_EARNED, count_on_commit
-from api.learning.schemas import RewardOut
 from api.rewards.reasons import reason_text
-from api.rewards.schemas import ExpiringPointsOut, StreakOut, WalletOut
+from api.rewards.schemas import ExpiringPointsOut, RewardOut, StreakOut, WalletOut
 from api.settings import Settings
 from courses.events import LearningEvent
 from gamification.rewards.service import RewardPolicy, Wallet, award_for_events, streak_view

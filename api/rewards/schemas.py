@@ -11,6 +11,15 @@ from api.pagination import Page
 MAX_ADJUSTMENT = 1_000_000
 
 
+class RewardOut(Struct):
+    """One reward paid for a learning event."""
+
+    kind: str
+    points: int
+    xp: int
+    reason: str
+
+
 class StreakOut(Struct):
     current: int
     longest: int

@@ -1,25 +1,9 @@
-"""What a periodic job is, and what it is given when it runs."""
+"""What a periodic job is: a name, a schedule and a body (see `api.jobs`)."""
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from api.jobs import JobFunction
 from api.scheduler.schedules import Schedule
-from api.settings import Settings
-from core.clock import Clock
-
-
-@dataclass(frozen=True)
-class JobContext:
-    sessionmaker: async_sessionmaker[AsyncSession]
-    clock: Clock
-    settings: Settings
-
-
-# A job opens its own transactions (`async with ctx.sessionmaker.begin() as db:`), one per chunk
-# of work for large fan-outs, and returns a one-line summary of what it did.
-JobFunction = Callable[[JobContext], Awaitable[str]]
 
 
 @dataclass(frozen=True)

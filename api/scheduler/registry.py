@@ -2,9 +2,9 @@
 
 from datetime import time
 
-from api.idempotency import purge_idempotency_records, retention_cutoff
-from api.points_jobs import expire_points, forget_old_cap_counters, reconcile_ledger
-from api.scheduler.jobs import JobContext, PeriodicJob
+from api.idempotency import purge_idempotency_keys
+from api.rewards.jobs import expire_points, forget_old_cap_counters, reconcile_ledger
+from api.scheduler.jobs import PeriodicJob
 from api.scheduler.schedules import DailyAt, Every
 from api.settings import Settings
 from api.vouchers.jobs import expire_vouchers
@@ -12,13 +12,6 @@ from api.vouchers.jobs import expire_vouchers
 # A job's period is the job's own, never a replica's setting: replicas claim a firing by its
 # (job, slot) row, so they must all compute the same slots.
 IDEMPOTENCY_PURGE_PERIOD_SECONDS = 300
-
-
-async def purge_idempotency_keys(ctx: JobContext) -> str:
-    cutoff = retention_cutoff(ctx.clock.now(), ctx.settings.idempotency_retention_hours)
-    async with ctx.sessionmaker.begin() as db:
-        purged = await purge_idempotency_records(db, older_than=cutoff)
-    return f"purged {purged} idempotency records older than {cutoff.isoformat()}"
 
 
 def all_jobs(settings: Settings) -> list[PeriodicJob]:

@@ -9,7 +9,8 @@ from prometheus_client import Counter
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
-from api.scheduler.jobs import JobContext, PeriodicJob
+from api.jobs import JobContext
+from api.scheduler.jobs import PeriodicJob
 from api.scheduler.models import JobRun
 from core.ids import new_id
 

@@ -16,7 +16,6 @@ from api.accounts.guards import requires_role
 from api.audit import record_audit
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
-from api.problems import ProblemError
 from api.request_id import request_id_of
 from api.vouchers.schemas import (
     AdminProductOut,
@@ -39,23 +38,9 @@ from gamification.vouchers.products import (
 )
 
 
-def invalid(exc: InvalidProduct) -> ProblemError:
-    return ProblemError(
-        422,
-        "validation-error",
-        "The voucher product is not valid.",
-        errors=[{"field": field, "message": message} for field, message in exc.errors],
-    )
-
-
 async def ensure_course_exists(db: AsyncSession, slug: str | None) -> None:
     if slug is not None and slug not in await existing_course_slugs(db):
-        raise ProblemError(
-            422,
-            "validation-error",
-            "The voucher product is not valid.",
-            errors=[{"field": "required_course_slug", "message": f"no course {slug!r}"}],
-        )
+        raise InvalidProduct([("required_course_slug", f"no course {slug!r}")])
 
 
 class VoucherProductController(Controller):
@@ -80,10 +65,7 @@ class VoucherProductController(Controller):
         """409 `duplicate-sku` if the sku is taken; 422 lists every invalid field."""
         await ensure_course_exists(db, data.required_course_slug)
         draft = ProductDraft(**msgspec.structs.asdict(data))
-        try:
-            product = await create_product(db, draft, now=clock.now())
-        except InvalidProduct as exc:
-            raise invalid(exc) from exc
+        product = await create_product(db, draft, now=clock.now())
         out = admin_product_out(product)
         await _audit(db, clock, request, caller, "voucher_product.create", product.id, out)
         return out
@@ -111,10 +93,7 @@ class VoucherProductController(Controller):
             if value is not msgspec.UNSET
         }
         await ensure_course_exists(db, changes.get("required_course_slug"))
-        try:
-            product, diff = await update_product(db, product_id, changes, now=clock.now())
-        except InvalidProduct as exc:
-            raise invalid(exc) from exc
+        product, diff = await update_product(db, product_id, changes, now=clock.now())
         if diff:
             summary = {name: {"before": b, "after": a} for name, (b, a) in diff.items()}
             await _audit(db, clock, request, caller, "voucher_product.update", product.id, summary)

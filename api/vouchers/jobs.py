@@ -1,6 +1,6 @@
 """The vouchers' periodic job: the daily expiry."""
 
-from api.scheduler.jobs import JobContext
+from api.jobs import JobContext
 from gamification.vouchers.expiry import expire_overdue_vouchers
 
 

@@ -1,7 +1,7 @@
 """The broker's voucher routes (X-Partner-Key): look a code up, and consume it for a trade.
 
-Every call is audited, refusals included (an unknown code may be someone guessing), so
-refusals are returned as problems rather than raised: the audit entry commits with them.
+Every call is audited, refusals included (an unknown code may be someone guessing), so a
+refusal is raised as a `CommittedRefusal`: the audit entry commits with it.
 """
 
 from typing import Any
@@ -17,11 +17,10 @@ from api.accounts.partners import owner_reference
 from api.audit import record_audit
 from api.business_metrics import PARTNER_CONSUMES, count_on_commit
 from api.openapi import problem_responses
-from api.problems import handle_domain_error
 from api.request_id import request_id_of
 from api.vouchers.schemas import ConsumeIn, ConsumeOut, PartnerVoucherOut
 from core.clock import Clock
-from core.errors import DomainError
+from core.errors import CommittedRefusal, DomainError
 from gamification.vouchers.errors import VoucherNotFound
 from gamification.vouchers.lifecycle import consume_voucher, status_at, voucher_by_code
 from gamification.vouchers.models import Voucher
@@ -54,7 +53,7 @@ class PartnerVoucherController(Controller):
             voucher = await voucher_by_code(db, code)
         except VoucherNotFound as exc:
             await _audit(db, clock, request, partner, "voucher.lookup", code, {"found": False})
-            return handle_domain_error(request, exc)
+            raise CommittedRefusal(exc) from exc
         await _audit(db, clock, request, partner, "voucher.lookup", voucher.code, {"found": True})
         return Response(_partner_view(voucher, partner, clock))
 
@@ -98,7 +97,7 @@ class PartnerVoucherController(Controller):
                 code,
                 summary | {"refused": exc.code},
             )
-            return handle_domain_error(request, exc)
+            raise CommittedRefusal(exc) from exc
         voucher = consumed.voucher
         count_on_commit(
             db, PARTNER_CONSUMES.labels("consumed" if consumed.first_time else "repeated")

@@ -81,8 +81,10 @@ class InvalidProduct(DomainError):
 
     code = "validation-error"
     kind = ErrorKind.INVALID
-    title = "The voucher product is not valid"
+    title = "The request is not valid"
 
     def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
-        self.errors = errors
+        super().__init__("The voucher product is not valid.", errors=tuple(errors))
+
+    def __str__(self) -> str:
+        return "; ".join(f"{field}: {message}" for field, message in self.errors or ())

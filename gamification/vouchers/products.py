@@ -76,7 +76,7 @@ def checked(draft: ProductDraft) -> ProductDraft:
             draft.kind, draft.terms, product_risk_level=draft.product_risk_level
         )
     except InvalidProduct as exc:
-        errors += exc.errors
+        errors += exc.errors or ()
         terms, level = draft.terms, draft.product_risk_level
     errors += _field_problems(draft)
     if errors:

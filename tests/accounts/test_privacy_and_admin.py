@@ -11,8 +11,8 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.accounts.auth_middleware import PUBLIC_GET_PATHS, PUBLIC_PATHS
-from api.points_jobs import forget_old_cap_counters
-from api.scheduler.jobs import JobContext
+from api.jobs import JobContext
+from api.rewards.jobs import forget_old_cap_counters
 from api.settings import Settings
 from core.clock import FrozenClock
 from gamification.ledger.operations import earn

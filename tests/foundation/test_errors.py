@@ -17,6 +17,11 @@ class OutOfStock(DomainError):
     title = "Out of stock"
 
 
+class BadOrder(DomainError):
+    code = "validation-error"
+    kind = ErrorKind.INVALID
+
+
 class Order(msgspec.Struct):
     quantity: int
     symbol: str
@@ -26,6 +31,8 @@ class Order(msgspec.Struct):
 def create_order(data: JSONBody[Order]) -> dict[str, Any]:
     if data.symbol == "EMPTY":
         raise OutOfStock("No units left.")
+    if data.symbol == "":
+        raise BadOrder("The order is not valid.", errors=(("symbol", "must not be blank"),))
     if data.symbol == "BOOM":
         raise RuntimeError("SELECT secret FROM internals")
     return {"quantity": data.quantity}
@@ -47,6 +54,12 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["detail"]
     assert body["request_id"] == response.headers["x-request-id"]
     return body
+
+
+async def test_a_domain_error_lists_its_field_errors(client: AsyncClient) -> None:
+    response = await client.post("/test/orders", json={"quantity": 1, "symbol": ""})
+    body = assert_problem(response, 422, "validation-error")
+    assert body["errors"] == [{"field": "symbol", "message": "must not be blank"}]
 
 
 async def test_unknown_route_is_404(client: AsyncClient) -> None:

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from api.scheduler.jobs import JobContext, PeriodicJob
+from api.jobs import JobContext
+from api.scheduler.jobs import PeriodicJob
 from api.scheduler.models import JobRun
 from api.scheduler.registry import all_jobs
 from api.scheduler.runner import run_firing

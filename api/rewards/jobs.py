@@ -3,7 +3,7 @@
 import logging
 from datetime import timedelta
 
-from api.scheduler.jobs import JobContext
+from api.jobs import JobContext
 from gamification.ledger.expiry import expire_overdue_points
 from gamification.ledger.reconcile import check_ledger
 from gamification.rewards.caps import forget_days_before
