@@ -33,6 +33,8 @@ from api.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
 
 @click.command()
 @click.option("--host", default=None, help="Address to listen on (default: HOST, 127.0.0.1).")
@@ -114,6 +116,10 @@ def _uvicorn_config(
         host=host,
         port=port,
         workers=workers,
+        # The supervisor kills a worker that does not answer its ping in time. A fresh worker
+        # (spawned: it imports the whole app) can take more than uvicorn's 5 s on a busy
+        # machine, and would be killed and respawned for ever.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_config=None,
         access_log=False,
         server_header=False,  # no `server: uvicorn`: nothing to tell a scanner

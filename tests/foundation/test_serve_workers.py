@@ -16,7 +16,7 @@ import pytest
 
 from tests.foundation.test_serve import free_port
 
-READY_WITHIN_SECONDS = 30
+READY_WITHIN_SECONDS = 90  # worker processes import the whole app; slow on a busy machine
 STOPPED_WITHIN_SECONDS = 30
 CONNECTIONS = 32
 ROUNDS = 5  # the kernel hands connections to whichever worker accepts first; a few tries

@@ -28,7 +28,7 @@ WORKERS = 8
 STOP_AFTER_RESPONSES = 10
 PRICE = 10
 START_POINTS = 1_000
-READY_WITHIN_SECONDS = 20
+READY_WITHIN_SECONDS = 90  # worker processes import the whole app; slow on a busy machine
 INVESTQUEST = Path(sys.executable).parent / "investquest"
 
 
