@@ -1,10 +1,15 @@
 """Domain errors: each has a stable `code` the API turns into a problem `type`.
 
-The HTTP status is chosen in `api/`, from the error's `kind`, never here.
+The HTTP status is chosen in `api/`, from the error's `kind`, never here. An error carries no
+prose: its title (by code) and detail (by `message`, else the code, filled with the named
+parameters it was raised with) come from the message catalogue in the caller's locale; `str()`
+and `detail` are English, for logs and the command line.
 """
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
+
+from core.messages import LOG_LOCALE, detail, title
 
 
 class ErrorKind(StrEnum):
@@ -18,9 +23,28 @@ class ErrorKind(StrEnum):
 class DomainError(Exception):
     code: ClassVar[str] = "domain-error"
     kind: ClassVar[ErrorKind] = ErrorKind.CONFLICT
-    title: ClassVar[str] = "The request conflicts with the current state"
+    message: ClassVar[str] = ""  # the detail's catalogue key when it is not the code
 
-    def __init__(self, detail: str, *, retry_after_seconds: int | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, *, retry_after_seconds: int | None = None, **params: Any) -> None:
+        self.params = params
         self.retry_after_seconds = retry_after_seconds
+        super().__init__(self.detail)
+
+    @property
+    def message_key(self) -> str:
+        return self.message or self.code
+
+    @property
+    def title(self) -> str:
+        return title(self.code, LOG_LOCALE)
+
+    @property
+    def detail(self) -> str:
+        return self.detail_in(LOG_LOCALE)
+
+    def detail_in(self, locale: str) -> str:
+        return detail(self.message_key, locale, self.params)
+
+    def problem_fields(self) -> dict[str, object]:
+        """Machine-readable members the problem carries besides its type (e.g. a `reason`)."""
+        return {}

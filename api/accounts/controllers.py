@@ -51,7 +51,7 @@ def _unauthorized(
 ) -> Response[Any]:
     """Returned, not raised: the request's transaction commits what the failure recorded
     (a login failure for throttling, a session revoked for refresh-token reuse)."""
-    return problem_response(request, status=401, code=code, title="Unauthorized", detail=detail)
+    return problem_response(request, status=401, code=code, detail=detail)
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str:
@@ -241,7 +241,6 @@ class MeController(Controller):
                 request,
                 status=422,
                 code="validation-error",
-                title="The request is not valid",
                 detail="The current password is not correct.",
                 errors=[{"field": "current_password", "message": "incorrect"}],
             )

@@ -43,7 +43,8 @@ def invalid(exc: InvalidProduct) -> ProblemError:
     return ProblemError(
         422,
         "validation-error",
-        "The voucher product is not valid.",
+        message=exc.message_key,
+        params=exc.params,
         errors=[{"field": field, "message": message} for field, message in exc.errors],
     )
 
@@ -53,7 +54,7 @@ async def ensure_course_exists(db: AsyncSession, slug: str | None) -> None:
         raise ProblemError(
             422,
             "validation-error",
-            "The voucher product is not valid.",
+            message="fields-not-valid",
             errors=[{"field": "required_course_slug", "message": f"no course {slug!r}"}],
         )
 
