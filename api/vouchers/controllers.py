@@ -15,7 +15,7 @@ from api.accounts.caller import Caller
 from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
 from api.idempotency import IdempotencyKeyHeader, run_idempotent
 from api.locale import content_locale
-from api.openapi import problem_responses
+from api.openapi import CourseRef, problem_responses
 from api.pagination import (
     DEFAULT_LIMIT,
     CursorParam,
@@ -29,7 +29,6 @@ from api.vouchers.schemas import (
     ProductPage,
     RedemptionIn,
     RedemptionOut,
-    RequiredCourseOut,
     VoucherOut,
     VoucherPage,
 )
@@ -66,7 +65,7 @@ def product_out(
         product_risk_level=product.product_risk_level,
         lifecycle_stages=list(product.lifecycle_stages),
         required_course_slug=course,
-        required_course=RequiredCourseOut(course, titles.course(course)) if course else None,
+        required_course=CourseRef(course, titles.course(course)) if course else None,
         sale_ends_at=product.sale_ends_at,
         eligible=problem is None,
         ineligible_reason=problem.reason if problem else None,

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from api.openapi import CourseRef
 from api.pagination import Page
 from api.rewards.schemas import WalletOut
 
@@ -30,11 +31,6 @@ ValidityDays = Annotated[int, Meta(ge=1, le=366)]
 Stages = Annotated[list[Stage], Meta(max_length=3)]
 
 
-class RequiredCourseOut(Struct):
-    slug: str
-    title: str  # in the caller's locale
-
-
 class ProductOut(Struct):
     """A product in the catalogue, with whether the caller may redeem it and why not."""
 
@@ -50,7 +46,7 @@ class ProductOut(Struct):
     product_risk_level: str | None
     lifecycle_stages: list[str]
     required_course_slug: str | None
-    required_course: RequiredCourseOut | None
+    required_course: CourseRef | None
     sale_ends_at: datetime | None
     eligible: bool
     ineligible_reason: str | None  # risk-assessment-required | risk-profile-too-low | ...
