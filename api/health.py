@@ -13,10 +13,6 @@ from api.problems import ProblemError
 READY_TIMEOUT_SECONDS = 2.0
 
 
-def _not_ready(detail: str) -> ProblemError:
-    return ProblemError(503, "not-ready", detail, title="Not ready")
-
-
 class HealthController(Controller):
     path = "/health"
     tags = ("health",)
@@ -38,7 +34,12 @@ class HealthController(Controller):
             async with asyncio.timeout(READY_TIMEOUT_SECONDS), engine.connect() as conn:
                 current = await current_revision(conn)
         except Exception as exc:  # any failure to reach the database means not ready
-            raise _not_ready("The database is unreachable.") from exc
+            raise ProblemError(503, "not-ready", message="database-unreachable") from exc
         if current != state.migration_head:
-            raise _not_ready(f"Migrations are at {current}, not at head {state.migration_head}.")
+            raise ProblemError(
+                503,
+                "not-ready",
+                message="migrations-behind",
+                params={"current": current, "head": state.migration_head},
+            )
         return {"status": "ok", "database": "ok", "migration": str(current)}

@@ -99,7 +99,8 @@ async def run_idempotent(
         raise ProblemError(
             422,
             "idempotency-key-required",
-            f"This request needs an {IDEMPOTENCY_HEADER} header.",
+            message="idempotency-key-required",
+            params={"header": IDEMPOTENCY_HEADER},
             errors=[{"field": IDEMPOTENCY_HEADER, "message": "required"}],
         )
     route = f"{request.method} {request.scope.get('path_template', request.url.path)}"
@@ -161,11 +162,12 @@ async def _replay(
         raise ProblemError(
             422,
             "idempotency-key-reused",
-            f"This {IDEMPOTENCY_HEADER} was already used with a different request body.",
+            message="idempotency-key-reused",
+            params={"header": IDEMPOTENCY_HEADER},
             errors=[{"field": IDEMPOTENCY_HEADER, "message": "reused with another body"}],
         )
     if record.status_code is None:  # only visible inside the claiming transaction itself
-        raise ProblemError(409, "conflict", "A request with this key is still in progress.")
+        raise ProblemError(409, "conflict", message="idempotency-key-in-progress")
     return Response(
         content=(record.response_body or "").encode(),
         status_code=record.status_code,

@@ -31,7 +31,7 @@ def _require_json(request: Request[Any, Any, Any]) -> None:
         raise ProblemError(
             415,
             "unsupported-media-type",
-            "Send the body as JSON, with `Content-Type: application/json` (UTF-8).",
+            message="json-body-required",
         )
 
 
@@ -48,18 +48,18 @@ def decode_json_body(body: bytes, annotation: Any) -> Any:
     except _UNREADABLE as exc:  # the decoder stopped at a bad value before reaching this
         raise _unreadable(exc) from exc
     raise ProblemError(
-        422, "validation-error", "One or more fields are not valid.", errors=errors
+        422, "validation-error", message="fields-not-valid", errors=errors
     ) from first
 
 
 def _unreadable(exc: Exception) -> ProblemError:
     if isinstance(exc, UnicodeDecodeError):
-        detail = "The request body is not valid UTF-8."
+        message = "body-not-utf8"
     elif isinstance(exc, RecursionError):
-        detail = "The request body is nested too deeply."
+        message = "body-nested-too-deeply"
     else:
-        detail = "The request body is not valid JSON."
-    return ProblemError(400, "malformed-request", detail)
+        message = "body-not-json"
+    return ProblemError(400, "malformed-request", message=message)
 
 
 class JsonBodyRequest(Request[Any, Any, Any]):

@@ -1,5 +1,5 @@
-"""Which content locale a request reads: `Accept-Language` when it names one we ship, else the
-caller's own locale, else the original (zh-CN)."""
+"""Which locale a request reads, content and messages alike: `Accept-Language` when it names
+one we ship, else the caller's own locale, else the original (zh-CN)."""
 
 from typing import Any
 
@@ -23,6 +23,13 @@ def pick_locale(accept_language: str | None, caller_locale: str | None) -> str:
 
 def content_locale(request: Request[Any, Any, Any], caller_locale: str | None) -> str:
     return pick_locale(request.headers.get("accept-language"), caller_locale)
+
+
+def request_locale(request: Request[Any, Any, Any]) -> str:
+    """The locale of what the service says to this request (problems included): as for
+    content, with the authenticated caller's own locale when there is one."""
+    caller = request.scope.get("user")
+    return content_locale(request, getattr(caller, "locale", None))
 
 
 def _ranked_tags(header: str) -> list[str]:

@@ -43,7 +43,7 @@ def requires_metrics_token(
     raise ProblemError(
         401,
         "unauthorized",
-        "The metrics need `Authorization: Bearer <METRICS_TOKEN>`.",
+        message="metrics-token-required",
         headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
     )
 

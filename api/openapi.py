@@ -19,8 +19,15 @@ class FieldError(Struct):
     message: str
 
 
+class CourseRef(Struct):
+    slug: str
+    title: str  # in the caller's locale
+
+
 class Problem(Struct):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document; `title` and `detail` in the caller's locale. Refusals
+    with a sub-reason say it as a field: `reason` (a `not-eligible` voucher, a locked course),
+    with `required_course` or `missing_prerequisites` when a course is missing."""
 
     type: str
     title: str
@@ -29,6 +36,9 @@ class Problem(Struct):
     instance: str
     request_id: str
     errors: list[FieldError] | None = None
+    reason: str | None = None
+    required_course: CourseRef | None = None
+    missing_prerequisites: list[str] | None = None
 
 
 _DESCRIPTIONS = {

@@ -107,6 +107,6 @@ def _bad_cursor() -> ProblemError:
     return ProblemError(
         422,
         "validation-error",
-        "The cursor is not one this API issued.",
+        message="cursor-not-valid",
         errors=[{"field": "cursor", "message": "invalid cursor"}],
     )

@@ -1,4 +1,7 @@
-"""Every error is an RFC 9457 problem (`application/problem+json`), mapped here in one place."""
+"""Every error is an RFC 9457 problem (`application/problem+json`), mapped here in one place.
+
+Titles and details are the message catalogue's (`core/messages`), in the request's locale
+(`api.locale.request_locale`); machine-readable reasons are members of their own."""
 
 import logging
 from typing import Any
@@ -10,7 +13,9 @@ from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+import core.messages as messages
 from api.database_outage import DatabaseUnavailable
+from api.locale import request_locale
 from api.request_id import request_id_of
 from api.validation_errors import plain_message
 from core.errors import CommittedRefusal, DomainError, ErrorKind, FieldErrors
@@ -32,39 +37,49 @@ _STATUS_OF_KIND = {
     ErrorKind.TOO_MANY: 429,
 }
 
-# (type code, title) for the HTTP errors the framework raises itself.
-_HTTP_PROBLEMS: dict[int, tuple[str, str]] = {
-    400: ("malformed-request", "The request could not be read"),
-    401: ("unauthorized", "Authentication is required"),
-    403: ("forbidden", "You are not allowed to do this"),
-    404: ("not-found", "Not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    409: ("conflict", "Conflict"),
-    413: ("payload-too-large", "The request body is too large"),
-    415: ("unsupported-media-type", "Unsupported media type"),
-    422: ("validation-error", "The request is not valid"),
-    429: ("rate-limited", "Too many requests"),
-    503: ("unavailable", "Service unavailable"),
+# The problem type code of the HTTP errors the framework raises itself.
+_HTTP_PROBLEMS: dict[int, str] = {
+    400: "malformed-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-error",
+    429: "rate-limited",
+    503: "unavailable",
 }
 
 
 class ProblemError(HTTPException):
-    """An HTTP error raised by the api layer with its own problem type code."""
+    """An HTTP error raised by the api layer with its own problem type code. Its detail is the
+    catalogue's `message` (with `params`) in the caller's locale; a literal `detail` is sent
+    as it is (English), for raise sites not yet in the catalogue."""
 
     def __init__(
         self,
         status_code: int,
         code: str,
-        detail: str,
+        detail: str | None = None,
         *,
-        title: str | None = None,
+        message: str | None = None,
+        params: dict[str, object] | None = None,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(detail=detail, status_code=status_code, headers=headers)
         self.code = code
-        self.title = title or _HTTP_PROBLEMS.get(status_code, ("", "Error"))[1]
+        self.message = message
+        self.params = params or {}
         self.errors = errors
+        english = detail if message is None else messages.detail(message, "en", self.params)
+        super().__init__(detail=english or "", status_code=status_code, headers=headers)
+
+    def detail_in(self, locale: str) -> str:
+        if self.message is None:
+            return self.detail
+        return messages.detail(self.message, locale, self.params)
 
 
 def problem_response(
@@ -72,23 +87,42 @@ def problem_response(
     *,
     status: int,
     code: str,
-    title: str,
     detail: str,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    fields: dict[str, object] | None = None,
 ) -> Response[dict[str, Any]]:
+    """The problem, titled in the request's locale; `detail` is already in it."""
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_PREFIX + code,
-        "title": title,
+        "title": messages.title(code, request_locale(request)),
         "status": status,
         "detail": detail,
         "instance": request.scope.get("path", ""),
         "request_id": request_id_of(request.scope),
+        **(fields or {}),
     }
     if errors is not None:
         body["errors"] = errors
     return Response(
         content=body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def catalogued_problem(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    code: str,
+    message: str,
+    params: dict[str, object] | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    """A problem whose detail is the catalogue's `message`, in the request's locale."""
+    detail = messages.detail(message, request_locale(request), params)
+    return problem_response(
+        request, status=status, code=code, detail=detail, errors=errors, headers=headers
     )
 
 
@@ -101,10 +135,10 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
         request,
         status=_STATUS_OF_KIND[exc.kind],
         code=exc.code,
-        title=exc.title,
-        detail=exc.detail,
+        detail=exc.detail_in(request_locale(request)),
         errors=_listed(exc.errors),
         headers=_retry_after(exc.retry_after_seconds),
+        fields=exc.problem_fields(),
     )
 
 
@@ -140,39 +174,31 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             request,
             status=exc.status_code,
             code=exc.code,
-            title=exc.title,
-            detail=exc.detail,
+            detail=exc.detail_in(request_locale(request)),
             errors=exc.errors,
             headers=exc.headers,
         )
     if isinstance(exc, ValidationException):
-        return problem_response(
+        return catalogued_problem(
             request,
             status=422,
             code="validation-error",
-            title=_HTTP_PROBLEMS[422][1],
-            detail="One or more fields are not valid.",
+            message="fields-not-valid",
             errors=_field_errors(exc),
         )
     if exc.detail == CLIENT_GONE:
         # Litestar's word for a client that hung up while sending its body: not our failure,
         # and nobody is left to read the answer.
         logger.info("client disconnected before sending its whole request")
-        return problem_response(
-            request,
-            status=400,
-            code="malformed-request",
-            title=_HTTP_PROBLEMS[400][1],
-            detail="The request was cut off.",
+        return catalogued_problem(
+            request, status=400, code="malformed-request", message="request-cut-off"
         )
     if exc.status_code >= 500:
         return handle_unexpected_error(request, exc)
-    code, title = _HTTP_PROBLEMS.get(exc.status_code, ("error", "Error"))
     return problem_response(
         request,
         status=exc.status_code,
-        code=code,
-        title=title,
+        code=_HTTP_PROBLEMS.get(exc.status_code, "error"),
         detail=exc.detail,
         headers=exc.headers,
     )
@@ -180,12 +206,8 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 def handle_unreadable_body(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
     """JSON nested deeper than the decoder's recursion limit: the client's input, not our bug."""
-    return problem_response(
-        request,
-        status=400,
-        code="malformed-request",
-        title=_HTTP_PROBLEMS[400][1],
-        detail="The request body is nested too deeply.",
+    return catalogued_problem(
+        request, status=400, code="malformed-request", message="body-nested-too-deeply"
     )
 
 
@@ -196,13 +218,8 @@ def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> R
     if not sqlstate.startswith(DATA_EXCEPTION_CLASS):
         return handle_unexpected_error(request, exc)
     logger.info("value refused by the database", extra={"sqlstate": sqlstate})
-    return problem_response(
-        request,
-        status=422,
-        code="validation-error",
-        title=_HTTP_PROBLEMS[422][1],
-        detail="A value in the request cannot be stored: it is out of range or contains "
-        "characters that are not text (such as NUL).",
+    return catalogued_problem(
+        request, status=422, code="validation-error", message="value-not-storable"
     )
 
 
@@ -213,12 +230,11 @@ def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception)
         "database unavailable",
         extra={"path": request.scope.get("path"), "error": repr(exc), "request_id": request_id},
     )
-    return problem_response(
+    return catalogued_problem(
         request,
         status=503,
         code="database-unavailable",
-        title="The database is unavailable",
-        detail="The service cannot reach its database right now. Please try again shortly.",
+        message="database-unavailable",
         headers=_retry_after(DATABASE_RETRY_AFTER_SECONDS),
     )
 
@@ -230,12 +246,12 @@ def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> 
         exc_info=exc,
         extra={"path": request.scope.get("path"), "request_id": request_id},
     )
-    return problem_response(
+    return catalogued_problem(
         request,
         status=HTTP_500_INTERNAL_SERVER_ERROR,
         code="internal-error",
-        title="Internal server error",
-        detail=f"Something went wrong on our side. Quote request id {request_id} to support.",
+        message="internal-error",
+        params={"request_id": request_id},
     )
 
 

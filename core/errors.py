@@ -1,6 +1,9 @@
 """Domain errors: each has a stable `code` the API turns into a problem `type`.
 
-The HTTP status is chosen in `api/`, from the error's `kind`, never here.
+The HTTP status is chosen in `api/`, from the error's `kind`, never here. An error carries no
+prose: its title (by code) and detail (by `message`, else the code, filled with the named
+parameters it was raised with) come from the message catalogue in the caller's locale; `str()`
+and `detail` are English, for logs and the command line. `errors` names each field at fault.
 
 Raising rolls the request's transaction back. A refusal whose records must survive it (a failed
 login counted for throttling, the audit of a refused partner call, a stored idempotent answer)
@@ -8,7 +11,9 @@ raises `CommittedRefusal` instead: the transaction's owner commits, then answers
 """
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
+
+from core.messages import LOG_LOCALE, detail, title
 
 FieldErrors = tuple[tuple[str, str], ...]  # (field, message) pairs
 
@@ -25,19 +30,38 @@ class ErrorKind(StrEnum):
 class DomainError(Exception):
     code: ClassVar[str] = "domain-error"
     kind: ClassVar[ErrorKind] = ErrorKind.CONFLICT
-    title: ClassVar[str] = "The request conflicts with the current state"
+    message: ClassVar[str] = ""  # the detail's catalogue key when it is not the code
 
     def __init__(
         self,
-        detail: str,
         *,
         errors: FieldErrors | None = None,
         retry_after_seconds: int | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(detail)
-        self.detail = detail
+        self.params = params
         self.errors = errors  # each field at fault, when the error is about named fields
         self.retry_after_seconds = retry_after_seconds
+        super().__init__(self.detail)
+
+    @property
+    def message_key(self) -> str:
+        return self.message or self.code
+
+    @property
+    def title(self) -> str:
+        return title(self.code, LOG_LOCALE)
+
+    @property
+    def detail(self) -> str:
+        return self.detail_in(LOG_LOCALE)
+
+    def detail_in(self, locale: str) -> str:
+        return detail(self.message_key, locale, self.params)
+
+    def problem_fields(self) -> dict[str, object]:
+        """Machine-readable members the problem carries besides its type (e.g. a `reason`)."""
+        return {}
 
 
 class CommittedRefusal(Exception):

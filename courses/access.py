@@ -67,7 +67,13 @@ class LessonContext:
     def ensure_unlocked(self, risk_profile: str | None) -> None:
         lock = self.lock(risk_profile)
         if lock is not None:
-            raise CourseLocked(lock.code, lock.message)
+            raise CourseLocked(
+                lock.code,
+                missing_prerequisites=lock.missing_prerequisites,
+                required_risk_profile=lock.required_risk_profile,
+                risk_profile=lock.risk_profile,
+                courses=", ".join(lock.missing_prerequisites),
+            )
 
 
 def locale_in(version_locales: Any, locale: Any) -> Any:
@@ -113,7 +119,7 @@ async def lesson_context(
     params = {"lesson_id": lesson_id, "user_id": user_id, "locale": locale}
     row = (await db.execute(query, params)).first()
     if row is None:
-        raise LessonNotFound(f"There is no published lesson {lesson_id}.")
+        raise LessonNotFound(lesson_id=lesson_id)
     text = None
     if locale is not None:
         text = LessonText(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from courses.access import completed_courses_among, locale_in
-from courses.errors import CourseNotFound
+from courses.errors import PublishedCourseNotFound
 from courses.gating import CourseLock, course_lock
 from courses.models import (
     Course,
@@ -191,7 +191,7 @@ async def course_detail(
     params = {"user_id": user_id, "locale": locale, "slug": slug}
     row = (await db.execute(_COURSE, params)).first()
     if row is None:
-        raise CourseNotFound(f"There is no published course {slug}.")
+        raise PublishedCourseNotFound(slug=slug)
     return CourseDetail(
         course=_summary(row, risk_profile, set(row.completed or ()), visitor=user_id is None),
         locale=row.locale,

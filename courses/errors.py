@@ -1,4 +1,8 @@
-"""The learning domain's errors; `api/` turns each `kind` into an HTTP status."""
+"""The learning domain's errors; `api/` turns each `kind` into an HTTP status, and the message
+catalogue (`core/messages`) gives each code its title and each message its detail."""
+
+from collections.abc import Sequence
+from typing import Any
 
 from core.errors import DomainError, ErrorKind
 
@@ -6,36 +10,50 @@ from core.errors import DomainError, ErrorKind
 class CourseNotFound(DomainError):
     code = "course-not-found"
     kind = ErrorKind.NOT_FOUND
-    title = "Course not found"
+
+
+class PublishedCourseNotFound(CourseNotFound):
+    message = "published-course-not-found"
 
 
 class LessonNotFound(DomainError):
     code = "lesson-not-found"
     kind = ErrorKind.NOT_FOUND
-    title = "Lesson not found"
+
+
+class LessonNotInVersion(LessonNotFound):
+    message = "lesson-not-in-version"
 
 
 class CourseLocked(DomainError):
-    """The caller may not take the course yet; `code` says why."""
+    """The caller may not take the course yet; the lock reason is the problem type, and the
+    problem names it in `reason` too, with what the course asks for."""
 
     kind = ErrorKind.FORBIDDEN
-    title = "This course is locked"
 
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code  # type: ignore[misc]  # the lock reason is the problem type
+    def __init__(
+        self, reason: str, *, missing_prerequisites: Sequence[str] = (), **params: Any
+    ) -> None:
+        self.code = reason  # type: ignore[misc]  # the lock reason is the problem type
+        self.missing_prerequisites = list(missing_prerequisites)
+        super().__init__(**params)
+
+    @property
+    def message_key(self) -> str:
+        return f"course-locked.{self.code}"
+
+    def problem_fields(self) -> dict[str, object]:
+        return {"reason": self.code, "missing_prerequisites": self.missing_prerequisites}
 
 
 class LessonNotOpened(DomainError):
     code = "lesson-not-opened"
     kind = ErrorKind.CONFLICT
-    title = "Open the lesson before completing it"
 
 
 class LessonReadTooFast(DomainError):
     code = "lesson-read-too-fast"
     kind = ErrorKind.CONFLICT
-    title = "The lesson was completed faster than it can be read"
 
 
 class InvalidAnswers(DomainError):
@@ -43,12 +61,9 @@ class InvalidAnswers(DomainError):
 
     code = "invalid-answers"
     kind = ErrorKind.INVALID
-    title = "The answers do not fit the quiz"
 
-    def __init__(self, errors: list[tuple[str, str]], detail: str | None = None) -> None:
-        super().__init__(
-            detail or f"{len(errors)} answer(s) do not fit the quiz.", errors=tuple(errors)
-        )
+    def __init__(self, errors: list[tuple[str, str]], **params: Any) -> None:
+        super().__init__(errors=tuple(errors), **{"count": len(errors), **params})
 
 
 class UnansweredQuestions(InvalidAnswers):
@@ -56,40 +71,34 @@ class UnansweredQuestions(InvalidAnswers):
     a client bug cannot spend the learner's attempts."""
 
     code = "unanswered-questions"
-    title = "Answer every question of the quiz"
 
     def __init__(self, question_ids: list[str]) -> None:
         super().__init__(
             [(f"answers.{qid}", "not answered") for qid in question_ids],
-            f"Every question needs an answer; not answered: {', '.join(question_ids)}.",
+            questions=", ".join(question_ids),
         )
 
 
 class QuizAttemptsExhausted(DomainError):
     code = "quiz-attempts-exhausted"
     kind = ErrorKind.TOO_MANY
-    title = "No quiz attempts left today"
 
 
 class NoDraftVersion(DomainError):
     code = "no-draft-version"
     kind = ErrorKind.CONFLICT
-    title = "There is no draft version to publish"
 
 
 class CourseVersionNotFound(DomainError):
     code = "course-version-not-found"
     kind = ErrorKind.NOT_FOUND
-    title = "Course version not found"
 
 
 class VersionAlreadyPublished(DomainError):
     code = "version-already-published"
     kind = ErrorKind.CONFLICT
-    title = "This version is already the published one"
 
 
 class CourseNotPublished(DomainError):
     code = "course-not-published"
     kind = ErrorKind.CONFLICT
-    title = "The course has no published version"

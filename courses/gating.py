@@ -16,9 +16,12 @@ PREREQUISITES_INCOMPLETE = "prerequisites-incomplete"
 
 @dataclass(frozen=True)
 class CourseLock:
+    """Why a course is locked: a reason `code` and the facts its message names (the message
+    itself is the catalogue's `course-locked.<code>`, in the reader's locale)."""
+
     code: str
-    message: str
     required_risk_profile: str | None = None
+    risk_profile: str | None = None
     missing_prerequisites: tuple[str, ...] = ()
 
 
@@ -39,23 +42,11 @@ def course_lock(
     """Why the learner may not take the course, or None when they may."""
     if risk_rank(risk_profile) < risk_rank(min_risk_profile):
         if risk_profile is None:
-            return CourseLock(
-                RISK_ASSESSMENT_REQUIRED,
-                f"This course is for investors rated {min_risk_profile} or above; "
-                "complete the risk assessment first.",
-                required_risk_profile=min_risk_profile,
-            )
+            return CourseLock(RISK_ASSESSMENT_REQUIRED, required_risk_profile=min_risk_profile)
         return CourseLock(
-            RISK_PROFILE_TOO_LOW,
-            f"This course is for investors rated {min_risk_profile} or above; "
-            f"your risk profile is {risk_profile}.",
-            required_risk_profile=min_risk_profile,
+            RISK_PROFILE_TOO_LOW, required_risk_profile=min_risk_profile, risk_profile=risk_profile
         )
     missing = tuple(slug for slug in prerequisites if slug not in completed_courses)
     if missing:
-        return CourseLock(
-            PREREQUISITES_INCOMPLETE,
-            f"Complete these courses first: {', '.join(missing)}.",
-            missing_prerequisites=missing,
-        )
+        return CourseLock(PREREQUISITES_INCOMPLETE, missing_prerequisites=missing)
     return None

@@ -207,7 +207,7 @@ async def publish_course(db: AsyncSession, slug: str, *, now: datetime) -> Publi
         )
     ).first()
     if draft is None:
-        raise NoDraftVersion(f"Course {slug} has no draft version; import a changed bundle first.")
+        raise NoDraftVersion(slug=slug)
     return await _make_live(db, slug, course_id, draft.id, draft.number, now=now)
 
 
@@ -224,9 +224,9 @@ async def publish_version(
         )
     ).first()
     if version is None:
-        raise CourseVersionNotFound(f"Course {slug} has no version {number}.")
+        raise CourseVersionNotFound(slug=slug, number=number)
     if version.status == "published":
-        raise VersionAlreadyPublished(f"Version {number} of {slug} is already published.")
+        raise VersionAlreadyPublished(slug=slug, number=number)
     return await _make_live(db, slug, course_id, version.id, number, now=now)
 
 
@@ -271,7 +271,7 @@ async def unpublish_course(db: AsyncSession, slug: str, *, now: datetime) -> int
         .returning(col(CourseVersion.number))
     )
     if number is None:
-        raise CourseNotPublished(f"Course {slug} has no published version.")
+        raise CourseNotPublished(slug=slug)
     return number
 
 
@@ -287,7 +287,7 @@ async def _lock_course(db: AsyncSession, slug: str, *, now: datetime, create: bo
         sa.select(col(Course.id)).where(col(Course.slug) == slug).with_for_update()
     )
     if course_id is None:
-        raise CourseNotFound(f"There is no course {slug}.")
+        raise CourseNotFound(slug=slug)
     return course_id
 
 

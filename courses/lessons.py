@@ -138,17 +138,13 @@ async def complete_lesson(
     if context.completed_at is not None:
         return LessonCompletion(lesson_id, [])
     if context.opened_at is None:
-        raise LessonNotOpened("Open the lesson (GET it) before completing it.")
+        raise LessonNotOpened()
     ready_at = context.opened_at + timedelta(
         seconds=min_read_seconds(context.est_minutes, min_read_factor)
     )
     if now < ready_at:
         wait = max(1, math.ceil((ready_at - now).total_seconds()))
-        raise LessonReadTooFast(
-            f"This lesson takes about {context.est_minutes} minute(s) to read; "
-            f"it can be completed in {wait} second(s).",
-            retry_after_seconds=wait,
-        )
+        raise LessonReadTooFast(minutes=context.est_minutes, seconds=wait, retry_after_seconds=wait)
     await _lock_course_progress(db, user_id=user_id, course_id=context.course_id, now=now)
     completed = await db.execute(
         sa.update(LessonProgress)

@@ -83,8 +83,7 @@ async def submit_quiz(
     )
     if used is None:
         raise QuizAttemptsExhausted(
-            f"You have used all {daily_attempts} attempts at this quiz today; try again tomorrow.",
-            retry_after_seconds=seconds_until_next_day(now, timezone),
+            attempts=daily_attempts, retry_after_seconds=seconds_until_next_day(now, timezone)
         )
     events = await _first_pass_events(
         db, context, result, user_id=user_id, attempt_id=attempt_id, now=now

@@ -101,7 +101,7 @@ async def course_stats(db: AsyncSession, slug: str, *, locale: str) -> CourseSta
         )
     ).first()
     if version is None:
-        raise CourseNotFound(f"There is no course {slug}.")
+        raise CourseNotFound(slug=slug)
     lessons = (
         await db.execute(
             sa.select(

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from courses.access import locale_in
 from courses.bundle import ORIGINAL_LOCALE
-from courses.errors import CourseVersionNotFound, LessonNotFound
+from courses.errors import CourseVersionNotFound, LessonNotInVersion
 from courses.grading import AnswerKey
 from courses.models import (
     Course,
@@ -149,7 +149,7 @@ async def version_detail(db: AsyncSession, slug: str, number: int, *, locale: st
         )
     ).first()
     if version is None:
-        raise CourseVersionNotFound(f"Course {slug} has no version {number}.")
+        raise CourseVersionNotFound(slug=slug, number=number)
     course, text = version
     lessons = await db.execute(
         sa.select(
@@ -232,7 +232,7 @@ async def preview_lesson(
         )
     ).first()
     if row is None:
-        raise LessonNotFound(f"Version {number} of course {slug} has no lesson {lesson_id}.")
+        raise LessonNotInVersion(slug=slug, number=number, lesson_id=lesson_id)
     version, lesson, content, lesson_slug = row
     return LessonPreview(
         id=lesson_id,

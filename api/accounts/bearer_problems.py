@@ -49,6 +49,5 @@ def bearer_problem(failure: BearerFailure) -> ProblemError:
         401,
         failure.code,
         failure.detail,
-        title=failure.title,
         headers={"WWW-Authenticate": challenge},
     )

@@ -1,4 +1,5 @@
-"""Accounts errors: domain errors, mapped to problems by `api.problems` like every other area's."""
+"""Accounts errors: domain errors, mapped to problems by `api.problems` like every other area's.
+Their details come from the message catalogue (`core.messages`) by code or `message`."""
 
 from core.errors import DomainError, ErrorKind, FieldErrors
 
@@ -6,10 +7,7 @@ from core.errors import DomainError, ErrorKind, FieldErrors
 class WrongCredentials(DomainError):
     code = "unauthorized"
     kind = ErrorKind.UNAUTHENTICATED
-    title = "Unauthorized"
-
-    def __init__(self) -> None:
-        super().__init__("The email or password is not correct.")
+    message = "wrong-credentials"
 
 
 class RefreshRefused(DomainError):
@@ -18,24 +16,16 @@ class RefreshRefused(DomainError):
 
     code = "session-ended"
     kind = ErrorKind.UNAUTHENTICATED
-    title = "Unauthorized"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "The refresh token is invalid, expired or already used. Please log in again."
-        )
+    message = "refresh-refused"
 
 
 class WrongCurrentPassword(DomainError):
     code = "validation-error"
     kind = ErrorKind.INVALID
-    title = "The request is not valid"
+    message = "current-password-wrong"
 
     def __init__(self) -> None:
-        super().__init__(
-            "The current password is not correct.",
-            errors=(("current_password", "incorrect"),),
-        )
+        super().__init__(errors=(("current_password", "incorrect"),))
 
 
 class InvalidAccountFields(DomainError):
@@ -43,44 +33,44 @@ class InvalidAccountFields(DomainError):
 
     code = "validation-error"
     kind = ErrorKind.INVALID
-    title = "The request is not valid"
+    message = "fields-not-valid"
 
-    def __init__(self, detail: str, errors: FieldErrors) -> None:
-        super().__init__(detail, errors=errors)
+    def __init__(self, errors: FieldErrors) -> None:
+        super().__init__(errors=errors)
 
 
 class InvalidEmail(InvalidAccountFields):
+    message = "email-not-valid"
+
     def __init__(self, reason: str) -> None:
-        super().__init__("The email address is not valid.", (("email", reason),))
+        super().__init__((("email", reason),))
 
 
 class WeakPassword(InvalidAccountFields):
+    message = "password-not-valid"
+
     def __init__(self, problem: str, *, field: str) -> None:
-        super().__init__(f"The password {problem}.", ((field, problem),))
+        super().__init__(((field, problem),))
 
 
 class InvalidDisplayName(InvalidAccountFields):
+    message = "display-name-not-valid"
+
     def __init__(self, problem: str) -> None:
-        super().__init__(f"The display name {problem}.", (("display_name", problem),))
+        super().__init__((("display_name", problem),))
 
 
 class InvalidProfile(InvalidAccountFields):
-    def __init__(self, errors: FieldErrors) -> None:
-        super().__init__("Some fields are not valid.", errors)
+    pass
 
 
 class InvalidAssessment(InvalidAccountFields):
-    def __init__(self, errors: FieldErrors) -> None:
-        super().__init__("The answers are incomplete or invalid.", errors)
+    message = "assessment-not-valid"
 
 
 class EmailTaken(DomainError):
     code = "email-taken"
     kind = ErrorKind.CONFLICT
-    title = "Conflict"
-
-    def __init__(self) -> None:
-        super().__init__("An account with this email already exists.")
 
 
 class Throttled(DomainError):
@@ -88,13 +78,20 @@ class Throttled(DomainError):
 
     code = "rate-limited"
     kind = ErrorKind.TOO_MANY
-    title = "Too many requests"
+
+
+class LoginThrottled(Throttled):
+    message = "too-many-failed-logins"
+
+
+class PasswordChangeThrottled(Throttled):
+    message = "too-many-wrong-passwords"
+
+
+class SignupThrottled(Throttled):
+    message = "too-many-signups"
 
 
 class RecentLoginRequired(DomainError):
     code = "recent-login-required"
     kind = ErrorKind.FORBIDDEN
-    title = "You are not allowed to do this"
-
-    def __init__(self) -> None:
-        super().__init__("Deleting your account cannot be undone: log in again, then delete it.")

@@ -30,13 +30,12 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 class PartnerNameTaken(DomainError):
     code = "partner-name-taken"
     kind = ErrorKind.CONFLICT
-    title = "A partner of that name exists"
 
 
 class PartnerNotFound(DomainError):
     code = "not-found"
     kind = ErrorKind.NOT_FOUND
-    title = "No such partner"
+    message = "partner-not-found"
 
 
 @dataclass(frozen=True)
@@ -66,10 +65,7 @@ async def create_partner(db: AsyncSession, clock: Clock, *, name: str) -> tuple[
         )
     ).scalar_one_or_none()
     if partner is None:
-        raise PartnerNameTaken(
-            f"A partner named {name!r} already exists (revoked or not); "
-            "use `partners rotate` for a new key, or another name."
-        )
+        raise PartnerNameTaken(name=name)
     return partner, await _issue_key(db, partner.id, now)
 
 
@@ -85,7 +81,7 @@ async def rotate_partner_key(
         .with_for_update()
     )
     if partner_id is None:
-        raise PartnerNotFound(f"No live partner named {name!r}.")
+        raise PartnerNotFound(name=name)
     old_keys_end = now + overlap
     await db.execute(
         sa.update(PartnerKey)

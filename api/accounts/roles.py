@@ -18,19 +18,21 @@ from core.errors import DomainError, ErrorKind
 class LastAdmin(DomainError):
     code = "last-admin"
     kind = ErrorKind.CONFLICT
-    title = "The last admin must stay"
 
 
 class SelfDemotion(DomainError):
     code = "self-demotion-forbidden"
     kind = ErrorKind.FORBIDDEN
-    title = "Admins cannot remove their own admin role"
 
 
 class RolesUserNotFound(DomainError):
     code = "not-found"
     kind = ErrorKind.NOT_FOUND
-    title = "No such user"
+    message = "user-not-found"
+
+
+class RolesEmailNotFound(RolesUserNotFound):
+    message = "email-not-found"
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ async def ensure_admin_remains(db: AsyncSession, *, leaving: uuid.UUID) -> None:
         )
     ).all()
     if admins == [leaving]:
-        raise LastAdmin("This is the last admin account; make another admin first.")
+        raise LastAdmin()
 
 
 async def set_user_roles(
@@ -67,7 +69,7 @@ async def set_user_roles(
     after = sorted({Role.LEARNER.value, *roles})
     if Role.ADMIN.value not in after:
         if by == user_id:
-            raise SelfDemotion("You cannot remove your own admin role; ask another admin.")
+            raise SelfDemotion()
         await ensure_admin_remains(db, leaving=user_id)  # before the user's own row lock
     before = await db.scalar(
         sa.select(col(UserAccount.roles))
@@ -75,7 +77,7 @@ async def set_user_roles(
         .with_for_update()
     )
     if before is None:
-        raise RolesUserNotFound("No such user.")
+        raise RolesUserNotFound()
     await db.execute(
         sa.update(UserAccount).where(col(UserAccount.id) == user_id).values(roles=after)
     )
@@ -90,5 +92,5 @@ async def live_user_id(db: AsyncSession, email: str) -> uuid.UUID:
         )
     )
     if user_id is None:
-        raise RolesUserNotFound(f"No account with the email {email!r}.")
+        raise RolesEmailNotFound(email=email)
     return user_id

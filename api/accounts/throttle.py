@@ -10,7 +10,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.accounts.errors import Throttled
+from api.accounts.errors import (
+    LoginThrottled,
+    PasswordChangeThrottled,
+    SignupThrottled,
+    Throttled,
+)
 from api.accounts.models import LoginFailure, PasswordChangeFailure, SignupWindow
 
 WINDOW = timedelta(minutes=15)
@@ -26,8 +31,8 @@ def email_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-def _rate_limited(detail: str, *, until: datetime, now: datetime) -> Throttled:
-    return Throttled(detail, retry_after_seconds=max(1, int((until - now).total_seconds()) + 1))
+def _rate_limited(error: type[Throttled], *, until: datetime, now: datetime) -> Throttled:
+    return error(retry_after_seconds=max(1, int((until - now).total_seconds()) + 1))
 
 
 async def refuse_if_throttled(
@@ -65,9 +70,7 @@ async def refuse_if_throttled(
     )
     for (limit, window), count, first in zip(limits, row[0::2], row[1::2], strict=True):
         if count >= limit:
-            raise _rate_limited(
-                "Too many failed logins. Try again later.", until=first + window, now=now
-            )
+            raise _rate_limited(LoginThrottled, until=first + window, now=now)
 
 
 def failure(email: str, client_ip: str, now: datetime) -> LoginFailure:
@@ -99,9 +102,7 @@ async def refuse_password_change_if_throttled(
         )
     ).one()
     if count >= MAX_PASSWORD_CHANGE_FAILURES:
-        raise _rate_limited(
-            "Too many wrong passwords. Try again later.", until=oldest + WINDOW, now=now
-        )
+        raise _rate_limited(PasswordChangeThrottled, until=oldest + WINDOW, now=now)
 
 
 async def count_signup(db: AsyncSession, *, client_ip: str, limit: int, now: datetime) -> None:
@@ -132,7 +133,7 @@ async def count_signup(db: AsyncSession, *, client_ip: str, limit: int, now: dat
         )
         assert started is not None  # the upsert found the row and kept it locked
         raise _rate_limited(
-            "Too many sign-ups from this address. Try again later.",
+            SignupThrottled,
             until=started + SIGNUP_WINDOW,
             now=now,
         )

@@ -14,11 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.accounts.caller import Caller
 from api.accounts.guards import provide_optional_caller
 from api.business_metrics import LESSONS_COMPLETED, QUIZ_ATTEMPTS, count_on_commit
+from api.learning.activity import activity_out
+from api.learning.locks import lock_messages
 from api.learning.schemas import (
     CardOut,
     CourseDetailOut,
     CourseItem,
     CoursePage,
+    CourseProgressOut,
     LessonCompletionOut,
     LessonItem,
     LessonOut,
@@ -59,7 +62,7 @@ AcceptLanguage = Annotated[
 ]
 
 
-def _course_item(course: CourseSummary) -> dict[str, object]:
+def _course_item(course: CourseSummary, lock_message: str | None) -> dict[str, object]:
     lock, progress = course.lock, course.progress
     return {
         "slug": course.slug,
@@ -73,7 +76,7 @@ def _course_item(course: CourseSummary) -> dict[str, object]:
         "prerequisites": course.prerequisites,
         "locked": lock is not None,
         "locked_reason": lock.code if lock else None,
-        "locked_message": lock.message if lock else None,
+        "locked_message": lock_message,
         "missing_prerequisites": list(lock.missing_prerequisites) if lock else [],
     }
 
@@ -109,16 +112,21 @@ class LearningController(Controller):
         cursor: CursorParam = None,
     ) -> CoursePage:
         after = decode_cursor(cursor, (int, str)) if cursor else None
+        locale = pick_locale(accept_language, viewer.locale if viewer else None)
         items, next_key = await list_courses(
             db,
             user_id=viewer.user_id if viewer else None,
-            locale=pick_locale(accept_language, viewer.locale if viewer else None),
+            locale=locale,
             risk_profile=viewer.risk_profile if viewer else None,
             limit=limit,
             after=(after[0], after[1]) if after else None,
         )
+        locks = await lock_messages(db, items, locale=locale)
         return CoursePage(
-            items=[CourseItem(**_course_item(item)) for item in items],  # type: ignore[arg-type]
+            items=[
+                CourseItem(**_course_item(item, locks.get(item.slug)))  # type: ignore[arg-type]
+                for item in items
+            ],
             next_cursor=encode_cursor(next_key) if next_key else None,
         )
 
@@ -138,15 +146,17 @@ class LearningController(Controller):
         slug: FromPath[str],
         accept_language: AcceptLanguage = None,
     ) -> CourseDetailOut:
+        locale = pick_locale(accept_language, viewer.locale if viewer else None)
         detail = await course_detail(
             db,
             slug,
             user_id=viewer.user_id if viewer else None,
-            locale=pick_locale(accept_language, viewer.locale if viewer else None),
+            locale=locale,
             risk_profile=viewer.risk_profile if viewer else None,
         )
+        locks = await lock_messages(db, [detail.course], locale=locale)
         return CourseDetailOut(
-            **_course_item(detail.course),  # type: ignore[arg-type]
+            **_course_item(detail.course, locks.get(slug)),  # type: ignore[arg-type]
             version=detail.version,
             locale=detail.locale,
             lessons=[
@@ -327,9 +337,12 @@ class LearningController(Controller):
         settings: NamedDependency[Settings],
         accept_language: AcceptLanguage = None,
     ) -> MyProgressOut:
-        overview = await my_progress(
-            db, user_id=caller.user_id, locale=pick_locale(accept_language, caller.locale)
+        locale = pick_locale(accept_language, caller.locale)
+        overview = await my_progress(db, user_id=caller.user_id, locale=locale)
+        return MyProgressOut(
+            courses=msgspec.convert(
+                overview.courses, list[CourseProgressOut], from_attributes=True
+            ),
+            recent_activity=await activity_out(db, overview.recent_activity, locale=locale),
+            streak=await streak_out(db, caller, settings, now=clock.now()),
         )
-        progress = msgspec.convert(overview, MyProgressOut, from_attributes=True)
-        progress.streak = await streak_out(db, caller, settings, now=clock.now())
-        return progress

@@ -57,7 +57,7 @@ async def read_bundle(db: AsyncSession, request: Request[Any, Any, Any]) -> Cour
     elif media_type in JSON_MEDIA_TYPES:
         document, problems, lines = parse_json(body, "bundle")
     else:
-        raise ProblemError(415, "unsupported-media-type", "Send the bundle as JSON or YAML.")
+        raise ProblemError(415, "unsupported-media-type", message="bundle-media-type")
     if not problems:
         source = bundle_source(document, lines=lines)
         known = await existing_course_slugs(db)
@@ -67,8 +67,8 @@ async def read_bundle(db: AsyncSession, request: Request[Any, Any, Any]) -> Cour
     raise ProblemError(
         422,
         "invalid-bundle",
-        f"The bundle has {len(problems)} problem(s); nothing was imported.",
-        title="The course bundle is not valid",
+        message="invalid-bundle",
+        params={"count": len(problems)},
         errors=[msgspec.structs.asdict(issue) for issue in bundle_issues(problems)],
     )
 

@@ -137,8 +137,10 @@ class CourseProgressOut(Struct):
 class ActivityOut(Struct):
     kind: str  # lesson_opened | lesson_completed | quiz_attempted
     course_slug: str
+    course_title: str  # in the caller's locale
     lesson_id: uuid.UUID
     lesson_slug: str
+    lesson_title: str  # in the caller's locale
     at: datetime
     score: int | None = None
     max_score: int | None = None

@@ -22,6 +22,7 @@ from api.rewards.errors import (
     AdjustmentNotPending,
     ApproverIsRequester,
     SelfAdjustmentForbidden,
+    SelfApprovalForbidden,
 )
 from api.rewards.models import AdjustmentStatus, LedgerAdjustment
 from api.rewards.schemas import AdjustmentOut, AdjustmentRequestOut
@@ -47,7 +48,7 @@ async def file_adjustment(
     The same operation filed again (its Idempotency-Key record purged) changes nothing and
     returns the first one, with False."""
     if asked.requested_by == asked.user_id:
-        raise SelfAdjustmentForbidden("You cannot adjust your own points; ask another admin.")
+        raise SelfAdjustmentForbidden()
     await _ensure_live_user(db, asked.user_id)
     filed = await db.scalar(
         sa.select(LedgerAdjustment).where(col(LedgerAdjustment.ledger_key) == asked.ledger_key)
@@ -77,9 +78,9 @@ async def approve_adjustment(
     one posts and the other finds it no longer pending."""
     row = await _locked_pending(db, adjustment_id)
     if approver == row.requested_by:
-        raise ApproverIsRequester("Another admin must approve an adjustment you requested.")
+        raise ApproverIsRequester()
     if approver == row.user_id:
-        raise SelfAdjustmentForbidden("You cannot approve an adjustment of your own points.")
+        raise SelfApprovalForbidden()
     await _ensure_live_user(db, row.user_id)
     await _post(db, row, approver=approver, now=now, lot_days=lot_days)
     await db.flush()
@@ -105,9 +106,9 @@ async def _locked_pending(db: AsyncSession, adjustment_id: uuid.UUID) -> LedgerA
         .execution_options(populate_existing=True)
     )
     if row is None:
-        raise AdjustmentNotFound("No such adjustment.")
+        raise AdjustmentNotFound()
     if row.status != AdjustmentStatus.PENDING:
-        raise AdjustmentNotPending(f"This adjustment is already {row.status}.")
+        raise AdjustmentNotPending(status=row.status)
     return row
 
 
@@ -151,7 +152,7 @@ async def _ensure_live_user(db: AsyncSession, user_id: uuid.UUID) -> None:
         )
     )
     if found is None:
-        raise AdjustedUserNotFound("No such user.")
+        raise AdjustedUserNotFound()
 
 
 async def posted_transaction(db: AsyncSession, row: LedgerAdjustment) -> AdjustmentOut:

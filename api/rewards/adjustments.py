@@ -57,7 +57,7 @@ def _checked(data: AdjustmentIn) -> str:
     if not reason:
         problems.append({"field": "reason", "message": "required: say why"})
     if problems:
-        raise ProblemError(422, "validation-error", "The adjustment is not valid.", errors=problems)
+        raise ProblemError(422, "validation-error", message="adjustment-not-valid", errors=problems)
     return reason
 
 
@@ -207,7 +207,7 @@ class AdjustmentAdminController(Controller):
             raise ProblemError(
                 422,
                 "validation-error",
-                "Say why.",
+                message="reason-required",
                 errors=[{"field": "reason", "message": "blank"}],
             )
         row = await reject_adjustment(

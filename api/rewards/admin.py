@@ -51,7 +51,7 @@ class LedgerAdminController(Controller):
             raise ProblemError(
                 422,
                 "validation-error",
-                "Say why.",
+                message="reason-required",
                 errors=[{"field": "reason", "message": "blank"}],
             )
         reason = {"code": "reversal", "note": note, "by": str(caller.user_id)}

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
 from api.business_metrics import POINTS_EARNED, count_on_commit
-from api.rewards.reasons import reason_text
+from api.rewards.reasons import reason_text, reason_titles
 from api.rewards.schemas import ExpiringPointsOut, RewardOut, StreakOut, WalletOut
 from api.settings import Settings
 from courses.events import LearningEvent
@@ -56,8 +56,11 @@ async def pay_rewards(
         active=active,
     )
     count_on_commit(db, POINTS_EARNED, sum(r.points for r in rewards))
+    titles = await reason_titles(db, (r.reason for r in rewards), locale=locale)
     return [
-        RewardOut(r.kind, r.points, r.xp, reason_text(r.reason, kind="earn", locale=locale))
+        RewardOut(
+            r.kind, r.points, r.xp, reason_text(r.reason, kind="earn", locale=locale, titles=titles)
+        )
         for r in rewards
     ], wallet_out(wallet)
 

@@ -11,7 +11,7 @@ from api.locale import content_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, encode_cursor, page_request
 from api.rewards.awards import reward_policy, wallet_out
-from api.rewards.reasons import reason_text
+from api.rewards.reasons import reason_text, reason_titles
 from api.rewards.schemas import LedgerItemOut, LedgerPage, WalletOut
 from api.settings import Settings
 from core.clock import Clock
@@ -70,13 +70,14 @@ class WalletController(Controller):
             limit=limit + 1,
         )
         locale = content_locale(request, caller.locale)
+        titles = await reason_titles(db, (entry.reason for entry in entries), locale=locale)
         items = [
             LedgerItemOut(
                 id=entry.id,
                 amount=entry.amount,
                 balance_after=entry.balance_after or 0,
                 kind=entry.kind,
-                reason=reason_text(entry.reason, kind=entry.kind, locale=locale),
+                reason=reason_text(entry.reason, kind=entry.kind, locale=locale, titles=titles),
                 created_at=entry.created_at,
             )
             for entry in entries[:limit]

@@ -6,28 +6,29 @@ from core.errors import DomainError, ErrorKind
 class SelfAdjustmentForbidden(DomainError):
     code = "self-adjustment-forbidden"
     kind = ErrorKind.FORBIDDEN
-    title = "Admins cannot adjust their own points"
+
+
+class SelfApprovalForbidden(SelfAdjustmentForbidden):
+    message = "self-approval-forbidden"
 
 
 class ApproverIsRequester(DomainError):
     code = "approver-is-requester"
     kind = ErrorKind.FORBIDDEN
-    title = "A second admin must approve"
 
 
 class AdjustmentNotPending(DomainError):
     code = "adjustment-not-pending"
     kind = ErrorKind.CONFLICT
-    title = "This adjustment is no longer pending"
 
 
 class AdjustmentNotFound(DomainError):
     code = "not-found"
     kind = ErrorKind.NOT_FOUND
-    title = "No such adjustment"
+    message = "adjustment-not-found"
 
 
 class AdjustedUserNotFound(DomainError):
     code = "not-found"
     kind = ErrorKind.NOT_FOUND
-    title = "No such user"
+    message = "user-not-found"

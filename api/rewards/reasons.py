@@ -2,9 +2,15 @@
 
 Transactions store a reason as data (`{"code": "lesson_completed", "course": ...}`), never as
 text, so the same entry reads right in either language and the wording can change later.
+Courses and lessons are named by their titles in the reader's locale, not by their slugs.
 """
 
+from collections.abc import Iterable
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from courses.titles import Titles, course_titles
 
 _BY_CODE: dict[str, dict[str, str]] = {
     "lesson_completed": {
@@ -48,12 +54,20 @@ _CAPPED = {"en": " (reduced by the daily points cap)", "zh-CN": "（受每日积
 _UNKNOWN = {"en": "Points changed", "zh-CN": "积分变动"}
 
 
-def reason_text(reason: dict[str, Any], *, kind: str, locale: str) -> str:
+async def reason_titles(
+    db: AsyncSession, reasons: Iterable[dict[str, Any]], *, locale: str
+) -> Titles:
+    """The titles of the courses (and their lessons) the reasons name, in one lookup."""
+    slugs = {str(reason["course"]) for reason in reasons if reason.get("course")}
+    return await course_titles(db, slugs, locale=locale, with_lessons=True)
+
+
+def reason_text(reason: dict[str, Any], *, kind: str, locale: str, titles: Titles) -> str:
     """A sentence for the reason; falls back to the transaction kind for codes it does not
     know (other domains add theirs here)."""
     locale = locale if locale in _UNKNOWN else "zh-CN"
     code = str(reason.get("code", ""))
-    values = _values(reason)
+    values = _values(reason, titles)
     template = _BY_CODE.get("streak" if code.startswith("streak_") else code)
     if template is None:
         template = _BY_KIND.get(kind, _UNKNOWN)
@@ -66,8 +80,12 @@ def reason_text(reason: dict[str, Any], *, kind: str, locale: str) -> str:
     return text
 
 
-def _values(reason: dict[str, Any]) -> dict[str, str]:
+def _values(reason: dict[str, Any], titles: Titles) -> dict[str, str]:
     values = {key: str(value) for key, value in reason.items()}
+    if "course" in reason:
+        values["course"] = titles.course(values["course"])
+        if "lesson" in reason:
+            values["lesson"] = titles.lesson(str(reason["course"]), values["lesson"])
     earned_at = str(reason.get("earned_at", ""))
     values["earned_on"] = earned_at[:10]  # the ISO date of the lot
     values.setdefault("title_en", values.get("title", ""))  # voucher titles may be zh-CN only

@@ -10,11 +10,12 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import core.messages as messages
 from api.accounts.caller import Caller
 from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
 from api.idempotency import IdempotencyKeyHeader, run_idempotent
 from api.locale import content_locale
-from api.openapi import problem_responses
+from api.openapi import CourseRef, problem_responses
 from api.pagination import (
     DEFAULT_LIMIT,
     CursorParam,
@@ -33,11 +34,13 @@ from api.vouchers.schemas import (
 )
 from api.vouchers.shaping import localised_title, redeemer_of, voucher_out, wallet_after
 from core.clock import Clock
+from courses.titles import Titles, course_titles
 from gamification.vouchers.eligibility import Ineligible
 from gamification.vouchers.lifecycle import user_voucher, user_vouchers
 from gamification.vouchers.models import VoucherProduct
 from gamification.vouchers.products import products_on_sale
 from gamification.vouchers.redemption import redeem_voucher
+from gamification.vouchers.wording import localised_terms, terms_text
 
 StatusFilter = Annotated[
     Literal["issued", "consumed", "expired", "revoked"] | None,
@@ -45,23 +48,30 @@ StatusFilter = Annotated[
 ]
 
 
-def product_out(product: VoucherProduct, problem: Ineligible | None, locale: str) -> ProductOut:
+def product_out(
+    product: VoucherProduct, problem: Ineligible | None, locale: str, titles: Titles
+) -> ProductOut:
+    course = product.required_course_slug
     return ProductOut(
         id=product.id,
         kind=product.kind,
         title=localised_title(product.title, product.title_en, locale),
-        terms=product.terms,
+        terms=localised_terms(product.terms, locale),
+        terms_text=terms_text(product.terms, locale=locale, validity_days=product.validity_days),
         points_price=product.points_price,
         remaining_stock=product.remaining_stock,
         per_user_limit=product.per_user_limit,
         validity_days=product.validity_days,
         product_risk_level=product.product_risk_level,
         lifecycle_stages=list(product.lifecycle_stages),
-        required_course_slug=product.required_course_slug,
+        required_course_slug=course,
+        required_course=CourseRef(course, titles.course(course)) if course else None,
         sale_ends_at=product.sale_ends_at,
         eligible=problem is None,
         ineligible_reason=problem.reason if problem else None,
-        ineligible_message=problem.message if problem else None,
+        ineligible_message=(
+            messages.detail(problem.message, locale, problem.params) if problem else None
+        ),
     )
 
 
@@ -85,15 +95,17 @@ class VoucherController(Controller):
         cursor: CursorParam = None,
     ) -> ProductPage:
         now = clock.now()
+        locale = content_locale(request, caller.locale)
         page = page_request(limit, cursor, (int, uuid.UUID))
         after = (page.after[0], page.after[1]) if page.after else None
         rows = await products_on_sale(
-            db, redeemer_of(db, caller, now), now=now, limit=limit + 1, after=after
+            db, redeemer_of(db, caller, now, locale), now=now, limit=limit + 1, after=after
         )
         items, next_cursor = make_page(rows, limit, lambda row: (row[0].points_price, row[0].id))
-        locale = content_locale(request, caller.locale)
+        courses = [product.required_course_slug or "" for product, _ in items]
+        titles = await course_titles(db, filter(None, courses), locale=locale)
         return ProductPage(
-            items=[product_out(product, problem, locale) for product, problem in items],
+            items=[product_out(product, problem, locale, titles) for product, problem in items],
             next_cursor=next_cursor,
         )
 
@@ -118,13 +130,18 @@ class VoucherController(Controller):
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[Any]:
         """409 problems: `insufficient-points`, `out-of-stock`, `limit-reached`, `not-eligible`
-        (the detail names the reason). The same key and body replay the first answer."""
+        (its `reason` member says why, as `ineligible_reason` does in the catalogue; a missing
+        course is `required_course: {slug, title}`). The same key and body replay the first
+        answer."""
         now = clock.now()
         locale = content_locale(request, caller.locale)
 
         async def effect() -> tuple[int, Any]:
             redemption = await redeem_voucher(
-                db, product_id=data.product_id, redeemer=redeemer_of(db, caller, now), now=now
+                db,
+                product_id=data.product_id,
+                redeemer=redeemer_of(db, caller, now, locale),
+                now=now,
             )
             count_on_commit(db, REDEMPTIONS.labels(redemption.voucher.kind))
             count_on_commit(db, POINTS_SPENT, redemption.voucher.points_price)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from api.openapi import CourseRef
 from api.pagination import Page
 from api.rewards.schemas import WalletOut
 
@@ -36,7 +37,8 @@ class ProductOut(Struct):
     id: uuid.UUID
     kind: str
     title: str
-    terms: dict[str, Any]
+    terms: dict[str, Any]  # a yield product's `product_name` in the caller's locale
+    terms_text: str  # the terms in a sentence, in the caller's locale
     points_price: int
     remaining_stock: int
     per_user_limit: int
@@ -44,10 +46,11 @@ class ProductOut(Struct):
     product_risk_level: str | None
     lifecycle_stages: list[str]
     required_course_slug: str | None
+    required_course: CourseRef | None
     sale_ends_at: datetime | None
     eligible: bool
     ineligible_reason: str | None  # risk-assessment-required | risk-profile-too-low | ...
-    ineligible_message: str | None
+    ineligible_message: str | None  # in the caller's locale
 
 
 class ProductPage(Page[ProductOut]):
@@ -63,7 +66,8 @@ class VoucherOut(Struct):
     code: str
     kind: str
     title: str
-    terms: dict[str, Any]
+    terms: dict[str, Any]  # a yield product's `product_name` in the caller's locale
+    terms_text: str  # the terms in a sentence, in the caller's locale
     status: str  # issued | consumed | expired | revoked
     points_price: int
     issued_at: datetime

@@ -13,17 +13,21 @@ from api.rewards.schemas import WalletOut
 from api.settings import Settings
 from api.vouchers.schemas import AdminProductOut, VoucherOut
 from courses.catalogue import completed_course_slugs
+from courses.titles import Titles, course_titles
 from gamification.rewards.service import wallet
 from gamification.vouchers.lifecycle import status_at
 from gamification.vouchers.models import Voucher, VoucherProduct
 from gamification.vouchers.products import Redeemer
+from gamification.vouchers.wording import localised_terms, terms_text
 
 
-def redeemer_of(db: AsyncSession, caller: Caller, now: datetime) -> Redeemer:
+def redeemer_of(db: AsyncSession, caller: Caller, now: datetime, locale: str) -> Redeemer:
     """The caller's eligibility facts. Completed courses come from the learning domain, asked
-    at most once per request and only if a product needs one: `gamification` stays unaware
-    of `courses`, which owns the completions."""
+    at most once per request and only if a product needs one (and a course's title, in
+    `locale`, only when it is missing): `gamification` stays unaware of `courses`, which owns
+    the completions and the titles."""
     completed: set[str] | None = None
+    titles = Titles()
 
     async def completed_course(slug: str) -> bool:
         nonlocal completed
@@ -31,11 +35,17 @@ def redeemer_of(db: AsyncSession, caller: Caller, now: datetime) -> Redeemer:
             completed = await completed_course_slugs(db, caller.user_id)
         return slug in completed
 
+    async def course_title(slug: str) -> str:
+        if slug not in titles.courses:
+            titles.courses.update((await course_titles(db, [slug], locale=locale)).courses)
+        return titles.course(slug)
+
     return Redeemer(
         user_id=caller.user_id,
         risk_profile=caller.risk_profile,
         lifecycle_stage=lifecycle_stage(caller.created_at, now),
         completed_course=completed_course,
+        course_title=course_title,
     )
 
 
@@ -62,7 +72,8 @@ def voucher_out(voucher: Voucher, *, now: datetime, locale: str) -> VoucherOut:
         code=voucher.code,
         kind=voucher.kind,
         title=localised_title(voucher.title, voucher.title_en, locale),
-        terms=voucher.terms,
+        terms=localised_terms(voucher.terms, locale),
+        terms_text=terms_text(voucher.terms, locale=locale),
         status=status_at(voucher, now),
         points_price=voucher.points_price,
         issued_at=voucher.issued_at,

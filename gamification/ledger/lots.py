@@ -62,8 +62,6 @@ async def open_lots(db: AsyncSession, lots: list[dict[str, Any]]) -> None:
         await db.execute(_OPEN_LOTS, lots)
 
 
-NOT_ENOUGH_POINTS = "Not enough unexpired points to cover {points}."
-
 # Built once: every credit and spend runs these. Inserting through the table (Core) sends
 # many lots as one executemany.
 _OPEN_LOTS = sa.insert(PointsLot.__table__)  # type: ignore[attr-defined]
@@ -91,7 +89,7 @@ async def take_from_lots(
     spent, even before the expiry job has run. Call with the account locked."""
     lots = (await db.execute(_LIVE_LOTS_FOR_UPDATE, {"account_id": account_id, "now": now})).all()
     if sum(remaining for _, remaining in lots) < points:
-        raise InsufficientPoints(NOT_ENOUGH_POINTS.format(points=points))
+        raise InsufficientPoints(points=points)
     left = points
     for lot_id, remaining in lots:
         if left == 0:

@@ -27,7 +27,6 @@ from gamification.ledger.errors import (
     TransactionNotFound,
 )
 from gamification.ledger.lots import (
-    NOT_ENOUGH_POINTS,
     lock_account,
     lot_row,
     open_lot,
@@ -267,9 +266,9 @@ async def reverse(
     soonest-expiring lots; points given back open a new lot. Expiry is final."""
     original = await db.get(LedgerTransaction, transaction_id)
     if original is None:
-        raise TransactionNotFound("No such transaction.")
+        raise TransactionNotFound()
     if original.kind in (TransactionKind.EXPIRE, TransactionKind.REVERSE):
-        raise NotReversible(f"A {original.kind} transaction cannot be reversed.")
+        raise NotReversible(kind=original.kind)
     tx = await claim(
         db,
         key=f"reverse:{transaction_id}",
@@ -280,7 +279,7 @@ async def reverse(
         reverses_id=transaction_id,
     )
     if tx is None:
-        raise AlreadyReversed("This transaction was already reversed.")
+        raise AlreadyReversed()
     entries = (
         await db.execute(
             sa.select(col(LedgerEntry.amount), LedgerAccount)
@@ -330,7 +329,7 @@ async def _debit_points(
     # is exactly the case where the lots cannot cover the debit either.
     moved = await move_user_balance(db, user_id, Currency.POINTS, -points)
     if moved is None:
-        raise InsufficientPoints(NOT_ENOUGH_POINTS.format(points=points))
+        raise InsufficientPoints(points=points)
     account, balance = moved
     await take_from_lots(db, account, points, now=now)
     target = system_account(to, Currency.POINTS)

@@ -172,5 +172,5 @@ async def insert_entries(db: AsyncSession, entries: list[dict[str, Any]]) -> Non
 async def _move_balance(db: AsyncSession, account_id: uuid.UUID, amount: int) -> int:
     balance = await db.scalar(_MOVE_BALANCE, {"account_id": account_id, "amount": amount})
     if balance is None:
-        raise InsufficientPoints(f"The balance cannot cover {-amount} points.")
+        raise InsufficientPoints(points=-amount)
     return int(balance)

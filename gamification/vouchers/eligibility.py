@@ -6,8 +6,11 @@ then a course that must be completed first. The sale window is checked before al
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+from core.messages import joined
 
 NOT_ON_SALE = "not-on-sale"
 RISK_ASSESSMENT_REQUIRED = "risk-assessment-required"
@@ -20,8 +23,12 @@ LIFECYCLE_STAGES = ("new", "growing", "mature")
 
 @dataclass(frozen=True)
 class Ineligible:
-    reason: str  # one of the codes above
+    """Why not: a stable `reason` (one of the codes above), and the catalogue message that
+    explains it (`not-eligible.<...>`) with its named parameters."""
+
+    reason: str
     message: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def on_sale(starts_at: datetime | None, ends_at: datetime | None, now: datetime) -> bool:
@@ -32,9 +39,11 @@ def sale_window_problem(
     starts_at: datetime | None, ends_at: datetime | None, now: datetime
 ) -> Ineligible | None:
     if starts_at is not None and now < starts_at:
-        return Ineligible(NOT_ON_SALE, f"This voucher goes on sale at {starts_at.isoformat()}.")
+        return Ineligible(
+            NOT_ON_SALE, "not-eligible.not-on-sale-yet", {"starts_at": starts_at.isoformat()}
+        )
     if ends_at is not None and now >= ends_at:
-        return Ineligible(NOT_ON_SALE, "This voucher is no longer on sale.")
+        return Ineligible(NOT_ON_SALE, "not-eligible.not-on-sale")
     return None
 
 
@@ -52,27 +61,25 @@ def profile_problem(
 ) -> Ineligible | None:
     """Suitability and lifecycle; None when both allow the learner."""
     if product_risk_level is not None:
+        level = {"product_risk_level": product_risk_level, "risk_profile": risk_profile}
         if risk_profile is None:
-            return Ineligible(
-                RISK_ASSESSMENT_REQUIRED,
-                f"This voucher is for a product rated {product_risk_level}; "
-                "complete the risk assessment first.",
-            )
+            return Ineligible(RISK_ASSESSMENT_REQUIRED, _message(RISK_ASSESSMENT_REQUIRED), level)
         if level_rank(product_risk_level) > level_rank(risk_profile):
-            return Ineligible(
-                RISK_PROFILE_TOO_LOW,
-                f"This voucher is for a product rated {product_risk_level}, above your "
-                f"risk profile {risk_profile}.",
-            )
+            return Ineligible(RISK_PROFILE_TOO_LOW, _message(RISK_PROFILE_TOO_LOW), level)
     if lifecycle_stages and lifecycle_stage not in lifecycle_stages:
-        return Ineligible(
-            LIFECYCLE_STAGE,
-            f"This voucher is for {' and '.join(lifecycle_stages)} clients.",
-        )
+        stages = joined([f"lifecycle-stage.{stage}" for stage in lifecycle_stages])
+        return Ineligible(LIFECYCLE_STAGE, _message(LIFECYCLE_STAGE), {"stages": stages})
     return None
 
 
-def course_problem(required_course_slug: str | None, completed: bool) -> Ineligible | None:
-    if required_course_slug is not None and not completed:
-        return Ineligible(COURSE_REQUIRED, f"Complete the course `{required_course_slug}` first.")
-    return None
+def course_problem(required_course_slug: str, course_title: str) -> Ineligible:
+    """The required course is not completed yet."""
+    return Ineligible(
+        COURSE_REQUIRED,
+        _message(COURSE_REQUIRED),
+        {"course": course_title, "course_slug": required_course_slug},
+    )
+
+
+def _message(reason: str) -> str:
+    return f"not-eligible.{reason}"

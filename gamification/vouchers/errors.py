@@ -1,7 +1,10 @@
-"""Voucher errors, each with the stable code the API turns into a problem `type`.
+"""Voucher errors, each with the stable code the API turns into a problem `type`; titles and
+details come from the message catalogue (`core/messages`).
 
 Insufficient points is the ledger's own `InsufficientPoints` (code `insufficient-points`).
 """
+
+from typing import Any
 
 from core.errors import DomainError, ErrorKind
 
@@ -9,71 +12,83 @@ from core.errors import DomainError, ErrorKind
 class ProductNotFound(DomainError):
     code = "not-found"
     kind = ErrorKind.NOT_FOUND
-    title = "No such voucher product"
+    message = "voucher-product-not-found"
 
 
 class VoucherNotFound(DomainError):
     code = "not-found"
     kind = ErrorKind.NOT_FOUND
-    title = "No such voucher"
+    message = "voucher-not-found"
+
+
+class VoucherCodeUnknown(VoucherNotFound):
+    message = "voucher-code-unknown"
 
 
 class NotEligible(DomainError):
+    """The redeemer may not have this voucher; `reason` is a stable code (for example
+    `risk-profile-too-low`), a problem member of its own, never only in the text."""
+
     code = "not-eligible"
     kind = ErrorKind.CONFLICT
-    title = "You cannot redeem this voucher"
 
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason  # a stable code, e.g. `risk-profile-too-low`
+    def __init__(self, reason: str, message: str, **params: Any) -> None:
+        self.reason = reason
+        self.reason_message = message
+        super().__init__(**params)
+
+    @property
+    def message_key(self) -> str:
+        return self.reason_message
+
+    def problem_fields(self) -> dict[str, object]:
+        fields: dict[str, object] = {"reason": self.reason}
+        if "course_slug" in self.params:
+            fields["required_course"] = {
+                "slug": self.params["course_slug"],
+                "title": self.params["course"],
+            }
+        return fields
 
 
 class OutOfStock(DomainError):
     code = "out-of-stock"
     kind = ErrorKind.CONFLICT
-    title = "This voucher is sold out"
 
 
 class LimitReached(DomainError):
     code = "limit-reached"
     kind = ErrorKind.CONFLICT
-    title = "You have redeemed this voucher as often as allowed"
 
 
 class AlreadyConsumed(DomainError):
     code = "already-consumed"
     kind = ErrorKind.CONFLICT
-    title = "This voucher was already used"
 
 
 class VoucherExpired(DomainError):
     code = "voucher-expired"
     kind = ErrorKind.CONFLICT
-    title = "This voucher has expired"
 
 
 class VoucherRevoked(DomainError):
     code = "voucher-revoked"
     kind = ErrorKind.CONFLICT
-    title = "This voucher was revoked"
 
 
 class NotRevocable(DomainError):
     code = "not-revocable"
     kind = ErrorKind.CONFLICT
-    title = "Only an unused voucher can be revoked"
 
 
 class StockBelowIssued(DomainError):
     code = "stock-below-issued"
     kind = ErrorKind.CONFLICT
-    title = "Stock cannot be set below what was already issued"
 
 
 class DuplicateSku(DomainError):
     code = "duplicate-sku"
     kind = ErrorKind.CONFLICT
-    title = "A voucher product with this SKU exists"
 
 
 class InvalidProduct(DomainError):
@@ -81,10 +96,8 @@ class InvalidProduct(DomainError):
 
     code = "validation-error"
     kind = ErrorKind.INVALID
-    title = "The request is not valid"
+    message = "voucher-product-not-valid"
 
     def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__("The voucher product is not valid.", errors=tuple(errors))
-
-    def __str__(self) -> str:
-        return "; ".join(f"{field}: {message}" for field, message in self.errors or ())
+        problems = "; ".join(f"{field}: {message}" for field, message in errors)
+        super().__init__(errors=tuple(errors), problems=problems)

@@ -15,6 +15,7 @@ from gamification.vouchers.codes import normalise_code
 from gamification.vouchers.errors import (
     AlreadyConsumed,
     NotRevocable,
+    VoucherCodeUnknown,
     VoucherExpired,
     VoucherNotFound,
     VoucherRevoked,
@@ -68,20 +69,20 @@ async def user_voucher(db: AsyncSession, user_id: uuid.UUID, voucher_id: uuid.UU
         sa.select(Voucher).where(col(Voucher.id) == voucher_id, col(Voucher.user_id) == user_id)
     )
     if voucher is None:
-        raise VoucherNotFound("No such voucher.")
+        raise VoucherNotFound()
     return voucher
 
 
 async def voucher_by_code(db: AsyncSession, typed_code: str, *, lock: bool = False) -> Voucher:
     code = normalise_code(typed_code)
     if code is None:
-        raise VoucherNotFound("No voucher has this code.")
+        raise VoucherCodeUnknown()
     query = sa.select(Voucher).where(col(Voucher.code) == code)
     if lock:
         query = query.with_for_update(key_share=True)
     voucher = (await db.scalars(query.execution_options(populate_existing=True))).one_or_none()
     if voucher is None:
-        raise VoucherNotFound("No voucher has this code.")
+        raise VoucherCodeUnknown()
     return voucher
 
 
@@ -105,7 +106,7 @@ async def consume_voucher(
     if voucher.status == VoucherStatus.CONSUMED:
         if voucher.consumed_reference == reference:
             return Consumption(voucher, first_time=False)
-        raise AlreadyConsumed("This voucher was already used for another trade or subscription.")
+        raise AlreadyConsumed()
     _ensure_live(voucher, now)
     await db.execute(
         sa.update(Voucher)
@@ -140,9 +141,9 @@ async def revoke_voucher(
         )
     ).one_or_none()
     if voucher is None:
-        raise VoucherNotFound("No such voucher.")
+        raise VoucherNotFound()
     if status_at(voucher, now) != VoucherStatus.ISSUED:
-        raise NotRevocable(f"This voucher is {status_at(voucher, now)}; only unused ones can be.")
+        raise NotRevocable(status=status_at(voucher, now))
     refund = await credit(
         db,
         user_id=voucher.user_id,
@@ -172,6 +173,6 @@ async def revoke_voucher(
 def _ensure_live(voucher: Voucher, now: datetime) -> None:
     status = status_at(voucher, now)
     if status == VoucherStatus.EXPIRED:
-        raise VoucherExpired("This voucher has expired.")
+        raise VoucherExpired()
     if status == VoucherStatus.REVOKED:
-        raise VoucherRevoked("This voucher was revoked.")
+        raise VoucherRevoked()

@@ -60,12 +60,14 @@ EDITABLE = frozenset(f.name for f in fields(ProductDraft)) - {"sku", "kind"}
 @dataclass(frozen=True)
 class Redeemer:
     """The facts about a learner that eligibility needs, gathered by the api layer.
-    `completed_course(slug)` is asked only when a product requires a course."""
+    `completed_course(slug)` is asked only when a product requires a course, and
+    `course_title(slug)` only when that course is not completed."""
 
     user_id: uuid.UUID
     risk_profile: str | None  # C1..C5, None when unassessed or expired
     lifecycle_stage: str  # new | growing | mature
     completed_course: Callable[[str], Awaitable[bool]]
+    course_title: Callable[[str], Awaitable[str]]  # in the learner's locale, for messages
 
 
 def checked(draft: ProductDraft) -> ProductDraft:
@@ -124,7 +126,7 @@ async def create_product(db: AsyncSession, draft: ProductDraft, *, now: datetime
         .returning(VoucherProduct)
     )
     if created is None:
-        raise DuplicateSku(f"The SKU {draft.sku!r} is already used.")
+        raise DuplicateSku(sku=draft.sku)
     return created
 
 
@@ -146,11 +148,11 @@ async def update_product(
         )
     ).one_or_none()
     if product is None:
-        raise ProductNotFound("No such voucher product.")
+        raise ProductNotFound()
     draft = checked(replace(draft_of(product), **_risk_level_follows(changes, product)))
     issued = product.total_stock - product.remaining_stock
     if draft.total_stock < issued:
-        raise StockBelowIssued(f"{issued} were already issued; total_stock cannot go below that.")
+        raise StockBelowIssued(issued=issued)
     values = _column_values(draft) | {"remaining_stock": draft.total_stock - issued}
     before = product.model_dump()
     diff = {name: (before[name], value) for name, value in values.items() if before[name] != value}
@@ -217,7 +219,7 @@ def _column_values(draft: ProductDraft) -> dict[str, Any]:
 async def get_product(db: AsyncSession, product_id: uuid.UUID) -> VoucherProduct:
     product = await db.get(VoucherProduct, product_id)
     if product is None:
-        raise ProductNotFound("No such voucher product.")
+        raise ProductNotFound()
     return product
 
 
@@ -225,20 +227,18 @@ async def why_ineligible(
     product: VoucherProduct, redeemer: Redeemer, *, now: datetime
 ) -> Ineligible | None:
     """The first reason the learner may not redeem the product now, or None."""
-    return (
-        sale_window_problem(product.sale_starts_at, product.sale_ends_at, now)
-        or profile_problem(
-            product_risk_level=product.product_risk_level,
-            lifecycle_stages=product.lifecycle_stages,
-            risk_profile=redeemer.risk_profile,
-            lifecycle_stage=redeemer.lifecycle_stage,
-        )
-        or course_problem(
-            product.required_course_slug,
-            product.required_course_slug is None
-            or await redeemer.completed_course(product.required_course_slug),
-        )
+    problem = sale_window_problem(
+        product.sale_starts_at, product.sale_ends_at, now
+    ) or profile_problem(
+        product_risk_level=product.product_risk_level,
+        lifecycle_stages=product.lifecycle_stages,
+        risk_profile=redeemer.risk_profile,
+        lifecycle_stage=redeemer.lifecycle_stage,
     )
+    course = product.required_course_slug
+    if problem is not None or course is None or await redeemer.completed_course(course):
+        return problem
+    return course_problem(course, await redeemer.course_title(course))
 
 
 async def products_on_sale(

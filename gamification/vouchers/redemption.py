@@ -45,9 +45,9 @@ async def redeem_voucher(
     product = await get_product(db, product_id)
     problem = await why_ineligible(product, redeemer, now=now)
     if problem is not None:
-        raise NotEligible(problem.reason, f"{problem.message} ({problem.reason})")
+        raise NotEligible(problem.reason, problem.message, **problem.params)
     if product.remaining_stock <= 0:
-        raise OutOfStock("This voucher is sold out.")
+        raise OutOfStock()
     await _count_against_limit(db, redeemer.user_id, product)
     voucher_id = new_id()
     debit = await spend(
@@ -116,9 +116,7 @@ async def _count_against_limit(
         "per_user_limit": product.per_user_limit,
     }
     if await db.scalar(_COUNT_AGAINST_LIMIT, params) is None:
-        raise LimitReached(
-            f"You can redeem this voucher {product.per_user_limit} time(s) and have done so."
-        )
+        raise LimitReached(limit=product.per_user_limit)
 
 
 async def _issue(
@@ -153,4 +151,4 @@ async def _issue(
 
 async def _take_one_unit(db: AsyncSession, product_id: uuid.UUID) -> None:
     if await db.scalar(_TAKE_ONE_UNIT, {"product_id": product_id}) is None:
-        raise OutOfStock("This voucher is sold out.")
+        raise OutOfStock()

@@ -11,8 +11,8 @@ when the keys make it plain.
   commission_rebate  {market, rebate_cny}
                      a fixed ¥ amount of commission paid back on trades in `market`
 `yield` (a rate boost), one form:
-  rate_boost         {product_name, product_type, boost_pct_per_year, principal_cap_cny, days,
-                      product_risk_level}
+  rate_boost         {product_name, product_name_en?, product_type, boost_pct_per_year,
+                      principal_cap_cny, days, product_risk_level}
                      +`boost_pct_per_year` % a year, on principal up to the cap, for `days` days
                      after the broker activates it, on a product of risk level R1..R5
 """
@@ -23,12 +23,7 @@ from typing import Any
 from gamification.vouchers.errors import InvalidProduct
 from gamification.vouchers.models import VoucherKind
 
-MARKETS = {
-    "cn_a_share": "A shares on the Shanghai and Shenzhen exchanges",
-    "cn_etf": "exchange-traded funds",
-    "cn_bond": "exchange-traded bonds",
-    "hk_connect": "Hong Kong shares through Stock Connect",
-}
+MARKETS = ("cn_a_share", "cn_etf", "cn_bond", "hk_connect")  # named in `core/messages`
 YIELD_PRODUCT_TYPES = ("money_market", "bond_fund", "wealth_management")
 RISK_LEVELS = ("R1", "R2", "R3", "R4", "R5")
 
@@ -40,6 +35,7 @@ _FEE_KEYS = {"type", "market", "waive_commission_up_to_cny", "trades", "rebate_c
 _YIELD_KEYS = {
     "type",
     "product_name",
+    "product_name_en",
     "product_type",
     "boost_pct_per_year",
     "principal_cap_cny",
@@ -117,24 +113,31 @@ def _yield_terms(
     _unknown_keys(raw, _YIELD_KEYS, errors)
     if raw.get("type", RATE_BOOST) != RATE_BOOST:
         errors.append(("terms.type", f"must be {RATE_BOOST}"))
-    name = raw.get("product_name")
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 80:
-        errors.append(("terms.product_name", "must be text of 1 to 80 characters"))
-        name = None
+    name = _product_name(raw, "product_name", errors)
     product_type = raw.get("product_type")
     if product_type not in YIELD_PRODUCT_TYPES:
         errors.append(("terms.product_type", f"must be one of {', '.join(YIELD_PRODUCT_TYPES)}"))
     level = _yield_risk_level(raw.get("product_risk_level"), product_risk_level, errors)
     terms = {
         "type": RATE_BOOST,
-        "product_name": name.strip() if name else None,
+        "product_name": name,
         "product_type": product_type,
         "boost_pct_per_year": _amount(raw, "boost_pct_per_year", MAX_BOOST_PCT, errors),
         "principal_cap_cny": _amount(raw, "principal_cap_cny", MAX_PRINCIPAL_CNY, errors),
         "days": _count(raw, "days", MAX_BOOST_DAYS, errors),
         "product_risk_level": level,
     }
+    if "product_name_en" in raw:  # optional: English readers see the original name without it
+        terms["product_name_en"] = _product_name(raw, "product_name_en", errors)
     return terms, level
+
+
+def _product_name(raw: dict[str, Any], key: str, errors: Errors) -> str | None:
+    name = raw.get(key)
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 80:
+        errors.append((f"terms.{key}", "must be text of 1 to 80 characters"))
+        return None
+    return name.strip()
 
 
 def _yield_risk_level(in_terms: Any, top_level: str | None, errors: Errors) -> str | None:

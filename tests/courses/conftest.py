@@ -128,7 +128,10 @@ Publish = Callable[..., Awaitable[dict[str, Any]]]
 @pytest.fixture
 def publish(sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock) -> Publish:
     """`await publish(bundle_doc(...))`: import and publish a bundle; lesson ids by slug."""
+    return publisher(sessionmaker, clock)
 
+
+def publisher(sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock) -> Publish:
     async def run(document: dict[str, Any], *, draft_only: bool = False) -> dict[str, Any]:
         bundle, problems = validate_course(bundle_source(document))
         assert not problems, [str(p) for p in problems]

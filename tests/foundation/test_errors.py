@@ -14,7 +14,6 @@ from core.errors import DomainError, ErrorKind
 class OutOfStock(DomainError):
     code = "out-of-stock"
     kind = ErrorKind.CONFLICT
-    title = "Out of stock"
 
 
 class BadOrder(DomainError):
@@ -30,9 +29,9 @@ class Order(msgspec.Struct):
 @post("/test/orders", sync_to_thread=False, exclude_from_auth=True)
 def create_order(data: JSONBody[Order]) -> dict[str, Any]:
     if data.symbol == "EMPTY":
-        raise OutOfStock("No units left.")
+        raise OutOfStock()
     if data.symbol == "":
-        raise BadOrder("The order is not valid.", errors=(("symbol", "must not be blank"),))
+        raise BadOrder(errors=(("symbol", "must not be blank"),))
     if data.symbol == "BOOM":
         raise RuntimeError("SELECT secret FROM internals")
     return {"quantity": data.quantity}
@@ -100,7 +99,16 @@ async def test_domain_error_is_its_own_problem_type(client: AsyncClient) -> None
         409,
         "out-of-stock",
     )
-    assert body["detail"] == "No units left."
+    assert (body["title"], body["detail"]) == ("该优惠券已兑完", "该优惠券已兑完。")  # the original
+    english = await client.post(
+        "/test/orders",
+        json={"quantity": 1, "symbol": "EMPTY"},
+        headers={"Accept-Language": "en"},
+    )
+    assert (english.json()["title"], english.json()["detail"]) == (
+        "This voucher is sold out",
+        "This voucher is sold out.",
+    )
 
 
 async def test_unexpected_error_is_500_without_internals(client: AsyncClient) -> None:

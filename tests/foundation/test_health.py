@@ -44,7 +44,7 @@ async def test_ready_is_503_when_migrations_are_behind(
     engine = create_engine(scratch_database, settings)
     try:
         async with serve_in_loop(create_app(settings, engine)) as client:
-            response = await client.get("/health/ready")
+            response = await client.get("/health/ready", headers={"Accept-Language": "en"})
     finally:
         await engine.dispose()
     assert response.status_code == 503

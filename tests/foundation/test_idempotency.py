@@ -39,7 +39,7 @@ async def create_transfer(
 
     async def effect() -> tuple[int, Any]:
         if data.amount > 100:
-            raise NotEnough(f"Cannot move {data.amount}.")
+            raise NotEnough(points=data.amount)
         entry = await record_audit(
             db,
             clock,

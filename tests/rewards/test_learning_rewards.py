@@ -35,7 +35,7 @@ async def test_completing_a_lesson_returns_its_rewards_and_the_new_wallet_once(
             "kind": "lesson_completed",
             "points": 10,
             "xp": 20,
-            "reason": "Completed the lesson lesson-0 (test-course)",
+            "reason": "Completed the lesson English lesson 0 (English course test-course)",
         }
     ]
     assert set(first["wallet"]) == WALLET_KEYS
@@ -53,8 +53,8 @@ async def test_completing_a_lesson_returns_its_rewards_and_the_new_wallet_once(
         headers={**learner.headers, "Accept-Language": "zh-CN"},
     )
     assert [(r["kind"], r["points"], r["reason"]) for r in last.json()["rewards"]] == [
-        ("lesson_completed", 10, "完成课时 lesson-1（test-course）"),
-        ("course_completed", 50, "完成课程 test-course"),
+        ("lesson_completed", 10, "完成课时 中文 lesson 1（中文 course test-course）"),
+        ("course_completed", 50, "完成课程 中文 course test-course"),
     ]
     assert last.json()["wallet"]["points"] == 70
 
@@ -113,3 +113,34 @@ async def test_a_failed_attempt_earns_nothing_but_counts_the_day(
     assert failed.json()["wallet"]["streak"]["current"] == 1
     progress = (await client.get("/v1/me/progress", headers=learner.headers)).json()
     assert progress["streak"] == {"current": 1, "longest": 1, "freezes": 0}
+
+
+async def test_reward_and_activity_lines_show_titles(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    publish: Publish,
+    clock: FrozenClock,
+    load_rules: LoadRules,
+) -> None:
+    await load_rules()
+    lessons = await publish(bundle_doc("basics"))
+    learner = await user_factory(locale="en")
+    await read_lesson(client, lessons["lesson-0"], learner.headers, clock)
+    done = await client.post(f"/v1/lessons/{lessons['lesson-0']}/complete", headers=learner.headers)
+    assert done.status_code == 200, done.text
+    line = "Completed the lesson English lesson 0 (English course basics)"
+    assert line in [reward["reason"] for reward in done.json()["rewards"]]
+    ledger = (await client.get("/v1/me/ledger", headers=learner.headers)).json()
+    assert line in [item["reason"] for item in ledger["items"]]
+    chinese = {**learner.headers, "Accept-Language": "zh-CN"}
+    zh_ledger = (await client.get("/v1/me/ledger", headers=chinese)).json()
+    assert "完成课时 中文 lesson 0（中文 course basics）" in [
+        i["reason"] for i in zh_ledger["items"]
+    ]
+    progress = (await client.get("/v1/me/progress", headers=learner.headers)).json()
+    latest = progress["recent_activity"][0]
+    assert (latest["course_title"], latest["lesson_title"]) == (
+        "English course basics",
+        "English lesson 0",
+    )
+    assert (latest["course_slug"], latest["lesson_slug"]) == ("basics", "lesson-0")

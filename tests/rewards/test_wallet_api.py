@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.rewards.reasons import reason_text
 from core.clock import FrozenClock
+from courses.titles import Titles
 from gamification.ledger.models import TransactionKind
 from gamification.ledger.operations import earn, spend
 from gamification.rewards.service import award_for_events
@@ -175,19 +176,23 @@ async def test_a_cursor_the_api_did_not_issue_is_422(
 
 
 def test_reasons_fall_back_to_the_transaction_kind_and_never_fail() -> None:
-    assert reason_text({"code": "streak_30", "days": 30}, kind="earn", locale="en") == (
-        "30-day learning streak"
+    assert reason_text(
+        {"code": "streak_30", "days": 30}, kind="earn", locale="en", titles=Titles()
+    ) == ("30-day learning streak")
+    assert (
+        reason_text({"code": "lesson_completed"}, kind="earn", locale="en", titles=Titles())
+        == "Points earned"
     )
-    assert reason_text({"code": "lesson_completed"}, kind="earn", locale="en") == "Points earned"
     assert (
         reason_text(
             {"code": "points-expired", "earned_at": "2026-01-05T02:00:00+00:00"},
             kind="expire",
             locale="zh-CN",
+            titles=Titles(),
         )
         == "2026-01-05 获得的积分已过期"
     )
-    assert reason_text({}, kind="mystery", locale="fr") == "积分变动"
+    assert reason_text({}, kind="mystery", locale="fr", titles=Titles()) == "积分变动"
 
 
 async def test_the_openapi_document_has_the_rewards_routes(client: AsyncClient) -> None:

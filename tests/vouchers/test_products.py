@@ -234,7 +234,7 @@ async def test_seed_money_market_boost_is_unlocked_by_the_funds_course(
     await fund(learner.id, 1000)
     locked = await redeem(client, learner.headers, mmf.id)
     assert locked.status_code == 409
-    assert "course-required" in locked.json()["detail"]
+    assert locked.json()["reason"] == "course-required"
     await complete_course(sessionmaker, clock, learner.id, "funds-and-etfs")
     unlocked = await redeem(client, learner.headers, mmf.id)
     assert unlocked.status_code == 201

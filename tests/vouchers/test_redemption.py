@@ -172,10 +172,10 @@ async def test_risk_profile_must_reach_the_product_level(
     refused = await redeem(client, unassessed.headers, product.id)
     assert refused.status_code == 409
     assert refused.json()["type"].endswith("/not-eligible")
-    assert "risk-assessment-required" in refused.json()["detail"]
+    assert refused.json()["reason"] == "risk-assessment-required"
     too_low = await redeem(client, cautious.headers, product.id)
     assert too_low.status_code == 409
-    assert "risk-profile-too-low" in too_low.json()["detail"]
+    assert too_low.json()["reason"] == "risk-profile-too-low"
     assert (await redeem(client, balanced.headers, product.id)).status_code == 201
 
 
@@ -192,7 +192,7 @@ async def test_lifecycle_stage_limits_who_may_redeem(
         await fund(user.id, 100)
     refused = await redeem(client, veteran.headers, product.id)
     assert refused.status_code == 409
-    assert "lifecycle-stage-not-eligible" in refused.json()["detail"]
+    assert refused.json()["reason"] == "lifecycle-stage-not-eligible"
     assert (await redeem(client, newcomer.headers, product.id)).status_code == 201
 
 
@@ -209,7 +209,7 @@ async def test_a_required_course_must_be_completed_first(
     await fund(user.id, 100)
     refused = await redeem(client, user.headers, product.id)
     assert refused.status_code == 409
-    assert "course-required" in refused.json()["detail"]
+    assert refused.json()["reason"] == "course-required"
     await complete_course(sessionmaker, clock, user.id, "funds-and-etfs")
     assert (await redeem(client, user.headers, product.id)).status_code == 201
 
@@ -229,13 +229,13 @@ async def test_redemption_only_inside_the_sale_window(
     )
     early = await redeem(client, user.headers, product.id)
     assert early.status_code == 409
-    assert "not-on-sale" in early.json()["detail"]
+    assert early.json()["reason"] == "not-on-sale"
     clock.advance(timedelta(minutes=5))  # the access token lives 15 minutes
     assert (await redeem(client, user.headers, product.id)).status_code == 201
     clock.advance(timedelta(minutes=5))
     late = await redeem(client, user.headers, product.id)
     assert late.status_code == 409
-    assert "not-on-sale" in late.json()["detail"]
+    assert late.json()["reason"] == "not-on-sale"
 
 
 async def test_catalogue_lists_products_on_sale_with_eligibility(

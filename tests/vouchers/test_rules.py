@@ -205,6 +205,5 @@ def test_lifecycle_stages_and_courses() -> None:
     mature = only_new("mature")
     assert mature is not None
     assert mature.reason == LIFECYCLE_STAGE
-    assert course_problem(None, completed=False) is None
-    assert course_problem("funds-and-etfs", completed=True) is None
-    assert course_problem("funds-and-etfs", completed=False) is not None
+    missing = course_problem("funds-and-etfs", "Funds and ETFs")
+    assert (missing.reason, missing.params["course"]) == ("course-required", "Funds and ETFs")
