@@ -1,8 +1,9 @@
 """The posting primitive: claim an idempotency key, then write balanced entries.
 
-Every other ledger operation is built on these two steps. The database checks what code could
-get wrong: the entries of a transaction sum to zero (checked at commit), a user's balance never
-goes below zero, and nothing posted is ever changed.
+Expiry and reversals are built on these two steps; earns, spends and redemptions take the same
+two steps inside their database functions (migration 0011). The database checks what code
+could get wrong: the entries of a transaction sum to zero (checked at commit), a user's balance
+never goes below zero, and nothing posted is ever changed.
 """
 
 import uuid

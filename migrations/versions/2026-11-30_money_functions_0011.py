@@ -24,11 +24,9 @@ down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The system accounts' fixed ids (migration 0004, gamification/ledger/accounts.py).
-ISSUANCE_POINTS = "00000000-0000-7000-8000-000000000001"
-REDEMPTION_POINTS = "00000000-0000-7000-8000-000000000002"
-ISSUANCE_XP = "00000000-0000-7000-8000-000000000004"
-
+# The functions post to the system accounts by their fixed ids (migration 0004,
+# gamification/ledger/accounts.py): ...0001 issuance of points, ...0002 redemption of points,
+# ...0004 issuance of XP.
 FUNCTIONS = [
     # core/ids.py's time-ordered UUID (version 7): 48 bits of Unix milliseconds, then random.
     """
@@ -67,7 +65,7 @@ FUNCTIONS = [
     """,
     # The postings of a claimed earn: points (with a lot that expires after `p_lot_days` days
     # of 24 hours) and XP, each from its issuance account; the balances after (NULL: none).
-    f"""
+    """
     CREATE FUNCTION ledger_post_earn(
         p_transaction_id uuid, p_user_id uuid, p_points bigint, p_xp bigint,
         p_now timestamptz, p_lot_days integer, OUT points_balance bigint, OUT xp_balance bigint
@@ -78,7 +76,7 @@ FUNCTIONS = [
         IF p_points > 0 THEN
             SELECT c.account_id, c.balance INTO v_account, points_balance
             FROM ledger_credit_user(p_transaction_id, p_user_id, 'points', p_points,
-                                    '{ISSUANCE_POINTS}', p_now) c;
+                                    '00000000-0000-7000-8000-000000000001', p_now) c;
             INSERT INTO ledger_lot
                 (id, account_id, transaction_id, amount, remaining, earned_at, expires_at)
             VALUES (uuid_v7(), v_account, p_transaction_id, p_points, p_points, p_now,
@@ -87,7 +85,7 @@ FUNCTIONS = [
         IF p_xp > 0 THEN
             SELECT c.balance INTO xp_balance
             FROM ledger_credit_user(p_transaction_id, p_user_id, 'xp', p_xp,
-                                    '{ISSUANCE_XP}', p_now) c;
+                                    '00000000-0000-7000-8000-000000000004', p_now) c;
         END IF;
     END $$
     """,
@@ -120,10 +118,11 @@ FUNCTIONS = [
         RETURN NEXT;
     END $$
     """,
-    # A bulk award: every earn's key claimed first, in one insert in the order given (a key
-    # repeated in the batch posts once, at its first place); then each claimed earn posted in
-    # that order, so callers listing users in id order lock accounts in one order. One row
-    # per earn that posted, with its place (from 1) in the arrays.
+    # A bulk award, set-based: every earn's key claimed in one insert, in the order given (a
+    # key repeated in the batch posts once, at its first place); the accounts locked in the
+    # order of the earns (callers list users in id order, so concurrent awards cannot
+    # deadlock), missing ones opened; then every balance moved, every entry and lot written by
+    # one statement. One row per earn that posted, with its place (from 1) in the arrays.
     """
     CREATE FUNCTION ledger_earn_many(
         p_kind text, p_now timestamptz, p_keys text[], p_references text[], p_reasons jsonb[],
@@ -132,39 +131,95 @@ FUNCTIONS = [
     LANGUAGE plpgsql AS $$
     #variable_conflict use_column
     DECLARE
-        v_earn record;
+        v_items integer[];
+        v_transactions uuid[];
+        v_owners uuid[];  -- one element per posting: an earn's points, then its XP
+        v_currencies text[];
+        v_amounts bigint[];
+        v_earns integer[];
     BEGIN
         IF EXISTS (SELECT 1 FROM unnest(p_points, p_xp) AS a(points, xp)
                    WHERE points < 0 OR xp < 0) THEN
             RAISE EXCEPTION 'earn amounts are never negative' USING ERRCODE = 'invalid_parameter_value';
         END IF;
-        FOR v_earn IN
-            WITH wanted AS (
-                SELECT DISTINCT ON (w.key) w.*
-                FROM unnest(p_keys, p_references, p_reasons, p_user_ids, p_points, p_xp,
-                            p_lot_days) WITH ORDINALITY
-                    AS w(key, reference, reason, user_id, points, xp, lot_days, item)
-                WHERE w.points > 0 OR w.xp > 0
-                ORDER BY w.key, w.item
-            ), claimed AS (
-                INSERT INTO ledger_transaction
-                    (id, idempotency_key, kind, reference, reason, reverses_id, created_at)
-                SELECT uuid_v7(), key, p_kind, reference, reason, NULL, p_now
-                FROM wanted ORDER BY item
-                ON CONFLICT (idempotency_key) DO NOTHING
-                RETURNING id, idempotency_key
-            )
-            SELECT w.item, c.id, w.user_id, w.points, w.xp, w.lot_days
-            FROM claimed c JOIN wanted w ON w.key = c.idempotency_key
-            ORDER BY w.item
-        LOOP
-            item := v_earn.item;
-            transaction_id := v_earn.id;
-            SELECT e.points_balance, e.xp_balance INTO points_balance, xp_balance
-            FROM ledger_post_earn(v_earn.id, v_earn.user_id, v_earn.points, v_earn.xp, p_now,
-                                  v_earn.lot_days) e;
-            RETURN NEXT;
-        END LOOP;
+        WITH wanted AS (
+            SELECT DISTINCT ON (w.key) w.key, w.reference, w.reason, w.item::integer AS item
+            FROM unnest(p_keys, p_references, p_reasons, p_points, p_xp) WITH ORDINALITY
+                AS w(key, reference, reason, points, xp, item)
+            WHERE w.points > 0 OR w.xp > 0
+            ORDER BY w.key, w.item
+        ), claimed AS (
+            INSERT INTO ledger_transaction
+                (id, idempotency_key, kind, reference, reason, reverses_id, created_at)
+            SELECT uuid_v7(), key, p_kind, reference, reason, NULL, p_now
+            FROM wanted ORDER BY item
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING id, idempotency_key
+        )
+        SELECT array_agg(w.item ORDER BY w.item), array_agg(c.id ORDER BY w.item)
+        INTO v_items, v_transactions
+        FROM claimed c JOIN wanted w ON w.key = c.idempotency_key;
+        IF v_items IS NULL THEN
+            RETURN;
+        END IF;
+        SELECT array_agg(p_user_ids[c.item] ORDER BY c.n, x.n), array_agg(x.currency ORDER BY c.n, x.n),
+               array_agg(x.amount ORDER BY c.n, x.n), array_agg(c.n ORDER BY c.n, x.n)
+        INTO v_owners, v_currencies, v_amounts, v_earns
+        FROM unnest(v_items) WITH ORDINALITY AS c(item, n)
+        CROSS JOIN LATERAL (VALUES (1, 'points', p_points[c.item]), (2, 'xp', p_xp[c.item]))
+            AS x(n, currency, amount)
+        WHERE x.amount > 0;
+        PERFORM 1
+        FROM unnest(v_owners, v_currencies) WITH ORDINALITY AS w(owner, currency, position)
+        JOIN ledger_account a ON a.user_id = w.owner AND a.currency = w.currency
+        ORDER BY w.position
+        FOR UPDATE OF a;
+        INSERT INTO ledger_account (id, kind, currency, user_id, balance, created_at)
+        SELECT uuid_v7(), 'user', w.currency, w.owner, 0, now()
+        FROM unnest(v_owners, v_currencies) WITH ORDINALITY AS w(owner, currency, position)
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_account a
+                          WHERE a.user_id = w.owner AND a.currency = w.currency)
+        ORDER BY w.position
+        ON CONFLICT (user_id, currency) WHERE user_id IS NOT NULL DO NOTHING;
+        RETURN QUERY
+        WITH postings AS (
+            SELECT p.*, a.id AS account_id
+            FROM unnest(v_earns, v_owners, v_currencies, v_amounts) WITH ORDINALITY
+                AS p(earn, owner, currency, amount, position)
+            JOIN ledger_account a ON a.user_id = p.owner AND a.currency = p.currency
+        ), moved AS (
+            UPDATE ledger_account a SET balance = a.balance + t.total
+            FROM (SELECT account_id, sum(amount) AS total FROM postings GROUP BY account_id) t
+            WHERE a.id = t.account_id
+            RETURNING a.id, (a.balance - t.total)::bigint AS balance_before
+        ), walked AS (
+            SELECT p.*, (m.balance_before
+                + sum(p.amount) OVER (PARTITION BY p.account_id ORDER BY p.position))::bigint
+                AS balance_after
+            FROM postings p JOIN moved m ON m.id = p.account_id
+        ), entries AS (
+            INSERT INTO ledger_entry
+                (id, transaction_id, account_id, amount, balance_after, created_at)
+            SELECT uuid_v7(), v_transactions[w.earn], e.account_id, e.amount, e.balance_after,
+                   p_now
+            FROM walked w CROSS JOIN LATERAL (VALUES
+                (1, CASE w.currency WHEN 'points' THEN '00000000-0000-7000-8000-000000000001'::uuid
+                                    ELSE '00000000-0000-7000-8000-000000000004'::uuid END, -w.amount, NULL::bigint),
+                (2, w.account_id, w.amount, w.balance_after)
+            ) AS e(n, account_id, amount, balance_after)
+            ORDER BY w.position, e.n
+        ), lots AS (
+            INSERT INTO ledger_lot
+                (id, account_id, transaction_id, amount, remaining, earned_at, expires_at)
+            SELECT uuid_v7(), w.account_id, v_transactions[w.earn], w.amount, w.amount, p_now,
+                   p_now + make_interval(hours => 24 * p_lot_days[v_items[w.earn]])
+            FROM walked w WHERE w.currency = 'points'
+            ORDER BY w.position
+        )
+        SELECT v_items[w.earn], v_transactions[w.earn],
+               max(w.balance_after) FILTER (WHERE w.currency = 'points'),
+               max(w.balance_after) FILTER (WHERE w.currency = 'xp')
+        FROM walked w GROUP BY w.earn ORDER BY w.earn;
     END $$
     """,
     # Debit points from the user to `p_to`, taking the lots that expire soonest first and
@@ -242,7 +297,7 @@ FUNCTIONS = [
     # (key `voucher:{id}`), issue the voucher, take one unit of stock (the row every redeemer
     # of the product shares: locked last). outcome: `redeemed`, `limit-reached`,
     # `insufficient-points`, `out-of-stock` or `code-taken` (draw another code and call again).
-    f"""
+    """
     CREATE FUNCTION voucher_redeem(
         p_voucher_id uuid, p_code text, p_product_id uuid, p_user_id uuid,
         p_per_user_limit integer, p_points_price bigint, p_kind text, p_title text,
@@ -266,7 +321,7 @@ FUNCTIONS = [
         VALUES (uuid_v7(), v_reference, 'spend', v_reference, p_reason, NULL, p_now)
         RETURNING id INTO debit_transaction_id;
         points_balance := ledger_debit_points(
-            debit_transaction_id, p_user_id, p_points_price, '{REDEMPTION_POINTS}', p_now);
+            debit_transaction_id, p_user_id, p_points_price, '00000000-0000-7000-8000-000000000002', p_now);
         INSERT INTO voucher (id, code, product_id, user_id, kind, title, title_en, terms,
                              points_price, status, issued_at, expires_at, debit_transaction_id)
         VALUES (p_voucher_id, p_code, p_product_id, p_user_id, p_kind, p_title, p_title_en,
