@@ -93,8 +93,14 @@ async def run_idempotent(
     key: str | None,
     body: Any,
     effect: Effect,
+    refusals_write_nothing: bool = False,
 ) -> Response[Any]:
-    """Run `effect` at most once for this caller, route and key, and answer like the first time."""
+    """Run `effect` at most once for this caller, route and key, and answer like the first time.
+
+    The effect runs in a savepoint, so a domain error undoes what it wrote before the refusal
+    is stored, unless `refusals_write_nothing` says it never writes before refusing (two round
+    trips saved).
+    """
     if key is None:
         raise ProblemError(
             422,
@@ -120,8 +126,11 @@ async def run_idempotent(
         return await _replay(db, caller=caller, route=route, key=key, fingerprint=fingerprint)
 
     try:
-        async with db.begin_nested():
+        if refusals_write_nothing:
             status, content = await effect()
+        else:
+            async with db.begin_nested():
+                status, content = await effect()
     except DomainError as exc:
         problem = handle_domain_error(request, exc)
         await _store(db, claimed, problem.status_code or 409, problem.content, PROBLEM_MEDIA_TYPE)

@@ -158,6 +158,7 @@ class VoucherController(Controller):
             key=idempotency_key,
             body=data,
             effect=effect,
+            refusals_write_nothing=True,  # every refusal comes before or undoes its writes
         )
 
     @get(

@@ -11,28 +11,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from gamification.ledger.accounts import (
-    credit_user_account,
-    credit_user_accounts,
-    move_user_balance,
-    system_account,
-)
+from gamification.ledger.accounts import system_account
 from gamification.ledger.errors import (
     AlreadyReversed,
     InsufficientPoints,
     NotReversible,
     TransactionNotFound,
 )
-from gamification.ledger.lots import (
-    lock_account,
-    lot_row,
-    open_lot,
-    open_lots,
-    take_from_lots,
-)
+from gamification.ledger.lots import lock_account, open_lot, take_from_lots
 from gamification.ledger.models import (
     AccountKind,
     Currency,
@@ -42,7 +32,7 @@ from gamification.ledger.models import (
     PointsLot,
     TransactionKind,
 )
-from gamification.ledger.posting import Posting, apply, claim, claim_many, entry, insert_entries
+from gamification.ledger.posting import Posting, apply, claim
 
 DEFAULT_LOT_DAYS = 365
 
@@ -52,6 +42,22 @@ class Posted:
     transaction_id: uuid.UUID | None
     posted: bool  # False when the key had already been used: nothing changed this time
     balances: dict[str, int] = field(default_factory=dict)  # currency -> user balance after
+
+
+# Built once: each operation below is one call of its database function (migration 0011).
+_EARN = sa.text(
+    "SELECT transaction_id, points_balance, xp_balance FROM ledger_earn("
+    ":key, :kind, :reference, :reason, :user_id, :points, :xp, :now, :lot_days)"
+).bindparams(sa.bindparam("reason", type_=JSONB))
+_EARN_MANY = sa.text(
+    "SELECT item, transaction_id, points_balance, xp_balance FROM ledger_earn_many("
+    ":kind, :now, :keys, :references, :reasons, :user_ids, :points, :xp, :lot_days)"
+).bindparams(sa.bindparam("reasons", type_=ARRAY(JSONB)))
+_SPEND = sa.text(
+    "SELECT outcome, transaction_id, points_balance FROM ledger_spend("
+    ":key, :kind, :reference, :reason, :user_id, :points, :to_account, :now)"
+).bindparams(sa.bindparam("reason", type_=JSONB))
+ALREADY_POSTED = "already-posted"  # `ledger_spend`'s outcome for a key used before
 
 
 async def earn(
@@ -67,37 +73,91 @@ async def earn(
     lot_days: int = DEFAULT_LOT_DAYS,
 ) -> Posted:
     """Credit points (as a lot that expires after `lot_days`) and XP, from issuance."""
+    return await _credit(
+        db,
+        user_id=user_id,
+        points=points,
+        xp=xp,
+        kind=TransactionKind.EARN,
+        key=key,
+        reference=reference,
+        reason=reason,
+        now=now,
+        lot_days=lot_days,
+    )
+
+
+async def credit(
+    db: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    points: int,
+    kind: TransactionKind,
+    key: str,
+    reference: str,
+    reason: dict[str, Any],
+    now: datetime,
+    lot_days: int = DEFAULT_LOT_DAYS,
+) -> Posted:
+    """Credit points from issuance outside a reward: refunds and admin adjustments."""
+    return await _credit(
+        db,
+        user_id=user_id,
+        points=points,
+        xp=0,
+        kind=kind,
+        key=key,
+        reference=reference,
+        reason=reason,
+        now=now,
+        lot_days=lot_days,
+    )
+
+
+async def _credit(
+    db: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    points: int,
+    xp: int,
+    kind: TransactionKind,
+    key: str,
+    reference: str,
+    reason: dict[str, Any],
+    now: datetime,
+    lot_days: int,
+) -> Posted:
+    """Claim the key and credit the user's accounts (opened on first use) from issuance, with
+    a lot for points; posted=False when the key was used or there is nothing to post."""
     if points < 0 or xp < 0:
         raise ValueError("earn amounts are never negative")
     if points == 0 and xp == 0:
         return Posted(None, posted=False)  # nothing to post: no empty transaction
-    tx = await claim(
-        db, key=key, kind=TransactionKind.EARN, reference=reference, reason=reason, now=now
-    )
-    if tx is None:
-        return Posted(None, posted=False)
-    return await _credit_from_issuance(db, user_id, tx, points, xp, now=now, lot_days=lot_days)
-
-
-async def _credit_from_issuance(
-    db: AsyncSession,
-    user_id: uuid.UUID,
-    tx: uuid.UUID,
-    points: int,
-    xp: int,
-    *,
-    now: datetime,
-    lot_days: int,
-) -> Posted:
-    """Credit the user's accounts (opened on first use) from issuance, with a lot for points."""
-    credited = {
-        currency: await credit_user_account(db, user_id, currency, amount)
-        for currency, amount in _amounts(points, xp)
+    params = {
+        "key": key,
+        "kind": str(kind),
+        "reference": reference,
+        "reason": reason,
+        "user_id": user_id,
+        "points": points,
+        "xp": xp,
+        "now": now,
+        "lot_days": lot_days,
     }
-    rows = _earn_rows(tx, credited, points, xp, lot_days, now)
-    await insert_entries(db, rows.entries)
-    await open_lots(db, rows.lots)
-    return rows.posted
+    row = (await db.execute(_EARN, params)).first()
+    if row is None:
+        return Posted(None, posted=False)
+    return _posted(row.transaction_id, row.points_balance, row.xp_balance)
+
+
+def _posted(tx: uuid.UUID, points_balance: int | None, xp_balance: int | None) -> Posted:
+    """An earn that posted, with the balance after of each currency it credited."""
+    balances = {
+        currency.value: int(balance)
+        for currency, balance in ((Currency.POINTS, points_balance), (Currency.XP, xp_balance))
+        if balance is not None
+    }
+    return Posted(tx, posted=True, balances=balances)
 
 
 @dataclass(frozen=True)
@@ -115,92 +175,28 @@ class Earn:
 
 async def earn_many(db: AsyncSession, earns: Sequence[Earn], *, now: datetime) -> list[Posted]:
     """`earn` each of `earns`, with the same result as calling it once per earn, in order, in
-    one transaction, but in a handful of statements: the transactions are claimed together,
-    the accounts locked in the order of `earns` (pass users in id order so that concurrent
-    awards cannot deadlock), every balance moved by one update, and the entries and lots
-    written together."""
+    one transaction, but in one statement: the keys are claimed together, then the earns
+    posted in the order of `earns`, which is the order their accounts are locked in (pass
+    users in id order so that concurrent awards cannot deadlock)."""
     if any(item.points < 0 or item.xp < 0 for item in earns):
         raise ValueError("earn amounts are never negative")
     results = [Posted(None, posted=False)] * len(earns)
-    to_post = [i for i, item in enumerate(earns) if item.points or item.xp]
-    claims = [(earns[i].key, earns[i].reference, earns[i].reason) for i in to_post]
-    txs = await claim_many(db, claims, kind=TransactionKind.EARN, now=now)
-    claimed = [(i, tx) for i, tx in zip(to_post, txs, strict=True) if tx is not None]
-    credits = [
-        (earns[i].user_id, currency, amount)
-        for i, _ in claimed
-        for currency, amount in _amounts(earns[i].points, earns[i].xp)
-    ]
-    credited = iter(await credit_user_accounts(db, credits))
-    entries: list[dict[str, Any]] = []
-    lots: list[dict[str, Any]] = []
-    for i, tx in claimed:
-        item = earns[i]
-        moved = {currency: next(credited) for currency, _ in _amounts(item.points, item.xp)}
-        rows = _earn_rows(tx, moved, item.points, item.xp, item.lot_days, now)
-        results[i] = rows.posted
-        entries += rows.entries
-        lots += rows.lots
-    await insert_entries(db, entries)
-    await open_lots(db, lots)
+    if not earns:
+        return results
+    params = {
+        "kind": TransactionKind.EARN.value,
+        "now": now,
+        "keys": [item.key for item in earns],
+        "references": [item.reference for item in earns],
+        "reasons": [item.reason for item in earns],
+        "user_ids": [item.user_id for item in earns],
+        "points": [item.points for item in earns],
+        "xp": [item.xp for item in earns],
+        "lot_days": [item.lot_days for item in earns],
+    }
+    for row in await db.execute(_EARN_MANY, params):
+        results[row.item - 1] = _posted(row.transaction_id, row.points_balance, row.xp_balance)
     return results
-
-
-def _amounts(points: int, xp: int) -> list[tuple[Currency, int]]:
-    """What an earn credits, points first: the order its accounts are locked in."""
-    return [
-        (currency, amount)
-        for currency, amount in ((Currency.POINTS, points), (Currency.XP, xp))
-        if amount
-    ]
-
-
-@dataclass(frozen=True)
-class _EarnRows:
-    posted: Posted
-    entries: list[dict[str, Any]]  # rows for `insert_entries`
-    lots: list[dict[str, Any]]  # rows for `open_lots`
-
-
-def _earn_rows(
-    tx: uuid.UUID,
-    credited: dict[Currency, tuple[uuid.UUID, int]],
-    points: int,
-    xp: int,
-    lot_days: int,
-    now: datetime,
-) -> _EarnRows:
-    """The entries and lot of an earn whose balances moved as `credited` says (currency ->
-    the user's account and its balance after), issuance paying each credit."""
-    entries, balances, lots = [], {}, []
-    for currency, amount in _amounts(points, xp):
-        account, balance = credited[currency]
-        issued = system_account(AccountKind.ISSUANCE, currency)
-        entries += [entry(tx, issued, -amount, None, now), entry(tx, account, amount, balance, now)]
-        balances[currency.value] = balance
-        if currency == Currency.POINTS:
-            expires_at = now + timedelta(days=lot_days)
-            lots.append(lot_row(account, tx, amount, now=now, expires_at=expires_at))
-    return _EarnRows(Posted(tx, posted=True, balances=balances), entries, lots)
-
-
-async def credit(
-    db: AsyncSession,
-    *,
-    user_id: uuid.UUID,
-    points: int,
-    kind: TransactionKind,
-    key: str,
-    reference: str,
-    reason: dict[str, Any],
-    now: datetime,
-    lot_days: int = DEFAULT_LOT_DAYS,
-) -> Posted:
-    """Credit points from issuance outside a reward: refunds and admin adjustments."""
-    tx = await claim(db, key=key, kind=kind, reference=reference, reason=reason, now=now)
-    if tx is None:
-        return Posted(None, posted=False)
-    return await _credit_from_issuance(db, user_id, tx, points, 0, now=now, lot_days=lot_days)
 
 
 async def spend(
@@ -216,12 +212,26 @@ async def spend(
     to: AccountKind = AccountKind.REDEMPTION,
 ) -> Posted:
     """Debit points, oldest lots first, to `to` (redemption for vouchers, issuance for
-    adjustments). Raises InsufficientPoints when the unexpired points cannot cover it."""
-    tx = await claim(db, key=key, kind=kind, reference=reference, reason=reason, now=now)
-    if tx is None:
+    adjustments). Raises InsufficientPoints when the unexpired points cannot cover it; then
+    nothing is written."""
+    if points <= 0:
+        raise ValueError("a spend is positive")
+    params = {
+        "key": key,
+        "kind": str(kind),
+        "reference": reference,
+        "reason": reason,
+        "user_id": user_id,
+        "points": points,
+        "to_account": system_account(to, Currency.POINTS),
+        "now": now,
+    }
+    row = (await db.execute(_SPEND, params)).one()
+    if row.outcome == ALREADY_POSTED:
         return Posted(None, posted=False)
-    balances = await _debit_points(db, user_id, tx, points, now=now, to=to)
-    return Posted(tx, posted=True, balances=balances)
+    if row.outcome == InsufficientPoints.code:
+        raise InsufficientPoints(points=points)
+    return Posted(row.transaction_id, posted=True, balances={Currency.POINTS: row.points_balance})
 
 
 async def expire_lot(db: AsyncSession, lot_id: uuid.UUID, *, now: datetime) -> int:
@@ -312,27 +322,3 @@ async def _reverse_points(
     else:
         expires_at = now + timedelta(days=lot_days)
         await open_lot(db, account_id, tx, change, now=now, expires_at=expires_at)
-
-
-async def _debit_points(
-    db: AsyncSession,
-    user_id: uuid.UUID,
-    tx: uuid.UUID,
-    points: int,
-    *,
-    now: datetime,
-    to: AccountKind,
-) -> dict[str, int]:
-    # The balance moves first: its update locks the account row before the lots are read
-    # (the lock order of `lock_account`), in one statement instead of a lookup, a lock and a
-    # move. The live lots never exceed the balance, so a balance too small (or no account)
-    # is exactly the case where the lots cannot cover the debit either.
-    moved = await move_user_balance(db, user_id, Currency.POINTS, -points)
-    if moved is None:
-        raise InsufficientPoints(points=points)
-    account, balance = moved
-    await take_from_lots(db, account, points, now=now)
-    target = system_account(to, Currency.POINTS)
-    entries = [entry(tx, account, -points, balance, now), entry(tx, target, points, None, now)]
-    await insert_entries(db, entries)
-    return {Currency.POINTS: balance}

@@ -1,12 +1,12 @@
 """The posting primitive: claim an idempotency key, then write balanced entries.
 
-Every other ledger operation is built on these two steps. The database checks what code could
-get wrong: the entries of a transaction sum to zero (checked at commit), a user's balance never
-goes below zero, and nothing posted is ever changed.
+Expiry and reversals are built on these two steps; earns, spends and redemptions take the same
+two steps inside their database functions (migration 0011). The database checks what code
+could get wrong: the entries of a transaction sum to zero (checked at commit), a user's balance
+never goes below zero, and nothing posted is ever changed.
 """
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,12 +38,6 @@ _CLAIM = (
             )
         }
     )
-    .on_conflict_do_nothing(index_elements=["idempotency_key"])
-    .returning(col(LedgerTransaction.id))
-)
-# The same insert for many transactions at once (an executemany, sent as multi-row inserts).
-_CLAIM_MANY = (
-    insert(LedgerTransaction.__table__)  # type: ignore[attr-defined]
     .on_conflict_do_nothing(index_elements=["idempotency_key"])
     .returning(col(LedgerTransaction.id))
 )
@@ -93,33 +87,6 @@ async def claim(
         "created_at": now,
     }
     return await db.scalar(_CLAIM, params)
-
-
-async def claim_many(
-    db: AsyncSession,
-    claims: Sequence[tuple[str, str, dict[str, Any]]],
-    *,
-    kind: str,
-    now: datetime,
-) -> list[uuid.UUID | None]:
-    """`claim` each (key, reference, reason) in one round of inserts; for each, in order, the
-    transaction id or None when its key was already used (also by an earlier claim here)."""
-    if not claims:
-        return []
-    rows: list[dict[str, Any]] = [
-        {
-            "id": new_id(),
-            "idempotency_key": key,
-            "kind": str(kind),
-            "reference": reference,
-            "reason": reason,
-            "reverses_id": None,
-            "created_at": now,
-        }
-        for key, reference, reason in claims
-    ]
-    inserted = set((await db.scalars(_CLAIM_MANY, rows)).all())
-    return [row["id"] if row["id"] in inserted else None for row in rows]
 
 
 async def apply(
