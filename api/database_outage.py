@@ -14,8 +14,9 @@ from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-# 08: connection exception; 57P01-57P03: the server is shutting down, crashed or starting up.
-_OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+# 08: connection exception; 53300: too many connections (the server is full); 57P01-57P03:
+# the server is shutting down, crashed or starting up.
+_OUTAGE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
 
 
 class DatabaseUnavailable(Exception):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.accounts.tokens import issue_access_token
 from api.app import create_app
 from api.database import create_engine
-from api.database_outage import DatabaseUnavailable
+from api.database_outage import DatabaseUnavailable, is_outage
 from api.settings import Settings
 from core.clock import FrozenClock
 from tests.conftest import http_client
@@ -78,3 +78,11 @@ async def test_a_database_refusing_connections_answers_503_with_retry_after(
     assert response.status_code == 503
     assert response.json()["type"].endswith("/database-unavailable")
     assert response.headers["retry-after"]
+
+
+def test_a_full_server_is_an_outage_not_a_bug() -> None:
+    class TooManyConnections(Exception):
+        sqlstate = "53300"  # what asyncpg raises when max_connections is reached
+
+    assert is_outage(TooManyConnections())
+    assert not is_outage(type("UniqueViolation", (Exception,), {"sqlstate": "23505"})())

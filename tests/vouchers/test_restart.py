@@ -23,11 +23,11 @@ from gamification.vouchers.products import create_product
 from tests.foundation.test_serve import free_port
 from tests.vouchers.conftest import draft, funder_for
 
-KEYS = 40
+KEYS = 200  # as in the review: enough that the stop lands mid-run however fast redemptions are
 WORKERS = 8
 STOP_AFTER_RESPONSES = 10
 PRICE = 10
-START_POINTS = 1_000
+START_POINTS = 5_000
 READY_WITHIN_SECONDS = 90  # worker processes import the whole app; slow on a busy machine
 INVESTQUEST = Path(sys.executable).parent / "investquest"
 
@@ -129,16 +129,28 @@ async def test_restart_mid_redemptions_issues_one_voucher_per_key(
                 replayed = await redeem(client, product_id, key)
                 assert replayed.headers["Idempotent-Replayed"] == "true"
                 assert replayed.json()["voucher"]["id"] == vouchers[key]
-            held = (await client.get("/v1/me/vouchers", params={"limit": 100})).json()
+            held = await every_voucher(client)
             wallet = (await client.get("/v1/me/wallet")).json()
 
     assert len(set(vouchers.values())) == KEYS
-    assert {v["id"] for v in held["items"]} == set(vouchers.values())
+    assert held == set(vouchers.values())
     assert wallet["points"] == START_POINTS - KEYS * PRICE
     check = await asyncio.to_thread(
         subprocess.run, [str(INVESTQUEST), "ledger", "check"], env=env, capture_output=True
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+async def every_voucher(client: httpx.AsyncClient) -> set[str]:
+    """The ids of every voucher the caller holds, page by page."""
+    ids: set[str] = set()
+    params: dict[str, str | int] = {"limit": 100}
+    while True:
+        page = (await client.get("/v1/me/vouchers", params=params)).json()
+        ids.update(item["id"] for item in page["items"])
+        if page["next_cursor"] is None:
+            return ids
+        params["cursor"] = page["next_cursor"]
 
 
 async def fund_and_stock(database: str, settings: Settings, user_id: uuid.UUID) -> str:
@@ -151,7 +163,7 @@ async def fund_and_stock(database: str, settings: Settings, user_id: uuid.UUID) 
         await funder_for(sessionmaker, clock)(user_id, START_POINTS)
         async with sessionmaker.begin() as db:
             product = await create_product(
-                db, draft(points_price=PRICE, per_user_limit=KEYS), now=clock.now()
+                db, draft(points_price=PRICE, per_user_limit=KEYS, total_stock=KEYS), now=clock.now()
             )
     finally:
         await engine.dispose()
