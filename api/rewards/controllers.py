@@ -10,14 +10,13 @@ from api.accounts.caller import Caller
 from api.locale import content_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, encode_cursor, page_request
-from api.rewards.awards import reward_policy, wallet_out
 from api.rewards.reasons import reason_text
 from api.rewards.schemas import LedgerItemOut, LedgerPage, WalletOut
+from api.rewards.wallets import caller_wallet
 from api.settings import Settings
 from core.clock import Clock
 from gamification.ledger.models import Currency
 from gamification.ledger.queries import history
-from gamification.rewards.service import wallet
 
 
 class WalletController(Controller):
@@ -37,14 +36,7 @@ class WalletController(Controller):
         clock: NamedDependency[Clock],
         settings: NamedDependency[Settings],
     ) -> WalletOut:
-        held = await wallet(
-            db,
-            user_id=caller.user_id,
-            timezone=caller.timezone,
-            now=clock.now(),
-            policy=reward_policy(settings),
-        )
-        return wallet_out(held)
+        return await caller_wallet(db, caller, settings, clock.now())
 
     @get(
         "/ledger",
