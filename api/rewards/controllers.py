@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.accounts.caller import Caller
 from api.locale import content_locale
 from api.openapi import problem_responses
-from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, encode_cursor, page_request
+from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.rewards.reasons import reason_text
 from api.rewards.schemas import LedgerItemOut, LedgerPage, WalletOut
 from api.rewards.wallets import caller_wallet
@@ -62,6 +62,7 @@ class WalletController(Controller):
             limit=limit + 1,
         )
         locale = content_locale(request, caller.locale)
+        rows, next_cursor = make_page(entries, limit, lambda entry: (entry.seq,))
         items = [
             LedgerItemOut(
                 id=entry.id,
@@ -71,9 +72,6 @@ class WalletController(Controller):
                 reason=reason_text(entry.reason, kind=entry.kind, locale=locale),
                 created_at=entry.created_at,
             )
-            for entry in entries[:limit]
+            for entry in rows
         ]
-        more = len(entries) > limit
-        return LedgerPage(
-            items=items, next_cursor=encode_cursor([entries[limit - 1].seq]) if more else None
-        )
+        return LedgerPage(items=items, next_cursor=next_cursor)
