@@ -6,6 +6,7 @@ traceback goes to the log at DEBUG (`LOG_LEVEL=DEBUG`), never to an operator's t
 """
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -35,10 +36,10 @@ class OperatorGroup(click.Group):
 def one_line(exc: Exception) -> str:
     """What an operator reads for a failed command."""
     if isinstance(exc, DomainError):
-        return exc.detail
+        return _with_fields(exc.detail, exc.errors or ())
     if isinstance(exc, ProblemError):
-        fields = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors or [])
-        return f"{exc.detail} ({fields})" if fields else str(exc.detail)
+        errors = [(e["field"], e["message"]) for e in exc.errors or []]
+        return _with_fields(str(exc.detail), errors)
     if isinstance(exc, SettingsError | DatabaseUnreachable):
         return str(exc)
     if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == UNDEFINED_TABLE:
@@ -48,3 +49,8 @@ def one_line(exc: Exception) -> str:
         f"the command failed unexpectedly ({type(exc).__name__}); "
         "run it again with LOG_LEVEL=DEBUG to see the details"
     )
+
+
+def _with_fields(detail: str, errors: Iterable[tuple[str, str]]) -> str:
+    fields = "; ".join(f"{field}: {message}" for field, message in errors)
+    return f"{detail} ({fields})" if fields else detail
