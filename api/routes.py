@@ -16,6 +16,7 @@ from api.learning.editor import EditorController
 from api.learning.versions import CourseVersionsController
 from api.metrics import MetricsController
 from api.openapi import BEARER, PARTNER_KEY
+from api.privacy import PrivacyController
 from api.rewards.adjustments import AdjustmentAdminController
 from api.rewards.admin import LedgerAdminController
 from api.rewards.controllers import WalletController
@@ -35,6 +36,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
             security=[{BEARER: []}],
             route_handlers=[
                 MeController,
+                PrivacyController,
                 RiskQuestionnaireController,
                 LearningController,
                 WalletController,

@@ -40,6 +40,7 @@ class CourseSummary:
     title: str
     summary: str
     level: str
+    level_rank: int  # the catalogue's order: easiest level first, then by slug
     tags: list[str]
     min_risk_profile: str
     prerequisites: list[str]
@@ -127,6 +128,7 @@ def _summary(
         title=row.title,
         summary=row.summary,
         level=row.level,
+        level_rank=row.level_rank,
         tags=list(row.tags),
         min_risk_profile=row.min_risk_profile,
         prerequisites=list(row.prerequisites),
@@ -160,8 +162,8 @@ async def list_courses(
     risk_profile: str | None,
     limit: int,
     after: tuple[int, str] | None = None,
-) -> tuple[list[CourseSummary], tuple[int, str] | None]:
-    """A page of published courses, easiest level first; and the key after the page."""
+) -> list[CourseSummary]:
+    """Up to `limit` published courses after the key `(level_rank, slug)`, easiest first."""
     query = PUBLISHED_COURSES
     if after is not None:
         query = query.where(
@@ -169,15 +171,13 @@ async def list_courses(
         )
     rows = (
         await db.execute(
-            query.order_by(col(CourseVersion.level_rank), col(Course.slug)).limit(limit + 1),
+            query.order_by(col(CourseVersion.level_rank), col(Course.slug)).limit(limit),
             {"user_id": user_id, "locale": locale},
         )
     ).all()
     completed = await completed_course_slugs(db, user_id) if rows and user_id else set()
     visitor = user_id is None
-    page = [_summary(row, risk_profile, completed, visitor=visitor) for row in rows[:limit]]
-    last = rows[limit - 1] if len(rows) > limit else None
-    return page, ((last.level_rank, last.slug) if last is not None else None)
+    return [_summary(row, risk_profile, completed, visitor=visitor) for row in rows]
 
 
 async def course_detail(

@@ -54,13 +54,12 @@ class CourseVersions:
 
 async def list_course_versions(
     db: AsyncSession, *, limit: int, after: str | None
-) -> tuple[list[CourseVersions], str | None]:
-    """A page of courses by slug, each with all its versions; and the slug after the page."""
+) -> list[CourseVersions]:
+    """Up to `limit` courses by slug after `after`, each with all its versions."""
     query = sa.select(col(Course.id), col(Course.slug)).order_by(col(Course.slug))
     if after is not None:
         query = query.where(col(Course.slug) > after)
-    courses = (await db.execute(query.limit(limit + 1))).all()
-    page = courses[:limit]
+    page = (await db.execute(query.limit(limit))).all()
     rows = await db.execute(
         sa.select(
             col(CourseVersion.course_id),
@@ -97,8 +96,7 @@ async def list_course_versions(
                 published_at=row.published_at,
             )
         )
-    items = [CourseVersions(course.slug, versions[course.id]) for course in page]
-    return items, (page[-1].slug if len(courses) > limit else None)
+    return [CourseVersions(course.slug, versions[course.id]) for course in page]
 
 
 @dataclass(frozen=True)

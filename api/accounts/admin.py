@@ -50,8 +50,8 @@ class AdminUserOut(msgspec.Struct):
     deleted_at: datetime | None
 
 
-class AdminUserList(msgspec.Struct):
-    items: list[AdminUserOut]
+class AdminUserPage(Page[AdminUserOut]):
+    """An exact email match: one user at most, so `next_cursor` is always null."""
 
 
 class AuditEntryOut(msgspec.Struct):
@@ -88,11 +88,12 @@ class AdminAccountsController(Controller):
         self,
         db: NamedDependency[AsyncSession],
         email: Annotated[str, QueryParameter(name="email", min_length=1, max_length=320)],
-    ) -> AdminUserList:
+    ) -> AdminUserPage:
         rows = await db.scalars(
             sa.select(UserAccount).where(col(UserAccount.email) == normalise_email(email))
         )
-        return AdminUserList(
+        return AdminUserPage(
+            next_cursor=None,
             items=[
                 AdminUserOut(
                     id=row.id,
@@ -103,7 +104,7 @@ class AdminAccountsController(Controller):
                     deleted_at=row.deleted_at,
                 )
                 for row in rows
-            ]
+            ],
         )
 
     @put(

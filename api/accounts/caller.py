@@ -7,6 +7,19 @@ from enum import StrEnum
 
 from api.accounts.models import UserAccount
 
+NEW_MONTHS = 6
+GROWING_MONTHS = 24
+
+
+def lifecycle_stage(created_at: datetime, now: datetime) -> str:
+    """`new` under 6 months, `growing` 6 to 24, `mature` over 24."""
+    months = (now.year - created_at.year) * 12 + (now.month - created_at.month)
+    if now.day < created_at.day:
+        months -= 1
+    if months < NEW_MONTHS:
+        return "new"
+    return "growing" if months <= GROWING_MONTHS else "mature"
+
 
 class Role(StrEnum):
     LEARNER = "learner"

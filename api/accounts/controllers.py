@@ -1,20 +1,19 @@
-"""Accounts routes: sign-up and login (public), the caller's profile, suitability, privacy."""
+"""Accounts routes: sign-up and login (public), the caller's profile, suitability.
 
-from datetime import datetime, timedelta
+Export and erasure of the caller's data are in api/privacy.py (every area contributes)."""
+
+from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from api.accounts import sessions
-from api.accounts.caller import Caller
-from api.accounts.errors import RecentLoginRequired
-from api.accounts.models import AuthSession, UserAccount
-from api.accounts.profile import ProfileChanges, current_consents, lifecycle_stage, update_profile
+from api.accounts.caller import Caller, lifecycle_stage
+from api.accounts.models import UserAccount
+from api.accounts.profile import ProfileChanges, current_consents, update_profile
 from api.accounts.schemas import (
     AssessmentOut,
     AssessmentRequest,
@@ -34,12 +33,8 @@ from api.accounts.schemas import (
 from api.accounts.suitability import effective_risk_profile, load_questionnaire, record_assessment
 from api.locale import content_locale
 from api.openapi import BEARER, problem_responses
-from api.privacy import erase_personal_data, export_personal_data
 from api.settings import Settings
 from core.clock import Clock
-
-# A stolen access token alone must not be enough to erase an account for good.
-RECENT_LOGIN = timedelta(minutes=10)
 
 
 def _tokens(pair: sessions.TokenPair) -> TokensOut:
@@ -234,35 +229,6 @@ class MeController(Controller):
         return AssessmentOut(
             result.risk_profile, result.score, result.assessed_at, result.expires_at
         )
-
-    @get("/export", operation_id="exportMyData", responses=problem_responses(401))
-    async def export(
-        self, db: NamedDependency[AsyncSession], caller: NamedDependency[Caller]
-    ) -> dict[str, Any]:
-        return await export_personal_data(db, caller.user_id)
-
-    @delete(
-        "",
-        operation_id="deleteMe",
-        status_code=204,
-        description="Irreversible, so it needs a login from the last "
-        f"{RECENT_LOGIN.seconds // 60} minutes (403 `recent-login-required` otherwise). "
-        "The last admin account cannot be deleted (409 `last-admin`).",
-        responses=problem_responses(401, 403, 409),
-    )
-    async def erase(
-        self,
-        db: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
-        caller: NamedDependency[Caller],
-    ) -> None:
-        now = clock.now()
-        logged_in_at = await db.scalar(
-            sa.select(col(AuthSession.created_at)).where(col(AuthSession.id) == caller.session_id)
-        )
-        if logged_in_at is None or now - logged_in_at > RECENT_LOGIN:
-            raise RecentLoginRequired()
-        await erase_personal_data(db, caller.user_id, now)
 
 
 class RiskQuestionnaireController(Controller):

@@ -1,4 +1,4 @@
-"""The caller's own profile: reading it, the fields they may change, consents, lifecycle."""
+"""The caller's own profile: reading it, the fields they may change, consents."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,18 +15,6 @@ from api.accounts.models import Consent, UserAccount
 
 CONSENT_PURPOSES = ("marketing", "personalisation", "analytics")
 LOCALES = ("zh-CN", "en")
-NEW_MONTHS = 6
-GROWING_MONTHS = 24
-
-
-def lifecycle_stage(created_at: datetime, now: datetime) -> str:
-    """`new` under 6 months, `growing` 6 to 24, `mature` over 24."""
-    months = (now.year - created_at.year) * 12 + (now.month - created_at.month)
-    if now.day < created_at.day:
-        months -= 1
-    if months < NEW_MONTHS:
-        return "new"
-    return "growing" if months <= GROWING_MONTHS else "mature"
 
 
 @dataclass(frozen=True)

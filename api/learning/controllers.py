@@ -39,8 +39,8 @@ from api.pagination import (
     DEFAULT_LIMIT,
     CursorParam,
     LimitParam,
-    decode_cursor,
-    encode_cursor,
+    make_page,
+    page_request,
 )
 from api.rewards.awards import pay_rewards, streak_out
 from api.settings import Settings
@@ -111,23 +111,24 @@ class LearningController(Controller):
         limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
     ) -> CoursePage:
-        after = decode_cursor(cursor, (int, str)) if cursor else None
+        page = page_request(limit, cursor, (int, str))
         locale = pick_locale(accept_language, viewer.locale if viewer else None)
-        items, next_key = await list_courses(
+        rows = await list_courses(
             db,
             user_id=viewer.user_id if viewer else None,
             locale=locale,
             risk_profile=viewer.risk_profile if viewer else None,
-            limit=limit,
-            after=(after[0], after[1]) if after else None,
+            limit=limit + 1,
+            after=(page.after[0], page.after[1]) if page.after else None,
         )
+        items, next_cursor = make_page(rows, limit, lambda c: (c.level_rank, c.slug))
         locks = await lock_messages(db, items, locale=locale)
         return CoursePage(
             items=[
                 CourseItem(**_course_item(item, locks.get(item.slug)))  # type: ignore[arg-type]
                 for item in items
             ],
-            next_cursor=encode_cursor(next_key) if next_key else None,
+            next_cursor=next_cursor,
         )
 
     @get(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
+from api.pagination import Page
 from api.rewards.schemas import RewardOut, StreakOut, WalletOut
 
 ChoiceIds = Annotated[list[Annotated[str, Meta(max_length=32)]], Meta(max_length=6)]
@@ -34,9 +35,8 @@ class CourseItem(Struct):
     missing_prerequisites: list[str]
 
 
-class CoursePage(Struct):
-    items: list[CourseItem]
-    next_cursor: str | None
+class CoursePage(Page[CourseItem]):
+    """A page of the catalogue, easiest level first."""
 
 
 class LessonItem(Struct):
@@ -234,9 +234,8 @@ class EditorCourseOut(Struct):
     versions: list[VersionOut]  # newest first
 
 
-class EditorCoursePage(Struct):
-    items: list[EditorCourseOut]
-    next_cursor: str | None
+class EditorCoursePage(Page[EditorCourseOut]):
+    """A page of every course, by slug."""
 
 
 class VersionLessonOut(Struct):

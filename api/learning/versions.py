@@ -29,7 +29,7 @@ from api.learning.schemas import (
 )
 from api.locale import pick_locale
 from api.openapi import problem_responses
-from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, decode_cursor, encode_cursor
+from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.request_id import request_id_of
 from core.clock import Clock
 from courses.grading import SCORING
@@ -95,11 +95,13 @@ class CourseVersionsController(Controller):
         limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
     ) -> EditorCoursePage:
-        after = decode_cursor(cursor, (str,))[0] if cursor else None
-        items, next_slug = await list_course_versions(db, limit=limit, after=after)
+        page = page_request(limit, cursor, (str,))
+        rows = await list_course_versions(
+            db, limit=limit + 1, after=page.after[0] if page.after else None
+        )
+        items, next_cursor = make_page(rows, limit, lambda course: (course.slug,))
         return EditorCoursePage(
-            items=[_course_out(item) for item in items],
-            next_cursor=encode_cursor([next_slug]) if next_slug else None,
+            items=[_course_out(item) for item in items], next_cursor=next_cursor
         )
 
     @get(

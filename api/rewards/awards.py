@@ -8,30 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.accounts.caller import Caller
 from api.business_metrics import POINTS_EARNED, count_on_commit
 from api.rewards.reasons import reason_text, reason_titles
-from api.rewards.schemas import ExpiringPointsOut, RewardOut, StreakOut, WalletOut
+from api.rewards.schemas import RewardOut, StreakOut, WalletOut
+from api.rewards.wallets import reward_policy, wallet_out
 from api.settings import Settings
 from courses.events import LearningEvent
-from gamification.rewards.service import RewardPolicy, Wallet, award_for_events, streak_view
-
-
-def reward_policy(settings: Settings) -> RewardPolicy:
-    """The rules' knobs from settings. Campaign multipliers (a later issue) plug in here."""
-    return RewardPolicy(
-        daily_points_cap=settings.rewards_daily_points_cap,
-        lot_days=settings.points_expiry_days,
-        business_timezone=settings.business_timezone,
-    )
-
-
-def wallet_out(wallet: Wallet) -> WalletOut:
-    return WalletOut(
-        points=wallet.points,
-        xp=wallet.xp,
-        level=wallet.level,
-        xp_to_next_level=wallet.xp_to_next_level,
-        streak=StreakOut(wallet.streak.current, wallet.streak.longest, wallet.streak.freezes),
-        points_expiring=[ExpiringPointsOut(points, at) for points, at in wallet.points_expiring],
-    )
+from gamification.rewards.service import award_for_events, streak_view
 
 
 async def pay_rewards(

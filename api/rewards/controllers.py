@@ -9,15 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.accounts.caller import Caller
 from api.locale import content_locale
 from api.openapi import problem_responses
-from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, encode_cursor, page_request
-from api.rewards.awards import reward_policy, wallet_out
+from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.rewards.reasons import reason_text, reason_titles
 from api.rewards.schemas import LedgerItemOut, LedgerPage, WalletOut
+from api.rewards.wallets import caller_wallet
 from api.settings import Settings
 from core.clock import Clock
 from gamification.ledger.models import Currency
 from gamification.ledger.queries import history
-from gamification.rewards.service import wallet
 
 
 class WalletController(Controller):
@@ -37,14 +36,7 @@ class WalletController(Controller):
         clock: NamedDependency[Clock],
         settings: NamedDependency[Settings],
     ) -> WalletOut:
-        held = await wallet(
-            db,
-            user_id=caller.user_id,
-            timezone=caller.timezone,
-            now=clock.now(),
-            policy=reward_policy(settings),
-        )
-        return wallet_out(held)
+        return await caller_wallet(db, caller, settings, clock.now())
 
     @get(
         "/ledger",
@@ -70,7 +62,8 @@ class WalletController(Controller):
             limit=limit + 1,
         )
         locale = content_locale(request, caller.locale)
-        titles = await reason_titles(db, (entry.reason for entry in entries), locale=locale)
+        rows, next_cursor = make_page(entries, limit, lambda entry: (entry.seq,))
+        titles = await reason_titles(db, (entry.reason for entry in rows), locale=locale)
         items = [
             LedgerItemOut(
                 id=entry.id,
@@ -80,9 +73,6 @@ class WalletController(Controller):
                 reason=reason_text(entry.reason, kind=entry.kind, locale=locale, titles=titles),
                 created_at=entry.created_at,
             )
-            for entry in entries[:limit]
+            for entry in rows
         ]
-        more = len(entries) > limit
-        return LedgerPage(
-            items=items, next_cursor=encode_cursor([entries[limit - 1].seq]) if more else None
-        )
+        return LedgerPage(items=items, next_cursor=next_cursor)

@@ -49,9 +49,8 @@ class LedgerItemOut(Struct):
     created_at: datetime
 
 
-class LedgerPage(Struct):
-    items: list[LedgerItemOut]
-    next_cursor: str | None
+class LedgerPage(Page[LedgerItemOut]):
+    """A page of the points history, newest first."""
 
 
 class AdjustmentIn(Struct, forbid_unknown_fields=True):

@@ -23,6 +23,7 @@ from api.pagination import (
     make_page,
     page_request,
 )
+from api.rewards.wallets import caller_wallet
 from api.settings import Settings
 from api.vouchers.schemas import (
     ProductOut,
@@ -32,7 +33,7 @@ from api.vouchers.schemas import (
     VoucherOut,
     VoucherPage,
 )
-from api.vouchers.shaping import localised_title, redeemer_of, voucher_out, wallet_after
+from api.vouchers.shaping import localised_title, redeemer_of, voucher_out
 from core.clock import Clock
 from courses.titles import Titles, course_titles
 from gamification.vouchers.eligibility import Ineligible
@@ -147,7 +148,7 @@ class VoucherController(Controller):
             count_on_commit(db, POINTS_SPENT, redemption.voucher.points_price)
             return 201, RedemptionOut(
                 voucher=voucher_out(redemption.voucher, now=now, locale=locale),
-                wallet=await wallet_after(db, caller, settings, now),
+                wallet=await caller_wallet(db, caller, settings, now),
             )
 
         return await run_idempotent(

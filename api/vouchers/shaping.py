@@ -1,4 +1,4 @@
-"""What the voucher routes share: the learner's eligibility facts, the wallet, output shapes."""
+"""What the voucher routes share: the learner's eligibility facts and output shapes."""
 
 from datetime import datetime
 from typing import Any
@@ -6,15 +6,10 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.accounts.caller import Caller
-from api.accounts.profile import lifecycle_stage
-from api.rewards.awards import reward_policy, wallet_out
-from api.rewards.schemas import WalletOut
-from api.settings import Settings
+from api.accounts.caller import Caller, lifecycle_stage
 from api.vouchers.schemas import AdminProductOut, VoucherOut
 from courses.catalogue import completed_course_slugs
 from courses.titles import Titles, course_titles
-from gamification.rewards.service import wallet
 from gamification.vouchers.lifecycle import status_at
 from gamification.vouchers.models import Voucher, VoucherProduct
 from gamification.vouchers.products import Redeemer
@@ -47,19 +42,6 @@ def redeemer_of(db: AsyncSession, caller: Caller, now: datetime, locale: str) ->
         completed_course=completed_course,
         course_title=course_title,
     )
-
-
-async def wallet_after(
-    db: AsyncSession, caller: Caller, settings: Settings, now: datetime
-) -> WalletOut:
-    held = await wallet(
-        db,
-        user_id=caller.user_id,
-        timezone=caller.timezone,
-        now=now,
-        policy=reward_policy(settings),
-    )
-    return wallet_out(held)
 
 
 def localised_title(title: str, title_en: str | None, locale: str) -> str:

@@ -34,7 +34,7 @@ async def test_no_match_is_an_empty_list(client: AsyncClient, user_factory: User
         "/v1/admin/users", params={"email": "nobody@example.com"}, headers=admin.headers
     )
     assert found.status_code == 200
-    assert found.json() == {"items": []}
+    assert found.json() == {"items": [], "next_cursor": None}
 
 
 async def test_a_malformed_email_is_422_naming_the_field(

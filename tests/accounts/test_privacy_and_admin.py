@@ -222,7 +222,7 @@ def test_cli_creates_a_partner_and_prints_its_key_once(cli_env: dict[str, str]) 
     assert subprocess.run(revoke, env=env, capture_output=True, check=False).returncode != 0
 
 
-async def test_export_includes_points_history_and_activity(
+async def test_export_has_a_section_per_area_with_points_history(
     client: AsyncClient, user_factory: UserFactory, db: AsyncSession, clock: FrozenClock
 ) -> None:
     user = await user_factory()
@@ -240,15 +240,12 @@ async def test_export_includes_points_history_and_activity(
         )
     await db.commit()
     exported = (await client.get("/v1/me/export", headers=user.headers)).json()
-    assert [entry["amount"] for entry in exported["points"]["points"]] == [12]
-    assert [entry["amount"] for entry in exported["points"]["xp"]] == [4]
-    assert set(exported["activity"]) == {
-        "course_progress",
-        "lesson_progress",
-        "quiz_attempts",
-        "streak",
-        "vouchers",
-    }
+    # One section per area that stores personal data, each read by that area.
+    assert list(exported) == ["account", "actions", "learning", "rewards", "vouchers"]
+    assert [entry["amount"] for entry in exported["rewards"]["points"]["points"]] == [12]
+    assert [entry["amount"] for entry in exported["rewards"]["points"]["xp"]] == [4]
+    assert set(exported["learning"]) == {"course_progress", "lesson_progress", "quiz_attempts"}
+    assert exported["vouchers"] == []
 
 
 async def test_old_cap_counters_are_forgotten_by_the_daily_job(

@@ -8,8 +8,8 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.accounts.caller import lifecycle_stage
 from api.accounts.models import Consent, UserAccount
-from api.accounts.profile import lifecycle_stage
 from core.clock import FrozenClock
 from tests.factories import PASSWORD, UserFactory
 

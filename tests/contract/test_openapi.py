@@ -99,3 +99,21 @@ def test_every_time_is_documented_with_its_one_format(document: dict[str, Any]) 
     assert len(times) > 10
     assert [t for t in times if t.get("examples") != [TIMESTAMP_EXAMPLE]] == []
     assert TIMESTAMP_EXAMPLE in document["info"]["description"]
+
+
+def response_schema(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+    content = operation["responses"].get("200", {}).get("content", {})
+    schema: dict[str, Any] = content.get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    return document["components"]["schemas"][ref.rsplit("/", 1)[-1]] if ref else schema
+
+
+def test_every_list_is_one_page_shape(document: dict[str, Any]) -> None:
+    """Every list answers `{items, next_cursor}`, and every paged route takes `cursor`."""
+    odd = []
+    for method, path, op in operations(document):
+        properties = response_schema(document, op).get("properties", {})
+        takes_cursor = any(p["name"] == "cursor" for p in op.get("parameters", []))
+        if ("items" in properties or takes_cursor) and set(properties) != {"items", "next_cursor"}:
+            odd.append(f"{method} {path}")
+    assert odd == []

@@ -163,7 +163,9 @@ async def fund_and_stock(database: str, settings: Settings, user_id: uuid.UUID) 
         await funder_for(sessionmaker, clock)(user_id, START_POINTS)
         async with sessionmaker.begin() as db:
             product = await create_product(
-                db, draft(points_price=PRICE, per_user_limit=KEYS, total_stock=KEYS), now=clock.now()
+                db,
+                draft(points_price=PRICE, per_user_limit=KEYS, total_stock=KEYS),
+                now=clock.now(),
             )
     finally:
         await engine.dispose()

@@ -1,0 +1,48 @@
+"""The wallet as every area shows it: the rules' knobs from settings and the API shape.
+
+Other areas (learning, vouchers) reach the rewards area through this module, `awards.py`
+and `schemas.py` only.
+"""
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.accounts.caller import Caller
+from api.rewards.schemas import ExpiringPointsOut, StreakOut, WalletOut
+from api.settings import Settings
+from gamification.rewards.service import RewardPolicy, Wallet, wallet
+
+
+def reward_policy(settings: Settings) -> RewardPolicy:
+    """The rules' knobs from settings. Campaign multipliers (a later issue) plug in here."""
+    return RewardPolicy(
+        daily_points_cap=settings.rewards_daily_points_cap,
+        lot_days=settings.points_expiry_days,
+        business_timezone=settings.business_timezone,
+    )
+
+
+def wallet_out(held: Wallet) -> WalletOut:
+    return WalletOut(
+        points=held.points,
+        xp=held.xp,
+        level=held.level,
+        xp_to_next_level=held.xp_to_next_level,
+        streak=StreakOut(held.streak.current, held.streak.longest, held.streak.freezes),
+        points_expiring=[ExpiringPointsOut(points, at) for points, at in held.points_expiring],
+    )
+
+
+async def caller_wallet(
+    db: AsyncSession, caller: Caller, settings: Settings, now: datetime
+) -> WalletOut:
+    """The caller's wallet as it stands now in this transaction."""
+    held = await wallet(
+        db,
+        user_id=caller.user_id,
+        timezone=caller.timezone,
+        now=now,
+        policy=reward_policy(settings),
+    )
+    return wallet_out(held)
