@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
+from api.autocommit_routes import AUTOCOMMIT
 from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
 from api.idempotency import IdempotencyKeyHeader, run_idempotent
 from api.locale import content_locale
@@ -74,6 +75,7 @@ class VoucherController(Controller):
         operation_id="listVoucherProducts",
         summary="Vouchers on sale, cheapest first, with whether the caller may redeem each",
         responses=problem_responses(400, 401, 422),
+        opt=AUTOCOMMIT,
     )
     async def products(
         self,
