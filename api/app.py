@@ -1,5 +1,6 @@
 """The application factory: routes, dependencies, errors, metrics and the scheduler's lifespan."""
 
+import contextlib
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -13,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.access_log import access_log_middleware
 from api.accounts.auth_middleware import PUBLIC_PATHS, AuthenticationMiddleware
+from api.accounts.caller_changes import listening
 from api.accounts.guards import provide_caller, provide_partner
+from api.accounts.session_cache import SessionCache
 from api.database import create_sessionmaker, provide_db, request_session_middleware
 from api.jobs import JobContext
 from api.json_bodies import JsonBodyRequest
@@ -54,20 +57,30 @@ def create_app(
     *,
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     jobs_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    autocommit_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     clock: Clock | None = None,
     run_scheduler: bool = False,
 ) -> Litestar:
     """Build the app around an engine the caller owns (and disposes of).
 
     Jobs use `jobs_sessionmaker` when given: an engine without the requests' statement deadline.
+    Routes that opt in to autocommit (`api.autocommit_routes`) use `autocommit_sessionmaker`;
+    without one they use `sessionmaker` when it is given (the tests' rolled-back transaction),
+    else autocommit sessions on `engine`.
     """
+    if autocommit_sessionmaker is None:
+        autocommit_sessionmaker = sessionmaker or create_sessionmaker(engine, autocommit=True)
     sessionmaker = sessionmaker or create_sessionmaker(engine)
     jobs_sessionmaker = jobs_sessionmaker or sessionmaker
     clock = clock or SystemClock()
+    session_cache = SessionCache(settings.session_cache_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         collector = register_pool_collector(engine)
+        stack = contextlib.AsyncExitStack()
+        if settings.session_cache_seconds > 0:
+            await stack.enter_async_context(listening(engine.url, session_cache))
         scheduler = None
         if run_scheduler:
             context = JobContext(sessionmaker=jobs_sessionmaker, clock=clock, settings=settings)
@@ -79,6 +92,7 @@ def create_app(
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             unregister_collector(collector)
+            await stack.aclose()
 
     return Litestar(
         route_handlers=route_handlers(),
@@ -87,7 +101,9 @@ def create_app(
                 "settings": settings,
                 "engine": engine,
                 "sessionmaker": sessionmaker,
+                "autocommit_sessionmaker": autocommit_sessionmaker,
                 "clock": clock,
+                "session_cache": session_cache,
                 "migration_head": head_revision(),
             }
         ),

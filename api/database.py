@@ -1,4 +1,4 @@
-"""The engine, the session factory and the one-transaction-per-request dependency."""
+"""The engine, the session factories and the one-transaction-per-request dependency."""
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Coroutine
@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from api.autocommit_routes import request_sessionmaker
+from api.database_liveness import replace_closed_connections
 from api.database_outage import watch_for_outages
 from api.settings import Settings
 from core.errors import CommittedRefusal
@@ -57,15 +59,22 @@ def create_engine(url: str, settings: Settings, *, serves_requests: bool = False
         asyncpg_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        pool_recycle=settings.db_pool_recycle_seconds,
         pool_timeout=pool_timeout,
         connect_args=connect_args,
     )
     watch_for_outages(engine)
+    replace_closed_connections(engine)
     return engine
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(
+    engine: AsyncEngine, *, autocommit: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`; with `autocommit`, each statement commits on its own: no BEGIN or
+    COMMIT round trips, for the routes that opt in (see `api.read_routes`)."""
+    if autocommit:
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
@@ -84,8 +93,8 @@ def request_session_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        sessionmaker: async_sessionmaker[AsyncSession] = scope["litestar_app"].state.sessionmaker
-        session = sessionmaker()
+        # Autocommit for the routes that opted in (`api.autocommit_routes`), else a transaction.
+        session = request_sessionmaker(scope, scope["litestar_app"].state)()
         scope.setdefault("state", {})[REQUEST_SESSION] = session
         try:
             await app(scope, receive, send)

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     db_unavailable_timeout_seconds: float = Field(default=5, gt=0, le=120)
+    db_pool_recycle_seconds: int = Field(default=1800, ge=10)
+    session_cache_seconds: float = Field(default=30, ge=0, le=300)
     request_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     idempotency_retention_hours: int = Field(default=48, ge=1)
     # Separation of duties (admins) and partner key rotation.

@@ -3,11 +3,14 @@
 
 msgspec writes datetimes itself and never calls an `enc_hook` for them: it drops the fraction
 when the microseconds are 0 and keeps six digits otherwise, and some clients (iOS's
-`ISO8601DateFormatter`) parse only one of the two forms. So bodies are first turned into
-builtins with datetimes left as they are, then every datetime is written here, once.
+`ISO8601DateFormatter`) parse only one of the two forms. So every datetime is written here
+first. A response struct is copied only along the fields whose declared types can hold a
+datetime (worked out once per struct type) and then encoded by msgspec directly; anything else
+is turned into builtins with its datetimes left as they are, and walked.
 """
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -17,6 +20,7 @@ from litestar.plugins import OpenAPISchemaPlugin
 from litestar.serialization import default_serializer
 from litestar.types import Serializer
 from litestar.typing import FieldDefinition
+from msgspec import inspect as types
 
 TIMESTAMP_EXAMPLE = "2026-03-02T01:30:00.000Z"
 TIMESTAMP_DESCRIPTION = (
@@ -32,8 +36,54 @@ def format_timestamp(value: datetime) -> str:
 
 
 def with_timestamps_formatted(content: Any, enc_hook: Serializer = default_serializer) -> Any:
-    """`content` as JSON-ready builtins, each datetime written by `format_timestamp`."""
+    """`content` ready for msgspec, each datetime written by `format_timestamp`."""
+    if isinstance(content, datetime):
+        return format_timestamp(content)
+    if isinstance(content, msgspec.Struct):
+        return _struct_formatted(content, enc_hook)
+    if isinstance(content, list) and all(isinstance(item, msgspec.Struct) for item in content):
+        return [_struct_formatted(item, enc_hook) for item in content]
     return _format_in(msgspec.to_builtins(content, builtin_types=(datetime,), enc_hook=enc_hook))
+
+
+def _struct_formatted(struct: msgspec.Struct, enc_hook: Serializer) -> msgspec.Struct:
+    """A copy with the datetimes written, along the fields that may hold one (itself when none
+    can): the field's value is formatted whatever it is."""
+    fields = _fields_with_times(type(struct))
+    if not fields:
+        return struct
+    changes = {
+        name: with_timestamps_formatted(value, enc_hook)
+        for name in fields
+        if (value := getattr(struct, name)) is not None
+    }
+    return msgspec.structs.replace(struct, **changes)
+
+
+@cache
+def _fields_with_times(struct_type: type[msgspec.Struct]) -> tuple[str, ...]:
+    info = types.type_info(struct_type)
+    assert isinstance(info, types.StructType)
+    return tuple(field.name for field in info.fields if _may_hold_time(field.type))
+
+
+def _may_hold_time(kind: types.Type, seen: frozenset[type] = frozenset()) -> bool:
+    """Whether a value of this declared type can contain a datetime; unknown types can."""
+    if isinstance(kind, types.DateTimeType | types.AnyType | types.CustomType):
+        return True
+    if isinstance(kind, types.StructType | types.DataclassType | types.TypedDictType):
+        if kind.cls in seen:  # a recursive type: its other fields are being looked at
+            return False
+        return any(_may_hold_time(field.type, seen | {kind.cls}) for field in kind.fields)
+    if isinstance(kind, types.UnionType):
+        return any(_may_hold_time(member, seen) for member in kind.types)
+    if isinstance(kind, types.CollectionType):  # list, set, frozenset, tuple[T, ...]
+        return _may_hold_time(kind.item_type, seen)
+    if isinstance(kind, types.TupleType):
+        return any(_may_hold_time(item, seen) for item in kind.item_types)
+    if isinstance(kind, types.DictType | types.FrozenDictType):
+        return _may_hold_time(kind.key_type, seen) or _may_hold_time(kind.value_type, seen)
+    return isinstance(kind, types.NamedTupleType)  # rare: walked to be safe
 
 
 def _format_in(node: Any) -> Any:

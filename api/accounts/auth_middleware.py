@@ -2,7 +2,8 @@
 reads a token when one is sent and answers without one too).
 
 Bearer access tokens everywhere; `X-Partner-Key` (and nothing else) under `/v1/partner/`. The
-token's session and user are checked in the database on every request, so logout, a password
+token's session and user are checked in the database, or in a per-process cache that every
+replica empties at once on a change (`api.accounts.session_cache`), so logout, a password
 change, a role change or an erased account take effect at once, not when the token expires.
 """
 
@@ -29,6 +30,7 @@ from api.accounts.bearer_problems import (
 from api.accounts.caller import Caller, PartnerCaller, Role
 from api.accounts.models import AuthSession, UserAccount
 from api.accounts.partners import PARTNER_KEY_HEADER, authenticate_partner
+from api.accounts.session_cache import SessionCache
 from api.accounts.suitability import effective_risk_profile
 from api.accounts.tokens import ExpiredToken, InvalidToken, read_access_token
 from api.database import request_session
@@ -79,7 +81,13 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             raise bearer_problem(TOKEN_EXPIRED) from exc
         except InvalidToken as exc:
             raise bearer_problem(TOKEN_INVALID) from exc
-        caller = await load_caller(db, claims.user_id, claims.session_id, now=clock.now())
+        cache: SessionCache = state.session_cache
+        caller = await cache.caller_or_load(
+            claims.session_id,
+            claims.user_id,
+            now=clock.now(),
+            load=lambda: load_caller(db, claims.user_id, claims.session_id, now=clock.now()),
+        )
         if caller is None:
             raise bearer_problem(SESSION_ENDED)
         return AuthenticationResult(user=caller, auth=claims)
@@ -123,11 +131,14 @@ _LIVE_CALLER = (
 async def load_caller(
     db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, *, now: datetime
 ) -> Caller | None:
-    """The live user behind a live session, in one indexed read."""
+    """The live user behind a live session, in one indexed read. The account is detached from
+    `db`: the caller may be cached and shared by later requests, so a handler that changes the
+    account loads its own copy."""
     params = {"session_id": session_id, "user_id": user_id}
     account = (await db.execute(_LIVE_CALLER, params)).scalar_one_or_none()
     if account is None:
         return None
+    db.expunge(account)
     return Caller(
         user_id=account.id,
         session_id=session_id,

@@ -31,6 +31,7 @@ from api.accounts.schemas import (
     TokensOut,
 )
 from api.accounts.suitability import effective_risk_profile, load_questionnaire, record_assessment
+from api.autocommit_routes import AUTOCOMMIT
 from api.locale import content_locale
 from api.openapi import BEARER, problem_responses
 from api.settings import Settings
@@ -161,7 +162,7 @@ class MeController(Controller):
     path = "/v1/me"
     tags = ("accounts",)
 
-    @get("", operation_id="getMe", responses=problem_responses(401))
+    @get("", operation_id="getMe", responses=problem_responses(401), opt=AUTOCOMMIT)
     async def me(
         self,
         db: NamedDependency[AsyncSession],

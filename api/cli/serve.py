@@ -96,6 +96,7 @@ def worker_app(settings: Settings, url: str, *, run_scheduler: bool) -> Litestar
         engine,
         sessionmaker=create_sessionmaker(engine),
         jobs_sessionmaker=create_sessionmaker(jobs_engine),
+        autocommit_sessionmaker=create_sessionmaker(engine, autocommit=True),
         run_scheduler=run_scheduler,
     )
     app.on_shutdown.extend([engine.dispose, jobs_engine.dispose])

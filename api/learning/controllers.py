@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
 from api.accounts.guards import provide_optional_caller
+from api.autocommit_routes import AUTOCOMMIT
 from api.business_metrics import LESSONS_COMPLETED, QUIZ_ATTEMPTS, count_on_commit
 from api.learning.activity import activity_out
 from api.learning.locks import lock_messages
@@ -102,6 +103,7 @@ class LearningController(Controller):
         security=TOKEN_OPTIONAL,
         dependencies=VISITOR_DEPENDENCIES,
         responses=problem_responses(400, 401, 422),
+        opt=AUTOCOMMIT,
     )
     async def courses(
         self,
@@ -139,6 +141,7 @@ class LearningController(Controller):
         security=TOKEN_OPTIONAL,
         dependencies=VISITOR_DEPENDENCIES,
         responses=problem_responses(400, 401, 404, 422),
+        opt=AUTOCOMMIT,
     )
     async def course(
         self,
@@ -178,6 +181,7 @@ class LearningController(Controller):
         operation_id="getLesson",
         summary="A lesson to read, without its answers; opening it starts its clock",
         responses=problem_responses(400, 401, 403, 404, 422),
+        opt=AUTOCOMMIT,
     )
     async def lesson(
         self,
@@ -329,6 +333,7 @@ class LearningController(Controller):
         operation_id="getMyProgress",
         summary="The caller's progress per course and recent activity",
         responses=problem_responses(400, 401, 422),
+        opt=AUTOCOMMIT,
     )
     async def progress(
         self,

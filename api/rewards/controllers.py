@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
+from api.autocommit_routes import AUTOCOMMIT
 from api.locale import content_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
@@ -28,6 +29,7 @@ class WalletController(Controller):
         operation_id="getWallet",
         summary="Points, XP, level, streak and the points expiring soon",
         responses=problem_responses(401),
+        opt=AUTOCOMMIT,
     )
     async def wallet(
         self,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import core.messages as messages
 from api.accounts.caller import Caller
+from api.autocommit_routes import AUTOCOMMIT
 from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
 from api.idempotency import IdempotencyKeyHeader, run_idempotent
 from api.locale import content_locale
@@ -85,6 +86,7 @@ class VoucherController(Controller):
         operation_id="listVoucherProducts",
         summary="Vouchers on sale, cheapest first, with whether the caller may redeem each",
         responses=problem_responses(400, 401, 422),
+        opt=AUTOCOMMIT,
     )
     async def products(
         self,

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.timestamps import TIMESTAMP_EXAMPLE, format_timestamp
+from api.timestamps import TIMESTAMP_EXAMPLE, format_timestamp, with_timestamps_formatted
 from core.clock import FrozenClock
 from tests.factories import UserFactory
 from tests.vouchers.conftest import funder_for, product_factory_for, redeem
@@ -68,3 +69,45 @@ def test_a_time_in_another_zone_is_written_in_utc_with_milliseconds() -> None:
 def test_a_naive_time_is_refused_rather_than_guessed() -> None:
     with pytest.raises(TypeError):
         format_timestamp(datetime(2026, 3, 2, 1, 30))
+
+
+class _Plain(msgspec.Struct):
+    name: str
+    tags: list[str]
+
+
+class _Stamp(msgspec.Struct):
+    at: datetime
+    note: str
+
+
+class _Stamped(msgspec.Struct):
+    plain: _Plain
+    created_at: datetime
+    ended_at: datetime | None
+    stamps: list[_Stamp]
+    by_purpose: dict[str, _Stamp]
+    extra: Any
+    children: list["_Stamped"]
+
+
+def test_every_nested_time_is_written_and_the_rest_kept_as_it_is() -> None:
+    at = datetime(2026, 3, 2, 1, 30, 0, 123_456, tzinfo=UTC)
+    plain = _Plain("a", ["b"])
+    leaf = _Stamped(plain, at, None, [], {}, None, [])
+    body = _Stamped(
+        plain, at, at, [_Stamp(at, "x")], {"p": _Stamp(at, "y")}, {"when": [at]}, [leaf]
+    )
+    written = msgspec.json.decode(msgspec.json.encode(with_timestamps_formatted(body)))
+    expected_time = "2026-03-02T01:30:00.123Z"
+    assert written["created_at"] == written["ended_at"] == expected_time
+    assert written["stamps"] == [{"at": expected_time, "note": "x"}]
+    assert written["by_purpose"] == {"p": {"at": expected_time, "note": "y"}}
+    assert written["extra"] == {"when": [expected_time]}
+    assert written["children"][0]["created_at"] == expected_time
+    assert written["plain"] == {"name": "a", "tags": ["b"]}
+
+
+def test_a_body_without_times_goes_to_msgspec_untouched() -> None:
+    body = _Plain("a", ["b"])
+    assert with_timestamps_formatted(body) is body

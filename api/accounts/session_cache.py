@@ -1,0 +1,120 @@
+"""A short-lived, per-process cache of the access-token check (session id -> caller).
+
+A hit saves the one read of the session and its user that every authenticated request would
+otherwise make. Correctness rests on PostgreSQL: triggers (migration 0014) NOTIFY the user's id
+on CALLER_CHANGED whenever a session ends or an account changes, in the transaction that makes
+the change, and every process LISTENs (`CallerChangeListener`). A notice forgets that user's
+entries on every replica at once; SESSION_CACHE_SECONDS bounds what a lost notice could cost.
+
+The cache trusts itself only while its LISTEN connection is up: until the listener has
+connected, and from the moment it drops until it is back, every request is checked in the
+database. A check that started before a notice arrived is not stored (the generation moved).
+"""
+
+import dataclasses
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from api.accounts.caller import Caller
+from api.accounts.suitability import effective_risk_profile
+
+CALLER_CHANGED = "investquest_caller_changed"
+MAX_ENTRIES = 100_000  # about 100 MB at most; past it, expired entries go, then all
+
+
+@dataclass(frozen=True)
+class _Entry:
+    caller: Caller
+    expires: float  # on the monotonic clock
+
+
+class SessionCache:
+    def __init__(self, ttl_seconds: float, monotonic: Callable[[], float] = time.monotonic):
+        self._ttl = ttl_seconds
+        self._monotonic = monotonic
+        self._entries: dict[uuid.UUID, _Entry] = {}  # by session id
+        self._sessions_of: dict[uuid.UUID, set[uuid.UUID]] = {}  # user id -> session ids
+        self._trusted = False
+        self.generation = 0  # moves on every notice: a check begun before it is not stored
+
+    @property
+    def trusted(self) -> bool:
+        return self._trusted
+
+    def caller(self, session_id: uuid.UUID, user_id: uuid.UUID, *, now: datetime) -> Caller | None:
+        """The cached caller of a live session, its risk profile as of `now`; None on a miss."""
+        entry = self._entries.get(session_id)
+        if entry is None or not self._trusted or entry.caller.user_id != user_id:
+            return None
+        if entry.expires <= self._monotonic():
+            self._forget_session(session_id)
+            return None
+        risk_profile = effective_risk_profile(entry.caller.account, now)
+        if risk_profile == entry.caller.risk_profile:
+            return entry.caller
+        return dataclasses.replace(entry.caller, risk_profile=risk_profile)
+
+    async def caller_or_load(
+        self,
+        session_id: uuid.UUID,
+        user_id: uuid.UUID,
+        *,
+        now: datetime,
+        load: Callable[[], Awaitable[Caller | None]],
+    ) -> Caller | None:
+        """The cached caller, else `load()`'s (kept when live); None for an ended session."""
+        cached = self.caller(session_id, user_id, now=now)
+        if cached is not None:
+            return cached
+        generation = self.generation
+        caller = await load()
+        if caller is not None:
+            self.store(caller, generation=generation)
+        return caller
+
+    def store(self, caller: Caller, *, generation: int) -> None:
+        """Keep a caller checked in the database, unless a notice came since the check began."""
+        if not self._trusted or generation != self.generation or self._ttl <= 0:
+            return
+        if len(self._entries) >= MAX_ENTRIES:
+            self._make_room()
+        self._entries[caller.session_id] = _Entry(caller, self._monotonic() + self._ttl)
+        self._sessions_of.setdefault(caller.user_id, set()).add(caller.session_id)
+
+    def forget_user(self, user_id: uuid.UUID) -> None:
+        self.generation += 1
+        for session_id in self._sessions_of.pop(user_id, set()):
+            self._entries.pop(session_id, None)
+
+    def forget_all(self) -> None:
+        self.generation += 1
+        self._entries.clear()
+        self._sessions_of.clear()
+
+    def trust(self) -> None:
+        """The listener is (back) up: notices missed while it was down are unknown, so start
+        empty."""
+        self.forget_all()
+        self._trusted = True
+
+    def distrust(self) -> None:
+        self._trusted = False
+        self.forget_all()
+
+    def _forget_session(self, session_id: uuid.UUID) -> None:
+        entry = self._entries.pop(session_id, None)
+        if entry is not None:
+            sessions = self._sessions_of.get(entry.caller.user_id, set())
+            sessions.discard(session_id)
+            if not sessions:
+                self._sessions_of.pop(entry.caller.user_id, None)
+
+    def _make_room(self) -> None:
+        now = self._monotonic()
+        for session_id in [key for key, entry in self._entries.items() if entry.expires <= now]:
+            self._forget_session(session_id)
+        if len(self._entries) >= MAX_ENTRIES:
+            self.forget_all()

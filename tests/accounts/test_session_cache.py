@@ -1,0 +1,208 @@
+"""The per-process cache of the token check: it saves the session read, and a revocation on one
+replica still reaches every other within a second (LISTEN/NOTIFY), or the cache stops trusting
+itself while it cannot hear."""
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from httpx import AsyncClient
+from litestar import Litestar
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.accounts.caller import Caller, Role
+from api.accounts.caller_changes import RECONNECT_SECONDS, listening
+from api.accounts.models import UserAccount
+from api.accounts.session_cache import SessionCache
+from api.app import create_app
+from api.database import create_engine, create_sessionmaker
+from api.settings import Settings
+from core.clock import FrozenClock
+from tests.conftest import http_client
+from tests.factories import UserFactory
+from tests.waiting import eventually
+
+WITHIN_SECONDS = 1.0
+
+
+@dataclass
+class Replica:
+    app: Litestar
+    client: AsyncClient
+    engine: AsyncEngine
+    session_reads: list[str]  # statements that read auth_session, as sent
+
+    @property
+    def cache(self) -> SessionCache:
+        cache: SessionCache = self.app.state.session_cache
+        return cache
+
+
+@pytest.fixture
+async def replicas(
+    settings: Settings,
+    database_url: str,
+    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+) -> AsyncIterator[tuple[Replica, Replica]]:
+    """Two app instances, each with its own engine, pool, cache and listener."""
+    async with AsyncExitStack() as stack:
+        started = []
+        for _ in range(2):
+            engine = create_engine(database_url, settings, serves_requests=True)
+            stack.push_async_callback(engine.dispose)
+            reads: list[str] = []
+            event.listen(engine.sync_engine, "before_cursor_execute", _noting_session_reads(reads))
+            app = create_app(
+                settings, engine, sessionmaker=create_sessionmaker(engine), clock=clock
+            )
+            # The listener as the lifespan starts it (two lifespans in one process would
+            # register the pool metrics twice).
+            await stack.enter_async_context(listening(engine.url, app.state.session_cache))
+            client = await stack.enter_async_context(http_client(app))
+            started.append(Replica(app, client, engine, reads))
+        for replica in started:
+            await eventually(lambda replica=replica: replica.cache.trusted, within=WITHIN_SECONDS)  # type: ignore[misc]
+        yield started[0], started[1]
+
+
+def _noting_session_reads(reads: list[str]) -> Callable[..., None]:
+    def note(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "FROM user_account JOIN auth_session" in statement:
+            reads.append(statement)
+
+    return note
+
+
+async def _refused(replica: Replica, headers: dict[str, str]) -> bool:
+    return (await replica.client.get("/v1/me", headers=headers)).status_code == 401
+
+
+async def test_a_cached_token_check_skips_the_session_read(
+    replicas: tuple[Replica, Replica], committing_user_factory: UserFactory
+) -> None:
+    _, b = replicas
+    user = await committing_user_factory()
+    for _ in range(3):
+        assert (await b.client.get("/v1/me", headers=user.headers)).status_code == 200
+    assert len(b.session_reads) == 1
+
+
+async def test_logout_on_one_replica_is_refused_on_another_within_a_second(
+    replicas: tuple[Replica, Replica], committing_user_factory: UserFactory
+) -> None:
+    a, b = replicas
+    user = await committing_user_factory()
+    assert (await b.client.get("/v1/me", headers=user.headers)).status_code == 200  # cached
+    assert (await a.client.post("/v1/auth/logout", headers=user.headers)).status_code == 204
+    await eventually(lambda: _refused(b, user.headers), within=WITHIN_SECONDS)
+
+
+async def test_a_role_change_reaches_the_other_replica(
+    replicas: tuple[Replica, Replica],
+    committing_user_factory: UserFactory,
+    committing_sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    _, b = replicas
+    user = await committing_user_factory()
+    admin_only = "/v1/admin/audit-log"
+    assert (await b.client.get(admin_only, headers=user.headers)).status_code == 403
+    async with committing_sessionmaker.begin() as db:
+        await db.execute(
+            sa.update(UserAccount).where(UserAccount.id == user.id).values(roles=["admin"])  # type: ignore[arg-type]
+        )
+
+    async def admitted() -> bool:
+        return (await b.client.get(admin_only, headers=user.headers)).status_code == 200
+
+    await eventually(admitted, within=WITHIN_SECONDS)
+
+
+async def test_while_the_listener_is_down_every_request_is_checked_in_the_database(
+    replicas: tuple[Replica, Replica],
+    committing_user_factory: UserFactory,
+    committing_sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    _, b = replicas
+    user = await committing_user_factory()
+    assert (await b.client.get("/v1/me", headers=user.headers)).status_code == 200  # cached
+    async with committing_sessionmaker.begin() as db:
+        await db.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = 'investquest-listener' AND datname = current_database()"
+            )
+        )
+    await eventually(lambda: not b.cache.trusted, within=WITHIN_SECONDS)
+    async with committing_sessionmaker.begin() as db:  # its notice is lost: nobody listens
+        await db.execute(
+            sa.text("UPDATE auth_session SET revoked_at = now() WHERE id = :id"),
+            {"id": user.session_id},
+        )
+    assert await _refused(b, user.headers)
+    await eventually(lambda: b.cache.trusted, within=RECONNECT_SECONDS + 5)  # back, empty
+
+
+# --- the cache alone ----------------------------------------------------------------------
+
+
+def _caller(user_id: uuid.UUID | None = None) -> Caller:
+    account = UserAccount(
+        email="a@example.com",
+        password_hash="x",
+        display_name="a",
+        locale="en",
+        timezone="UTC",
+        roles=["learner"],
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    return Caller(
+        user_id=user_id or account.id,
+        session_id=uuid.uuid4(),
+        roles=frozenset({Role.LEARNER}),
+        locale="en",
+        timezone="UTC",
+        risk_profile=None,
+        created_at=account.created_at,
+        account=account,
+    )
+
+
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def test_an_untrusted_cache_answers_nothing() -> None:
+    cache = SessionCache(30)
+    caller = _caller()
+    cache.store(caller, generation=cache.generation)
+    assert cache.caller(caller.session_id, caller.user_id, now=NOW) is None
+
+
+def test_a_check_that_began_before_a_notice_is_not_kept() -> None:
+    cache = SessionCache(30)
+    cache.trust()
+    caller = _caller()
+    began = cache.generation
+    cache.forget_user(caller.user_id)  # the notice arrives while the check is in flight
+    cache.store(caller, generation=began)
+    assert cache.caller(caller.session_id, caller.user_id, now=NOW) is None
+
+
+def test_an_entry_expires_and_a_notice_forgets_only_its_user() -> None:
+    clock = [0.0]
+    cache = SessionCache(30, monotonic=lambda: clock[0])
+    cache.trust()
+    mine, theirs = _caller(), _caller()
+    for caller in (mine, theirs):
+        cache.store(caller, generation=cache.generation)
+    cache.forget_user(theirs.user_id)
+    assert cache.caller(mine.session_id, mine.user_id, now=NOW) is mine
+    assert cache.caller(theirs.session_id, theirs.user_id, now=NOW) is None
+    assert cache.caller(mine.session_id, uuid.uuid4(), now=NOW) is None  # another user's token
+    clock[0] = 30.0
+    assert cache.caller(mine.session_id, mine.user_id, now=NOW) is None
