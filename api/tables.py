@@ -16,6 +16,7 @@ from api.rewards.models import LedgerAdjustment
 from api.scheduler.models import JobRun
 from core.tables import metadata
 from courses import models as course_models
+from gamification.contests import market_models
 from gamification.ledger import models as ledger_models
 from gamification.rewards import models as reward_models
 from gamification.vouchers import models as voucher_models
@@ -35,6 +36,7 @@ __all__ = [
     "UserAccount",
     "course_models",
     "ledger_models",
+    "market_models",
     "metadata",
     "reward_models",
     "voucher_models",
