@@ -18,9 +18,9 @@ stays Decimal; percentages are rounded to two places, ratios to two places.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
 TRADING_DAYS_PER_YEAR = 252
 # Risk-adjusted ranking divides by the drawdown: below this floor (percent) a careful entry is
