@@ -17,6 +17,7 @@ from api.scheduler.models import JobRun
 from core.tables import metadata
 from courses import models as course_models
 from gamification.contests import market_models
+from gamification.contests import models as contest_models
 from gamification.ledger import models as ledger_models
 from gamification.rewards import models as reward_models
 from gamification.vouchers import models as voucher_models
@@ -34,6 +35,7 @@ __all__ = [
     "RefreshToken",
     "RiskAssessment",
     "UserAccount",
+    "contest_models",
     "course_models",
     "ledger_models",
     "market_models",
