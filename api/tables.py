@@ -16,7 +16,7 @@ from api.rewards.models import LedgerAdjustment
 from api.scheduler.models import JobRun
 from core.tables import metadata
 from courses import models as course_models
-from gamification.contests import market_models
+from gamification.contests import market_models, standings_models
 from gamification.contests import models as contest_models
 from gamification.ledger import models as ledger_models
 from gamification.rewards import models as reward_models
@@ -41,5 +41,6 @@ __all__ = [
     "market_models",
     "metadata",
     "reward_models",
+    "standings_models",
     "voucher_models",
 ]
