@@ -1,0 +1,159 @@
+"""Reading the refreshed standings: the top N, the caller's rank with the entries around it,
+and the full standings for staff. Two statements per board, each an index range or key lookup
+in the current generation; nothing here counts entries.
+
+Learners who opted out of public boards are shown as "anonymous" to everyone else.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+AROUND = 5  # entries shown above and below the caller
+ANONYMOUS = "anonymous"
+
+_MINE = sa.text(
+    """
+    SELECT st.generation, st.as_of, st.entrants, mine.rank, mine.equity, mine.return_pct
+    FROM contest_standings_state st
+    LEFT JOIN contest_entry e ON e.contest_id = st.contest_id AND e.user_id = :user_id
+    LEFT JOIN contest_standing mine
+           ON mine.contest_id = st.contest_id AND mine.generation = st.generation
+          AND mine.entry_id = e.id
+    WHERE st.contest_id = :contest_id
+    """
+)
+_BOARD_ROWS = sa.text(
+    """
+    SELECT s.rank, s.user_id, s.equity, s.return_pct, u.display_name, u.public_boards
+    FROM contest_standing s
+    JOIN user_account u ON u.id = s.user_id
+    WHERE s.contest_id = :contest_id AND s.generation = :generation
+      AND (s.rank <= :top OR s.rank BETWEEN :low AND :high)
+    ORDER BY s.rank
+    """
+)
+_STAFF_PAGE = sa.text(
+    """
+    SELECT s.rank, s.entry_id, s.user_id, u.display_name, s.equity, s.return_pct, s.score,
+           s.max_drawdown_pct, s.joined_at
+    FROM contest_standing s
+    JOIN user_account u ON u.id = s.user_id
+    WHERE s.contest_id = :contest_id AND s.generation = :generation AND s.rank > :after
+    ORDER BY s.rank
+    LIMIT :limit
+    """
+)
+_STATE = sa.text(
+    "SELECT generation, as_of, entrants, frozen_at, finalised_at "
+    "FROM contest_standings_state WHERE contest_id = :contest_id"
+)
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    rank: int
+    display_name: str
+    equity: Decimal
+    return_pct: Decimal
+
+
+@dataclass(frozen=True)
+class MyPlace:
+    rank: int
+    equity: Decimal
+    return_pct: Decimal
+    around: list[BoardRow]
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    as_of: datetime | None  # None before the contest's first refresh
+    entrants: int
+    items: list[BoardRow]
+    me: MyPlace | None
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    rank: int
+    entry_id: uuid.UUID
+    user_id: uuid.UUID
+    display_name: str | None
+    equity: Decimal
+    return_pct: Decimal
+    score: Decimal
+    max_drawdown_pct: Decimal
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class StandingsPage:
+    as_of: datetime | None
+    entrants: int
+    frozen_at: datetime | None
+    finalised_at: datetime | None
+    items: list[StaffRow]
+
+
+async def leaderboard(
+    db: AsyncSession, contest_id: uuid.UUID, *, user_id: uuid.UUID, limit: int
+) -> Leaderboard:
+    """The top `limit` and the caller's place (None until a refresh after they joined)."""
+    state = (await db.execute(_MINE, {"contest_id": contest_id, "user_id": user_id})).one_or_none()
+    if state is None:
+        return Leaderboard(as_of=None, entrants=0, items=[], me=None)
+    rank = state.rank
+    rows = await db.execute(
+        _BOARD_ROWS,
+        {
+            "contest_id": contest_id,
+            "generation": state.generation,
+            "top": limit,
+            "low": (rank or 0) - AROUND,
+            "high": (rank or 0) + AROUND,
+        },
+    )
+    board = [(row.rank, _board_row(row, shown_to=user_id)) for row in rows]
+    top = [row for position, row in board if position <= limit]
+    me = None
+    if rank is not None:
+        around = [row for position, row in board if abs(position - rank) <= AROUND]
+        me = MyPlace(rank, state.equity, state.return_pct, around)
+    as_of = state.as_of if state.generation else None  # generation 0: never refreshed
+    return Leaderboard(as_of=as_of, entrants=state.entrants, items=top, me=me)
+
+
+def _board_row(row: sa.Row[tuple[object, ...]], *, shown_to: uuid.UUID) -> BoardRow:
+    public = row.public_boards and row.display_name
+    name = row.display_name if public or row.user_id == shown_to else ANONYMOUS
+    return BoardRow(row.rank, name or ANONYMOUS, row.equity, row.return_pct)
+
+
+async def staff_standings(
+    db: AsyncSession, contest_id: uuid.UUID, *, after_rank: int, limit: int
+) -> StandingsPage | None:
+    """A page of the full standings by rank, with ids and real names (None: never refreshed)."""
+    state = (await db.execute(_STATE, {"contest_id": contest_id})).one_or_none()
+    if state is None:
+        return None
+    rows = await db.execute(
+        _STAFF_PAGE,
+        {
+            "contest_id": contest_id,
+            "generation": state.generation,
+            "after": after_rank,
+            "limit": limit,
+        },
+    )
+    return StandingsPage(
+        as_of=state.as_of,
+        entrants=state.entrants,
+        frozen_at=state.frozen_at,
+        finalised_at=state.finalised_at,
+        items=[StaffRow(*row) for row in rows],
+    )
