@@ -151,7 +151,7 @@ async def staff_standings(
         },
     )
     return StandingsPage(
-        as_of=state.as_of,
+        as_of=state.as_of if state.generation else None,
         entrants=state.entrants,
         frozen_at=state.frozen_at,
         finalised_at=state.finalised_at,
