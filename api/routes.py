@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts.admin import AdminAccountsController
 from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.contests.market import MarketController, PartnerQuoteController
 from api.docs_page import docs_asset
 from api.health import HealthController
 from api.learning.controllers import LearningController
@@ -46,7 +47,12 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 AdjustmentAdminController,
                 VoucherProductController,
                 VoucherAdminController,
+                MarketController,
             ],
         ),
-        Router("/", security=[{PARTNER_KEY: []}], route_handlers=[PartnerVoucherController]),
+        Router(
+            "/",
+            security=[{PARTNER_KEY: []}],
+            route_handlers=[PartnerVoucherController, PartnerQuoteController],
+        ),
     ]

@@ -4,6 +4,7 @@ tick and lot rules are CHECK constraints as well as code."""
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -115,4 +116,24 @@ class MarketIndex(SQLModel, table=True):
     as_of: datetime = utc_timestamp()
 
 
-__all__ = ["BOARDS", "Bar", "Instrument", "MarketIndex", "Quote"]
+def _table(model: type[SQLModel]) -> sa.Table:
+    return cast(sa.Table, model.__table__)  # type: ignore[attr-defined]
+
+
+# The Core tables, for the hot paths' prebuilt statements.
+INSTRUMENT_TABLE = _table(Instrument)
+QUOTE_TABLE = _table(Quote)
+BAR_TABLE = _table(Bar)
+INDEX_TABLE = _table(MarketIndex)
+
+__all__ = [
+    "BAR_TABLE",
+    "BOARDS",
+    "INDEX_TABLE",
+    "INSTRUMENT_TABLE",
+    "QUOTE_TABLE",
+    "Bar",
+    "Instrument",
+    "MarketIndex",
+    "Quote",
+]
