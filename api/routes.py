@@ -9,6 +9,8 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts.admin import AdminAccountsController
 from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.contests.contest_admin import ContestAdminController
+from api.contests.contests import ContestController
 from api.contests.market import MarketController, PartnerQuoteController
 from api.docs_page import docs_asset
 from api.health import HealthController
@@ -47,6 +49,8 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 AdjustmentAdminController,
                 VoucherProductController,
                 VoucherAdminController,
+                ContestController,
+                ContestAdminController,
                 MarketController,
             ],
         ),

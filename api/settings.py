@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     partner_key_overlap_hours: int = Field(default=24, ge=0, le=24 * 30)
     lesson_min_read_factor: float = Field(default=0.3, ge=0, le=10)
     quiz_daily_attempts: int = Field(default=5, ge=1, le=1000)
+    contest_orders_per_minute: int = Field(default=60, ge=1, le=10_000)  # per contest entry
     rewards_daily_points_cap: int = Field(default=500, ge=0, le=1_000_000)
     points_expiry_days: int = Field(default=365, ge=1, le=3650)
     register_per_address_per_hour: int = Field(default=20, ge=1, le=100_000)

@@ -1,0 +1,69 @@
+"""Joining a contest: an entry with its own paper cash, counted against the contest's size."""
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from core.ids import new_id
+from gamification.contests.definitions import get_contest
+from gamification.contests.errors import AlreadyJoined, ContestFull, RegistrationClosed
+from gamification.contests.models import Contest, ContestEntry
+
+_JOIN = (
+    insert(ContestEntry.__table__)  # type: ignore[attr-defined]
+    .on_conflict_do_nothing(index_elements=["contest_id", "user_id"])
+    .returning(col(ContestEntry.id))
+)
+# One more entrant, unless the contest is full: the counter row, never count(*).
+_COUNT_ENTRANT = (
+    sa.update(Contest)
+    .where(
+        col(Contest.id) == sa.bindparam("contest_id"),
+        sa.or_(
+            col(Contest.max_entrants).is_(None), col(Contest.entrants) < col(Contest.max_entrants)
+        ),
+    )
+    .values(entrants=col(Contest.entrants) + 1)
+    .returning(col(Contest.entrants))
+)
+
+
+def registration_problem(contest: Contest, now: datetime) -> str | None:
+    """Why the contest cannot be joined now, in words the app can show; None when it can."""
+    if now >= contest.ends_at:
+        return "The contest has finished."
+    if now >= contest.registration_ends_at:
+        return "Registration for this contest has closed."
+    if now >= contest.starts_at and not contest.late_entry:
+        return "The contest has started and does not take late entries."
+    return None
+
+
+async def join_contest(
+    db: AsyncSession, *, contest_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+) -> ContestEntry:
+    """409 `already-joined`, `contest-full` or `registration-closed`; nothing is written then."""
+    contest = await get_contest(db, contest_id)
+    problem = registration_problem(contest, now)
+    if problem is not None:
+        raise RegistrationClosed(problem)
+    entry = ContestEntry(
+        id=new_id(),
+        contest_id=contest.id,
+        user_id=user_id,
+        joined_at=now,
+        starting_cash=contest.starting_cash,
+        cash=contest.starting_cash,
+    )
+    if await db.scalar(_JOIN, entry.model_dump()) is None:
+        raise AlreadyJoined("You have already joined this contest.")
+    if await db.scalar(_COUNT_ENTRANT, {"contest_id": contest.id}) is None:
+        raise ContestFull(f"The contest is full ({contest.max_entrants} entrants).")
+    return entry
+
+
+__all__ = ["join_contest", "registration_problem"]
