@@ -12,6 +12,7 @@ from api.accounts.controllers import AuthController, MeController, RiskQuestionn
 from api.contests.contest_admin import ContestAdminController
 from api.contests.contests import ContestController
 from api.contests.market import MarketController, PartnerQuoteController
+from api.contests.standings import StandingsAdminController, StandingsController
 from api.docs_page import docs_asset
 from api.health import HealthController
 from api.learning.controllers import LearningController
@@ -52,6 +53,8 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 ContestController,
                 ContestAdminController,
                 MarketController,
+                StandingsController,
+                StandingsAdminController,
             ],
         ),
         Router(
