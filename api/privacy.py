@@ -20,6 +20,8 @@ from api.accounts.sessions import revoke_sessions
 from api.accounts.throttle import email_key
 from api.audit import AuditLog
 from courses.models import CourseProgress, LessonProgress, QuizAttempt
+from gamification.contests.entries import anonymise_entries
+from gamification.contests.models import ContestEntry, ContestFill, ContestOrder, ContestPosition
 from gamification.ledger.models import Currency
 from gamification.ledger.queries import history
 from gamification.rewards.models import RewardStreak
@@ -128,12 +130,36 @@ async def _export_points(db: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]
     }
 
 
+# Paper-trading contests: the entries with their paper cash, positions, orders and fills.
+CONTEST_TABLES: dict[str, Any] = {
+    "entries": ContestEntry,
+    "positions": ContestPosition,
+    "orders": ContestOrder,
+    "fills": ContestFill,
+}
+
+
+async def _export_contests(db: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        name: [
+            row.model_dump(exclude={"request_hash"})
+            for row in await db.scalars(sa.select(model).where(model.user_id == user_id))
+        ]
+        for name, model in CONTEST_TABLES.items()
+    }
+
+
+async def _erase_contests(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    await anonymise_entries(db, user_id=user_id, now=now)
+
+
 SECTIONS: list[PersonalDataSection] = [
     PersonalDataSection("account", _export_account, _erase_account),
     # Audit entries name the actor only by id and are kept: they record what was done.
     PersonalDataSection("actions", _export_actions, erase=None),
     PersonalDataSection("activity", _export_activity, erase=None),
     PersonalDataSection("points", _export_points, erase=None),
+    PersonalDataSection("contests", _export_contests, _erase_contests),
 ]
 
 

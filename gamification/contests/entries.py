@@ -66,4 +66,14 @@ async def join_contest(
     return entry
 
 
-__all__ = ["join_contest", "registration_problem"]
+async def anonymise_entries(db: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> None:
+    """A deleted account's entries stay in the books (their cash, orders and fills balance) but
+    leave the public boards; the entry row names the user only by the anonymous account id."""
+    await db.execute(
+        sa.update(ContestEntry)
+        .where(col(ContestEntry.user_id) == user_id, col(ContestEntry.anonymised_at).is_(None))
+        .values(anonymised_at=now)
+    )
+
+
+__all__ = ["anonymise_entries", "join_contest", "registration_problem"]
