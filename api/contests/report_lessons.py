@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.contests.standings_schemas import LessonOut
+from api.contests.standings_schemas import ReportLessonOut
 from courses.access import locale_in
 from courses.models import Course, CourseVersion, Lesson, LessonContent, LessonVersion
 
@@ -69,7 +69,7 @@ _LESSONS = (
 
 async def lessons_out(
     db: AsyncSession, picks: Sequence[dict[str, Any]], *, locale: str
-) -> list[LessonOut]:
+) -> list[ReportLessonOut]:
     courses = sorted({pick["course_slug"] for pick in picks})
     if not courses:
         return []
@@ -85,7 +85,7 @@ async def lessons_out(
         if lesson is not None:
             why = WHY.get(pick["why"], WHY["next_step"])
             shown.append(
-                LessonOut(
+                ReportLessonOut(
                     lesson_id=lesson[0],
                     course_slug=pick["course_slug"],
                     title=lesson[1],

@@ -49,7 +49,7 @@ class StandingsOut(Struct):
     next_cursor: str | None
 
 
-class LessonOut(Struct):
+class ReportLessonOut(Struct):
     lesson_id: uuid.UUID
     course_slug: str
     title: str
@@ -70,4 +70,4 @@ class ReportCardOut(Struct):
     turnover: str  # traded value over the starting cash ("2.50": turned over two and a half times)
     trades: int
     fees_paid: str
-    lessons: list[LessonOut]
+    lessons: list[ReportLessonOut]
