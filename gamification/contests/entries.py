@@ -10,13 +10,22 @@ from sqlmodel import col
 
 from core.ids import new_id
 from gamification.contests.definitions import get_contest
-from gamification.contests.errors import AlreadyJoined, ContestFull, RegistrationClosed
+from gamification.contests.errors import (
+    AlreadyJoined,
+    ContestFull,
+    NotJoined,
+    RegistrationClosed,
+)
 from gamification.contests.models import Contest, ContestEntry
 
 _JOIN = (
     insert(ContestEntry.__table__)  # type: ignore[attr-defined]
     .on_conflict_do_nothing(index_elements=["contest_id", "user_id"])
     .returning(col(ContestEntry.id))
+)
+_ENTRY_ID = sa.select(col(ContestEntry.id)).where(
+    col(ContestEntry.contest_id) == sa.bindparam("contest_id"),
+    col(ContestEntry.user_id) == sa.bindparam("user_id"),
 )
 # One more entrant, unless the contest is full: the counter row, never count(*).
 _COUNT_ENTRANT = (
@@ -30,6 +39,14 @@ _COUNT_ENTRANT = (
     .values(entrants=col(Contest.entrants) + 1)
     .returning(col(Contest.entrants))
 )
+
+
+async def entry_id_of(db: AsyncSession, contest_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID:
+    """The caller's entry in the contest; 404 `not-joined` when there is none."""
+    entry_id = await db.scalar(_ENTRY_ID, {"contest_id": contest_id, "user_id": user_id})
+    if entry_id is None:
+        raise NotJoined("Join the contest before trading in it.")
+    return entry_id
 
 
 def registration_problem(contest: Contest, now: datetime) -> str | None:
@@ -76,4 +93,4 @@ async def anonymise_entries(db: AsyncSession, *, user_id: uuid.UUID, now: dateti
     )
 
 
-__all__ = ["anonymise_entries", "join_contest", "registration_problem"]
+__all__ = ["anonymise_entries", "entry_id_of", "join_contest", "registration_problem"]

@@ -21,20 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.ids import new_id
+from gamification.contests import _order_statements as statements
 from gamification.contests.books import (
-    CashMove,
     SharesMove,
     add_bought_shares,
-    move_cash,
-    release_reserved_shares,
 )
 from gamification.contests.calendar import TradingCalendar
 from gamification.contests.definitions import get_contest, is_running, rules_of
+from gamification.contests.entries import entry_id_of
 from gamification.contests.errors import (
     ClientOrderIdReused,
-    NotJoined,
-    OrderNotFound,
-    OrderNotOpen,
     OrderRateLimited,
 )
 from gamification.contests.market_models import Instrument, Quote
@@ -43,7 +39,6 @@ from gamification.contests.models import (
     ContestEntry,
     ContestFill,
     ContestOrder,
-    ContestPosition,
 )
 from gamification.contests.rules import (
     Decision,
@@ -98,119 +93,6 @@ class Market:
         )
 
 
-_ENTRY_ID = sa.select(col(ContestEntry.id)).where(
-    col(ContestEntry.contest_id) == sa.bindparam("contest_id"),
-    col(ContestEntry.user_id) == sa.bindparam("user_id"),
-)
-_EXISTING = sa.select(ContestOrder).where(
-    col(ContestOrder.entry_id) == sa.bindparam("entry_id"),
-    col(ContestOrder.client_order_id) == sa.bindparam("client_order_id"),
-)
-_window_started = col(ContestEntry.orders_window_started_at)
-_stale = sa.or_(_window_started.is_(None), _window_started <= sa.bindparam("window_start"))
-# Counts one order in the entry's one-minute window, or finds the window full (no row).
-_COUNT_ORDER = (
-    sa.update(ContestEntry)
-    .where(
-        col(ContestEntry.id) == sa.bindparam("entry_id"),
-        sa.or_(_stale, col(ContestEntry.orders_in_window) < sa.bindparam("per_minute")),
-    )
-    .values(
-        orders_in_window=sa.case((_stale, 1), else_=col(ContestEntry.orders_in_window) + 1),
-        orders_window_started_at=sa.case((_stale, sa.bindparam("now")), else_=_window_started),
-    )
-    .returning(col(ContestEntry.cash), col(ContestEntry.cash_held))
-)
-_MARKET = (
-    sa.select(Instrument, Quote)
-    .join(Quote, col(Quote.symbol) == col(Instrument.symbol))
-    .where(col(Instrument.symbol) == sa.bindparam("symbol"))
-)
-_POSITION = sa.select(ContestPosition).where(
-    col(ContestPosition.entry_id) == sa.bindparam("entry_id"),
-    col(ContestPosition.symbol) == sa.bindparam("symbol"),
-)
-_POSITIONS_VALUE = (
-    sa.select(
-        sa.func.coalesce(sa.func.sum(col(ContestPosition.quantity) * col(Quote.last_price)), 0)
-    )
-    .join(Quote, col(Quote.symbol) == col(ContestPosition.symbol))
-    .where(col(ContestPosition.entry_id) == sa.bindparam("entry_id"))
-)
-_available_cash = col(ContestEntry.cash) - col(ContestEntry.cash_held)
-_PAY = (
-    sa.update(ContestEntry)
-    .where(
-        col(ContestEntry.id) == sa.bindparam("entry_id"),
-        _available_cash + sa.bindparam("delta") >= 0,
-    )
-    .values(
-        cash=col(ContestEntry.cash) + sa.bindparam("delta"),
-        fees_paid=col(ContestEntry.fees_paid) + sa.bindparam("fees"),
-    )
-    .returning(col(ContestEntry.id))
-)
-_HOLD_CASH = (
-    sa.update(ContestEntry)
-    .where(
-        col(ContestEntry.id) == sa.bindparam("entry_id"),
-        _available_cash >= sa.bindparam("hold"),
-    )
-    .values(cash_held=col(ContestEntry.cash_held) + sa.bindparam("hold"))
-    .returning(col(ContestEntry.id))
-)
-_locked_today = sa.case(
-    (
-        sa.and_(
-            sa.bindparam("t_plus_one", type_=sa.Boolean),
-            col(ContestPosition.bought_on) == sa.bindparam("day"),
-        ),
-        col(ContestPosition.bought_today),
-    ),
-    else_=0,
-)
-_sellable = col(ContestPosition.quantity) - col(ContestPosition.reserved) - _locked_today
-# Not the columns' own names: an UPDATE reserves those for its SET clause.
-_position_key = sa.and_(
-    col(ContestPosition.entry_id) == sa.bindparam("position_entry_id"),
-    col(ContestPosition.symbol) == sa.bindparam("position_symbol"),
-)
-_quantity = sa.bindparam("shares", type_=sa.BigInteger)
-_SELL_NOW = (
-    sa.update(ContestPosition)
-    .where(_position_key, _sellable >= _quantity)
-    .values(
-        quantity=col(ContestPosition.quantity) - _quantity,
-        cost=sa.case(
-            (col(ContestPosition.quantity) == _quantity, 0),
-            else_=col(ContestPosition.cost)
-            - sa.func.round(
-                col(ContestPosition.cost) * _quantity / col(ContestPosition.quantity), 2
-            ),
-        ),
-        bought_today=sa.func.least(
-            col(ContestPosition.bought_today), col(ContestPosition.quantity) - _quantity
-        ),
-    )
-    .returning(col(ContestPosition.entry_id))
-)
-_RESERVE = (
-    sa.update(ContestPosition)
-    .where(_position_key, _sellable >= _quantity)
-    .values(reserved=col(ContestPosition.reserved) + _quantity)
-    .returning(col(ContestPosition.entry_id))
-)
-_INSERT_ORDER = sa.insert(ContestOrder.__table__)  # type: ignore[attr-defined]
-_INSERT_FILL = sa.insert(ContestFill.__table__)  # type: ignore[attr-defined]
-
-
-async def entry_id_of(db: AsyncSession, contest_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID:
-    entry_id = await db.scalar(_ENTRY_ID, {"contest_id": contest_id, "user_id": user_id})
-    if entry_id is None:
-        raise NotJoined("Join the contest before trading in it.")
-    return entry_id
-
-
 async def place_order(
     db: AsyncSession,
     *,
@@ -244,7 +126,7 @@ async def _existing(
     db: AsyncSession, entry_id: uuid.UUID, request: OrderRequest
 ) -> ContestOrder | None:
     params = {"entry_id": entry_id, "client_order_id": request.client_order_id}
-    order = (await db.execute(_EXISTING, params)).scalar_one_or_none()
+    order = (await db.execute(statements.EXISTING, params)).scalar_one_or_none()
     if order is not None and order.request_hash != request.request_hash:
         raise ClientOrderIdReused(
             f"client_order_id {request.client_order_id!r} was used for another order."
@@ -258,7 +140,7 @@ async def _count_order(
     """Count one order in the entry's window and return its (cash, cash held), or a 429."""
     row = (
         await db.execute(
-            _COUNT_ORDER,
+            statements.COUNT_ORDER,
             {
                 "entry_id": entry_id,
                 "window_start": now - RATE_WINDOW,
@@ -269,7 +151,9 @@ async def _count_order(
     ).one_or_none()
     if row is None:
         started = await db.scalar(
-            sa.select(_window_started).where(col(ContestEntry.id) == entry_id)
+            sa.select(col(ContestEntry.orders_window_started_at)).where(
+                col(ContestEntry.id) == entry_id
+            )
         )
         assert started is not None  # the window is full, so it has a start
         retry_after = max(1, int((started + RATE_WINDOW - now).total_seconds()) + 1)
@@ -320,7 +204,7 @@ def _contest_problem(
 
 
 async def _market_in_universe(db: AsyncSession, contest: Contest, symbol: str) -> Market | None:
-    row = (await db.execute(_MARKET, {"symbol": symbol})).one_or_none()
+    row = (await db.execute(statements.MARKET, {"symbol": symbol})).one_or_none()
     if row is None:
         return None
     instrument, quote = row
@@ -343,7 +227,7 @@ async def _holdings(
     order: ContestOrder,
 ) -> Holdings:
     params = {"entry_id": entry_id, "symbol": order.symbol}
-    position = (await db.execute(_POSITION, params)).scalar_one_or_none()
+    position = (await db.execute(statements.POSITION, params)).scalar_one_or_none()
     quantity = position.quantity if position else 0
     unreserved = quantity - (position.reserved if position else 0)
     locked = position.bought_today if position and position.bought_on == order.trading_day else 0
@@ -352,7 +236,9 @@ async def _holdings(
         cash_total = await db.scalar(
             sa.select(col(ContestEntry.cash)).where(col(ContestEntry.id) == entry_id)
         )
-        equity = Decimal(cash_total or 0) + Decimal(await db.scalar(_POSITIONS_VALUE, params) or 0)
+        equity = Decimal(cash_total or 0) + Decimal(
+            await db.scalar(statements.POSITIONS_VALUE, params) or 0
+        )
     return Holdings(
         cash_available=cash_available,
         equity=equity,
@@ -379,7 +265,7 @@ async def _carry_out(
 async def _reject(db: AsyncSession, order: ContestOrder, reason: RejectReason) -> ContestOrder:
     order.status = OrderStatus.REJECTED
     order.reject_reason = reason
-    await db.execute(_INSERT_ORDER, order.model_dump())
+    await db.execute(statements.INSERT_ORDER, order.model_dump())
     return order
 
 
@@ -391,23 +277,23 @@ async def _fill_now(
     params = _params(order)
     if order.side == Side.BUY:
         delta = -(notional + fees.total)
-        if await db.scalar(_PAY, {**params, "delta": delta, "fees": fees.total}) is None:
+        if await db.scalar(statements.PAY, {**params, "delta": delta, "fees": fees.total}) is None:
             return await _reject(db, order, RejectReason.INSUFFICIENT_CASH)
         move = SharesMove(order.entry_id, order.symbol, order.user_id, order.quantity, -delta)
         await add_bought_shares(db, [move], day=order.trading_day)
     else:
         delta = notional - fees.total
         sold = await db.scalar(
-            _SELL_NOW,
+            statements.SELL_NOW,
             {**params, "t_plus_one": _t_plus_one(contest, market), "day": order.trading_day},
         )
         if sold is None:
             return await _reject(db, order, RejectReason.INSUFFICIENT_SHARES)
-        if await db.scalar(_PAY, {**params, "delta": delta, "fees": fees.total}) is None:
+        if await db.scalar(statements.PAY, {**params, "delta": delta, "fees": fees.total}) is None:
             raise AssertionError("a checked sell left the cash negative")  # pragma: no cover
     _mark_filled(order, price, fees)
-    await db.execute(_INSERT_ORDER, order.model_dump())
-    await db.execute(_INSERT_FILL, _fill_of(order, market, notional, delta).model_dump())
+    await db.execute(statements.INSERT_ORDER, order.model_dump())
+    await db.execute(statements.INSERT_FILL, _fill_of(order, market, notional, delta).model_dump())
     return order
 
 
@@ -468,90 +354,18 @@ async def _rest(
     if order.side == Side.BUY:
         notional = notional_of(order.quantity, order.limit_price)
         hold = notional + fees_for(Side.BUY, notional, rules_of(contest).fees).total
-        if await db.scalar(_HOLD_CASH, {**params, "hold": hold}) is None:
+        if await db.scalar(statements.HOLD_CASH, {**params, "hold": hold}) is None:
             return await _reject(db, order, RejectReason.INSUFFICIENT_CASH)
         order.cash_held = hold
     else:
         t_plus_one = _t_plus_one(contest, market)
         reserved = await db.scalar(
-            _RESERVE, {**params, "t_plus_one": t_plus_one, "day": order.trading_day}
+            statements.RESERVE, {**params, "t_plus_one": t_plus_one, "day": order.trading_day}
         )
         if reserved is None:
             return await _reject(db, order, RejectReason.INSUFFICIENT_SHARES)
-    await db.execute(_INSERT_ORDER, order.model_dump())
+    await db.execute(statements.INSERT_ORDER, order.model_dump())
     return order
 
 
-async def cancel_order(
-    db: AsyncSession,
-    *,
-    contest_id: uuid.UUID,
-    user_id: uuid.UUID,
-    order_id: uuid.UUID,
-    now: datetime,
-) -> ContestOrder:
-    """Cancel an open order and give back what it held; 409 once it filled or ended."""
-    entry_id = await entry_id_of(db, contest_id, user_id)
-    order = (
-        await db.execute(
-            sa.select(ContestOrder)
-            .where(col(ContestOrder.id) == order_id, col(ContestOrder.entry_id) == entry_id)
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if order is None:
-        raise OrderNotFound("No such order in your entry.")
-    if order.status != OrderStatus.OPEN or order.expires_at <= now:
-        raise OrderNotOpen(f"The order is {order.status}.")
-    await release_holds(db, [order])
-    order.status = OrderStatus.CANCELLED
-    order.cash_held = Decimal("0.00")
-    order.updated_at = now
-    await db.flush()
-    return order
-
-
-async def release_holds(db: AsyncSession, orders: list[ContestOrder]) -> None:
-    """Give back the cash and shares that open orders set aside (they are locked by the caller)."""
-    cash: dict[uuid.UUID, CashMove] = {}
-    shares = []
-    for order in orders:
-        if order.side == Side.BUY:
-            cash.setdefault(order.entry_id, CashMove()).released += order.cash_held
-        else:
-            shares.append(SharesMove(order.entry_id, order.symbol, order.user_id, order.quantity))
-    await move_cash(db, cash)
-    await release_reserved_shares(db, shares)
-
-
-async def list_orders(
-    db: AsyncSession,
-    *,
-    contest_id: uuid.UUID,
-    user_id: uuid.UUID,
-    status: str | None,
-    limit: int,
-    after: tuple[datetime, uuid.UUID] | None,
-) -> list[ContestOrder]:
-    """The caller's orders in the contest, newest first."""
-    entry_id = await entry_id_of(db, contest_id, user_id)
-    query = sa.select(ContestOrder).where(col(ContestOrder.entry_id) == entry_id)
-    if status is not None:
-        query = query.where(col(ContestOrder.status) == status)
-    if after is not None:
-        query = query.where(
-            sa.tuple_(col(ContestOrder.created_at), col(ContestOrder.id)) < sa.tuple_(*after)
-        )
-    query = query.order_by(col(ContestOrder.created_at).desc(), col(ContestOrder.id).desc())
-    return list(await db.scalars(query.limit(limit)))
-
-
-__all__ = [
-    "OrderRequest",
-    "PlacedOrder",
-    "cancel_order",
-    "entry_id_of",
-    "list_orders",
-    "place_order",
-    "release_holds",
-]
+__all__ = ["OrderRequest", "PlacedOrder", "place_order"]
