@@ -1,6 +1,7 @@
 """The market routes: instruments with live quotes, bars and the index (learners), and the
 broker's quote push (X-Partner-Key). Every price says whether it is simulated."""
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -33,6 +34,7 @@ from api.request_id import request_id_of
 from core.clock import Clock
 from gamification.contests.calendar import market_calendar
 from gamification.contests.market import accept_partner_quotes
+from gamification.contests.market_models import SYMBOL_PATTERN
 from gamification.contests.market_reads import (
     BarRow,
     InstrumentQuote,
@@ -46,13 +48,19 @@ from gamification.contests.partner_quotes import PushedQuote
 BoardParam = Annotated[Board | None, QueryParameter(name="board", description="Only this board.")]
 TextParam = Annotated[
     str | None,
-    QueryParameter(name="q", max_length=32, description="A symbol prefix or part of a name."),
+    QueryParameter(
+        name="q",
+        max_length=32,
+        pattern=r"^[^\x00-\x1f]*$",
+        description="A symbol prefix or part of a name.",
+    ),
 ]
 IntervalParam = Annotated[Interval, QueryParameter(name="interval", description="Bar length.")]
 BarLimitParam = Annotated[
     int, QueryParameter(name="limit", ge=1, le=1000, description="How many bars, at most 1000.")
 ]
 MAX_PUSHED_PRICE = Decimal(100_000_000)
+SYMBOL = re.compile(SYMBOL_PATTERN)
 
 
 def price_text(price: Decimal, tick: Decimal) -> str:
@@ -130,7 +138,7 @@ class MarketController(Controller):
         interval: IntervalParam = "1m",
         limit: BarLimitParam = 240,
     ) -> BarsOut:
-        quote = await instrument_quote(db, symbol[:16])
+        quote = await instrument_quote(db, symbol) if SYMBOL.match(symbol) else None
         if quote is None:
             raise ProblemError(404, "not-found", f"No instrument {symbol[:16]!r}.")
         rows = await latest_bars(db, quote.symbol, span=interval, limit=limit)

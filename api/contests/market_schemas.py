@@ -70,7 +70,8 @@ class IndexOut(Struct):
 
 
 class QuoteIn(Struct, forbid_unknown_fields=True):
-    symbol: Annotated[str, Meta(min_length=1, max_length=16)]
+    # Any text: a symbol that is not ours is refused per quote (`unknown_symbol`), not 422.
+    symbol: Annotated[str, Meta(min_length=1, max_length=16, pattern=r"^[^\x00-\x1f]+$")]
     price: Decimal
     at: AwareTime
 

@@ -2,6 +2,7 @@
 
 from datetime import time
 
+from api.contests.market_jobs import tick_market
 from api.idempotency import purge_idempotency_records, retention_cutoff
 from api.points_jobs import expire_points, forget_old_cap_counters, reconcile_ledger
 from api.scheduler.jobs import JobContext, PeriodicJob
@@ -52,6 +53,13 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             description="Mark issued vouchers past their expiry as expired",
             schedule=DailyAt(time(0, 10), settings.timezone),
             run=expire_vouchers,
+        ),
+        PeriodicJob(
+            name="contests.market-tick",
+            description="Move the market's prices and match the resting limit orders they cross",
+            # MARKET_TICK_SECONDS: a setting that must be equal on every replica.
+            schedule=Every(seconds=settings.market_tick_seconds),
+            run=tick_market,
         ),
     ]
 

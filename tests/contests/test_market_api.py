@@ -336,3 +336,23 @@ async def test_a_malformed_push_is_a_422_and_changes_nothing(
 async def test_a_push_needs_a_partner_key(client: AsyncClient, learner: TestUser) -> None:
     response = await client.post("/v1/partner/quotes", json={"quotes": []}, headers=learner.headers)
     assert response.status_code == 401
+
+
+@pytest.mark.usefixtures("market")
+async def test_control_characters_are_refused_before_the_database_sees_them(
+    client: AsyncClient, learner: TestUser, partner_headers: dict[str, str], clock: FrozenClock
+) -> None:
+    search = await client.get("/v1/instruments", params={"q": "茅\x00"}, headers=learner.headers)
+    assert search.status_code in (400, 422)
+    bars = await client.get("/v1/instruments/6005%0019.SH/bars", headers=learner.headers)
+    assert bars.status_code == 404
+    at = clock.now().isoformat()
+    nul = {"quotes": [{"symbol": "600519\x00", "price": "1", "at": at}]}
+    response = await client.post("/v1/partner/quotes", json=nul, headers=partner_headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"].startswith("quotes[0].symbol")
+    odd = {"quotes": [{"symbol": "AAPL", "price": "1", "at": at}]}
+    response = await client.post("/v1/partner/quotes", json=odd, headers=partner_headers)
+    assert response.json()["rejected"] == [
+        {"index": 0, "symbol": "AAPL", "reason": "unknown_symbol"}
+    ]
