@@ -400,3 +400,23 @@ async def test_a_concentration_cap_limits_one_position(
     assert (await place(client, contest_id, learner, order("buy", 9900)))["status"] == "filled"
     capped = await place(client, contest_id, learner, order("buy", 200))
     assert capped["reject_reason"] == "concentration_cap"
+
+
+async def test_only_an_open_order_can_be_cancelled(
+    client: AsyncClient, clock: FrozenClock, marketer: TestUser, learner: TestUser
+) -> None:
+    contest_id = await create_contest(client, marketer, clock.now())
+    await join(client, contest_id, learner)
+    filled = await place(client, contest_id, learner, order("buy", 100))
+    rejected = await place(client, contest_id, learner, order("buy", 150))
+    for done in (filled, rejected):
+        url = f"/v1/contests/{contest_id}/orders/{done['id']}"
+        response = await client.delete(url, headers=learner.headers)
+        assert (response.status_code, response.json()["type"].split("/")[-1]) == (
+            409,
+            "order-not-open",
+        )
+    unknown = await client.delete(
+        f"/v1/contests/{contest_id}/orders/{contest_id}", headers=learner.headers
+    )
+    assert unknown.status_code == 404
