@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
+from api.contests.contest_rewards import pay_contest_rewards
 from api.contests.contest_schemas import (
     ContestOut,
     ContestPage,
@@ -37,6 +38,7 @@ from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, pa
 from api.settings import Settings
 from core.clock import Clock
 from gamification.contests.calendar import market_calendar
+from gamification.contests.contest_rewards import CONTEST_JOINED, contest_event
 from gamification.contests.definitions import get_contest, has_joined, list_contests
 from gamification.contests.entries import join_contest
 from gamification.contests.order_book import cancel_order, list_orders
@@ -146,13 +148,16 @@ class ContestController(Controller):
         self,
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
         caller: NamedDependency[Caller],
         contest_id: FromPath[uuid.UUID],
     ) -> EntryOut:
-        """409 `already-joined`, `contest-full` or `registration-closed` (the detail says why)."""
-        entry = await join_contest(
-            db, contest_id=contest_id, user_id=caller.user_id, now=clock.now()
-        )
+        """409 `already-joined`, `contest-full` or `registration-closed` (the detail says why).
+        Joining earns the `contest_joined` reward, once per contest."""
+        now = clock.now()
+        entry = await join_contest(db, contest_id=contest_id, user_id=caller.user_id, now=now)
+        joined = contest_event(CONTEST_JOINED, contest_id, caller.user_id, now)
+        await pay_contest_rewards(db, caller, settings, [joined], now=now)
         return EntryOut(entry_id=entry.id, cash=money(entry.cash), joined_at=entry.joined_at)
 
     @post(

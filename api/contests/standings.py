@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
+from api.contests.contest_rewards import pay_contest_rewards
 from api.contests.report_lessons import lessons_out
 from api.contests.standings_schemas import (
     BoardRowOut,
@@ -25,13 +26,11 @@ from api.contests.standings_schemas import (
 from api.locale import content_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
-from api.rewards.awards import reward_policy
 from api.settings import Settings
 from core.clock import Clock
 from gamification.contests.definitions import get_contest
 from gamification.contests.leaderboard import BoardRow, leaderboard, staff_standings
 from gamification.contests.report_cards import open_report_card, report_card
-from gamification.rewards.service import award_for_events
 
 
 def _pct(value: Decimal) -> str:
@@ -92,16 +91,7 @@ class StandingsController(Controller):
         now = clock.now()
         card = await report_card(db, contest_id, caller.user_id)
         events = await open_report_card(db, card, now=now)
-        if events:
-            await award_for_events(
-                db,
-                user_id=caller.user_id,
-                timezone=caller.timezone,
-                events=events,
-                now=now,
-                policy=reward_policy(settings),
-                active=False,
-            )
+        await pay_contest_rewards(db, caller, settings, events, now=now)
         locale = content_locale(request, caller.locale)
         return ReportCardOut(
             final_rank=card.final_rank,

@@ -21,6 +21,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from gamification.contests.contest_rewards import (
+    CONTEST_FINISHED,
+    CONTEST_PLACEMENT,
+    contest_event,
+)
 from gamification.contests.lessons import pick_lessons
 from gamification.contests.measures import Figures, Fill, figures
 from gamification.contests.models import Contest
@@ -30,8 +35,6 @@ from gamification.ledger.operations import earn
 from gamification.rewards.rules import RewardEvent
 
 CHUNK_SIZE = 500
-CONTEST_FINISHED = "contest_finished"
-CONTEST_PLACEMENT = "contest_placement"
 
 # Pays the reward rules for one learner's events in the caller's transaction (the api passes
 # the rewards service in, so the rule table, caps and campaign multipliers apply).
@@ -248,12 +251,12 @@ def _reward_events(
 ) -> list[RewardEvent]:
     """Finishing with the minimum activity, and a placement in a prize band; never anything
     for the number of trades."""
-    reference = f"contest:{contest_id}"
-    details = {"contest": str(contest_id), "rank": entrant.rank}
-    kinds = [
-        kind for kind, due in ((CONTEST_FINISHED, qualified), (CONTEST_PLACEMENT, placed)) if due
+    due = {CONTEST_FINISHED: qualified, CONTEST_PLACEMENT: placed}
+    return [
+        contest_event(kind, contest_id, entrant.user_id, now, {"rank": entrant.rank})
+        for kind, earned in due.items()
+        if earned
     ]
-    return [RewardEvent(kind, entrant.user_id, reference, now, details) for kind in kinds]
 
 
 def _card_row(

@@ -9,11 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.errors import DomainError, ErrorKind
+from gamification.contests.contest_rewards import REPORT_CARD_OPENED, contest_event
 from gamification.contests.models import ContestEntry
 from gamification.contests.standings_models import ReportCard
 from gamification.rewards.rules import RewardEvent
-
-REPORT_CARD_OPENED = "contest_report_card_opened"
 
 
 class ReportCardNotFound(DomainError):
@@ -53,5 +52,4 @@ async def open_report_card(
     first = await db.scalar(_OPEN, {"card": card.entry_id, "now": now})
     if first is None:
         return []
-    reference = f"contest:{card.contest_id}"
-    return [RewardEvent(REPORT_CARD_OPENED, card.user_id, reference, now)]
+    return [contest_event(REPORT_CARD_OPENED, card.contest_id, card.user_id, now)]
