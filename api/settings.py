@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # Paper-trading market. MARKET_TICK_SECONDS must be equal on every replica: replicas claim
     # each tick by its slot, and the slots follow the period.
     market_tick_seconds: int = Field(default=5, ge=1, le=3600)
+    # LEADERBOARD_REFRESH_SECONDS must be equal on every replica, like MARKET_TICK_SECONDS.
+    leaderboard_refresh_seconds: int = Field(default=10, ge=1, le=3600)
     market_data_provider: Literal["simulator", "replay", "partner"] = "simulator"
     market_simulator_seed: int = Field(default=2026, ge=0, le=2**63 - 1)
     market_replay_file: Path = Field(default=REPLAY_SAMPLE)

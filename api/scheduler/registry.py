@@ -3,6 +3,12 @@
 from datetime import time
 
 from api.contests.market_jobs import tick_market
+from api.contests.standings_jobs import (
+    FINALISE_PERIOD_SECONDS,
+    finalise_contests,
+    refresh_all_standings,
+    snapshot_equities,
+)
 from api.idempotency import purge_idempotency_records, retention_cutoff
 from api.points_jobs import expire_points, forget_old_cap_counters, reconcile_ledger
 from api.scheduler.jobs import JobContext, PeriodicJob
@@ -60,6 +66,25 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             # MARKET_TICK_SECONDS: a setting that must be equal on every replica.
             schedule=Every(seconds=settings.market_tick_seconds),
             run=tick_market,
+        ),
+        PeriodicJob(
+            name="contests.refresh-standings",
+            description="Rebuild the standings of every running contest",
+            # LEADERBOARD_REFRESH_SECONDS: a setting that must be equal on every replica.
+            schedule=Every(seconds=settings.leaderboard_refresh_seconds),
+            run=refresh_all_standings,
+        ),
+        PeriodicJob(
+            name="contests.snapshot-equity",
+            description="Write each contest entry's equity at the market close (trading days)",
+            schedule=DailyAt(time(15, 5), settings.timezone),
+            run=snapshot_equities,
+        ),
+        PeriodicJob(
+            name="contests.finalise",
+            description="Freeze ended contests' standings, pay prizes, write report cards",
+            schedule=Every(seconds=FINALISE_PERIOD_SECONDS),
+            run=finalise_contests,
         ),
     ]
 
