@@ -3,15 +3,16 @@ cards with the lessons the mistakes point to, rewards through the rule table."""
 
 import asyncio
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.contests.standings_jobs import reward_hook
+from api.contests.standings_jobs import reward_hook, snapshot_equities
 from api.rewards.awards import reward_policy
+from api.scheduler.jobs import JobContext
 from api.seed import SEED_DIR
 from api.settings import Settings
 from core.clock import FrozenClock
@@ -234,3 +235,21 @@ async def test_snapshots_write_one_row_per_entry_and_day(
         .all()
     )
     assert rows == [Decimal("1050000.00")]
+
+
+async def test_the_close_job_snapshots_on_trading_days_only(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    settings: Settings,
+    user_factory: UserFactory,
+) -> None:
+    user = await user_factory()
+    async with sessionmaker.begin() as db:
+        await data.market(db, clock.now())
+        contest = await data.contest(db, clock.now())
+        await data.entry(db, contest, user.id, joined_at=clock.now())
+    context = JobContext(sessionmaker, clock, settings)
+    clock.set(datetime(2026, 3, 7, 7, 5, tzinfo=UTC))  # Saturday 15:05 in Shanghai
+    assert await snapshot_equities(context) == "2026-03-07 is not a trading day"
+    clock.set(datetime(2026, 3, 6, 7, 5, tzinfo=UTC))  # Friday 15:05
+    assert await snapshot_equities(context) == "1 equity snapshots for 2026-03-06 in 1 contests"
