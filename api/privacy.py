@@ -22,6 +22,7 @@ from api.audit import AuditLog
 from courses.models import CourseProgress, LessonProgress, QuizAttempt
 from gamification.contests.entries import anonymise_entries
 from gamification.contests.models import ContestEntry, ContestFill, ContestOrder, ContestPosition
+from gamification.contests.standings_models import ReportCard
 from gamification.ledger.models import Currency
 from gamification.ledger.queries import history
 from gamification.rewards.models import RewardStreak
@@ -130,12 +131,14 @@ async def _export_points(db: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]
     }
 
 
-# Paper-trading contests: the entries with their paper cash, positions, orders and fills.
+# Paper-trading contests: the entries with their paper cash, positions, orders and fills, and
+# the report cards written when a contest was finalised.
 CONTEST_TABLES: dict[str, Any] = {
     "entries": ContestEntry,
     "positions": ContestPosition,
     "orders": ContestOrder,
     "fills": ContestFill,
+    "report_cards": ReportCard,
 }
 
 

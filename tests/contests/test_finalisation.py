@@ -204,6 +204,8 @@ async def test_report_card_is_404_before_and_shows_lessons_after_finalisation(
     assert (await client.get("/v1/me/wallet", headers=users[1].headers)).json() == wallet
     # prize 100 + finishing 30 + the first opening 5, once
     assert wallet["points"] == 135
+    exported = (await client.get("/v1/me/export", headers=users[1].headers)).json()
+    assert [card["final_rank"] for card in exported["contests"]["report_cards"]] == [2]
 
 
 async def test_snapshots_write_one_row_per_entry_and_day(
