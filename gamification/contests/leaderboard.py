@@ -1,6 +1,6 @@
 """Reading the refreshed standings: the top N, the caller's rank with the entries around it,
-and the full standings for staff. Two statements per board, each an index range or key lookup
-in the current generation; nothing here counts entries.
+and the full standings for staff. One statement per board: key lookups and two ranges of the
+current generation's rank index; nothing here counts entries.
 
 Learners who opted out of public boards are shown as "anonymous" to everyone else.
 """
@@ -16,25 +16,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 AROUND = 5  # entries shown above and below the caller
 ANONYMOUS = "anonymous"
 
-_MINE = sa.text(
+# One round trip: the state, the caller's standing, and the rows of the top and around it
+# (two ranges of the (contest, generation, rank) index), each with its learner's name.
+_BOARD = sa.text(
     """
-    SELECT st.generation, st.as_of, st.entrants, mine.rank, mine.equity, mine.return_pct
-    FROM contest_standings_state st
-    LEFT JOIN contest_entry e ON e.contest_id = st.contest_id AND e.user_id = :user_id
-    LEFT JOIN contest_standing mine
-           ON mine.contest_id = st.contest_id AND mine.generation = st.generation
-          AND mine.entry_id = e.id
-    WHERE st.contest_id = :contest_id
-    """
-)
-_BOARD_ROWS = sa.text(
-    """
-    SELECT s.rank, s.user_id, s.equity, s.return_pct, u.display_name, u.public_boards
-    FROM contest_standing s
-    JOIN user_account u ON u.id = s.user_id
-    WHERE s.contest_id = :contest_id AND s.generation = :generation
-      AND (s.rank <= :top OR s.rank BETWEEN :low AND :high)
-    ORDER BY s.rank
+    WITH state AS (
+        SELECT generation, as_of, entrants FROM contest_standings_state
+        WHERE contest_id = :contest_id
+    ), mine AS (
+        SELECT s.rank, s.equity, s.return_pct
+        FROM state
+        JOIN contest_entry e ON e.contest_id = :contest_id AND e.user_id = :user_id
+        JOIN contest_standing s
+          ON s.contest_id = :contest_id AND s.generation = state.generation AND s.entry_id = e.id
+    )
+    SELECT state.generation, state.as_of, state.entrants,
+           mine.rank AS my_rank, mine.equity AS my_equity, mine.return_pct AS my_return_pct,
+           board.rank, board.user_id, board.equity, board.return_pct, board.display_name,
+           board.public_boards
+    FROM state
+    LEFT JOIN mine ON true
+    LEFT JOIN LATERAL (
+        SELECT s.rank, s.user_id, s.equity, s.return_pct, u.display_name, u.public_boards
+        FROM contest_standing s
+        JOIN user_account u ON u.id = s.user_id
+        WHERE s.contest_id = :contest_id AND s.generation = state.generation
+          AND (s.rank <= :top OR s.rank BETWEEN mine.rank - :around AND mine.rank + :around)
+    ) board ON true
+    ORDER BY board.rank
     """
 )
 _STAFF_PAGE = sa.text(
@@ -104,26 +113,17 @@ async def leaderboard(
     db: AsyncSession, contest_id: uuid.UUID, *, user_id: uuid.UUID, limit: int
 ) -> Leaderboard:
     """The top `limit` and the caller's place (None until a refresh after they joined)."""
-    state = (await db.execute(_MINE, {"contest_id": contest_id, "user_id": user_id})).one_or_none()
-    if state is None:
+    params = {"contest_id": contest_id, "user_id": user_id, "top": limit, "around": AROUND}
+    rows = (await db.execute(_BOARD, params)).all()
+    if not rows:
         return Leaderboard(as_of=None, entrants=0, items=[], me=None)
-    rank = state.rank
-    rows = await db.execute(
-        _BOARD_ROWS,
-        {
-            "contest_id": contest_id,
-            "generation": state.generation,
-            "top": limit,
-            "low": (rank or 0) - AROUND,
-            "high": (rank or 0) + AROUND,
-        },
-    )
-    board = [(row.rank, _board_row(row, shown_to=user_id)) for row in rows]
+    state, rank = rows[0], rows[0].my_rank
+    board = [(row.rank, _board_row(row, shown_to=user_id)) for row in rows if row.rank]
     top = [row for position, row in board if position <= limit]
     me = None
     if rank is not None:
         around = [row for position, row in board if abs(position - rank) <= AROUND]
-        me = MyPlace(rank, state.equity, state.return_pct, around)
+        me = MyPlace(rank, state.my_equity, state.my_return_pct, around)
     as_of = state.as_of if state.generation else None  # generation 0: never refreshed
     return Leaderboard(as_of=as_of, entrants=state.entrants, items=top, me=me)
 
