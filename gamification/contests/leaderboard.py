@@ -29,20 +29,27 @@ _BOARD = sa.text(
         JOIN contest_entry e ON e.contest_id = :contest_id AND e.user_id = :user_id
         JOIN contest_standing s
           ON s.contest_id = :contest_id AND s.generation = state.generation AND s.entry_id = e.id
+    ), board AS (
+        SELECT s.rank, s.user_id, s.equity, s.return_pct
+        FROM state JOIN contest_standing s
+          ON s.contest_id = :contest_id AND s.generation = state.generation AND s.rank <= :top
+        UNION
+        SELECT s.rank, s.user_id, s.equity, s.return_pct
+        FROM state CROSS JOIN mine JOIN contest_standing s
+          ON s.contest_id = :contest_id AND s.generation = state.generation
+         AND s.rank BETWEEN mine.rank - :around AND mine.rank + :around
     )
     SELECT state.generation, state.as_of, state.entrants,
            mine.rank AS my_rank, mine.equity AS my_equity, mine.return_pct AS my_return_pct,
-           board.rank, board.user_id, board.equity, board.return_pct, board.display_name,
-           board.public_boards
+           board.rank, board.user_id, board.equity, board.return_pct, u.display_name,
+           u.public_boards
     FROM state
     LEFT JOIN mine ON true
+    LEFT JOIN board ON true
+    -- A key lookup per row shown (LIMIT keeps the planner from hashing every account).
     LEFT JOIN LATERAL (
-        SELECT s.rank, s.user_id, s.equity, s.return_pct, u.display_name, u.public_boards
-        FROM contest_standing s
-        JOIN user_account u ON u.id = s.user_id
-        WHERE s.contest_id = :contest_id AND s.generation = state.generation
-          AND (s.rank <= :top OR s.rank BETWEEN mine.rank - :around AND mine.rank + :around)
-    ) board ON true
+        SELECT display_name, public_boards FROM user_account WHERE id = board.user_id LIMIT 1
+    ) u ON true
     ORDER BY board.rank
     """
 )
