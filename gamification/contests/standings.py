@@ -72,10 +72,13 @@ _WRITE_GENERATION = sa.text(
     """  # noqa: S608
 )
 # A refresh sorts and hashes every entry of the contest: enough memory not to spill to disk
-# at a million entries. The standings are derived data, so a commit need not wait for the WAL
-# flush: a crash loses at most the last refresh, which the next one rebuilds.
+# at a million entries, and more time than DB_STATEMENT_TIMEOUT_MS allows a request (a large
+# contest takes tens of seconds on a small server; cut short it would never refresh). The
+# standings are derived data, so a commit need not wait for the WAL flush: a crash loses at
+# most the last refresh, which the next one rebuilds.
 _REFRESH_SETTINGS = (
     sa.text("SET LOCAL work_mem = '256MB'"),
+    sa.text("SET LOCAL statement_timeout = '300s'"),
     sa.text("SET LOCAL synchronous_commit = off"),
 )
 _DROP_OLD_GENERATIONS = sa.text(
