@@ -27,6 +27,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.benchmarks.contest_standings
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

@@ -4,6 +4,8 @@ No response is cached unless its route says otherwise: almost every answer is pe
 a token, and the few public ones (health, the catalogue behind a login anyway) lose nothing.
 """
 
+import re
+
 from litestar import Litestar
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
@@ -37,6 +39,18 @@ async def allow_from_route_table(message: Message, scope: Scope) -> None:
         return
     headers = MutableScopeHeaders.from_message(message)
     app: Litestar = scope["app"]
-    methods = app.route_handler_method_map.get(scope.get("path_template", ""), {})
+    template = scope.get("path_template", "")
+    # The scope's template drops parameter types (`{contest_id}`); the map's keys keep them.
+    methods = next(
+        (
+            found
+            for path, found in app.route_handler_method_map.items()
+            if _PARAMETER_TYPE.sub("}", path) == template
+        ),
+        {},
+    )
     if "Allow" in headers and methods:
         headers["Allow"] = ", ".join(sorted(methods))
+
+
+_PARAMETER_TYPE = re.compile(r":[^}]*}")

@@ -9,6 +9,10 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts.admin import AdminAccountsController
 from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.contests.contest_admin import ContestAdminController
+from api.contests.contests import ContestController
+from api.contests.market import MarketController, PartnerQuoteController
+from api.contests.standings import StandingsAdminController, StandingsController
 from api.docs_page import docs_asset
 from api.health import HealthController
 from api.learning.controllers import LearningController
@@ -48,7 +52,16 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 AdjustmentAdminController,
                 VoucherProductController,
                 VoucherAdminController,
+                ContestController,
+                ContestAdminController,
+                MarketController,
+                StandingsController,
+                StandingsAdminController,
             ],
         ),
-        Router("/", security=[{PARTNER_KEY: []}], route_handlers=[PartnerVoucherController]),
+        Router(
+            "/",
+            security=[{PARTNER_KEY: []}],
+            route_handlers=[PartnerVoucherController, PartnerQuoteController],
+        ),
     ]

@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-in-production"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 32
 MIN_METRICS_TOKEN_LENGTH = 16
+REPLAY_SAMPLE = Path(__file__).resolve().parent.parent / "seed" / "market" / "replay_sample.csv"
 
 
 class SettingsError(Exception):
@@ -48,10 +49,19 @@ class Settings(BaseSettings):
     partner_key_overlap_hours: int = Field(default=24, ge=0, le=24 * 30)
     lesson_min_read_factor: float = Field(default=0.3, ge=0, le=10)
     quiz_daily_attempts: int = Field(default=5, ge=1, le=1000)
+    contest_orders_per_minute: int = Field(default=60, ge=1, le=10_000)  # per contest entry
     rewards_daily_points_cap: int = Field(default=500, ge=0, le=1_000_000)
     points_expiry_days: int = Field(default=365, ge=1, le=3650)
     register_per_address_per_hour: int = Field(default=20, ge=1, le=100_000)
     login_failures_per_account_per_hour: int = Field(default=100, ge=5, le=100_000)
+    # Paper-trading market. MARKET_TICK_SECONDS must be equal on every replica: replicas claim
+    # each tick by its slot, and the slots follow the period.
+    market_tick_seconds: int = Field(default=5, ge=1, le=3600)
+    # LEADERBOARD_REFRESH_SECONDS must be equal on every replica, like MARKET_TICK_SECONDS.
+    leaderboard_refresh_seconds: int = Field(default=10, ge=1, le=3600)
+    market_data_provider: Literal["simulator", "replay", "partner"] = "simulator"
+    market_simulator_seed: int = Field(default=2026, ge=0, le=2**63 - 1)
+    market_replay_file: Path = Field(default=REPLAY_SAMPLE)
     # Unset: /metrics is public. Set: scrapers send `Authorization: Bearer <token>`.
     metrics_token: SecretStr | None = None
     # Server processes of `serve` sharing its port; each has its own pool of DB_POOL_SIZE.
@@ -77,6 +87,13 @@ class Settings(BaseSettings):
             return None
         if isinstance(value, str) and len(value) < MIN_METRICS_TOKEN_LENGTH:
             raise ValueError(f"must be at least {MIN_METRICS_TOKEN_LENGTH} characters")
+        return value
+
+    @field_validator("market_replay_file")
+    @classmethod
+    def _replay_file_exists(cls, value: Path, info: ValidationInfo) -> Path:
+        if info.data.get("market_data_provider") == "replay" and not value.is_file():
+            raise ValueError(f"no such file {str(value)!r}")
         return value
 
     @field_validator("business_timezone")

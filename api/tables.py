@@ -16,6 +16,8 @@ from api.rewards.models import LedgerAdjustment
 from api.scheduler.models import JobRun
 from core.tables import metadata
 from courses import models as course_models
+from gamification.contests import market_models, standings_models
+from gamification.contests import models as contest_models
 from gamification.ledger import models as ledger_models
 from gamification.rewards import models as reward_models
 from gamification.vouchers import models as voucher_models
@@ -33,9 +35,12 @@ __all__ = [
     "RefreshToken",
     "RiskAssessment",
     "UserAccount",
+    "contest_models",
     "course_models",
     "ledger_models",
+    "market_models",
     "metadata",
     "reward_models",
+    "standings_models",
     "voucher_models",
 ]

@@ -24,6 +24,10 @@ PATTERN_MESSAGES = {
     "and must start with a letter or digit",
     r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$": "may use only letters, digits, '.', '_', ':', '/' and "
     "'-', and must start with a letter or digit",
+    r"^[^\x00-\x1f]+$": "must not contain control characters",
+    r"^[A-Za-z0-9][A-Za-z0-9._:-]*$": "may use only letters, digits, '.', '_', ':' and '-', "
+    "and must start with a letter or digit",
+    r"^[A-Za-z0-9.]+$": "may use only letters, digits and '.'",
 }
 
 

@@ -62,6 +62,7 @@ async def profile_out(db: AsyncSession, account: UserAccount, now: datetime) -> 
         lifecycle_stage=lifecycle_stage(account.created_at, now),
         created_at=account.created_at,
         consents={p: ConsentOut(granted, at) for p, (granted, at) in consents.items()},
+        public_boards=account.public_boards,
     )
 
 
@@ -185,6 +186,7 @@ class MeController(Controller):
             locale=data.locale,
             timezone=data.timezone,
             consents=data.consents,
+            public_boards=data.public_boards,
         )
         now = clock.now()
         account = await update_profile(db, caller.account, changes, now=now)

@@ -39,6 +39,8 @@ class UserAccount(SQLModel, table=True):
         sa_column=sa.Column(ARRAY(sa.String(16)), nullable=False),
     )
     risk_profile: str | None = Field(default=None, max_length=2)
+    # False: shown as "anonymous" on contest leaderboards (PATCH /v1/me {"public_boards": false})
+    public_boards: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     risk_assessed_at: datetime | None = utc_timestamp(nullable=True)
     password_changed_at: datetime = utc_timestamp()
     created_at: datetime = utc_timestamp()

@@ -24,6 +24,7 @@ class ProfileChanges:
     locale: str | None = None
     timezone: str | None = None
     consents: dict[str, bool] | None = None
+    public_boards: bool | None = None
 
 
 async def current_consents(db: AsyncSession, user_id: object) -> dict[str, tuple[bool, datetime]]:
@@ -42,7 +43,7 @@ async def update_profile(
     check_profile_changes(changes, today=now.date())
     values = {
         field: getattr(changes, field)
-        for field in ("display_name", "birthday", "locale", "timezone")
+        for field in ("display_name", "birthday", "locale", "timezone", "public_boards")
         if getattr(changes, field) is not None
     }
     if "display_name" in values:

@@ -51,6 +51,7 @@ class ProfileOut(Struct):
     lifecycle_stage: str
     created_at: datetime
     consents: dict[str, ConsentOut]
+    public_boards: bool = True  # false: "anonymous" to others on contest leaderboards
 
 
 class TokensOut(Struct):
@@ -76,6 +77,7 @@ class ProfilePatch(Struct, forbid_unknown_fields=True):
     locale: Locale | None = None
     timezone: Annotated[str, Meta(max_length=64)] | None = None
     consents: dict[str, bool] | None = None
+    public_boards: bool | None = None
 
 
 class RiskChoiceOut(Struct):

@@ -28,6 +28,19 @@ _BY_CODE: dict[str, dict[str, str]] = {
         "en": "Placed in a paper-trading contest",
         "zh-CN": "模拟交易比赛获得名次",
     },
+    "contest_prize": {
+        "en": "Prize for rank {rank} in a paper-trading contest",
+        "zh-CN": "模拟交易比赛第 {rank} 名奖励",
+    },
+    "contest_joined": {"en": "Joined a paper-trading contest", "zh-CN": "参加模拟交易比赛"},
+    "contest_finished": {
+        "en": "Finished a paper-trading contest",
+        "zh-CN": "完成模拟交易比赛",
+    },
+    "contest_report_card_opened": {
+        "en": "Read your contest report card",
+        "zh-CN": "查看比赛成绩单",
+    },
     "post_approved": {"en": "Community post approved", "zh-CN": "社区帖子通过审核"},
     "adjustment": {"en": "Adjusted by InvestQuest support", "zh-CN": "InvestQuest 客服调整"},
     "voucher_redeemed": {"en": "Redeemed a voucher: {title_en}", "zh-CN": "兑换优惠券：{title}"},

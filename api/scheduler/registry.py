@@ -2,6 +2,13 @@
 
 from datetime import time
 
+from api.contests.market_jobs import tick_market
+from api.contests.standings_jobs import (
+    FINALISE_PERIOD_SECONDS,
+    finalise_contests,
+    refresh_all_standings,
+    snapshot_equities,
+)
 from api.idempotency import purge_idempotency_keys
 from api.rewards.jobs import expire_points, forget_old_cap_counters, reconcile_ledger
 from api.scheduler.jobs import PeriodicJob
@@ -45,6 +52,32 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             description="Mark issued vouchers past their expiry as expired",
             schedule=DailyAt(time(0, 10), settings.timezone),
             run=expire_vouchers,
+        ),
+        PeriodicJob(
+            name="contests.market-tick",
+            description="Move the market's prices and match the resting limit orders they cross",
+            # MARKET_TICK_SECONDS: a setting that must be equal on every replica.
+            schedule=Every(seconds=settings.market_tick_seconds),
+            run=tick_market,
+        ),
+        PeriodicJob(
+            name="contests.refresh-standings",
+            description="Rebuild the standings of every running contest",
+            # LEADERBOARD_REFRESH_SECONDS: a setting that must be equal on every replica.
+            schedule=Every(seconds=settings.leaderboard_refresh_seconds),
+            run=refresh_all_standings,
+        ),
+        PeriodicJob(
+            name="contests.snapshot-equity",
+            description="Write each contest entry's equity at the market close (trading days)",
+            schedule=DailyAt(time(15, 5), settings.timezone),
+            run=snapshot_equities,
+        ),
+        PeriodicJob(
+            name="contests.finalise",
+            description="Freeze ended contests' standings, pay prizes, write report cards",
+            schedule=Every(seconds=FINALISE_PERIOD_SECONDS),
+            run=finalise_contests,
         ),
     ]
 

@@ -364,6 +364,56 @@ _VOUCHER_TERMS: Texts = {
     "product-type.wealth_management": {"en": "wealth management product", "zh-CN": "理财产品"},
 }
 
+_CONTESTS: Texts = {
+    "contest-not-found": {"en": "No contest with this id.", "zh-CN": "没有该比赛。"},
+    "order-not-found": {
+        "en": "No such order in your entry.",
+        "zh-CN": "您的参赛账户中没有该委托。",
+    },
+    "report-card-not-found": {
+        "en": "There is no report card for you in this contest yet.",
+        "zh-CN": "您在该比赛中还没有成绩单。",
+    },
+    "not-joined": {
+        "en": "Join the contest before trading in it.",
+        "zh-CN": "请先报名参加比赛再交易。",
+    },
+    "already-joined": {"en": "You have already joined this contest.", "zh-CN": "您已参加该比赛。"},
+    "contest-full": {
+        "en": "The contest is full ({max_entrants} entrants).",
+        "zh-CN": "比赛名额已满（{max_entrants} 人）。",
+    },
+    "registration-closed.finished": {
+        "en": "The contest has finished.",
+        "zh-CN": "比赛已结束。",
+    },
+    "registration-closed.registration-ended": {
+        "en": "Registration for this contest has closed.",
+        "zh-CN": "比赛报名已截止。",
+    },
+    "registration-closed.no-late-entry": {
+        "en": "The contest has started and does not take late entries.",
+        "zh-CN": "比赛已开始，不接受中途报名。",
+    },
+    "contest-started": {
+        "en": "The contest has started; its rules are fixed.",
+        "zh-CN": "比赛已开始，规则不能再修改。",
+    },
+    "order-not-open": {"en": "The order is {status}.", "zh-CN": "该委托的状态为 {status}。"},
+    "client-order-id-reused": {
+        "en": "client_order_id {client_order_id} was used for another order.",
+        "zh-CN": "client_order_id {client_order_id} 已用于另一笔委托。",
+    },
+    "too-many-orders": {
+        "en": "At most {per_minute} orders a minute per entry.",
+        "zh-CN": "每个参赛账户每分钟最多 {per_minute} 笔委托。",
+    },
+    "contest-not-valid": {
+        "en": "The contest is not valid (see errors).",
+        "zh-CN": "比赛设置无效（见 errors）。",
+    },
+}
+
 DETAILS: Texts = {
     **_REQUESTS,
     **_ACCOUNTS,
@@ -372,4 +422,5 @@ DETAILS: Texts = {
     **_POINTS,
     **_VOUCHERS,
     **_VOUCHER_TERMS,
+    **_CONTESTS,
 }

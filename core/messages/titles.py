@@ -108,4 +108,20 @@ _POINTS_AND_VOUCHERS: Texts = {
     },
 }
 
-TITLES: Texts = {**_HTTP, **_ACCOUNTS, **_LEARNING, **_POINTS_AND_VOUCHERS}
+_CONTESTS: Texts = {
+    "not-joined": {"en": "You have not joined this contest", "zh-CN": "您尚未参加该比赛"},
+    "already-joined": {"en": "You have already joined this contest", "zh-CN": "您已参加该比赛"},
+    "contest-full": {"en": "The contest is full", "zh-CN": "比赛名额已满"},
+    "registration-closed": {"en": "The contest is not open for joining", "zh-CN": "比赛不可报名"},
+    "contest-started": {
+        "en": "A contest can only be edited before it starts",
+        "zh-CN": "比赛开始后不能修改",
+    },
+    "order-not-open": {"en": "The order is no longer open", "zh-CN": "委托已不是未成交状态"},
+    "client-order-id-reused": {
+        "en": "This client_order_id was used for another order",
+        "zh-CN": "该 client_order_id 已用于另一笔委托",
+    },
+}
+
+TITLES: Texts = {**_HTTP, **_ACCOUNTS, **_LEARNING, **_POINTS_AND_VOUCHERS, **_CONTESTS}

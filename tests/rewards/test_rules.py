@@ -61,7 +61,10 @@ def test_the_seed_file_has_every_rule_the_issue_names() -> None:
         "streak_7",
         "streak_30",
         "streak_100",
+        "contest_joined",
+        "contest_finished",
         "contest_placement",
+        "contest_report_card_opened",
         "post_approved",
     }
     assert all(rule.once_per_reference for rule in SEED_RULES.values())

@@ -1,0 +1,38 @@
+"""The contests area's personal data: entries, positions, orders, fills and report cards.
+
+On erasure the entries stay in the books (standings and prizes were computed from them) but
+are anonymised, which also takes them off every public board.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gamification.contests.entries import anonymise_entries
+from gamification.contests.models import ContestEntry, ContestFill, ContestOrder, ContestPosition
+from gamification.contests.standings_models import ReportCard
+
+CONTEST_TABLES: dict[str, Any] = {
+    "entries": ContestEntry,
+    "positions": ContestPosition,
+    "orders": ContestOrder,
+    "fills": ContestFill,
+    "report_cards": ReportCard,
+}
+
+
+async def export_contests(db: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        name: [
+            row.model_dump(exclude={"request_hash"})
+            for row in await db.scalars(sa.select(model).where(model.user_id == user_id))
+        ]
+        for name, model in CONTEST_TABLES.items()
+    }
+
+
+async def erase_contests(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    await anonymise_entries(db, user_id=user_id, now=now)

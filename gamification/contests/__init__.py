@@ -1,0 +1,2 @@
+"""Paper-trading contests: instruments and quotes, the trading calendar, contests, entries,
+orders, fills, portfolios and leaderboards."""

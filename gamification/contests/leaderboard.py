@@ -1,0 +1,176 @@
+"""Reading the refreshed standings: the top N, the caller's rank with the entries around it,
+and the full standings for staff. One statement per board: key lookups and two ranges of the
+current generation's rank index; nothing here counts entries.
+
+Learners who opted out of public boards are shown as "anonymous" to everyone else.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+AROUND = 5  # entries shown above and below the caller
+MAX_TOP = 100  # the most a board shows (the API's largest `limit`)
+ANONYMOUS = "anonymous"
+
+# One round trip: the state, the caller's standing, and the rows of the top and around it
+# (two ranges of the (contest, generation, rank) index), each with its learner's name.
+_BOARD = sa.text(
+    f"""
+    WITH state AS (
+        SELECT generation, as_of, entrants FROM contest_standings_state
+        WHERE contest_id = :contest_id
+    ), mine AS (
+        SELECT s.rank, s.equity, s.return_pct
+        FROM contest_entry e
+        JOIN contest_standing s
+          ON s.contest_id = :contest_id AND s.generation = (SELECT generation FROM state)
+         AND s.entry_id = e.id
+        WHERE e.contest_id = :contest_id AND e.user_id = :user_id
+    ), board AS (
+        -- Constant limits keep a generic plan's row guesses (and so its cost) small: a guess
+        -- of a third of the table would walk the whole board, or JIT-compile the statement.
+        (SELECT s.rank, s.user_id, s.equity, s.return_pct
+         FROM contest_standing s
+         WHERE s.contest_id = :contest_id AND s.generation = (SELECT generation FROM state)
+           AND s.rank <= :top
+         ORDER BY s.rank
+         LIMIT {MAX_TOP})
+        UNION
+        (SELECT s.rank, s.user_id, s.equity, s.return_pct
+         FROM contest_standing s
+         WHERE s.contest_id = :contest_id AND s.generation = (SELECT generation FROM state)
+           AND s.rank BETWEEN (SELECT rank FROM mine) - {AROUND}
+                          AND (SELECT rank FROM mine) + {AROUND}
+         ORDER BY s.rank
+         LIMIT {2 * AROUND + 1})
+    )
+    SELECT state.generation, state.as_of, state.entrants,
+           mine.rank AS my_rank, mine.equity AS my_equity, mine.return_pct AS my_return_pct,
+           board.rank, board.user_id, board.equity, board.return_pct, u.display_name,
+           u.public_boards
+    FROM state
+    LEFT JOIN mine ON true
+    LEFT JOIN board ON true
+    -- A key lookup per row shown (LIMIT keeps the planner from hashing every account).
+    LEFT JOIN LATERAL (
+        SELECT display_name, public_boards FROM user_account WHERE id = board.user_id LIMIT 1
+    ) u ON true
+    ORDER BY board.rank
+    """  # noqa: S608 - only this module's constants are formatted in; values are bound
+)
+_STAFF_PAGE = sa.text(
+    """
+    SELECT s.rank, s.entry_id, s.user_id, u.display_name, s.equity, s.return_pct, s.score,
+           s.max_drawdown_pct, s.joined_at
+    FROM contest_standing s
+    JOIN user_account u ON u.id = s.user_id
+    WHERE s.contest_id = :contest_id AND s.generation = :generation AND s.rank > :after
+    ORDER BY s.rank
+    LIMIT :limit
+    """
+)
+_STATE = sa.text(
+    "SELECT generation, as_of, entrants, frozen_at, finalised_at "
+    "FROM contest_standings_state WHERE contest_id = :contest_id"
+)
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    rank: int
+    display_name: str
+    equity: Decimal
+    return_pct: Decimal
+
+
+@dataclass(frozen=True)
+class MyPlace:
+    rank: int
+    equity: Decimal
+    return_pct: Decimal
+    around: list[BoardRow]
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    as_of: datetime | None  # None before the contest's first refresh
+    entrants: int
+    items: list[BoardRow]
+    me: MyPlace | None
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    rank: int
+    entry_id: uuid.UUID
+    user_id: uuid.UUID
+    display_name: str | None
+    equity: Decimal
+    return_pct: Decimal
+    score: Decimal
+    max_drawdown_pct: Decimal
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class StandingsPage:
+    as_of: datetime | None
+    entrants: int
+    frozen_at: datetime | None
+    finalised_at: datetime | None
+    items: list[StaffRow]
+
+
+async def leaderboard(
+    db: AsyncSession, contest_id: uuid.UUID, *, user_id: uuid.UUID, limit: int
+) -> Leaderboard:
+    """The top `limit` and the caller's place (None until a refresh after they joined)."""
+    params = {"contest_id": contest_id, "user_id": user_id, "top": min(limit, MAX_TOP)}
+    rows = (await db.execute(_BOARD, params)).all()
+    if not rows:
+        return Leaderboard(as_of=None, entrants=0, items=[], me=None)
+    state, rank = rows[0], rows[0].my_rank
+    board = [(row.rank, _board_row(row, shown_to=user_id)) for row in rows if row.rank]
+    top = [row for position, row in board if position <= limit]
+    me = None
+    if rank is not None:
+        around = [row for position, row in board if abs(position - rank) <= AROUND]
+        me = MyPlace(rank, state.my_equity, state.my_return_pct, around)
+    as_of = state.as_of if state.generation else None  # generation 0: never refreshed
+    return Leaderboard(as_of=as_of, entrants=state.entrants, items=top, me=me)
+
+
+def _board_row(row: sa.Row[tuple[object, ...]], *, shown_to: uuid.UUID) -> BoardRow:
+    public = row.public_boards and row.display_name
+    name = row.display_name if public or row.user_id == shown_to else ANONYMOUS
+    return BoardRow(row.rank, name or ANONYMOUS, row.equity, row.return_pct)
+
+
+async def staff_standings(
+    db: AsyncSession, contest_id: uuid.UUID, *, after_rank: int, limit: int
+) -> StandingsPage | None:
+    """A page of the full standings by rank, with ids and real names (None: never refreshed)."""
+    state = (await db.execute(_STATE, {"contest_id": contest_id})).one_or_none()
+    if state is None:
+        return None
+    rows = await db.execute(
+        _STAFF_PAGE,
+        {
+            "contest_id": contest_id,
+            "generation": state.generation,
+            "after": after_rank,
+            "limit": limit,
+        },
+    )
+    return StandingsPage(
+        as_of=state.as_of if state.generation else None,
+        entrants=state.entrants,
+        frozen_at=state.frozen_at,
+        finalised_at=state.finalised_at,
+        items=[StaffRow(*row) for row in rows],
+    )

@@ -1,0 +1,140 @@
+"""Resting limit orders: filled when the price crosses, expired at the end of the trading day,
+and the paper-cash journal always balancing."""
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.settings import Settings
+from core.clock import FrozenClock
+from gamification.contests.matching import match_resting_orders
+from tests.contests.trading_helpers import (
+    MAIN,
+    at,
+    create_contest,
+    join,
+    learner,
+    marketer,
+    order,
+    place,
+    portfolio,
+    set_price,
+    trading_market,
+)
+from tests.factories import TestUser
+
+__all__ = ["learner", "marketer", "trading_market"]  # fixtures used by name
+
+pytestmark = pytest.mark.usefixtures("trading_market")
+
+
+async def cash_journal_breaks(db: AsyncSession) -> list[object]:
+    """Entries whose cash is not their starting cash plus their fills' cash deltas."""
+    rows = await db.execute(
+        sa.text(
+            "SELECT e.id FROM contest_entry e LEFT JOIN contest_fill f ON f.entry_id = e.id "
+            "GROUP BY e.id HAVING e.starting_cash + coalesce(sum(f.cash_delta), 0) <> e.cash "
+            "OR e.fees_paid <> coalesce(sum(f.commission + f.stamp_duty + f.transfer_fee), 0)"
+        )
+    )
+    return list(rows.scalars())
+
+
+async def match(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
+    async with sessionmaker.begin() as db:
+        return await match_resting_orders(db, now=now, chunk_size=2)
+
+
+async def test_resting_orders_fill_at_their_limit_when_the_price_crosses(
+    client: AsyncClient,
+    clock: FrozenClock,
+    marketer: TestUser,
+    learner: TestUser,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    db: AsyncSession,
+) -> None:
+    contest_id = await create_contest(client, marketer, clock.now(), rules={"t_plus_one": False})
+    await join(client, contest_id, learner)
+    await place(client, contest_id, learner, order("buy", 500))
+    bids = [
+        await place(client, contest_id, learner, order("buy", 100, limit_price=price))
+        for price in ("9.90", "9.80", "9.70", "9.60", "9.50")
+    ]
+    ask = await place(client, contest_id, learner, order("sell", 300, limit_price="10.20"))
+    assert {o["status"] for o in [*bids, ask]} == {"open"}
+    async with sessionmaker.begin() as tick:
+        await set_price(tick, MAIN, "9.75")
+    assert await match(sessionmaker, clock.now()) == 2  # the bids at 9.90 and 9.80
+    listed = await client.get(f"/v1/contests/{contest_id}/orders", headers=learner.headers)
+    statuses = {o["limit_price"]: o["status"] for o in listed.json()["items"] if o["limit_price"]}
+    assert statuses == {
+        "9.90": "filled",
+        "9.80": "filled",
+        "9.70": "open",
+        "9.60": "open",
+        "9.50": "open",
+        "10.20": "open",
+    }
+    async with sessionmaker.begin() as tick:
+        await set_price(tick, MAIN, "10.25")
+    assert await match(sessionmaker, clock.now()) == 1
+    book = await portfolio(client, contest_id, learner)
+    assert book["positions"][0]["quantity"] == 500 + 200 - 300
+    listed = await client.get(
+        f"/v1/contests/{contest_id}/orders?status=filled", headers=learner.headers
+    )
+    filled = listed.json()["items"]
+    assert {o["avg_fill_price"] for o in filled} == {"10.00", "9.90", "9.80", "10.20"}
+    assert await cash_journal_breaks(db) == []
+
+
+async def test_open_orders_expire_at_the_close_and_give_back_what_they_held(
+    client: AsyncClient,
+    clock: FrozenClock,
+    marketer: TestUser,
+    learner: TestUser,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    contest_id = await create_contest(client, marketer, clock.now(), rules={"t_plus_one": False})
+    await join(client, contest_id, learner)
+    await place(client, contest_id, learner, order("buy", 200))
+    bid = await place(client, contest_id, learner, order("buy", 100, limit_price="9.00"))
+    ask = await place(client, contest_id, learner, order("sell", 200, limit_price="11.00"))
+    assert bid["expires_at"] == "2026-03-02T07:00:00Z"  # 15:00 in Shanghai
+    book = await portfolio(client, contest_id, learner)
+    assert book["positions"][0]["available"] == 0
+    close = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    await match(sessionmaker, close)
+    clock.set(close)
+    learner = at(learner, settings, close)
+    listed = await client.get(f"/v1/contests/{contest_id}/orders", headers=learner.headers)
+    statuses = {o["id"]: o["status"] for o in listed.json()["items"]}
+    assert (statuses[bid["id"]], statuses[ask["id"]]) == ("expired", "expired")
+    book = await portfolio(client, contest_id, learner)
+    assert book["cash"] == book["cash_available"]
+    assert book["positions"][0]["available"] == 200
+    cancel = await client.delete(
+        f"/v1/contests/{contest_id}/orders/{bid['id']}", headers=learner.headers
+    )
+    assert cancel.status_code == 409
+
+
+async def test_buying_at_the_limit_up_price_is_recorded_for_the_report_card(
+    client: AsyncClient,
+    clock: FrozenClock,
+    marketer: TestUser,
+    learner: TestUser,
+    db: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    contest_id = await create_contest(client, marketer, clock.now())
+    await join(client, contest_id, learner)
+    async with sessionmaker.begin() as tick:
+        await set_price(tick, MAIN, "11.00")  # the limit-up price: 10.00 + 10%
+    await place(client, contest_id, learner, order("buy", 100))
+    assert await db.scalar(sa.text("SELECT at_limit_up FROM contest_fill")) is True
+    assert await cash_journal_breaks(db) == []

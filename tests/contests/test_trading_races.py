@@ -1,0 +1,113 @@
+"""Orders racing for the last cash or the last shares, committed for real; and the order rate."""
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.app import create_app
+from api.settings import Settings
+from core.clock import FrozenClock
+from tests.conftest import http_client
+from tests.contests.test_matching import cash_journal_breaks
+from tests.contests.trading_helpers import (
+    add_market,
+    create_contest,
+    join,
+    learner,
+    marketer,
+    order,
+    place,
+    portfolio,
+    trading_market,
+)
+from tests.factories import TestUser, UserFactory
+
+__all__ = ["learner", "marketer", "trading_market"]  # fixtures used by name
+ORDERS = 5
+
+
+async def race(
+    client: AsyncClient, contest_id: str, user: TestUser, body: dict[str, Any]
+) -> list[dict[str, Any]]:
+    bodies = [{**body, "client_order_id": f"race-{n}"} for n in range(ORDERS)]
+    return await asyncio.gather(*(place(client, contest_id, user, b) for b in bodies))
+
+
+@pytest.fixture
+async def racing(
+    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    committing_user_factory: UserFactory,
+    clock: FrozenClock,
+) -> tuple[TestUser, TestUser]:
+    async with committing_sessionmaker.begin() as db:
+        await add_market(db, clock.now())
+    return await committing_user_factory(roles=["marketer"]), await committing_user_factory()
+
+
+async def test_orders_racing_for_the_last_cash_fill_exactly_once(
+    committing_client: AsyncClient,
+    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    racing: tuple[TestUser, TestUser],
+) -> None:
+    boss, player = racing
+    # 100 shares at ¥10 cost 1,005.01 with fees: the cash is enough for one such buy.
+    contest_id = await create_contest(committing_client, boss, clock.now(), starting_cash="1500")
+    await join(committing_client, contest_id, player)
+    results = await race(committing_client, contest_id, player, order("buy", 100))
+    assert sorted(str(r["reject_reason"]) for r in results) == ["None"] + ["insufficient_cash"] * (
+        ORDERS - 1
+    )
+    book = await portfolio(committing_client, contest_id, player)
+    assert (book["cash"], book["positions"][0]["quantity"]) == ("494.99", 100)
+    async with committing_sessionmaker() as db:
+        assert await cash_journal_breaks(db) == []
+
+
+async def test_orders_racing_for_the_last_shares_fill_exactly_once(
+    committing_client: AsyncClient,
+    clock: FrozenClock,
+    racing: tuple[TestUser, TestUser],
+) -> None:
+    boss, player = racing
+    contest_id = await create_contest(
+        committing_client, boss, clock.now(), rules={"t_plus_one": False}
+    )
+    await join(committing_client, contest_id, player)
+    await place(committing_client, contest_id, player, order("buy", 100))
+    sells = await race(
+        committing_client, contest_id, player, order("sell", 100, limit_price="9.00")
+    )
+    assert sorted(str(r["reject_reason"]) for r in sells) == ["None"] + ["insufficient_shares"] * (
+        ORDERS - 1
+    )
+    assert (await portfolio(committing_client, contest_id, player))["positions"] == []
+
+
+async def test_orders_over_the_rate_are_429_with_retry_after(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    marketer: TestUser,
+    learner: TestUser,
+    trading_market: None,
+) -> None:
+    limited = settings.model_copy(update={"contest_orders_per_minute": 3})
+    app = create_app(limited, engine, sessionmaker=sessionmaker, clock=clock)
+    async with http_client(app) as client:
+        contest_id = await create_contest(client, marketer, clock.now())
+        await join(client, contest_id, learner)
+        for _ in range(3):
+            await place(client, contest_id, learner, order("buy", 100))
+        url = f"/v1/contests/{contest_id}/orders"
+        refused = await client.post(url, json=order("buy", 100), headers=learner.headers)
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"] == "61"
+        assert refused.json()["type"].endswith("/rate-limited")
+        clock.advance(timedelta(seconds=61))
+        assert (await place(client, contest_id, learner, order("buy", 100)))["status"] == "filled"
