@@ -137,7 +137,7 @@ async def test_joining_twice_full_or_closed_is_409_with_a_reason(
     no_late = await create_contest(client, marketer, clock.now(), late_entry=False)
     late = await client.post(f"/v1/contests/{no_late}/entries", headers=first.headers)
     assert (late.status_code, late.json()["type"].split("/")[-1]) == (409, "registration-closed")
-    assert "late entries" in late.json()["detail"]
+    assert late.json()["reason"] == "no-late-entry"
     listed = await client.get("/v1/contests?status=running", headers=first.headers)
     joined = {item["id"]: (item["joined"], item["entrants"]) for item in listed.json()["items"]}
     assert joined == {small: (True, 1), no_late: (False, 0)}

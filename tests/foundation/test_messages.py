@@ -16,6 +16,7 @@ from api.problems import _HTTP_PROBLEMS
 from core.errors import DomainError
 from core.messages import DETAILS, MESSAGE_LOCALES, TITLES, Texts
 from courses import gating
+from gamification.contests.errors import RegistrationClosed
 from gamification.vouchers import eligibility
 from gamification.vouchers.terms import MARKETS, YIELD_PRODUCT_TYPES
 from gamification.vouchers.wording import terms_text
@@ -82,8 +83,18 @@ def test_every_domain_error_has_a_title_and_a_detail() -> None:
         for cls in errors
         if cls.code not in TITLES or (cls.message or cls.code) not in DETAILS
     ]
-    missing = [name for name in missing if not name.endswith(("CourseLocked", "NotEligible"))]
+    # These three choose their detail by the reason they were raised with (tested below and in
+    # their areas' tests).
+    dynamic = ("CourseLocked", "NotEligible", "RegistrationClosed")
+    missing = [name for name in missing if not name.endswith(dynamic)]
     assert missing == []
+
+
+def test_every_reason_a_contest_refuses_joining_for_has_its_words() -> None:
+    for reason in ("finished", "registration-ended", "no-late-entry"):
+        error = RegistrationClosed(reason=reason)
+        assert error.message_key in DETAILS
+        assert error.problem_fields() == {"reason": reason}
 
 
 def test_every_problem_raised_by_code_has_its_title_and_message() -> None:
