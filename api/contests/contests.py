@@ -36,6 +36,7 @@ from api.locale import content_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.settings import Settings
+from api.timestamps import TimestampedResponse
 from core.clock import Clock
 from gamification.contests.calendar import market_calendar
 from gamification.contests.contest_rewards import CONTEST_JOINED, contest_event
@@ -198,7 +199,9 @@ class ContestController(Controller):
             per_minute=settings.contest_orders_per_minute,
             calendar=market_calendar(),
         )
-        return Response(order_out(placed.order), status_code=200 if placed.replayed else 201)
+        return TimestampedResponse(
+            order_out(placed.order), status_code=200 if placed.replayed else 201
+        )
 
     @get(
         "/{contest_id:uuid}/orders",

@@ -28,6 +28,7 @@ from api.locale import pick_locale
 from api.openapi import problem_responses
 from api.problems import ProblemError
 from api.request_id import request_id_of
+from api.timestamps import TimestampedResponse
 from core.clock import Clock
 from courses.importing import existing_course_slugs, import_course, publish_course
 from courses.sources import bundle_source, parse_json, parse_yaml
@@ -153,7 +154,7 @@ class EditorController(Controller):
             warnings=bundle_issues(bundle.warnings),
             changed=result.created,
         )
-        return Response(out, status_code=201 if result.created else 200)
+        return TimestampedResponse(out, status_code=201 if result.created else 200)
 
     @post(
         "/{slug:str}/publish",

@@ -18,6 +18,7 @@ from api.audit import record_audit
 from api.business_metrics import PARTNER_CONSUMES, count_on_commit
 from api.openapi import problem_responses
 from api.request_id import request_id_of
+from api.timestamps import TimestampedResponse
 from api.vouchers.schemas import ConsumeIn, ConsumeOut, PartnerVoucherOut
 from core.clock import Clock
 from core.errors import CommittedRefusal, DomainError
@@ -55,7 +56,7 @@ class PartnerVoucherController(Controller):
             await _audit(db, clock, request, partner, "voucher.lookup", code, {"found": False})
             raise CommittedRefusal(exc) from exc
         await _audit(db, clock, request, partner, "voucher.lookup", voucher.code, {"found": True})
-        return Response(_partner_view(voucher, partner, clock))
+        return TimestampedResponse(_partner_view(voucher, partner, clock))
 
     @post(
         "/{code:str}/consume",
@@ -105,7 +106,7 @@ class PartnerVoucherController(Controller):
         summary |= {"repeated": not consumed.first_time, "user_id": str(voucher.user_id)}
         await _audit(db, clock, request, partner, "voucher.consume", voucher.code, summary)
         assert voucher.consumed_at is not None
-        return Response(
+        return TimestampedResponse(
             ConsumeOut(voucher.code, voucher.status, data.reference, voucher.consumed_at)
         )
 

@@ -25,6 +25,7 @@ from tests.contests.trading_helpers import (
     portfolio,
     trading_market,
 )
+from tests.contract.test_timestamps import TIMESTAMP
 from tests.factories import TestUser, UserFactory
 
 __all__ = ["learner", "marketer", "trading_market"]  # fixtures used by name
@@ -154,6 +155,9 @@ async def test_a_market_buy_fills_at_the_last_price_and_pays_its_fees(
         "10.00",
         1000,
     )
+    # Times in the one format of every response, milliseconds included.
+    assert TIMESTAMP.match(filled["created_at"])
+    assert TIMESTAMP.match(filled["expires_at"])
     # 10,000: commission 0.025% is 2.50, so the ¥5 minimum; transfer 0.001% is 0.10.
     assert filled["fees"] == {
         "commission": "5.00",
