@@ -1,7 +1,9 @@
 """Test harness: a real PostgreSQL (TEST_DATABASE_URL, else the embedded one), schema from
 `alembic upgrade head` once per run, and each test in an outer transaction that is rolled back.
 
-Concurrency tests use `committing_*` fixtures instead: real commits, tables emptied afterwards.
+Tests marked `@pytest.mark.committing` (concurrency tests) get the same fixtures committing for
+real instead: `sessionmaker`, `db`, `app`, `client` and everything built on them; every table is
+emptied afterwards.
 
 The client is httpx's AsyncClient on an ASGI transport, in the test's own event loop. Litestar's
 AsyncTestClient runs the app on a second event loop in a portal thread: requests sent with
@@ -12,15 +14,13 @@ from two loops.
 import asyncio
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from litestar import Litestar
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
 from api.database import create_engine, create_sessionmaker, run_in_own_loop
@@ -28,26 +28,9 @@ from api.embedded_postgres import start_embedded_postgres
 from api.migrations import upgrade
 from api.settings import Settings
 from core.clock import FrozenClock
-from gamification.ledger.accounts import SYSTEM_ACCOUNTS
-from tests.databases import admin_url, recreate_database
+from tests.databases import REPO_ROOT, TEST_DATABASE, admin_url, empty_tables, recreate_database
 from tests.factories import UserFactory, user_factory_for
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# Runs sharing one server (several checkouts, CI beside a developer) pick their own names.
-TEST_DATABASE = os.environ.get("TEST_DATABASE_NAME", "investquest_test")
-
-
-def http_client(app: Litestar) -> AsyncClient:
-    """Talk to the app over ASGI in the current event loop (its lifespan is not run)."""
-    return AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver")  # type: ignore[arg-type]
-
-
-@asynccontextmanager
-async def serve_in_loop(app: Litestar) -> AsyncIterator[AsyncClient]:
-    """Like `http_client`, with the app's lifespan (metrics collectors, scheduler) running.
-    Use it inside a test body: the lifespan must end in the task that started it."""
-    async with app.lifespan(), http_client(app) as client:
-        yield client
+from tests.helpers import Publish, http_client, publisher
 
 
 @pytest.fixture(scope="session")
@@ -78,19 +61,21 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+async def sessionmaker(
+    request: pytest.FixtureRequest, engine: AsyncEngine
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions inside the test's outer transaction: their commits are savepoint releases.
+    Under `@pytest.mark.committing`, real commits, and every table is emptied afterwards."""
+    if request.node.get_closest_marker("committing"):
+        yield create_sessionmaker(engine)
+        await empty_tables(engine)
+        return
     async with engine.connect() as conn:
         outer = await conn.begin()
-        yield conn
+        yield async_sessionmaker(
+            bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
         await outer.rollback()
-
-
-@pytest.fixture
-def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
-    """Sessions inside the test's outer transaction: their commits are savepoint releases."""
-    return async_sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
 
 
 @pytest.fixture
@@ -116,52 +101,9 @@ async def client(app: Litestar) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture
-async def committing_sessionmaker(
-    engine: AsyncEngine,
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Real commits, for concurrency tests; every table is emptied afterwards."""
-    yield create_sessionmaker(engine)
-    async with engine.begin() as conn:
-        tables = (
-            await conn.execute(
-                text(
-                    "SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables "
-                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-                )
-            )
-        ).scalar_one()
-        await conn.execute(text("SET session_replication_role = replica"))  # skip user triggers
-        await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
-        await conn.execute(text("SET session_replication_role = DEFAULT"))
-        await restore_reference_rows(conn)
-
-
-async def restore_reference_rows(conn: AsyncConnection) -> None:
-    """Rows the migrations create and the app relies on: the ledger's system accounts."""
-    for (kind, currency), account_id in SYSTEM_ACCOUNTS.items():
-        await conn.execute(
-            text(
-                "INSERT INTO ledger_account (id, kind, currency, balance, created_at) "
-                "VALUES (:id, :kind, :currency, 0, now())"
-            ),
-            {"id": account_id, "kind": kind.value, "currency": currency.value},
-        )
-
-
-@pytest.fixture
-def committing_app(
-    settings: Settings,
-    engine: AsyncEngine,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
-    clock: FrozenClock,
-) -> Litestar:
-    return create_app(settings, engine, sessionmaker=committing_sessionmaker, clock=clock)
-
-
-@pytest.fixture
-async def committing_client(committing_app: Litestar) -> AsyncIterator[AsyncClient]:
-    async with http_client(committing_app) as client:
-        yield client
+def publish(sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock) -> Publish:
+    """`await publish(bundle_doc(...))`: import and publish a bundle; lesson ids by slug."""
+    return publisher(sessionmaker, clock)
 
 
 @pytest.fixture
@@ -176,15 +118,6 @@ def user_factory(
 ) -> UserFactory:
     """`await user_factory(roles=..., risk_profile=...)`: a user with a session and token."""
     return user_factory_for(sessionmaker, settings, clock)
-
-
-@pytest.fixture
-def committing_user_factory(
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    clock: FrozenClock,
-) -> UserFactory:
-    return user_factory_for(committing_sessionmaker, settings, clock)
 
 
 @pytest.fixture

@@ -1,10 +1,19 @@
-"""Creating and dropping whole test databases on the test server."""
+"""Creating, dropping and emptying whole test databases on the test server."""
 
+import os
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.database import asyncpg_url, run_in_own_loop
+from gamification.ledger.accounts import SYSTEM_ACCOUNTS
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# Runs sharing one server (several checkouts, CI beside a developer) pick their own names.
+TEST_DATABASE = os.environ.get("TEST_DATABASE_NAME", "investquest_test")
 
 
 def with_database(url: str, database: str) -> str:
@@ -33,3 +42,32 @@ def recreate_database(server_url: str, database: str) -> str:
 
     run_in_own_loop(run)
     return with_database(server_url, database)
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
+    """Empty every table but Alembic's, then put back the rows the migrations made."""
+    async with engine.begin() as conn:
+        tables = (
+            await conn.execute(
+                text(
+                    "SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables "
+                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            )
+        ).scalar_one()
+        await conn.execute(text("SET session_replication_role = replica"))  # skip user triggers
+        await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+        await conn.execute(text("SET session_replication_role = DEFAULT"))
+        await restore_reference_rows(conn)
+
+
+async def restore_reference_rows(conn: AsyncConnection) -> None:
+    """Rows the migrations create and the app relies on: the ledger's system accounts."""
+    for (kind, currency), account_id in SYSTEM_ACCOUNTS.items():
+        await conn.execute(
+            text(
+                "INSERT INTO ledger_account (id, kind, currency, balance, created_at) "
+                "VALUES (:id, :kind, :currency, 0, now())"
+            ),
+            {"id": account_id, "kind": kind.value, "currency": currency.value},
+        )

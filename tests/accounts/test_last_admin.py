@@ -70,36 +70,34 @@ async def test_the_last_admin_cannot_delete_their_account(
     assert (await client.delete("/v1/me", headers=admin.headers)).status_code == 204
 
 
+@pytest.mark.committing
 async def test_two_admins_demoting_each_other_at_once_leave_one_admin(
-    committing_client: AsyncClient,
-    committing_user_factory: UserFactory,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    first = await committing_user_factory(roles=["admin"])
-    second = await committing_user_factory(roles=["admin"])
+    first = await user_factory(roles=["admin"])
+    second = await user_factory(roles=["admin"])
     responses = await asyncio.gather(
-        committing_client.put(
-            roles_path(second), json={"roles": ["editor"]}, headers=first.headers
-        ),
-        committing_client.put(
-            roles_path(first), json={"roles": ["editor"]}, headers=second.headers
-        ),
+        client.put(roles_path(second), json={"roles": ["editor"]}, headers=first.headers),
+        client.put(roles_path(first), json={"roles": ["editor"]}, headers=second.headers),
     )
     # The loser is refused as the last admin (409), or, if it was authenticated after the
     # winner committed, as no longer an admin (403).
     assert sorted(r.status_code for r in responses)[0] == 200
     assert sorted(r.status_code for r in responses)[1] in (403, 409)
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         assert await live_admins(db) == 1
 
 
+@pytest.mark.committing
 async def test_a_demotion_waiting_on_another_finds_itself_the_last_admin(
-    committing_user_factory: UserFactory,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    first = await committing_user_factory(roles=["admin"])
-    second = await committing_user_factory(roles=["admin"])
-    async with committing_sessionmaker() as one, committing_sessionmaker() as two:
+    first = await user_factory(roles=["admin"])
+    second = await user_factory(roles=["admin"])
+    async with sessionmaker() as one, sessionmaker() as two:
         await set_user_roles(one, second.id, ["editor"], by=first.id)  # holds the admin rows
         waiting = asyncio.create_task(set_user_roles(two, first.id, ["editor"], by=second.id))
         await asyncio.sleep(0.3)

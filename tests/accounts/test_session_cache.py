@@ -23,8 +23,8 @@ from api.app import create_app
 from api.database import create_engine, create_sessionmaker
 from api.settings import Settings
 from core.clock import FrozenClock
-from tests.conftest import http_client
 from tests.factories import UserFactory
+from tests.helpers import http_client
 from tests.waiting import eventually
 
 WITHIN_SECONDS = 1.0
@@ -47,7 +47,7 @@ class Replica:
 async def replicas(
     settings: Settings,
     database_url: str,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession],
     clock: FrozenClock,
 ) -> AsyncIterator[tuple[Replica, Replica]]:
     """Two app instances, each with its own engine, pool, cache and listener."""
@@ -83,36 +83,39 @@ async def _refused(replica: Replica, headers: dict[str, str]) -> bool:
     return (await replica.client.get("/v1/me", headers=headers)).status_code == 401
 
 
+@pytest.mark.committing
 async def test_a_cached_token_check_skips_the_session_read(
-    replicas: tuple[Replica, Replica], committing_user_factory: UserFactory
+    replicas: tuple[Replica, Replica], user_factory: UserFactory
 ) -> None:
     _, b = replicas
-    user = await committing_user_factory()
+    user = await user_factory()
     for _ in range(3):
         assert (await b.client.get("/v1/me", headers=user.headers)).status_code == 200
     assert len(b.session_reads) == 1
 
 
+@pytest.mark.committing
 async def test_logout_on_one_replica_is_refused_on_another_within_a_second(
-    replicas: tuple[Replica, Replica], committing_user_factory: UserFactory
+    replicas: tuple[Replica, Replica], user_factory: UserFactory
 ) -> None:
     a, b = replicas
-    user = await committing_user_factory()
+    user = await user_factory()
     assert (await b.client.get("/v1/me", headers=user.headers)).status_code == 200  # cached
     assert (await a.client.post("/v1/auth/logout", headers=user.headers)).status_code == 204
     await eventually(lambda: _refused(b, user.headers), within=WITHIN_SECONDS)
 
 
+@pytest.mark.committing
 async def test_a_role_change_reaches_the_other_replica(
     replicas: tuple[Replica, Replica],
-    committing_user_factory: UserFactory,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     _, b = replicas
-    user = await committing_user_factory()
+    user = await user_factory()
     admin_only = "/v1/admin/audit-log"
     assert (await b.client.get(admin_only, headers=user.headers)).status_code == 403
-    async with committing_sessionmaker.begin() as db:
+    async with sessionmaker.begin() as db:
         await db.execute(
             sa.update(UserAccount).where(UserAccount.id == user.id).values(roles=["admin"])  # type: ignore[arg-type]
         )
@@ -123,15 +126,16 @@ async def test_a_role_change_reaches_the_other_replica(
     await eventually(admitted, within=WITHIN_SECONDS)
 
 
+@pytest.mark.committing
 async def test_while_the_listener_is_down_every_request_is_checked_in_the_database(
     replicas: tuple[Replica, Replica],
-    committing_user_factory: UserFactory,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     _, b = replicas
-    user = await committing_user_factory()
+    user = await user_factory()
     assert (await b.client.get("/v1/me", headers=user.headers)).status_code == 200  # cached
-    async with committing_sessionmaker.begin() as db:
+    async with sessionmaker.begin() as db:
         await db.execute(
             sa.text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -139,7 +143,7 @@ async def test_while_the_listener_is_down_every_request_is_checked_in_the_databa
             )
         )
     await eventually(lambda: not b.cache.trusted, within=WITHIN_SECONDS)
-    async with committing_sessionmaker.begin() as db:  # its notice is lost: nobody listens
+    async with sessionmaker.begin() as db:  # its notice is lost: nobody listens
         await db.execute(
             sa.text("UPDATE auth_session SET revoked_at = now() WHERE id = :id"),
             {"id": user.session_id},

@@ -3,6 +3,7 @@
 import asyncio
 from datetime import timedelta
 
+import pytest
 from httpx import AsyncClient
 
 from core.clock import FrozenClock
@@ -108,15 +109,14 @@ async def test_refresh_rotates_and_a_spent_token_revokes_the_session(client: Asy
     assert again.status_code == 401
 
 
+@pytest.mark.committing
 async def test_ten_concurrent_refreshes_of_one_token_let_exactly_one_through(
-    committing_client: AsyncClient,
+    client: AsyncClient,
 ) -> None:
-    tokens = await register(committing_client)
+    tokens = await register(client)
     responses = await asyncio.gather(
         *(
-            committing_client.post(
-                "/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
-            )
+            client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
             for _ in range(10)
         )
     )

@@ -5,6 +5,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from httpx import ASGITransport, AsyncClient, Response
 from litestar import Litestar
@@ -60,19 +61,20 @@ def assert_rate_limited(response: Response, *, at_most_seconds: int) -> None:
     assert 0 < int(response.headers["retry-after"]) <= at_most_seconds + 1
 
 
+@pytest.mark.committing
 async def test_forty_simultaneous_signups_from_one_address_let_exactly_the_limit_through(
-    committing_app: Litestar,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    app: Litestar,
+    sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
 ) -> None:
     limit = settings.register_per_address_per_hour
     assert limit == 20
-    async with client_at(committing_app)(ADDRESS_A) as client:
+    async with client_at(app)(ADDRESS_A) as client:
         responses = await asyncio.gather(*(sign_up(client, n) for n in range(40)))
     assert sorted(r.status_code for r in responses) == [201] * limit + [429] * (40 - limit)
     for refused in (r for r in responses if r.status_code == 429):
         assert_rate_limited(refused, at_most_seconds=3600)
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         accounts = await db.scalar(sa.select(sa.func.count()).select_from(UserAccount))
     assert accounts == limit
 

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import FrozenClock
 from tests.contests import standings_data as data
 from tests.factories import UserFactory
-from tests.rewards.conftest import rules_loader
+from tests.helpers import rules_loader
 
 
 async def test_joining_a_contest_pays_the_joining_reward_once(

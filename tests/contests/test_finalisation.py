@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,7 +28,7 @@ from tests import factories
 from tests.contests import standings_data as data
 from tests.contests.standings_data import Holding
 from tests.factories import UserFactory
-from tests.rewards.conftest import rules_loader
+from tests.helpers import rules_loader
 
 PRIZES = [
     {"rank_from": 1, "rank_to": 1, "points": 500},
@@ -102,21 +103,20 @@ async def settle(
     return result.finalised
 
 
+@pytest.mark.committing
 async def test_two_finalisations_at_once_pay_each_prize_once(
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
-    committing_user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
     clock: FrozenClock,
     settings: Settings,
 ) -> None:
-    await rules_loader(committing_sessionmaker, clock)()
-    users = [await committing_user_factory() for _ in range(3)]
-    contest = await ended_contest(committing_sessionmaker, clock, users)
+    await rules_loader(sessionmaker, clock)()
+    users = [await user_factory() for _ in range(3)]
+    contest = await ended_contest(sessionmaker, clock, users)
     now = clock.now()
-    await asyncio.gather(
-        *(settle(committing_sessionmaker, contest.id, settings, now) for _ in range(2))
-    )
-    assert await settle(committing_sessionmaker, contest.id, settings, now)  # and once more
-    async with committing_sessionmaker() as db:
+    await asyncio.gather(*(settle(sessionmaker, contest.id, settings, now) for _ in range(2)))
+    assert await settle(sessionmaker, contest.id, settings, now)  # and once more
+    async with sessionmaker() as db:
         paid = {
             user.id: [tuple(row) for row in await db.execute(EARN_KEYS, {"user": user.id})]
             for user in users

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.app import create_app
 from api.settings import Settings
 from core.clock import FrozenClock
-from tests.conftest import http_client
 from tests.contests.test_matching import cash_journal_breaks
 from tests.contests.trading_helpers import (
     add_market,
@@ -25,6 +24,7 @@ from tests.contests.trading_helpers import (
     trading_market,
 )
 from tests.factories import TestUser, UserFactory
+from tests.helpers import http_client
 
 __all__ = ["learner", "marketer", "trading_market"]  # fixtures used by name
 ORDERS = 5
@@ -39,53 +39,51 @@ async def race(
 
 @pytest.fixture
 async def racing(
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
-    committing_user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
     clock: FrozenClock,
 ) -> tuple[TestUser, TestUser]:
-    async with committing_sessionmaker.begin() as db:
+    async with sessionmaker.begin() as db:
         await add_market(db, clock.now())
-    return await committing_user_factory(roles=["marketer"]), await committing_user_factory()
+    return await user_factory(roles=["marketer"]), await user_factory()
 
 
+@pytest.mark.committing
 async def test_orders_racing_for_the_last_cash_fill_exactly_once(
-    committing_client: AsyncClient,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    client: AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
     clock: FrozenClock,
     racing: tuple[TestUser, TestUser],
 ) -> None:
     boss, player = racing
     # 100 shares at ¥10 cost 1,005.01 with fees: the cash is enough for one such buy.
-    contest_id = await create_contest(committing_client, boss, clock.now(), starting_cash="1500")
-    await join(committing_client, contest_id, player)
-    results = await race(committing_client, contest_id, player, order("buy", 100))
+    contest_id = await create_contest(client, boss, clock.now(), starting_cash="1500")
+    await join(client, contest_id, player)
+    results = await race(client, contest_id, player, order("buy", 100))
     assert sorted(str(r["reject_reason"]) for r in results) == ["None"] + ["insufficient_cash"] * (
         ORDERS - 1
     )
-    book = await portfolio(committing_client, contest_id, player)
+    book = await portfolio(client, contest_id, player)
     assert (book["cash"], book["positions"][0]["quantity"]) == ("494.99", 100)
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         assert await cash_journal_breaks(db) == []
 
 
+@pytest.mark.committing
 async def test_orders_racing_for_the_last_shares_fill_exactly_once(
-    committing_client: AsyncClient,
+    client: AsyncClient,
     clock: FrozenClock,
     racing: tuple[TestUser, TestUser],
 ) -> None:
     boss, player = racing
-    contest_id = await create_contest(
-        committing_client, boss, clock.now(), rules={"t_plus_one": False}
-    )
-    await join(committing_client, contest_id, player)
-    await place(committing_client, contest_id, player, order("buy", 100))
-    sells = await race(
-        committing_client, contest_id, player, order("sell", 100, limit_price="9.00")
-    )
+    contest_id = await create_contest(client, boss, clock.now(), rules={"t_plus_one": False})
+    await join(client, contest_id, player)
+    await place(client, contest_id, player, order("buy", 100))
+    sells = await race(client, contest_id, player, order("sell", 100, limit_price="9.00"))
     assert sorted(str(r["reject_reason"]) for r in sells) == ["None"] + ["insufficient_shares"] * (
         ORDERS - 1
     )
-    assert (await portfolio(committing_client, contest_id, player))["positions"] == []
+    assert (await portfolio(client, contest_id, player))["positions"] == []
 
 
 async def test_orders_over_the_rate_are_429_with_retry_after(

@@ -31,9 +31,9 @@ from api.seed import load_seed
 from api.settings import Settings
 from core.clock import FrozenClock
 from tests.factories import UserFactory
-from tests.vouchers.conftest import funder_for
+from tests.helpers import funder_for
 
-pytestmark = pytest.mark.fuzz
+pytestmark = [pytest.mark.fuzz, pytest.mark.committing]
 
 EXAMPLES_PER_OPERATION = 10
 # What the review counted, and nothing that is a documentation gap by design (schema-valid
@@ -127,11 +127,11 @@ async def test_fuzzed_requests_get_no_server_error_and_match_the_document(
     database_url: str,
     settings: Settings,
     clock: FrozenClock,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
-    committing_user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
 ) -> None:
-    await load_seed(committing_sessionmaker)
-    credentials = await credentials_for_run(committing_sessionmaker, committing_user_factory, clock)
+    await load_seed(sessionmaker)
+    credentials = await credentials_for_run(sessionmaker, user_factory, clock)
     # Schemathesis serves the app on its own event loop thread: an engine without a pool opens
     # each connection on the loop that uses it.
     engine = create_async_engine(asyncpg_url(database_url), poolclass=NullPool)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.timestamps import TIMESTAMP_EXAMPLE, format_timestamp, with_timestamps_formatted
 from core.clock import FrozenClock
 from tests.factories import UserFactory
-from tests.vouchers.conftest import funder_for, product_factory_for, redeem
+from tests.helpers import funder_for, product_factory_for, redeem
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 LOOKS_LIKE_A_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")

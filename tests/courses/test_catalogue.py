@@ -5,8 +5,8 @@ from datetime import timedelta
 from httpx import AsyncClient
 
 from core.clock import FrozenClock
-from tests.courses.conftest import Publish, answers_for, bundle_doc, each_locale, read_lesson
 from tests.factories import UserFactory
+from tests.helpers import Publish, answers_for, bundle_doc, each_locale, read_lesson
 
 
 async def complete(

@@ -8,7 +8,7 @@ import pytest
 from courses.checks import CheckError, check_problem, evaluate, value_in_text
 from courses.sources import bundle_source
 from courses.validation import Problem, validate_course
-from tests.courses.conftest import bundle_doc, each_locale
+from tests.helpers import bundle_doc, each_locale
 
 ZH = "locales.zh-CN"
 EN = "locales.en"

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from tests.courses.conftest import bundle_doc, each_locale
 from tests.courses.test_quiz_balance import warnings_of
+from tests.helpers import bundle_doc, each_locale
 
 EXPLANATION = "lessons[0].quiz.questions[0].explanation"
 

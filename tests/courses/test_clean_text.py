@@ -16,8 +16,8 @@ from core.clock import FrozenClock
 from courses.importing import import_course
 from courses.sources import bundle_source
 from courses.validation import validate_course
-from tests.courses.conftest import Publish, answers_for, bundle_doc, each_locale
 from tests.factories import UserFactory
+from tests.helpers import Publish, answers_for, bundle_doc, each_locale
 
 
 def strings_in(node: Any) -> Iterator[str]:

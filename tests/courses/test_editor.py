@@ -13,8 +13,8 @@ from api.audit import AuditLog
 from core.clock import FrozenClock
 from courses.models import CourseVersion
 from tests import factories
-from tests.courses.conftest import answers_for, bundle_doc, each_locale
 from tests.factories import UserFactory
+from tests.helpers import answers_for, bundle_doc, each_locale
 
 IMPORT = "/v1/editor/courses/import"
 

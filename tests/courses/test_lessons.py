@@ -7,8 +7,8 @@ from litestar import Litestar
 
 from api.settings import Settings
 from core.clock import FrozenClock
-from tests.courses.conftest import Publish, bundle_doc, read_lesson
 from tests.factories import UserFactory
+from tests.helpers import Publish, bundle_doc, read_lesson
 
 
 async def test_lesson_has_cards_and_questions_but_never_the_answers(

@@ -5,8 +5,8 @@ import uuid
 
 from httpx import AsyncClient
 
-from tests.courses.conftest import Publish, bundle_doc
 from tests.factories import UserFactory
+from tests.helpers import Publish, bundle_doc
 
 
 async def test_problems_are_in_the_callers_locale(

@@ -15,8 +15,8 @@ from courses.quiz_balance import MULTIPLE_LABEL
 from courses.shuffle import learner_choice_order
 from courses.sources import bundle_source
 from courses.validation import Problem, validate_course
-from tests.courses.conftest import bundle_doc, each_locale
 from tests.factories import UserFactory
+from tests.helpers import bundle_doc, each_locale
 
 ZH = "locales.zh-CN"
 EN = "locales.en"

@@ -21,8 +21,8 @@ from courses.models import QuizAttempt, QuizDay
 from courses.quizzes import submit_quiz
 from courses.sources import bundle_source
 from courses.validation import validate_course
-from tests.courses.conftest import Publish, answers_for, bundle_doc
 from tests.factories import UserFactory
+from tests.helpers import Publish, answers_for, bundle_doc
 
 
 def attempts_url(lesson_id: object) -> str:
@@ -121,24 +121,25 @@ async def test_attempts_beyond_the_daily_cap_are_429_until_the_learners_next_day
     assert (await client.post(url, json=body, headers=fresh)).status_code == 200
 
 
+@pytest.mark.committing
 async def test_concurrent_attempts_beyond_the_cap_succeed_exactly_cap_times(
-    committing_client: AsyncClient,
-    committing_user_factory: UserFactory,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
     clock: FrozenClock,
 ) -> None:
     bundle, _ = validate_course(bundle_source(bundle_doc()))
     assert bundle is not None
-    async with committing_sessionmaker.begin() as db:
+    async with sessionmaker.begin() as db:
         await import_course(db, bundle, now=clock.now(), imported_by=None)
         await publish_course(db, bundle.slug, now=clock.now())
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         lesson_id = await db.scalar(sa.text("SELECT id FROM course_lesson WHERE slug = 'lesson-0'"))
-    learner = await committing_user_factory()
+    learner = await user_factory()
     responses = await asyncio.gather(
         *(
-            committing_client.post(
+            client.post(
                 attempts_url(lesson_id), json={"answers": answers_for(0)}, headers=learner.headers
             )
             for _ in range(settings.quiz_daily_attempts + 7)
@@ -146,7 +147,7 @@ async def test_concurrent_attempts_beyond_the_cap_succeed_exactly_cap_times(
     )
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [200] * settings.quiz_daily_attempts + [429] * 7
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         stored = await db.scalar(
             sa.select(sa.func.count()).where(col(QuizAttempt.user_id) == learner.id)
         )

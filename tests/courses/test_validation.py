@@ -9,7 +9,7 @@ import yaml
 
 from courses.sources import bundle_source, discover, parse_yaml
 from courses.validation import Problem, validate_course, validate_courses
-from tests.courses.conftest import bundle_doc, each_locale
+from tests.helpers import bundle_doc, each_locale
 
 ZH = "locales.zh-CN"
 EN = "locales.en"

@@ -12,9 +12,9 @@ from sqlmodel import col
 from api.audit import AuditLog
 from api.timestamps import format_timestamp
 from core.clock import FrozenClock
-from tests.courses.conftest import bundle_doc, read_lesson
 from tests.courses.test_editor import IMPORT, editor, versions
 from tests.factories import UserFactory
+from tests.helpers import bundle_doc, read_lesson
 
 COURSES = "/v1/editor/courses"
 COURSE = f"{COURSES}/test-course"

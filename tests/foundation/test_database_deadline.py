@@ -15,7 +15,7 @@ from api.database import create_engine
 from api.database_outage import DatabaseUnavailable, is_outage
 from api.settings import Settings
 from core.clock import FrozenClock
-from tests.conftest import http_client
+from tests.helpers import http_client
 
 DEADLINE_SECONDS = 0.3
 SLOWER_THAN_THE_DEADLINE = "SELECT pg_sleep(0.6)"

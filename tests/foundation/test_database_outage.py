@@ -25,8 +25,8 @@ from api.logs import RequestIdFilter
 from api.migrations import upgrade
 from api.settings import Settings
 from core.clock import FrozenClock
-from tests.conftest import http_client
 from tests.factories import user_factory_for
+from tests.helpers import http_client
 
 pgserver = pytest.importorskip("pgserver", reason="needs the embedded PostgreSQL (pgserver)")
 psutil = pytest.importorskip("psutil")

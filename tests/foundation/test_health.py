@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.app import create_app
 from api.database import create_engine
 from api.settings import Settings
-from tests.conftest import serve_in_loop
+from tests.helpers import serve_in_loop
 
 
 async def test_ready_when_database_is_at_head(client: AsyncClient) -> None:

@@ -71,12 +71,6 @@ def app(app: Litestar) -> Litestar:
     return app
 
 
-@pytest.fixture
-def committing_app(committing_app: Litestar) -> Litestar:
-    committing_app.register(create_transfer)
-    return committing_app
-
-
 async def test_five_replays_make_one_effect_and_equal_answers(
     client: AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -123,17 +117,15 @@ async def test_keys_are_scoped_to_the_route(client: AsyncClient) -> None:
     assert other.status_code == 405
 
 
+@pytest.mark.committing
 async def test_twenty_concurrent_requests_with_one_key_make_one_effect(
-    committing_client: AsyncClient,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    client: AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     headers = {"Idempotency-Key": "race"}
     responses = await asyncio.gather(
-        *(
-            committing_client.post("/test/transfers", json={"amount": 9}, headers=headers)
-            for _ in range(20)
-        )
+        *(client.post("/test/transfers", json={"amount": 9}, headers=headers) for _ in range(20))
     )
     assert {r.status_code for r in responses} <= {201, 409}
     assert len({r.text for r in responses if r.status_code == 201}) == 1
-    assert await effects(committing_sessionmaker) == 1
+    assert await effects(sessionmaker) == 1

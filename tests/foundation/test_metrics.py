@@ -12,7 +12,7 @@ from api.app import create_app
 from api.business_metrics import REGISTRATIONS, count_on_commit
 from api.settings import Settings
 from core.clock import FrozenClock
-from tests.conftest import http_client
+from tests.helpers import http_client
 
 TOKEN = "scrape-me-if-you-can-0123456789"
 

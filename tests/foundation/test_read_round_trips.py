@@ -18,9 +18,11 @@ from api.database import create_engine, create_sessionmaker
 from api.settings import Settings
 from core.clock import FrozenClock
 from tests.benchmarks.wire import WireCounts, WireProxy, wire_proxy
-from tests.conftest import http_client, serve_in_loop
 from tests.factories import UserFactory
+from tests.helpers import http_client, serve_in_loop
 from tests.waiting import eventually
+
+pytestmark = pytest.mark.committing
 
 SETTLE_SECONDS = 0.05  # for the proxy to read the last answer
 LISTENER_SECONDS = 5
@@ -43,7 +45,7 @@ async def counted(
     database_url: str,
     settings: Settings,
     clock: FrozenClock,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[tuple[WireProxy, AsyncClient]]:
     with wire_proxy(database_url) as (proxy, url):
         app, engine = served_app(url, settings, clock)
@@ -70,10 +72,10 @@ async def _counted_get(
 
 
 async def test_me_is_one_round_trip(
-    counted: tuple[WireProxy, AsyncClient], committing_user_factory: UserFactory
+    counted: tuple[WireProxy, AsyncClient], user_factory: UserFactory
 ) -> None:
     proxy, client = counted
-    user = await committing_user_factory()
+    user = await user_factory()
     counts = await _counted_get(proxy, client, "/v1/me", user)
     assert counts.round_trips == 1  # the consents; the caller is cached, no BEGIN or COMMIT
 
@@ -82,17 +84,17 @@ async def test_a_pooled_connection_the_server_closed_is_replaced_without_an_erro
     database_url: str,
     settings: Settings,
     clock: FrozenClock,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
-    committing_user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
 ) -> None:
-    user = await committing_user_factory()
+    user = await user_factory()
     app, engine = served_app(database_url, settings, clock)
     try:
         async with serve_in_loop(app) as client:
             assert (await client.get("/v1/me", headers=user.headers)).status_code == 200
             async with engine.connect() as conn:  # the one pooled connection
                 pid = await conn.scalar(sa.text("SELECT pg_backend_pid()"))
-            async with committing_sessionmaker.begin() as db:
+            async with sessionmaker.begin() as db:
                 await db.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             await asyncio.sleep(0.1)  # asyncpg reads the server's goodbye
             assert (await client.get("/v1/me", headers=user.headers)).status_code == 200

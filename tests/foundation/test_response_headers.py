@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.app import create_app
 from api.settings import Settings
 from core.clock import FrozenClock
-from tests.conftest import http_client
 from tests.factories import UserFactory
+from tests.helpers import http_client
 
 _PATH_PARAMETER = re.compile(r"\{(\w+):(\w+)\}")
 

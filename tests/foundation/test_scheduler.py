@@ -4,6 +4,7 @@ import asyncio
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -51,8 +52,9 @@ def test_daily_slot_is_the_latest_wall_clock_time_in_the_zone() -> None:
     assert schedule.slot(after) == datetime(2026, 1, 2, 3, tzinfo=SHANGHAI)
 
 
+@pytest.mark.committing
 async def test_three_schedulers_claiming_one_firing_run_it_once(
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
     clock: FrozenClock,
 ) -> None:
@@ -65,20 +67,21 @@ async def test_three_schedulers_claiming_one_firing_run_it_once(
         return "counted"
 
     job = PeriodicJob("test.count", "counts", Every(seconds=60), count)
-    replicas = [JobContext(committing_sessionmaker, clock, settings) for _ in range(3)]
+    replicas = [JobContext(sessionmaker, clock, settings) for _ in range(3)]
     firing = job.schedule.slot(clock.now())
     results = await asyncio.gather(*(run_firing(ctx, job, firing) for ctx in replicas))
     assert calls == 1
     assert sum(result is not None for result in results) == 1
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         runs = (
             await db.execute(sa.select(JobRun).where(col(JobRun.job) == "test.count"))
         ).scalars()
         assert [(run.status, run.summary) for run in runs] == [("succeeded", "counted")]
 
 
+@pytest.mark.committing
 async def test_a_failing_job_is_recorded_and_runs_again_next_firing(
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
     clock: FrozenClock,
 ) -> None:
@@ -92,7 +95,7 @@ async def test_a_failing_job_is_recorded_and_runs_again_next_firing(
         return "recovered"
 
     job = PeriodicJob("test.flaky", "fails once", Every(seconds=60), flaky)
-    ctx = JobContext(committing_sessionmaker, clock, settings)
+    ctx = JobContext(sessionmaker, clock, settings)
     first = await run_firing(ctx, job, job.schedule.slot(clock.now()))
     assert first is not None
     assert first.status == "failed"

@@ -4,6 +4,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,16 +18,18 @@ from gamification.ledger.queries import balances
 from gamification.ledger.reconcile import check_ledger
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.committing
+
 Sessions = async_sessionmaker[AsyncSession]
 
 
 async def test_one_hundred_concurrent_earns_with_one_key_post_once(
-    committing_sessionmaker: Sessions, committing_user_factory: UserFactory, clock: FrozenClock
+    sessionmaker: Sessions, user_factory: UserFactory, clock: FrozenClock
 ) -> None:
-    user = await committing_user_factory()
+    user = await user_factory()
 
     async def complete() -> bool:
-        async with committing_sessionmaker.begin() as db:
+        async with sessionmaker.begin() as db:
             posted = await earn(
                 db,
                 user_id=user.id,
@@ -41,19 +44,19 @@ async def test_one_hundred_concurrent_earns_with_one_key_post_once(
 
     results = await asyncio.gather(*(complete() for _ in range(100)))
     assert results.count(True) == 1
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         wallet = await balances(db, user.id, now=clock.now())
         assert (wallet.points, wallet.xp) == (10, 5)
         assert await check_ledger(db) == []
 
 
 async def test_two_hundred_users_earning_at_once_are_all_recorded(
-    committing_sessionmaker: Sessions, committing_user_factory: UserFactory, clock: FrozenClock
+    sessionmaker: Sessions, user_factory: UserFactory, clock: FrozenClock
 ) -> None:
-    users = [await committing_user_factory() for _ in range(200)]
+    users = [await user_factory() for _ in range(200)]
 
     async def earn_for(user_id: uuid.UUID) -> None:
-        async with committing_sessionmaker.begin() as db:
+        async with sessionmaker.begin() as db:
             await earn(
                 db,
                 user_id=user_id,
@@ -66,7 +69,7 @@ async def test_two_hundred_users_earning_at_once_are_all_recorded(
             )
 
     await asyncio.gather(*(earn_for(user.id) for user in users))
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         issued = await db.scalar(sa.text(
             "SELECT -SUM(amount) FROM ledger_entry WHERE account_id = '00000000-0000-7000-8000-000000000001'"))  # fmt: skip
         assert issued == 200 * 7
@@ -75,10 +78,10 @@ async def test_two_hundred_users_earning_at_once_are_all_recorded(
 
 
 async def test_concurrent_spends_never_overdraw(
-    committing_sessionmaker: Sessions, committing_user_factory: UserFactory, clock: FrozenClock
+    sessionmaker: Sessions, user_factory: UserFactory, clock: FrozenClock
 ) -> None:
-    user = await committing_user_factory()
-    async with committing_sessionmaker.begin() as db:
+    user = await user_factory()
+    async with sessionmaker.begin() as db:
         await earn(
             db,
             user_id=user.id,
@@ -92,7 +95,7 @@ async def test_concurrent_spends_never_overdraw(
 
     async def buy(number: int) -> bool:
         try:
-            async with committing_sessionmaker.begin() as db:
+            async with sessionmaker.begin() as db:
                 await spend(
                     db,
                     user_id=user.id,
@@ -109,17 +112,17 @@ async def test_concurrent_spends_never_overdraw(
 
     results = await asyncio.gather(*(buy(n) for n in range(20)))
     assert results.count(True) == 3
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         assert (await balances(db, user.id, now=clock.now())).points == 10
         assert await check_ledger(db) == []
 
 
 async def test_expiry_racing_spends_neither_overdraws_nor_spends_expired_points(
-    committing_sessionmaker: Sessions, committing_user_factory: UserFactory, clock: FrozenClock
+    sessionmaker: Sessions, user_factory: UserFactory, clock: FrozenClock
 ) -> None:
-    users = [await committing_user_factory() for _ in range(20)]
+    users = [await user_factory() for _ in range(20)]
     for user in users:
-        async with committing_sessionmaker.begin() as db:
+        async with sessionmaker.begin() as db:
             await earn(
                 db,
                 user_id=user.id,
@@ -146,7 +149,7 @@ async def test_expiry_racing_spends_neither_overdraws_nor_spends_expired_points(
 
     async def buy(user_id: uuid.UUID, number: int) -> str:
         try:
-            async with committing_sessionmaker.begin() as db:
+            async with sessionmaker.begin() as db:
                 await spend(
                     db,
                     user_id=user_id,
@@ -164,14 +167,12 @@ async def test_expiry_racing_spends_neither_overdraws_nor_spends_expired_points(
         return "bought"
 
     spends = [buy(user.id, n) for user in users for n in range(3)]
-    results = await asyncio.gather(
-        expire_overdue_points(committing_sessionmaker, now=clock.now()), *spends
-    )
+    results = await asyncio.gather(expire_overdue_points(sessionmaker, now=clock.now()), *spends)
     assert results[0] == (20, 20 * 50)
     outcomes = [str(outcome) for outcome in results[1:]]
     assert not [o for o in outcomes if o.startswith("error")]
     assert outcomes.count("bought") == 20 * 2  # only the 50 live points per user: two buys of 20
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         for user in users:
             assert (await balances(db, user.id, now=clock.now())).points == 10
         assert await check_ledger(db) == []

@@ -104,25 +104,26 @@ async def test_an_empty_batch_posts_nothing(db: AsyncSession, clock: FrozenClock
     assert await earn_many(db, [], now=clock.now()) == []
 
 
+@pytest.mark.committing
 async def test_concurrent_bulk_awards_over_shared_users_commit_exactly(
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
-    committing_user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
     clock: FrozenClock,
 ) -> None:
     """Awards listing their users in id order lock them in that order: no deadlock, every
     earn counted once, even with a replayed key in every batch."""
-    users = sorted([(await committing_user_factory()).id for _ in range(8)])
+    users = sorted([(await user_factory()).id for _ in range(8)])
 
     async def bulk(n: int) -> list[bool]:
         batch = [award(user, f"bulk:{n}:{user}", points=3, xp=1) for user in users]
         batch.append(award(users[0], "bulk:shared", points=100))
-        async with committing_sessionmaker.begin() as db:
+        async with sessionmaker.begin() as db:
             return [p.posted for p in await earn_many(db, batch, now=clock.now())]
 
     results = await asyncio.gather(*(bulk(n) for n in range(6)))
     assert sum(result[-1] for result in results) == 1  # the shared key posts once
     assert all(all(result[:-1]) for result in results)
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         wallets = [await balances(db, user, now=clock.now()) for user in users]
         assert [(w.points, w.xp) for w in wallets] == [(118, 6)] + [(18, 6)] * 7
         assert await check_ledger(db) == []

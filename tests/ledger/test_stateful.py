@@ -28,6 +28,8 @@ from gamification.ledger.operations import DEFAULT_LOT_DAYS, earn, reverse, spen
 from gamification.ledger.queries import balances
 from gamification.ledger.reconcile import check_ledger
 
+pytestmark = pytest.mark.committing
+
 T = TypeVar("T")
 
 
@@ -204,7 +206,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert wallet.xp == self.xp
 
 
-@pytest.mark.usefixtures("committing_sessionmaker")  # empties the tables afterwards
+@pytest.mark.usefixtures("sessionmaker")  # empties the tables afterwards
 def test_the_ledger_behaves_like_its_model(database_url: str) -> None:
     LedgerMachine.url = database_url
     run_state_machine_as_test(

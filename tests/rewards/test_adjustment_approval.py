@@ -6,6 +6,7 @@ The approval threshold is the default `ADJUSTMENT_APPROVAL_POINTS`, 10,000 point
 import asyncio
 import uuid
 
+import pytest
 import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -193,20 +194,21 @@ async def test_the_pending_list_pages_newest_first_and_filters_by_status(
     assert learner_view.status_code == 403
 
 
+@pytest.mark.committing
 async def test_two_admins_approving_at_once_post_exactly_once(
-    committing_client: AsyncClient,
-    committing_user_factory: UserFactory,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    requester = await committing_user_factory(roles=["admin"])
-    approvers = [await committing_user_factory(roles=["admin"]) for _ in range(2)]
-    learner = await committing_user_factory()
-    adjustment_id = await request_large(committing_client, requester, learner)
+    requester = await user_factory(roles=["admin"])
+    approvers = [await user_factory(roles=["admin"]) for _ in range(2)]
+    learner = await user_factory()
+    adjustment_id = await request_large(client, requester, learner)
     responses = await asyncio.gather(
-        *(committing_client.post(approval(adjustment_id), headers=a.headers) for a in approvers)
+        *(client.post(approval(adjustment_id), headers=a.headers) for a in approvers)
     )
     assert sorted(r.status_code for r in responses) == [200, 409]
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         postings = await db.scalar(
             sa.select(sa.func.count()).where(
                 col(LedgerTransaction.reference) == f"adjustment:{learner.id}"
@@ -214,4 +216,4 @@ async def test_two_admins_approving_at_once_post_exactly_once(
         )
         assert postings == 1
         assert await check_ledger(db) == []
-    assert await wallet_points(committing_client, learner) == LARGE
+    assert await wallet_points(client, learner) == LARGE

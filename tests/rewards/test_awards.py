@@ -13,7 +13,7 @@ from gamification.rewards.models import ALL_RULES
 from gamification.rewards.rules import RewardEvent
 from gamification.rewards.service import Reward, RewardPolicy, Wallet, award_for_events
 from tests.factories import UserFactory
-from tests.rewards.conftest import (
+from tests.helpers import (
     LoadRules,
     course_done,
     lesson_done,

@@ -4,6 +4,7 @@ import asyncio
 import uuid
 from datetime import datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,9 +19,10 @@ from gamification.rewards.caps import points_earned_on
 from gamification.rewards.models import ALL_RULES
 from gamification.rewards.rules import RewardEvent
 from gamification.rewards.service import Reward, RewardPolicy, award_for_events
-from tests.courses.conftest import bundle_doc
 from tests.factories import UserFactory
-from tests.rewards.conftest import LoadRules, Publish, lesson_done
+from tests.helpers import LoadRules, Publish, bundle_doc, lesson_done
+
+pytestmark = pytest.mark.committing
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -50,71 +52,71 @@ async def books_balance(sessions: Sessions) -> None:
 
 
 async def test_one_hundred_concurrent_completions_of_one_lesson_pay_one_reward(
-    committing_client: AsyncClient,
-    committing_sessionmaker: Sessions,
-    committing_user_factory: UserFactory,
-    committing_publish: Publish,
-    load_committing_rules: LoadRules,
+    client: AsyncClient,
+    sessionmaker: Sessions,
+    user_factory: UserFactory,
+    publish: Publish,
+    load_rules: LoadRules,
     clock: FrozenClock,
 ) -> None:
-    await load_committing_rules()
-    lessons = await committing_publish(bundle_doc(lessons=2))
-    learner = await committing_user_factory()
+    await load_rules()
+    lessons = await publish(bundle_doc(lessons=2))
+    learner = await user_factory()
     url = f"/v1/lessons/{lessons['lesson-0']}"
-    assert (await committing_client.get(url, headers=learner.headers)).status_code == 200
+    assert (await client.get(url, headers=learner.headers)).status_code == 200
     clock.advance(timedelta(minutes=5))  # past the minimum read time
     responses = await asyncio.gather(
-        *(committing_client.post(f"{url}/complete", headers=learner.headers) for _ in range(100))
+        *(client.post(f"{url}/complete", headers=learner.headers) for _ in range(100))
     )
     assert {response.status_code for response in responses} == {200}
     paid = [response.json()["rewards"] for response in responses if response.json()["rewards"]]
     assert [[(r["kind"], r["points"]) for r in rewards] for rewards in paid] == [
         [("lesson_completed", 10)]
     ]
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         wallet = await balances(db, learner.id, now=clock.now())
         assert (wallet.points, wallet.xp) == (10, 20)
         transactions = await db.scalar(sa.select(sa.func.count()).select_from(LedgerTransaction))
         assert transactions == 1
-    await books_balance(committing_sessionmaker)
+    await books_balance(sessionmaker)
 
 
 async def test_a_replayed_event_racing_itself_pays_once_and_leaves_the_cap_untouched(
-    committing_sessionmaker: Sessions,
-    committing_user_factory: UserFactory,
-    load_committing_rules: LoadRules,
+    sessionmaker: Sessions,
+    user_factory: UserFactory,
+    load_rules: LoadRules,
     clock: FrozenClock,
 ) -> None:
     """Past the learning routes' own guard: the same event handed in 30 times at once."""
-    await load_committing_rules()
-    learner = await committing_user_factory()
+    await load_rules()
+    learner = await user_factory()
     event = lesson_done(learner.id, clock.now())
     results = await asyncio.gather(
         *(
-            award_in_own_transaction(committing_sessionmaker, learner.id, [event], clock.now())
+            award_in_own_transaction(sessionmaker, learner.id, [event], clock.now())
             for _ in range(30)
         )
     )
     assert sorted(len(rewards) for rewards in results) == [0] * 29 + [1]
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         day = clock.now().date()
         assert await points_earned_on(db, user_id=learner.id, day=day, scope=ALL_RULES) == 10
         assert (await balances(db, learner.id, now=clock.now())).points == 10
-    await books_balance(committing_sessionmaker)
+    await books_balance(sessionmaker)
 
 
 async def test_two_hundred_learners_earning_at_once_are_all_recorded(
-    committing_sessionmaker: Sessions,
-    committing_user_factory: UserFactory,
-    load_committing_rules: LoadRules,
+    sessionmaker: Sessions,
+    user_factory: UserFactory,
+    load_rules: LoadRules,
     clock: FrozenClock,
 ) -> None:
-    await load_committing_rules()
-    learners = [await committing_user_factory() for _ in range(200)]
+    await load_rules()
+    learners = [await user_factory() for _ in range(200)]
     results = await asyncio.gather(
         *(
             award_in_own_transaction(
-                committing_sessionmaker,
+                sessionmaker,
                 learner.id,
                 [lesson_done(learner.id, clock.now())],
                 clock.now(),
@@ -125,7 +127,7 @@ async def test_two_hundred_learners_earning_at_once_are_all_recorded(
     assert all(
         [(r.kind, r.points) for r in rewards] == [("lesson_completed", 10)] for rewards in results
     )
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         for learner in learners:
             wallet = await balances(db, learner.id, now=clock.now())
             assert (wallet.points, wallet.xp) == (10, 20)
@@ -133,23 +135,23 @@ async def test_two_hundred_learners_earning_at_once_are_all_recorded(
             sa.select(sa.func.count()).where(col(LedgerTransaction.kind) == "earn")
         )
         assert earned == 200
-    await books_balance(committing_sessionmaker)
+    await books_balance(sessionmaker)
 
 
 async def test_concurrent_awards_never_cross_the_daily_cap(
-    committing_sessionmaker: Sessions,
-    committing_user_factory: UserFactory,
-    load_committing_rules: LoadRules,
+    sessionmaker: Sessions,
+    user_factory: UserFactory,
+    load_rules: LoadRules,
     clock: FrozenClock,
 ) -> None:
     """60 lessons at once worth 30 each under a cap of 500: 16 whole awards, one of the
     20 left, and nothing for the rest; XP is not capped."""
-    await load_committing_rules(lesson_completed={"points": 30})
-    learner = await committing_user_factory()
+    await load_rules(lesson_completed={"points": 30})
+    learner = await user_factory()
     results = await asyncio.gather(
         *(
             award_in_own_transaction(
-                committing_sessionmaker,
+                sessionmaker,
                 learner.id,
                 [lesson_done(learner.id, clock.now())],
                 clock.now(),
@@ -160,35 +162,32 @@ async def test_concurrent_awards_never_cross_the_daily_cap(
     )
     points = sorted((r.points for rewards in results for r in rewards), reverse=True)
     assert points == [30] * 16 + [20] + [0] * 43
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         wallet = await balances(db, learner.id, now=clock.now())
         assert (wallet.points, wallet.xp) == (500, 60 * 20)
         day = clock.now().date()
         assert await points_earned_on(db, user_id=learner.id, day=day, scope=ALL_RULES) == 500
-    await books_balance(committing_sessionmaker)
+    await books_balance(sessionmaker)
 
 
 async def test_concurrent_awards_of_a_capped_rule_stop_at_its_cap(
-    committing_sessionmaker: Sessions,
-    committing_user_factory: UserFactory,
-    load_committing_rules: LoadRules,
+    sessionmaker: Sessions,
+    user_factory: UserFactory,
+    load_rules: LoadRules,
     clock: FrozenClock,
 ) -> None:
-    await load_committing_rules(post_approved={"points": 10, "daily_cap": 25})
-    learner = await committing_user_factory()
+    await load_rules(post_approved={"points": 10, "daily_cap": 25})
+    learner = await user_factory()
     posts = [
         RewardEvent("post_approved", learner.id, f"post:{uuid.uuid4()}", clock.now())
         for _ in range(20)
     ]
     results = await asyncio.gather(
-        *(
-            award_in_own_transaction(committing_sessionmaker, learner.id, [post], clock.now())
-            for post in posts
-        )
+        *(award_in_own_transaction(sessionmaker, learner.id, [post], clock.now()) for post in posts)
     )
     assert sorted(r.points for rewards in results for r in rewards) == [0] * 17 + [5, 10, 10]
-    async with committing_sessionmaker() as db:
+    async with sessionmaker() as db:
         day = clock.now().date()
         assert await points_earned_on(db, user_id=learner.id, day=day, scope=ALL_RULES) == 25
         assert await points_earned_on(db, user_id=learner.id, day=day, scope="post_approved") == 25
-    await books_balance(committing_sessionmaker)
+    await books_balance(sessionmaker)

@@ -4,9 +4,8 @@ from httpx import AsyncClient
 from prometheus_client import REGISTRY
 
 from core.clock import FrozenClock
-from tests.courses.conftest import answers_for, bundle_doc, read_lesson
 from tests.factories import UserFactory
-from tests.rewards.conftest import LoadRules, Publish
+from tests.helpers import LoadRules, Publish, answers_for, bundle_doc, read_lesson
 
 
 def learning_series() -> list[float]:

@@ -5,9 +5,8 @@ from typing import Any
 from httpx import AsyncClient
 
 from core.clock import FrozenClock
-from tests.courses.conftest import answers_for, bundle_doc, read_lesson
 from tests.factories import UserFactory
-from tests.rewards.conftest import LoadRules, Publish
+from tests.helpers import LoadRules, Publish, answers_for, bundle_doc, read_lesson
 
 WALLET_KEYS = {"points", "xp", "level", "xp_to_next_level", "streak", "points_expiring"}
 

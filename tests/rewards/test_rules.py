@@ -20,7 +20,7 @@ from gamification.rewards.rules import (
     parse_rule_table,
     streak_occurrence,
 )
-from tests.rewards.conftest import SEED_RULES, lesson_done, quiz_passed
+from tests.helpers import SEED_RULES, lesson_done, quiz_passed
 
 AT = datetime(2026, 3, 2, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from gamification.rewards.streaks import (
     streak_as_of,
 )
 from tests.factories import UserFactory
-from tests.rewards.conftest import LoadRules, lesson_done
+from tests.helpers import LoadRules, lesson_done
 
 DAY = timedelta(days=1)
 START = date(2026, 3, 2)

@@ -12,7 +12,7 @@ from gamification.ledger.models import TransactionKind
 from gamification.ledger.operations import earn, spend
 from gamification.rewards.service import award_for_events
 from tests.factories import UserFactory
-from tests.rewards.conftest import LoadRules, course_done, lesson_done
+from tests.helpers import LoadRules, course_done, lesson_done
 
 
 async def test_the_wallet_of_a_new_learner_is_empty_but_complete(

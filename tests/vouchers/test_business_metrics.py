@@ -5,7 +5,7 @@ from httpx import AsyncClient
 from prometheus_client import REGISTRY
 
 from tests.factories import UserFactory
-from tests.vouchers.conftest import Funder, PartnerKey, ProductFactory, redeem
+from tests.helpers import Funder, PartnerKey, ProductFactory, redeem
 
 
 def sample(name: str, **labels: str) -> float:

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -18,7 +19,7 @@ from gamification.ledger.reconcile import check_ledger
 from gamification.vouchers.expiry import expire_chunk, expire_overdue_vouchers
 from gamification.vouchers.models import Voucher
 from tests.factories import UserFactory
-from tests.vouchers.conftest import Funder, PartnerKey, ProductFactory, points_of, redeem
+from tests.helpers import Funder, PartnerKey, ProductFactory, points_of, redeem
 
 
 async def issued(
@@ -284,23 +285,20 @@ async def test_a_consumed_or_unknown_voucher_cannot_be_revoked(
     assert unknown.status_code == 404
 
 
+@pytest.mark.committing
 async def test_expiry_skips_a_voucher_being_consumed_and_finishes_the_rest(
-    committing_client: AsyncClient,
-    committing_user_factory: UserFactory,
-    committing_product_factory: ProductFactory,
-    committing_fund: Funder,
-    committing_sessionmaker: async_sessionmaker[AsyncSession],
+    client: AsyncClient,
+    user_factory: UserFactory,
+    product_factory: ProductFactory,
+    fund: Funder,
+    sessionmaker: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
     clock: FrozenClock,
 ) -> None:
-    user = await committing_user_factory()
-    await committing_fund(user.id, 1000)
+    user = await user_factory()
+    await fund(user.id, 1000)
     codes = [
-        (
-            await issued(
-                committing_client, user.headers, committing_product_factory, validity_days=1
-            )
-        )["code"]
+        (await issued(client, user.headers, product_factory, validity_days=1))["code"]
         for _ in range(3)
     ]
     later = clock.now() + timedelta(days=2)
@@ -310,8 +308,8 @@ async def test_expiry_skips_a_voucher_being_consumed_and_finishes_the_rest(
             {"code": codes[0]},
         )
         expired = await asyncio.wait_for(
-            expire_overdue_vouchers(committing_sessionmaker, now=later, chunk=1), timeout=10
+            expire_overdue_vouchers(sessionmaker, now=later, chunk=1), timeout=10
         )
         await holder.rollback()
     assert expired == 2
-    assert await expire_overdue_vouchers(committing_sessionmaker, now=later) == 1
+    assert await expire_overdue_vouchers(sessionmaker, now=later) == 1

@@ -6,9 +6,16 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FrozenClock
-from tests.courses.conftest import Publish, bundle_doc, publisher
 from tests.factories import UserFactory
-from tests.vouchers.conftest import YIELD_TERMS, Funder, ProductFactory, redeem
+from tests.helpers import (
+    YIELD_TERMS,
+    Funder,
+    ProductFactory,
+    Publish,
+    bundle_doc,
+    publisher,
+    redeem,
+)
 
 
 @pytest.fixture

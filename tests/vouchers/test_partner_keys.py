@@ -31,9 +31,8 @@ from api.app import create_app
 from api.migrations import upgrade
 from api.settings import Settings
 from core.clock import FrozenClock
-from tests.conftest import http_client
 from tests.factories import UserFactory
-from tests.vouchers.conftest import Funder, PartnerKey, ProductFactory, redeem
+from tests.helpers import Funder, PartnerKey, ProductFactory, http_client, redeem
 
 OVERLAP = timedelta(hours=24)
 

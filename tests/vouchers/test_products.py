@@ -20,7 +20,7 @@ from api.vouchers.loading import (
 from core.clock import FrozenClock
 from gamification.vouchers.models import VoucherProduct
 from tests.factories import UserFactory
-from tests.vouchers.conftest import Funder, complete_course, redeem
+from tests.helpers import Funder, complete_course, redeem
 
 NEW_PRODUCT: dict[str, Any] = {
     "sku": "fee-etf-waive5-x3",

@@ -15,8 +15,8 @@ from core.clock import FrozenClock
 from gamification.ledger.operations import earn
 from gamification.vouchers.models import VoucherProduct
 from tests.factories import UserFactory
+from tests.helpers import Funder, ProductFactory, redeem
 from tests.statements import statements_sent
-from tests.vouchers.conftest import Funder, ProductFactory, redeem
 
 REDEEM = sa.text(
     "SELECT * FROM voucher_redeem(:voucher_id, :code, :product_id, :user_id, :per_user_limit, "

@@ -11,7 +11,7 @@ from core.clock import FrozenClock
 from gamification.ledger.models import LedgerTransaction
 from gamification.vouchers.codes import normalise_code
 from tests.factories import UserFactory
-from tests.vouchers.conftest import (
+from tests.helpers import (
     Funder,
     ProductFactory,
     complete_course,

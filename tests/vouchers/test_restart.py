@@ -21,7 +21,7 @@ from api.settings import Settings
 from core.clock import FrozenClock
 from gamification.vouchers.products import create_product
 from tests.foundation.test_serve import free_port
-from tests.vouchers.conftest import draft, funder_for
+from tests.helpers import draft, funder_for
 
 KEYS = 200  # as in the review: enough that the stop lands mid-run however fast redemptions are
 WORKERS = 8
