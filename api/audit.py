@@ -5,10 +5,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from litestar import Request
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from api.accounts.caller import Caller, PartnerCaller
+from api.request_id import request_id_of
 from core.clock import Clock
 from core.tables import id_field, utc_timestamp
 
@@ -53,3 +56,33 @@ async def record_audit(
     )
     db.add(entry)
     return entry
+
+
+async def audit_request(
+    db: AsyncSession,
+    request: Request[Any, Any, Any],
+    actor: Caller | PartnerCaller,
+    *,
+    action: str,
+    object_type: str,
+    object_id: str,
+    summary: dict[str, Any] | None = None,
+) -> AuditLog:
+    """Audit an HTTP request's change in its transaction, as done by the calling user or
+    partner, at the app's clock time, with the request id its logs and response carry."""
+    if isinstance(actor, PartnerCaller):
+        actor_kind, actor_id = "partner", actor.partner_id
+    else:
+        actor_kind, actor_id = "user", actor.user_id
+    clock: Clock = request.app.state.clock
+    return await record_audit(
+        db,
+        clock,
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        summary=summary,
+        request_id=request_id_of(request.scope),
+    )

@@ -17,7 +17,7 @@ from api.accounts.guards import requires_role
 from api.accounts.models import UserAccount
 from api.accounts.roles import set_user_roles
 from api.accounts.sessions import normalise_email
-from api.audit import AuditLog, record_audit
+from api.audit import AuditLog, audit_request
 from api.openapi import problem_responses
 from api.pagination import (
     DEFAULT_LIMIT,
@@ -28,8 +28,6 @@ from api.pagination import (
     make_page,
     page_request,
 )
-from api.request_id import request_id_of
-from core.clock import Clock
 
 
 class RolesRequest(msgspec.Struct):
@@ -118,7 +116,6 @@ class AdminAccountsController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],
         user_id: FromPath[uuid.UUID],
         data: JSONBody[RolesRequest],
@@ -126,16 +123,14 @@ class AdminAccountsController(Controller):
         change = await set_user_roles(
             db, user_id, (role.value for role in data.roles), by=caller.user_id
         )
-        await record_audit(
+        await audit_request(
             db,
-            clock,
-            actor_kind="user",
-            actor_id=caller.user_id,
+            request,
+            caller,
             action="user.roles.set",
             object_type="user",
             object_id=str(user_id),
             summary={"before": change.before, "after": change.after},
-            request_id=request_id_of(request.scope),
         )
         return RolesOut(user_id, change.after)
 

@@ -1,4 +1,3 @@
-import asyncio
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -7,11 +6,11 @@ from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.cli.runtime import database_url, open_database, settings_or_exit
+from api.cli.runtime import run_with_db
 from api.learning.loading import BundleProblems, load_bundles, validated_bundles
-from api.migrations import upgrade
-from api.settings import Settings, SettingsError, load_settings
+from api.settings import SettingsError, load_settings
 from core.clock import SystemClock
 from courses.bundle import locale_file_schema
 from courses.importing import ImportResult, PublishResult, existing_course_slugs
@@ -76,16 +75,15 @@ def _imported_courses() -> set[str] | None:
         return None
     if not settings.database_url and not (settings.data_dir / "pgdata" / "PG_VERSION").exists():
         return None
-    url = database_url(settings)
     try:
-        return asyncio.run(_read_course_slugs(settings, url))
+        return run_with_db(_read_course_slugs, settings=settings)
     except (OSError, SQLAlchemyError) as exc:
         click.echo(f"the database cannot be read ({type(exc).__name__})", err=True)
         return None
 
 
-async def _read_course_slugs(settings: Settings, url: str) -> set[str]:
-    async with open_database(settings, url) as (_, sessionmaker), sessionmaker() as db:
+async def _read_course_slugs(sessionmaker: async_sessionmaker[AsyncSession]) -> set[str]:
+    async with sessionmaker() as db:
         return await existing_course_slugs(db)
 
 
@@ -95,13 +93,12 @@ async def _read_course_slugs(settings: Settings, url: str) -> set[str]:
 def import_courses(path: Path, publish: bool) -> None:
     """Import the courses under PATH: a new draft version for each changed course, all or
     nothing. Prints a line per course once the import is committed."""
-    settings = settings_or_exit()
-    url = database_url(settings)
-    upgrade(url)
     outcomes: list[tuple[ImportResult, PublishResult | None]] = []
 
-    async def run() -> tuple[list[CourseBundle], int, int]:
-        async with open_database(settings, url) as (_, sessionmaker), sessionmaker.begin() as db:
+    async def run(
+        sessionmaker: async_sessionmaker[AsyncSession],
+    ) -> tuple[list[CourseBundle], int, int]:
+        async with sessionmaker.begin() as db:
             bundles = await validated_bundles(db, path)
             with _progress(len(bundles)) as step:
 
@@ -115,7 +112,7 @@ def import_courses(path: Path, publish: bool) -> None:
             return bundles, created, unchanged
 
     try:
-        bundles, created, unchanged = asyncio.run(run())
+        bundles, created, unchanged = run_with_db(run, migrate=True)
     except BundleProblems as exc:
         for problem in exc.problems:
             click.echo(str(problem))

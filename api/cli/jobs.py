@@ -3,8 +3,9 @@
 from collections.abc import Sequence
 
 import click
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.cli.runtime import database_url, open_database, run_command, settings_or_exit
+from api.cli.runtime import run_with_db, settings_or_exit
 from api.jobs import JobContext
 from api.scheduler.history import latest_runs
 from api.scheduler.jobs import PeriodicJob
@@ -32,13 +33,14 @@ def list_jobs(runs: int) -> None:
     the outcome, and the summary or the error."""
     settings = settings_or_exit()
     periodic = all_jobs(settings)
-    url = database_url(settings)
 
-    async def read() -> list[tuple[PeriodicJob, Sequence[JobRun]]]:
-        async with open_database(settings, url) as (_, sessionmaker), sessionmaker() as db:
+    async def read(
+        sessionmaker: async_sessionmaker[AsyncSession],
+    ) -> list[tuple[PeriodicJob, Sequence[JobRun]]]:
+        async with sessionmaker() as db:
             return [(job, await latest_runs(db, job.name, limit=runs)) for job in periodic]
 
-    for job, history in run_command(read()):
+    for job, history in run_with_db(read, settings=settings):
         click.echo(f"{job.name:<32} {job.schedule.describe():<28} {job.description}")
         for run in history:
             click.echo(f"  {_run_line(run)}")
@@ -54,15 +56,13 @@ def run(name: str) -> None:
     job = find_job(settings, name)
     if job is None:
         raise click.ClickException(f"no job named {name!r}; see `investquest jobs list`")
-    url = database_url(settings)
 
-    async def run_now() -> JobRun | None:
-        async with open_database(settings, url) as (_, sessionmaker):
-            clock = SystemClock()
-            ctx = JobContext(sessionmaker=sessionmaker, clock=clock, settings=settings)
-            return await run_firing(ctx, job, clock.now())
+    async def run_now(sessionmaker: async_sessionmaker[AsyncSession]) -> JobRun | None:
+        clock = SystemClock()
+        ctx = JobContext(sessionmaker=sessionmaker, clock=clock, settings=settings)
+        return await run_firing(ctx, job, clock.now())
 
-    result = run_command(run_now())
+    result = run_with_db(run_now, settings=settings)
     if result is None:
         raise click.ClickException(f"{name}: this firing was already claimed; try again")
     if result.status != "succeeded":

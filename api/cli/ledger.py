@@ -1,8 +1,7 @@
-import asyncio
-
 import click
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.cli.runtime import database_url, open_database, settings_or_exit
+from api.cli.runtime import run_with_db
 from gamification.ledger.reconcile import check_ledger
 
 
@@ -14,14 +13,12 @@ def ledger() -> None:
 @ledger.command("check")
 def check() -> None:
     """Reconcile the ledger; exit non-zero on any break."""
-    settings = settings_or_exit()
-    url = database_url(settings)
 
-    async def run() -> list[str]:
-        async with open_database(settings, url) as (_, sessionmaker), sessionmaker() as db:
+    async def run(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]:
+        async with sessionmaker() as db:
             return await check_ledger(db)
 
-    breaks = asyncio.run(run())
+    breaks = run_with_db(run)
     for line in breaks:
         click.echo(line, err=True)
     if breaks:

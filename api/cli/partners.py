@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.accounts.partners import (
     PartnerKeys,
@@ -13,14 +13,7 @@ from api.accounts.partners import (
     revoke_partner,
     rotate_partner_key,
 )
-from api.cli.runtime import (
-    database_url,
-    open_database,
-    record_cli_audit,
-    run_command,
-    settings_or_exit,
-)
-from api.migrations import upgrade
+from api.cli.runtime import record_cli_audit, run_with_db, settings_or_exit
 from core.clock import SystemClock
 
 
@@ -41,18 +34,15 @@ async def _audit(
 @click.argument("name")
 def create(name: str) -> None:
     """Create a partner and print its key (shown once; only its hash is stored)."""
-    settings = settings_or_exit()
-    url = database_url(settings)
-    upgrade(url)
 
-    async def run() -> str:
-        async with open_database(settings, url) as (_, sessionmaker), sessionmaker.begin() as db:
+    async def run(sessionmaker: async_sessionmaker[AsyncSession]) -> str:
+        async with sessionmaker.begin() as db:
             clock = SystemClock()
             _, key = await create_partner(db, clock, name=name)
             await _audit(db, clock, "partner.create", name, key_prefix=key.split("_")[1])
         return key
 
-    key = run_command(run())
+    key = run_with_db(run, migrate=True)
     click.echo(f"partner {name} created. Its key, shown only this once:\n{key}")
 
 
@@ -62,12 +52,10 @@ def rotate(name: str) -> None:
     """Issue a new key for a partner and print it (shown once); its other keys keep working
     for PARTNER_KEY_OVERLAP_HOURS, then expire. Owner references do not change."""
     settings = settings_or_exit()
-    url = database_url(settings)
-    upgrade(url)
     overlap = timedelta(hours=settings.partner_key_overlap_hours)
 
-    async def run() -> tuple[str, datetime]:
-        async with open_database(settings, url) as (_, sessionmaker), sessionmaker.begin() as db:
+    async def run(sessionmaker: async_sessionmaker[AsyncSession]) -> tuple[str, datetime]:
+        async with sessionmaker.begin() as db:
             clock = SystemClock()
             rotated = await rotate_partner_key(db, clock, name=name, overlap=overlap)
             key, old_keys_end = rotated
@@ -81,7 +69,7 @@ def rotate(name: str) -> None:
             )
         return rotated
 
-    key, old_keys_end = run_command(run())
+    key, old_keys_end = run_with_db(run, settings=settings, migrate=True)
     click.echo(
         f"partner {name} has a new key; its older keys work until {_when(old_keys_end)}. "
         f"The new key, shown only this once:\n{key}"
@@ -91,15 +79,12 @@ def rotate(name: str) -> None:
 @partners.command("list")
 def list_() -> None:
     """Every partner with its keys: prefix, created, expires and last used."""
-    settings = settings_or_exit()
-    url = database_url(settings)
-    upgrade(url)
 
-    async def run() -> list[PartnerKeys]:
-        async with open_database(settings, url) as (_, sessionmaker), sessionmaker() as db:
+    async def run(sessionmaker: async_sessionmaker[AsyncSession]) -> list[PartnerKeys]:
+        async with sessionmaker() as db:
             return await list_partners(db)
 
-    for entry in run_command(run()):
+    for entry in run_with_db(run, migrate=True):
         partner = entry.partner
         state = f"revoked {_when(partner.revoked_at)}" if partner.revoked_at else "live"
         click.echo(f"{partner.name}  created {_when(partner.created_at)}  {state}")
@@ -114,18 +99,16 @@ def list_() -> None:
 @click.argument("name")
 def revoke(name: str) -> None:
     """Revoke a partner: all its keys stop working at once."""
-    settings = settings_or_exit()
-    url = database_url(settings)
 
-    async def run() -> bool:
-        async with open_database(settings, url) as (_, sessionmaker), sessionmaker.begin() as db:
+    async def run(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
+        async with sessionmaker.begin() as db:
             clock = SystemClock()
             revoked = await revoke_partner(db, clock, name=name)
             if revoked:
                 await _audit(db, clock, "partner.revoke", name)
         return revoked
 
-    if not run_command(run()):
+    if not run_with_db(run):
         raise click.ClickException(f"no partner named {name!r} with a live key")
     click.echo(f"partner {name} is revoked: none of its keys works any more")
 

@@ -9,7 +9,7 @@ import contextlib
 import getpass
 import os
 import secrets
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +29,7 @@ from api.audit import record_audit
 from api.database import asyncpg_url, create_engine, create_sessionmaker, run_in_own_loop
 from api.embedded_postgres import start_embedded_postgres
 from api.logs import configure_logging
+from api.migrations import upgrade
 from api.settings import DEVELOPMENT_SECRET_KEY, Settings, load_settings
 from core.clock import Clock
 
@@ -132,9 +133,26 @@ async def open_database(
         await engine.dispose()
 
 
-def run_command(work: Coroutine[Any, Any, T]) -> T:
-    """Run a command's database work (a refusal it raises becomes one line, in the group)."""
-    return asyncio.run(work)
+def run_with_db(
+    work: Callable[[async_sessionmaker[AsyncSession]], Coroutine[Any, Any, T]],
+    *,
+    settings: Settings | None = None,
+    migrate: bool = False,
+) -> T:
+    """Run a command's database work: the settings (loaded unless given), the database it
+    uses (named on standard error), the schema upgraded to head first when `migrate`, then
+    `work` with a sessionmaker on an engine disposed of afterwards. A refusal `work` raises
+    becomes one line, in the group."""
+    settings_used = settings or settings_or_exit()
+    url = database_url(settings_used)
+    if migrate:
+        upgrade(url)
+
+    async def run() -> T:
+        async with open_database(settings_used, url) as (_, sessionmaker):
+            return await work(sessionmaker)
+
+    return asyncio.run(run())
 
 
 async def record_cli_audit(

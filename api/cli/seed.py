@@ -1,9 +1,7 @@
-import asyncio
-
 import click
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.cli.runtime import database_url, open_database, settings_or_exit
-from api.migrations import upgrade
+from api.cli.runtime import run_with_db
 from api.seed import load_seed
 
 
@@ -15,13 +13,9 @@ def seed() -> None:
 @seed.command("load")
 def load() -> None:
     """Load everything under seed/ (safe to run again: unchanged content is left as it is)."""
-    settings = settings_or_exit()
-    url = database_url(settings)
-    upgrade(url)
 
-    async def run() -> list[str]:
-        async with open_database(settings, url) as (_, sessionmaker):
-            return await load_seed(sessionmaker)
+    async def run(sessionmaker: async_sessionmaker[AsyncSession]) -> list[str]:
+        return await load_seed(sessionmaker)
 
-    for line in asyncio.run(run()):
+    for line in run_with_db(run, migrate=True):
         click.echo(line)

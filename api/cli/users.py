@@ -5,20 +5,14 @@ from collections.abc import Sequence
 
 import click
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from api.accounts.caller import Role
 from api.accounts.models import UserAccount
 from api.accounts.roles import RoleChange, live_user_id, set_user_roles
 from api.accounts.sessions import create_account
-from api.cli.runtime import (
-    database_url,
-    open_database,
-    record_cli_audit,
-    run_command,
-    settings_or_exit,
-)
-from api.migrations import upgrade
+from api.cli.runtime import record_cli_audit, run_with_db, settings_or_exit
 from core.clock import SystemClock
 
 
@@ -50,11 +44,9 @@ def create_user(email: str, roles: tuple[str, ...], name: str | None) -> None:
     """Create an account; the password is read from standard input or prompted."""
     settings = settings_or_exit()
     password = _read_password()
-    url = database_url(settings)
-    upgrade(url)
 
-    async def run() -> UserAccount:
-        async with open_database(settings, url) as (_, sessionmaker), sessionmaker.begin() as db:
+    async def run(sessionmaker: async_sessionmaker[AsyncSession]) -> UserAccount:
+        async with sessionmaker.begin() as db:
             clock = SystemClock()
             account = await create_account(
                 db,
@@ -75,7 +67,7 @@ def create_user(email: str, roles: tuple[str, ...], name: str | None) -> None:
             )
         return account
 
-    account = run_command(run())
+    account = run_with_db(run, settings=settings, migrate=True)
     click.echo(f"created user {account.id} <{account.email}> roles={','.join(account.roles)}")
 
 
@@ -91,12 +83,9 @@ def create_user(email: str, roles: tuple[str, ...], name: str | None) -> None:
 )
 def set_roles(email: str, roles: tuple[str, ...]) -> None:
     """Set an existing user's roles (audited). The last admin keeps the admin role."""
-    settings = settings_or_exit()
-    url = database_url(settings)
-    upgrade(url)
 
-    async def run() -> RoleChange:
-        async with open_database(settings, url) as (_, sessionmaker), sessionmaker.begin() as db:
+    async def run(sessionmaker: async_sessionmaker[AsyncSession]) -> RoleChange:
+        async with sessionmaker.begin() as db:
             clock = SystemClock()
             user_id = await live_user_id(db, email)
             change = await set_user_roles(db, user_id, roles)
@@ -110,7 +99,7 @@ def set_roles(email: str, roles: tuple[str, ...]) -> None:
             )
         return change
 
-    change = run_command(run())
+    change = run_with_db(run, migrate=True)
     click.echo(f"user {change.user_id} <{email}> roles={','.join(change.after)}")
 
 
@@ -130,18 +119,16 @@ def set_roles(email: str, roles: tuple[str, ...]) -> None:
 )
 def list_users(role: str | None, limit: int) -> None:
     """Live accounts, newest first: email, display name, roles and when they were created."""
-    settings = settings_or_exit()
-    url = database_url(settings)
 
-    async def run() -> Sequence[UserAccount]:
+    async def run(sessionmaker: async_sessionmaker[AsyncSession]) -> Sequence[UserAccount]:
         query = sa.select(UserAccount).where(col(UserAccount.deleted_at).is_(None))
         if role is not None:
             query = query.where(sa.literal(role) == sa.any_(col(UserAccount.roles)))
         query = query.order_by(col(UserAccount.created_at).desc(), col(UserAccount.id).desc())
-        async with open_database(settings, url) as (_, sessionmaker), sessionmaker() as db:
+        async with sessionmaker() as db:
             return (await db.scalars(query.limit(limit))).all()
 
-    accounts = run_command(run())
+    accounts = run_with_db(run)
     click.echo(f"{'email':<40} {'display name':<24} {'roles':<32} created")
     for account in accounts:
         click.echo(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
-from api.audit import record_audit
+from api.audit import audit_request
 from api.contests.contest_schemas import (
     ContestCreate,
     ContestOut,
@@ -25,7 +25,6 @@ from api.contests.contest_schemas import (
 )
 from api.contests.contest_shaping import contest_out, decimal_problem, invalid
 from api.openapi import problem_responses
-from api.request_id import request_id_of
 from core.clock import Clock
 from gamification.contests.definitions import ContestDraft, create_contest, update_contest
 from gamification.contests.errors import InvalidContest
@@ -148,7 +147,7 @@ class ContestAdminController(Controller):
         except InvalidContest as exc:
             raise invalid(list(exc.errors or ())) from exc
         out = contest_out(contest, joined=False, locale=caller.locale, now=now)
-        await _audit(db, clock, request, caller, "contest.create", contest, {"title": out.title})
+        await _audit(db, request, caller, "contest.create", contest, {"title": out.title})
         return out
 
     @patch(
@@ -174,27 +173,24 @@ class ContestAdminController(Controller):
             raise invalid(list(exc.errors or ())) from exc
         if diff:
             summary = {name: {"before": str(b), "after": str(a)} for name, (b, a) in diff.items()}
-            await _audit(db, clock, request, caller, "contest.update", contest, summary)
+            await _audit(db, request, caller, "contest.update", contest, summary)
         return contest_out(contest, joined=False, locale=caller.locale, now=now)
 
 
 async def _audit(
     db: AsyncSession,
-    clock: Clock,
     request: Request[Any, Any, Any],
     caller: Caller,
     action: str,
     contest: Contest,
     summary: dict[str, Any],
 ) -> None:
-    await record_audit(
+    await audit_request(
         db,
-        clock,
-        actor_kind="user",
-        actor_id=caller.user_id,
+        request,
+        caller,
         action=action,
         object_type="contest",
         object_id=str(contest.id),
         summary=summary,
-        request_id=request_id_of(request.scope),
     )

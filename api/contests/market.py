@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller, PartnerCaller
-from api.audit import record_audit
+from api.audit import audit_request
 from api.contests.market_schemas import (
     BarOut,
     BarsOut,
@@ -30,7 +30,6 @@ from api.locale import content_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.problems import ProblemError
-from api.request_id import request_id_of
 from core.clock import Clock
 from gamification.contests.calendar import market_calendar
 from gamification.contests.market import accept_partner_quotes
@@ -213,16 +212,14 @@ class PartnerQuoteController(Controller):
             accepted=len(pushed) - len(refused),
             rejected=[RefusedQuote(i, pushed[i].symbol, reason) for i, reason in refused],
         )
-        await record_audit(
+        await audit_request(
             db,
-            clock,
-            actor_kind="partner",
-            actor_id=partner.partner_id,
+            request,
+            partner,
             action="market.quotes",
             object_type="market",
             object_id="quotes",
             summary={"partner": partner.name, "accepted": out.accepted, "refused": len(refused)},
-            request_id=request_id_of(request.scope),
         )
         return out
 

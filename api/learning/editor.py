@@ -21,13 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
-from api.audit import record_audit
+from api.audit import audit_request
 from api.learning.controllers import AcceptLanguage
 from api.learning.schemas import BundleIssue, CourseStatsOut, ImportOut, PublishOut
 from api.locale import pick_locale
 from api.openapi import problem_responses
 from api.problems import ProblemError
-from api.request_id import request_id_of
 from api.timestamps import TimestampedResponse
 from core.clock import Clock
 from courses.importing import existing_course_slugs, import_course, publish_course
@@ -130,11 +129,10 @@ class EditorController(Controller):
     ) -> Response[ImportOut]:
         bundle = await read_bundle(db, request)
         result = await import_course(db, bundle, now=clock.now(), imported_by=caller.user_id)
-        await record_audit(
+        await audit_request(
             db,
-            clock,
-            actor_kind="user",
-            actor_id=caller.user_id,
+            request,
+            caller,
             action="course.import",
             object_type="course",
             object_id=bundle.slug,
@@ -143,7 +141,6 @@ class EditorController(Controller):
                 "changed": result.created,
                 "hash": bundle.content_hash,
             },
-            request_id=request_id_of(request.scope),
         )
         out = ImportOut(
             slug=result.slug,
@@ -172,16 +169,14 @@ class EditorController(Controller):
         slug: FromPath[str],
     ) -> PublishOut:
         result = await publish_course(db, slug, now=clock.now())
-        await record_audit(
+        await audit_request(
             db,
-            clock,
-            actor_kind="user",
-            actor_id=caller.user_id,
+            request,
+            caller,
             action="course.publish",
             object_type="course",
             object_id=slug,
             summary={"version": result.version, "archived": result.archived_versions},
-            request_id=request_id_of(request.scope),
         )
         return PublishOut(result.slug, result.version, result.status, result.archived_versions)
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
-from api.audit import record_audit
+from api.audit import audit_request
 from api.learning.controllers import AcceptLanguage
 from api.learning.schemas import (
     CardOut,
@@ -30,7 +30,6 @@ from api.learning.schemas import (
 from api.locale import pick_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
-from api.request_id import request_id_of
 from core.clock import Clock
 from courses.grading import SCORING
 from courses.importing import publish_version, unpublish_course
@@ -57,7 +56,6 @@ def _course_out(course: CourseVersions) -> EditorCourseOut:
 
 async def _audit(
     db: AsyncSession,
-    clock: Clock,
     request: Request[Any, Any, Any],
     caller: Caller,
     *,
@@ -65,16 +63,8 @@ async def _audit(
     slug: str,
     summary: dict[str, Any],
 ) -> None:
-    await record_audit(
-        db,
-        clock,
-        actor_kind="user",
-        actor_id=caller.user_id,
-        action=action,
-        object_type="course",
-        object_id=slug,
-        summary=summary,
-        request_id=request_id_of(request.scope),
+    await audit_request(
+        db, request, caller, action=action, object_type="course", object_id=slug, summary=summary
     )
 
 
@@ -185,9 +175,7 @@ class CourseVersionsController(Controller):
     ) -> PublishOut:
         result = await publish_version(db, slug, number, now=clock.now())
         summary = {"version": result.version, "archived": result.archived_versions}
-        await _audit(
-            db, clock, request, caller, action="course.publish", slug=slug, summary=summary
-        )
+        await _audit(db, request, caller, action="course.publish", slug=slug, summary=summary)
         return PublishOut(result.slug, result.version, result.status, result.archived_versions)
 
     @post(
@@ -208,7 +196,5 @@ class CourseVersionsController(Controller):
     ) -> UnpublishOut:
         number = await unpublish_course(db, slug, now=clock.now())
         summary = {"version": number}
-        await _audit(
-            db, clock, request, caller, action="course.unpublish", slug=slug, summary=summary
-        )
+        await _audit(db, request, caller, action="course.unpublish", slug=slug, summary=summary)
         return UnpublishOut(slug, number, "unpublished")

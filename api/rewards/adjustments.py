@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
-from api.audit import record_audit
+from api.audit import audit_request
 from api.idempotency import IdempotencyKeyHeader, run_idempotent
 from api.openapi import problem_responses
 from api.pagination import (
@@ -28,7 +28,6 @@ from api.pagination import (
     page_request,
 )
 from api.problems import ProblemError
-from api.request_id import request_id_of
 from api.rewards.adjusting import (
     AdjustmentAsked,
     adjustment_out,
@@ -118,7 +117,7 @@ class AdjustmentAdminController(Controller):
                 lot_days=settings.points_expiry_days,
             )
             if new:
-                await _audit(db, clock, request, caller, row, "ledger.adjust")
+                await _audit(db, request, caller, row, "ledger.adjust")
             if row.status == AdjustmentStatus.POSTED:
                 return 201, await posted_transaction(db, row)
             return 202, adjustment_out(row)
@@ -181,7 +180,7 @@ class AdjustmentAdminController(Controller):
             now=clock.now(),
             lot_days=settings.points_expiry_days,
         )
-        await _audit(db, clock, request, caller, row, "ledger.adjust.approve")
+        await _audit(db, request, caller, row, "ledger.adjust.approve")
         return adjustment_out(row)
 
     @post(
@@ -213,13 +212,12 @@ class AdjustmentAdminController(Controller):
         row = await reject_adjustment(
             db, adjustment_id, admin=caller.user_id, reason=reason, now=clock.now()
         )
-        await _audit(db, clock, request, caller, row, "ledger.adjust.reject")
+        await _audit(db, request, caller, row, "ledger.adjust.reject")
         return adjustment_out(row)
 
 
 async def _audit(
     db: AsyncSession,
-    clock: Clock,
     request: Request[Any, Any, Any],
     caller: Caller,
     row: LedgerAdjustment,
@@ -234,14 +232,12 @@ async def _audit(
     }
     if row.transaction_id is not None:
         summary["transaction_id"] = str(row.transaction_id)
-    await record_audit(
+    await audit_request(
         db,
-        clock,
-        actor_kind="user",
-        actor_id=caller.user_id,
+        request,
+        caller,
         action=action,
         object_type="ledger_transaction" if row.transaction_id else "ledger_adjustment",
         object_id=str(row.transaction_id or row.id),
         summary=summary,
-        request_id=request_id_of(request.scope),
     )

@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
-from api.audit import record_audit
+from api.audit import audit_request
 from api.openapi import problem_responses
 from api.problems import ProblemError
-from api.request_id import request_id_of
 from api.rewards.schemas import ReversalIn, ReversalOut
 from api.settings import Settings
 from core.clock import Clock
@@ -59,15 +58,13 @@ class LedgerAdminController(Controller):
             db, transaction_id, reason=reason, now=clock.now(), lot_days=settings.points_expiry_days
         )
         assert posted.transaction_id is not None  # reverse() posts or raises
-        await record_audit(
+        await audit_request(
             db,
-            clock,
-            actor_kind="user",
-            actor_id=caller.user_id,
+            request,
+            caller,
             action="ledger.reverse",
             object_type="ledger_transaction",
             object_id=str(transaction_id),
             summary={"reversal_id": str(posted.transaction_id), "reason": note},
-            request_id=request_id_of(request.scope),
         )
         return ReversalOut(posted.transaction_id, transaction_id, posted.balances)

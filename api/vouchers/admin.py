@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
-from api.audit import record_audit
+from api.audit import audit_request
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
-from api.request_id import request_id_of
 from api.vouchers.schemas import (
     AdminProductOut,
     AdminProductPage,
@@ -67,7 +66,7 @@ class VoucherProductController(Controller):
         draft = ProductDraft(**msgspec.structs.asdict(data))
         product = await create_product(db, draft, now=clock.now())
         out = admin_product_out(product)
-        await _audit(db, clock, request, caller, "voucher_product.create", product.id, out)
+        await _audit(db, request, caller, "voucher_product.create", product.id, out)
         return out
 
     @patch(
@@ -96,7 +95,7 @@ class VoucherProductController(Controller):
         product, diff = await update_product(db, product_id, changes, now=clock.now())
         if diff:
             summary = {name: {"before": b, "after": a} for name, (b, a) in diff.items()}
-            await _audit(db, clock, request, caller, "voucher_product.update", product.id, summary)
+            await _audit(db, request, caller, "voucher_product.update", product.id, summary)
         return admin_product_out(product)
 
     @get(
@@ -157,13 +156,12 @@ class VoucherAdminController(Controller):
             refund_transaction_id=voucher.refund_transaction_id,
             owner_points_balance=points_balance,
         )
-        await _audit(db, clock, request, caller, "voucher.revoke", voucher.id, out, data.reason)
+        await _audit(db, request, caller, "voucher.revoke", voucher.id, out, data.reason)
         return out
 
 
 async def _audit(
     db: AsyncSession,
-    clock: Clock,
     request: Request[Any, Any, Any],
     caller: Caller,
     action: str,
@@ -175,14 +173,12 @@ async def _audit(
     details = jsonable(summary)
     if reason is not None:
         details["reason"] = reason
-    await record_audit(
+    await audit_request(
         db,
-        clock,
-        actor_kind="user",
-        actor_id=caller.user_id,
+        request,
+        caller,
         action=action,
         object_type=object_type,
         object_id=str(object_id),
         summary=details,
-        request_id=request_id_of(request.scope),
     )

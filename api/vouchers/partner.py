@@ -14,10 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import PartnerCaller
 from api.accounts.partners import owner_reference
-from api.audit import record_audit
+from api.audit import audit_request
 from api.business_metrics import PARTNER_CONSUMES, count_on_commit
 from api.openapi import problem_responses
-from api.request_id import request_id_of
 from api.timestamps import TimestampedResponse
 from api.vouchers.schemas import ConsumeIn, ConsumeOut, PartnerVoucherOut
 from core.clock import Clock
@@ -53,9 +52,9 @@ class PartnerVoucherController(Controller):
         try:
             voucher = await voucher_by_code(db, code)
         except VoucherNotFound as exc:
-            await _audit(db, clock, request, partner, "voucher.lookup", code, {"found": False})
+            await _audit(db, request, partner, "voucher.lookup", code, {"found": False})
             raise CommittedRefusal(exc) from exc
-        await _audit(db, clock, request, partner, "voucher.lookup", voucher.code, {"found": True})
+        await _audit(db, request, partner, "voucher.lookup", voucher.code, {"found": True})
         return TimestampedResponse(_partner_view(voucher, partner, clock))
 
     @post(
@@ -91,7 +90,6 @@ class PartnerVoucherController(Controller):
             count_on_commit(db, PARTNER_CONSUMES.labels("refused"))
             await _audit(
                 db,
-                clock,
                 request,
                 partner,
                 "voucher.consume",
@@ -104,7 +102,7 @@ class PartnerVoucherController(Controller):
             db, PARTNER_CONSUMES.labels("consumed" if consumed.first_time else "repeated")
         )
         summary |= {"repeated": not consumed.first_time, "user_id": str(voucher.user_id)}
-        await _audit(db, clock, request, partner, "voucher.consume", voucher.code, summary)
+        await _audit(db, request, partner, "voucher.consume", voucher.code, summary)
         assert voucher.consumed_at is not None
         return TimestampedResponse(
             ConsumeOut(voucher.code, voucher.status, data.reference, voucher.consumed_at)
@@ -128,21 +126,18 @@ def _partner_view(voucher: Voucher, partner: PartnerCaller, clock: Clock) -> Par
 
 async def _audit(
     db: AsyncSession,
-    clock: Clock,
     request: Request[Any, Any, Any],
     partner: PartnerCaller,
     action: str,
     code: str,
     summary: dict[str, Any],
 ) -> None:
-    await record_audit(
+    await audit_request(
         db,
-        clock,
-        actor_kind="partner",
-        actor_id=partner.partner_id,
+        request,
+        partner,
         action=action,
         object_type="voucher",
         object_id=code[:MAX_CODE_IN_AUDIT],
         summary=summary | {"partner": partner.name},
-        request_id=request_id_of(request.scope),
     )
