@@ -20,6 +20,7 @@ from api.accounts.session_cache import SessionCache
 from api.database import create_sessionmaker, provide_db, request_session_middleware
 from api.jobs import JobContext
 from api.json_bodies import JsonBodyRequest
+from api.locale import provide_locale
 from api.metrics import PROMETHEUS, register_pool_collector, unregister_collector
 from api.middleware_errors import render_middleware_errors
 from api.migrations import head_revision
@@ -112,6 +113,7 @@ def create_app(
             "clock": Provide(_provide_clock, sync_to_thread=False),
             "settings": Provide(_provide_settings, sync_to_thread=False),
             "caller": Provide(provide_caller, sync_to_thread=False),
+            "locale": Provide(provide_locale, sync_to_thread=False),
             "partner": Provide(provide_partner, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,

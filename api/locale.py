@@ -1,9 +1,10 @@
 """Which locale a request reads, content and messages alike: `Accept-Language` when it names
 one we ship, else the caller's own locale, else the original (zh-CN)."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request
+from litestar.params import HeaderParameter
 
 from courses.bundle import LOCALES, ORIGINAL_LOCALE
 
@@ -21,15 +22,30 @@ def pick_locale(accept_language: str | None, caller_locale: str | None) -> str:
     return caller_locale if caller_locale in LOCALES else ORIGINAL_LOCALE
 
 
-def content_locale(request: Request[Any, Any, Any], caller_locale: str | None) -> str:
-    return pick_locale(request.headers.get("accept-language"), caller_locale)
+AcceptLanguage = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Accept-Language",
+        # Any value is accepted: only its first 20 tags are read, and one we do not ship is
+        # passed over, so an odd header never refuses a request.
+        description="zh-CN or en; without it, the caller's own locale.",
+    ),
+]
+
+
+def provide_locale(request: Request[Any, Any, Any], accept_language: AcceptLanguage = None) -> str:
+    """The `locale` dependency: the one locale a route answers in, content and messages alike."""
+    return pick_locale(accept_language, _caller_locale(request))
 
 
 def request_locale(request: Request[Any, Any, Any]) -> str:
-    """The locale of what the service says to this request (problems included): as for
-    content, with the authenticated caller's own locale when there is one."""
-    caller = request.scope.get("user")
-    return content_locale(request, getattr(caller, "locale", None))
+    """The same locale, for code that runs outside dependency injection (problem handlers)."""
+    return pick_locale(request.headers.get("accept-language"), _caller_locale(request))
+
+
+def _caller_locale(request: Request[Any, Any, Any]) -> str | None:
+    caller = request.scope.get("user")  # set by authentication; None for visitors and partners
+    return getattr(caller, "locale", None)
 
 
 def _ranked_tags(header: str) -> list[str]:

@@ -32,7 +32,6 @@ from api.accounts.schemas import (
 )
 from api.accounts.suitability import effective_risk_profile, load_questionnaire, record_assessment
 from api.autocommit_routes import AUTOCOMMIT
-from api.locale import content_locale
 from api.openapi import BEARER, problem_responses
 from api.settings import Settings
 from core.clock import Clock
@@ -238,11 +237,10 @@ class RiskQuestionnaireController(Controller):
     path = "/v1/risk-assessment"
     tags = ("accounts",)
 
-    @get("", operation_id="getRiskQuestionnaire", responses=problem_responses(401))
+    @get("", operation_id="getRiskQuestionnaire", responses=problem_responses(400, 401, 422))
     async def questionnaire(
-        self, request: Request[Any, Any, Any], caller: NamedDependency[Caller]
+        self, caller: NamedDependency[Caller], locale: NamedDependency[str]
     ) -> QuestionnaireOut:
-        locale = content_locale(request, caller.locale)
         questionnaire = load_questionnaire()
         return QuestionnaireOut(
             version=questionnaire.version,

@@ -32,7 +32,6 @@ from api.contests.contest_shaping import (
     portfolio_out,
 )
 from api.idempotency import request_fingerprint
-from api.locale import content_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.settings import Settings
@@ -98,6 +97,7 @@ class ContestController(Controller):
     )
     async def list_all(
         self,
+        locale: NamedDependency[str],
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
@@ -113,7 +113,6 @@ class ContestController(Controller):
             db, user_id=caller.user_id, status=status, now=now, limit=limit + 1, after=after
         )
         items, next_cursor = make_page(rows, limit, lambda row: (row[0].starts_at, row[0].id))
-        locale = content_locale(request, caller.locale)
         return ContestPage(
             items=[contest_item(c, joined=j, locale=locale, now=now) for c, j in items],
             next_cursor=next_cursor,
@@ -127,6 +126,7 @@ class ContestController(Controller):
     )
     async def detail(
         self,
+        locale: NamedDependency[str],
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
@@ -135,7 +135,6 @@ class ContestController(Controller):
     ) -> ContestOut:
         contest = await get_contest(db, contest_id)
         joined = await has_joined(db, contest_id, caller.user_id)
-        locale = content_locale(request, caller.locale)
         return contest_out(contest, joined=joined, locale=locale, now=clock.now())
 
     @post(

@@ -26,7 +26,6 @@ from api.contests.market_schemas import (
     QuotesOut,
     RefusedQuote,
 )
-from api.locale import content_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.problems import ProblemError
@@ -109,6 +108,7 @@ class MarketController(Controller):
     )
     async def instruments(
         self,
+        locale: NamedDependency[str],
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         caller: NamedDependency[Caller],
@@ -121,7 +121,6 @@ class MarketController(Controller):
         after = str(page.after[0]) if page.after else None
         rows = await instrument_page(db, board=board, text=q, after=after, limit=limit + 1)
         items, next_cursor = make_page(rows, limit, lambda row: (row.symbol,))
-        locale = content_locale(request, caller.locale)
         return InstrumentPage([instrument_out(row, locale) for row in items], next_cursor)
 
     @get(
@@ -152,10 +151,11 @@ class MarketController(Controller):
         "/market/index",
         operation_id="getMarketIndex",
         summary="The simulated CSI 300-like index level, and whether the market is open",
-        responses=problem_responses(401, 404),
+        responses=problem_responses(400, 401, 404, 422),
     )
     async def index(
         self,
+        locale: NamedDependency[str],
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
@@ -165,7 +165,6 @@ class MarketController(Controller):
         if level is None:
             raise ProblemError(404, "not-found", "The market has not been loaded yet.")
         now, calendar = clock.now(), market_calendar()
-        locale = content_locale(request, caller.locale)
         return IndexOut(
             code=level.code,
             name=level.name_en if locale == "en" else level.name_zh,

@@ -23,7 +23,6 @@ from api.contests.standings_schemas import (
     StandingOut,
     StandingsOut,
 )
-from api.locale import content_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.settings import Settings
@@ -79,6 +78,7 @@ class StandingsController(Controller):
     )
     async def report_card(
         self,
+        locale: NamedDependency[str],
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
@@ -92,7 +92,6 @@ class StandingsController(Controller):
         card = await report_card(db, contest_id, caller.user_id)
         events = await open_report_card(db, card, now=now)
         await pay_contest_rewards(db, caller, settings, events, now=now)
-        locale = content_locale(request, caller.locale)
         return ReportCardOut(
             final_rank=card.final_rank,
             qualified=card.qualified,

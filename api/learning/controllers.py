@@ -2,13 +2,12 @@
 progress. Thin: pick the locale, call a `courses` service, shape the answer."""
 
 import uuid
-from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import SecurityRequirement
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
@@ -34,7 +33,6 @@ from api.learning.schemas import (
     QuizOut,
     QuizQuestionOut,
 )
-from api.locale import pick_locale
 from api.openapi import problem_responses
 from api.pagination import (
     DEFAULT_LIMIT,
@@ -52,15 +50,6 @@ from courses.grading import SCORING
 from courses.lessons import complete_lesson, open_lesson
 from courses.progress import my_progress
 from courses.quizzes import submit_quiz
-
-AcceptLanguage = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Accept-Language",
-        max_length=256,
-        description="zh-CN or en; without it, the caller's own locale.",
-    ),
-]
 
 
 def _course_item(course: CourseSummary, lock_message: str | None) -> dict[str, object]:
@@ -109,12 +98,11 @@ class LearningController(Controller):
         self,
         db: NamedDependency[AsyncSession],
         viewer: NamedDependency[Caller | None],
-        accept_language: AcceptLanguage = None,
+        locale: NamedDependency[str],
         limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
     ) -> CoursePage:
         page = page_request(limit, cursor, (int, str))
-        locale = pick_locale(accept_language, viewer.locale if viewer else None)
         rows = await list_courses(
             db,
             user_id=viewer.user_id if viewer else None,
@@ -148,9 +136,8 @@ class LearningController(Controller):
         db: NamedDependency[AsyncSession],
         viewer: NamedDependency[Caller | None],
         slug: FromPath[str],
-        accept_language: AcceptLanguage = None,
+        locale: NamedDependency[str],
     ) -> CourseDetailOut:
-        locale = pick_locale(accept_language, viewer.locale if viewer else None)
         detail = await course_detail(
             db,
             slug,
@@ -190,14 +177,14 @@ class LearningController(Controller):
         clock: NamedDependency[Clock],
         settings: NamedDependency[Settings],
         lesson_id: FromPath[uuid.UUID],
-        accept_language: AcceptLanguage = None,
+        locale: NamedDependency[str],
     ) -> LessonOut:
         view = await open_lesson(
             db,
             lesson_id,
             user_id=caller.user_id,
             risk_profile=caller.risk_profile,
-            locale=pick_locale(accept_language, caller.locale),
+            locale=locale,
             now=clock.now(),
             min_read_factor=settings.lesson_min_read_factor,
         )
@@ -234,7 +221,7 @@ class LearningController(Controller):
         clock: NamedDependency[Clock],
         settings: NamedDependency[Settings],
         lesson_id: FromPath[uuid.UUID],
-        accept_language: AcceptLanguage = None,
+        locale: NamedDependency[str],
     ) -> LessonCompletionOut:
         now = clock.now()
         completion = await complete_lesson(
@@ -252,7 +239,7 @@ class LearningController(Controller):
             settings,
             completion.events,
             now=now,
-            locale=pick_locale(accept_language, caller.locale),
+            locale=locale,
         )
         newly_completed = any(isinstance(e, LessonCompleted) for e in completion.events)
         if newly_completed:
@@ -288,7 +275,7 @@ class LearningController(Controller):
         settings: NamedDependency[Settings],
         lesson_id: FromPath[uuid.UUID],
         data: JSONBody[QuizAttemptIn],
-        accept_language: AcceptLanguage = None,
+        locale: NamedDependency[str],
     ) -> QuizAttemptOut:
         now = clock.now()
         outcome = await submit_quiz(
@@ -297,7 +284,7 @@ class LearningController(Controller):
             user_id=caller.user_id,
             risk_profile=caller.risk_profile,
             timezone=settings.business_timezone,  # attempt days are business days, like caps
-            locale=pick_locale(accept_language, caller.locale),
+            locale=locale,
             answers=data.answers,
             now=now,
             daily_attempts=settings.quiz_daily_attempts,
@@ -310,7 +297,7 @@ class LearningController(Controller):
             settings,
             outcome.events,
             now=now,
-            locale=pick_locale(accept_language, caller.locale),
+            locale=locale,
             active=True,
         )
         return QuizAttemptOut(
@@ -341,9 +328,8 @@ class LearningController(Controller):
         caller: NamedDependency[Caller],
         clock: NamedDependency[Clock],
         settings: NamedDependency[Settings],
-        accept_language: AcceptLanguage = None,
+        locale: NamedDependency[str],
     ) -> MyProgressOut:
-        locale = pick_locale(accept_language, caller.locale)
         overview = await my_progress(db, user_id=caller.user_id, locale=locale)
         return MyProgressOut(
             courses=msgspec.convert(

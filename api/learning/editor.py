@@ -22,9 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
 from api.audit import audit_request
-from api.learning.controllers import AcceptLanguage
 from api.learning.schemas import BundleIssue, CourseStatsOut, ImportOut, PublishOut
-from api.locale import pick_locale
 from api.openapi import problem_responses
 from api.problems import ProblemError
 from api.timestamps import TimestampedResponse
@@ -192,7 +190,7 @@ class EditorController(Controller):
         db: NamedDependency[AsyncSession],
         caller: NamedDependency[Caller],
         slug: FromPath[str],
-        accept_language: AcceptLanguage = None,
+        locale: NamedDependency[str],
     ) -> CourseStatsOut:
-        stats = await course_stats(db, slug, locale=pick_locale(accept_language, caller.locale))
+        stats = await course_stats(db, slug, locale=locale)
         return msgspec.convert(stats, CourseStatsOut, from_attributes=True)

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
 from api.audit import audit_request
-from api.learning.controllers import AcceptLanguage
 from api.learning.schemas import (
     CardOut,
     CourseVersionOut,
@@ -27,7 +26,6 @@ from api.learning.schemas import (
     UnpublishOut,
     VersionOut,
 )
-from api.locale import pick_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from core.clock import Clock
@@ -106,9 +104,8 @@ class CourseVersionsController(Controller):
         caller: NamedDependency[Caller],
         slug: FromPath[str],
         number: VersionNumber,
-        accept_language: AcceptLanguage = None,
+        locale: NamedDependency[str],
     ) -> CourseVersionOut:
-        locale = pick_locale(accept_language, caller.locale)
         detail = await version_detail(db, slug, number, locale=locale)
         return msgspec.convert(detail, CourseVersionOut, from_attributes=True)
 
@@ -126,14 +123,14 @@ class CourseVersionsController(Controller):
         slug: FromPath[str],
         number: VersionNumber,
         lesson_id: FromPath[uuid.UUID],
-        accept_language: AcceptLanguage = None,
+        locale: NamedDependency[str],
     ) -> LessonPreviewOut:
         lesson = await preview_lesson(
             db,
             slug,
             number,
             lesson_id,
-            locale=pick_locale(accept_language, caller.locale),
+            locale=locale,
             viewer_id=caller.user_id,
         )
         return LessonPreviewOut(

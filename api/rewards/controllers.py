@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
 from api.autocommit_routes import AUTOCOMMIT
-from api.locale import content_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.rewards.reasons import reason_text, reason_titles
@@ -48,6 +47,7 @@ class WalletController(Controller):
     )
     async def ledger(
         self,
+        locale: NamedDependency[str],
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         caller: NamedDependency[Caller],
@@ -63,7 +63,6 @@ class WalletController(Controller):
             before_seq=page.after[0] if page.after else None,
             limit=limit + 1,
         )
-        locale = content_locale(request, caller.locale)
         rows, next_cursor = make_page(entries, limit, lambda entry: (entry.seq,))
         titles = await reason_titles(db, (entry.reason for entry in rows), locale=locale)
         items = [

@@ -15,7 +15,6 @@ from api.accounts.caller import Caller
 from api.autocommit_routes import AUTOCOMMIT
 from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
 from api.idempotency import IdempotencyKeyHeader, run_idempotent
-from api.locale import content_locale
 from api.openapi import CourseRef, problem_responses
 from api.pagination import (
     DEFAULT_LIMIT,
@@ -90,6 +89,7 @@ class VoucherController(Controller):
     )
     async def products(
         self,
+        locale: NamedDependency[str],
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
@@ -98,7 +98,6 @@ class VoucherController(Controller):
         cursor: CursorParam = None,
     ) -> ProductPage:
         now = clock.now()
-        locale = content_locale(request, caller.locale)
         page = page_request(limit, cursor, (int, uuid.UUID))
         after = (page.after[0], page.after[1]) if page.after else None
         rows = await products_on_sale(
@@ -124,6 +123,7 @@ class VoucherController(Controller):
     )
     async def redeem(
         self,
+        locale: NamedDependency[str],
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
@@ -137,7 +137,6 @@ class VoucherController(Controller):
         course is `required_course: {slug, title}`). The same key and body replay the first
         answer."""
         now = clock.now()
-        locale = content_locale(request, caller.locale)
 
         async def effect() -> tuple[int, Any]:
             redemption = await redeem_voucher(
@@ -172,6 +171,7 @@ class VoucherController(Controller):
     )
     async def my_vouchers(
         self,
+        locale: NamedDependency[str],
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
@@ -187,7 +187,6 @@ class VoucherController(Controller):
             db, caller.user_id, now=now, status=status, limit=limit + 1, after=after
         )
         items, next_cursor = make_page(rows, limit, lambda row: (row.issued_at, row.id))
-        locale = content_locale(request, caller.locale)
         return VoucherPage(
             items=[voucher_out(voucher, now=now, locale=locale) for voucher in items],
             next_cursor=next_cursor,
@@ -201,6 +200,7 @@ class VoucherController(Controller):
     )
     async def my_voucher(
         self,
+        locale: NamedDependency[str],
         request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
@@ -209,4 +209,4 @@ class VoucherController(Controller):
     ) -> VoucherOut:
         """404 for a voucher that is not the caller's, exactly as for one that does not exist."""
         voucher = await user_voucher(db, caller.user_id, voucher_id)
-        return voucher_out(voucher, now=clock.now(), locale=content_locale(request, caller.locale))
+        return voucher_out(voucher, now=clock.now(), locale=locale)
