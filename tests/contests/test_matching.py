@@ -104,7 +104,7 @@ async def test_open_orders_expire_at_the_close_and_give_back_what_they_held(
     await place(client, contest_id, learner, order("buy", 200))
     bid = await place(client, contest_id, learner, order("buy", 100, limit_price="9.00"))
     ask = await place(client, contest_id, learner, order("sell", 200, limit_price="11.00"))
-    assert bid["expires_at"] == "2026-03-02T07:00:00Z"  # 15:00 in Shanghai
+    assert bid["expires_at"] == "2026-03-02T07:00:00.000Z"  # 15:00 in Shanghai
     book = await portfolio(client, contest_id, learner)
     assert book["positions"][0]["available"] == 0
     close = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
