@@ -109,7 +109,6 @@ class MarketController(Controller):
     async def instruments(
         self,
         locale: NamedDependency[str],
-        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         caller: NamedDependency[Caller],
         board: BoardParam = None,
@@ -156,7 +155,6 @@ class MarketController(Controller):
     async def index(
         self,
         locale: NamedDependency[str],
-        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],

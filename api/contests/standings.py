@@ -4,9 +4,8 @@ full standings (marketers). Boards are read from the refreshed standings, never 
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,7 +78,6 @@ class StandingsController(Controller):
     async def report_card(
         self,
         locale: NamedDependency[str],
-        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         settings: NamedDependency[Settings],

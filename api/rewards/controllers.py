@@ -1,8 +1,6 @@
 """The caller's wallet and points history."""
 
-from typing import Any
-
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,7 +46,6 @@ class WalletController(Controller):
     async def ledger(
         self,
         locale: NamedDependency[str],
-        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         caller: NamedDependency[Caller],
         limit: LimitParam = DEFAULT_LIMIT,

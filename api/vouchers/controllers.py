@@ -90,7 +90,6 @@ class VoucherController(Controller):
     async def products(
         self,
         locale: NamedDependency[str],
-        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],
@@ -172,7 +171,6 @@ class VoucherController(Controller):
     async def my_vouchers(
         self,
         locale: NamedDependency[str],
-        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],
@@ -201,7 +199,6 @@ class VoucherController(Controller):
     async def my_voucher(
         self,
         locale: NamedDependency[str],
-        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],
