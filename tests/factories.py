@@ -21,6 +21,8 @@ _numbers = itertools.count(1)
 
 @dataclass(frozen=True)
 class TestUser:
+    __test__ = False  # a test's user, not a test class for pytest to collect
+
     id: uuid.UUID
     email: str
     session_id: uuid.UUID
