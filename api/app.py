@@ -15,6 +15,7 @@ from api.accounts.caller_changes import listening
 from api.accounts.guards import provide_caller, provide_partner
 from api.accounts.session_cache import SessionCache
 from api.database import create_sessionmaker, provide_db
+from api.dependencies import use_sequential_dependencies
 from api.jobs import JobContext
 from api.json_bodies import JsonBodyRequest
 from api.locale import provide_locale
@@ -71,6 +72,7 @@ def create_app(
     sessionmaker = sessionmaker or create_sessionmaker(engine)
     jobs_sessionmaker = jobs_sessionmaker or sessionmaker
     clock = clock or SystemClock()
+    use_sequential_dependencies()
     session_cache = SessionCache(settings.session_cache_seconds)
 
     @asynccontextmanager

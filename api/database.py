@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+import msgspec
 from litestar import Request
 from litestar.types import Scope
 from sqlalchemy.ext.asyncio import (
@@ -62,6 +63,9 @@ def create_engine(url: str, settings: Settings, *, serves_requests: bool = False
         max_overflow=settings.db_max_overflow,
         pool_recycle=settings.db_pool_recycle_seconds,
         pool_use_lifo=True,  # the same few connections stay hot, their statement caches full
+        # JSON(B) columns (lesson cards, quizzes, aggregated course pages) decode with msgspec:
+        # several times faster than the standard library, and the same Python values.
+        json_deserializer=msgspec.json.decode,
         pool_timeout=pool_timeout,
         connect_args=connect_args,
     )
