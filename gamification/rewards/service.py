@@ -11,7 +11,7 @@ All of that is one database function (`reward_award`, migration 0019); `rules.py
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.days import local_day
 from courses.events import LearningEvent
 from gamification.ledger.operations import DEFAULT_LOT_DAYS
-from gamification.ledger.queries import balances
+from gamification.ledger.queries import Balances, balances_of, expiring_before
 from gamification.rewards.levels import level_for, xp_to_next_level
 from gamification.rewards.rules import (
     STREAK_PREFIX,
@@ -70,9 +70,9 @@ class Wallet:
 _AWARD = (
     sa.text(
         "SELECT rewards, streak_current, streak_longest, streak_freezes, streak_last_active_on, "
-        "streak_run_started_on FROM reward_award(:user_id, :now, :today, :cap_day, :active, "
-        ":kinds, :references, :keys, :instances, :details, :multiplier_kinds, :multipliers, "
-        ":daily_cap, :lot_days)"
+        "streak_run_started_on, points, xp, expiring_points, expiring_at FROM reward_award("
+        ":user_id, :now, :today, :cap_day, :active, :kinds, :references, :keys, :instances, "
+        ":details, :multiplier_kinds, :multipliers, :daily_cap, :lot_days, :expiring_before)"
     )
     .bindparams(
         sa.bindparam("details", type_=ARRAY(JSONB)),
@@ -96,20 +96,22 @@ async def award_for_events(
     `active` (default: when any event is a learning event). Returns what was paid and the
     wallet after it.
 
-    One statement, `reward_award`: the streak row is locked and counted first (a milestone
-    it reaches is paid after the events), then each occurrence whose key is not paid yet
-    takes its points from the caps (the global row orders every award of the learner, then
-    the rule's) and is earned under its key; a replay that lost the race gives the caps back.
+    One statement, `reward_award`: the streak row is locked and counted first (a milestone it
+    reaches is paid after the events), then each occurrence whose key is not paid yet takes
+    its points from the caps (the global row orders every award of the learner, then the
+    rule's) and is earned under its key; a replay that lost the race gives the caps back. It
+    returns the wallet's balances too.
     """
     occurrences = [occurrence_of(event) for event in events]
     learned = any(not isinstance(event, RewardEvent) for event in events)
     # The multiplier of each kind that may be paid: the events', then the streak milestones'.
     kinds = [o.kind for o in occurrences] + [f"{STREAK_PREFIX}{days}" for days in MILESTONES]
     multipliers = {kind: policy.multiplier(kind, user_id, now) for kind in dict.fromkeys(kinds)}
+    today = local_day(now, timezone, policy.business_timezone)  # streaks count their days
     params = {
         "user_id": user_id,
         "now": now,
-        "today": local_day(now, timezone, policy.business_timezone),  # streaks: their day
+        "today": today,
         # Caps count business days: a learner who changes time zone cannot open a second
         # "today".
         "cap_day": local_day(now, None, policy.business_timezone),
@@ -123,23 +125,38 @@ async def award_for_events(
         "multipliers": list(multipliers.values()),
         "daily_cap": policy.daily_points_cap,
         "lot_days": policy.lot_days,
+        "expiring_before": expiring_before(now),
     }
     row = (await db.execute(_AWARD, params)).one()
     rewards = [
         Reward(item["kind"], int(item["points"]), int(item["xp"]), item["reason"])
         for item in row.rewards
     ]
-    streak = Streak(
+    return rewards, _wallet(balances_of(row), _streak_of(row), today)
+
+
+def _streak_of(row: Any) -> Streak:
+    """The streak row from columns named `streak_*` (all NULL: no row yet)."""
+    if row.streak_current is None:
+        return Streak()
+    return Streak(
         row.streak_current,
         row.streak_longest,
         row.streak_freezes,
         row.streak_last_active_on,
         row.streak_run_started_on,
     )
-    held = await wallet(
-        db, user_id=user_id, timezone=timezone, now=now, policy=policy, streak=streak
+
+
+def _wallet(held: Balances, streak: Streak, today: date) -> Wallet:
+    return Wallet(
+        points=held.points,
+        xp=held.xp,
+        level=level_for(held.xp),
+        xp_to_next_level=xp_to_next_level(held.xp),
+        streak=streak_as_of(streak, today),
+        points_expiring=held.expiring,
     )
-    return rewards, held
 
 
 async def streak_view(
@@ -149,12 +166,20 @@ async def streak_view(
     timezone: str | None,
     now: datetime,
     policy: RewardPolicy = RewardPolicy(),
-    streak: Streak | None = None,
 ) -> StreakView:
-    """The streak as of today; read from the database unless `streak` is the row as it is."""
-    if streak is None:
-        streak = await read_streak(db, user_id) or Streak()
+    """The streak as of the learner's today."""
+    streak = await read_streak(db, user_id) or Streak()
     return streak_as_of(streak, local_day(now, timezone, policy.business_timezone))
+
+
+# Built once: the wallet of every redemption and wallet read, in one statement.
+_WALLET = sa.text(
+    "SELECT b.points, b.xp, b.expiring_points, b.expiring_at, s.current AS streak_current, "
+    "s.longest AS streak_longest, s.freezes AS streak_freezes, "
+    "s.last_active_on AS streak_last_active_on, s.run_started_on AS streak_run_started_on "
+    "FROM ledger_balances(:user_id, :now, :expiring_before) AS b "
+    "LEFT JOIN reward_streak AS s ON s.user_id = :user_id"
+)
 
 
 async def wallet(
@@ -164,16 +189,9 @@ async def wallet(
     timezone: str | None,
     now: datetime,
     policy: RewardPolicy = RewardPolicy(),
-    streak: Streak | None = None,
 ) -> Wallet:
-    held = await balances(db, user_id, now=now)
-    return Wallet(
-        points=held.points,
-        xp=held.xp,
-        level=level_for(held.xp),
-        xp_to_next_level=xp_to_next_level(held.xp),
-        streak=await streak_view(
-            db, user_id=user_id, timezone=timezone, now=now, policy=policy, streak=streak
-        ),
-        points_expiring=held.expiring,
-    )
+    """The balances (`ledger_balances`) and the streak as of the learner's today."""
+    params = {"user_id": user_id, "now": now, "expiring_before": expiring_before(now)}
+    row = (await db.execute(_WALLET, params)).one()
+    today = local_day(now, timezone, policy.business_timezone)
+    return _wallet(balances_of(row), _streak_of(row), today)

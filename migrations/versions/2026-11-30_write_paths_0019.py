@@ -16,6 +16,8 @@ attempt from the learner's daily allowance (the conditional upsert of the day's 
 queues concurrent attempts), store the graded attempt, and record the lesson's first pass and
 first perfect score (a perfect score counts only at the learner's first attempt at the quiz).
 
+`ledger_balances` is the wallet's read of a user's balances, which `reward_award` returns too.
+
 `reward_award` does in one statement what `gamification/rewards/service.award_for_events` did
 in eight to fifteen: count the learner's day for the streak (the streak row locked first, as
 before), add the streak's milestone, read the enabled rules, and for each payable occurrence
@@ -74,14 +76,17 @@ STATEMENT_CHECK = [
 
 # The rewards of events, in the order given; the campaign multiplier of each kind that may be
 # paid comes in `p_multiplier_kinds` / `p_multipliers` (1 for kinds not listed). One row:
-# the rewards paid (a JSON array of {kind, points, xp, reason}) and the streak row after it.
+# the rewards paid (a JSON array of {kind, points, xp, reason}), the streak row after it and
+# the learner's balances after it (`ledger_balances`).
 REWARD_AWARD = """
 CREATE FUNCTION reward_award(
     p_user_id uuid, p_now timestamptz, p_today date, p_cap_day date, p_active boolean,
     p_kinds text[], p_references text[], p_keys text[], p_instances text[], p_details jsonb[],
     p_multiplier_kinds text[], p_multipliers numeric[], p_daily_cap bigint, p_lot_days integer,
+    p_expiring_before timestamptz,
     OUT rewards jsonb, OUT streak_current integer, OUT streak_longest integer,
-    OUT streak_freezes integer, OUT streak_last_active_on date, OUT streak_run_started_on date
+    OUT streak_freezes integer, OUT streak_last_active_on date, OUT streak_run_started_on date,
+    OUT points bigint, OUT xp bigint, OUT expiring_points bigint[], OUT expiring_at timestamptz[]
 ) LANGUAGE plpgsql AS $$
 DECLARE
     v_kinds text[] := p_kinds;
@@ -193,7 +198,32 @@ BEGIN
         rewards := rewards || jsonb_build_array(jsonb_build_object(
             'kind', v_rule.kind, 'points', v_granted, 'xp', v_rule.xp, 'reason', v_reason));
     END LOOP;
+    SELECT b.points, b.xp, b.expiring_points, b.expiring_at
+    INTO points, xp, expiring_points, expiring_at
+    FROM ledger_balances(p_user_id, p_now, p_expiring_before) b;
 END $$
+"""
+
+# A user's wallet balances: spendable points (the live lots: a lot past its expiry is not
+# counted), XP, and the live points per expiry up to `p_expiring_before`, soonest first.
+LEDGER_BALANCES = """
+CREATE FUNCTION ledger_balances(
+    p_user_id uuid, p_now timestamptz, p_expiring_before timestamptz,
+    OUT points bigint, OUT xp bigint, OUT expiring_points bigint[], OUT expiring_at timestamptz[]
+) LANGUAGE sql STABLE AS $$
+    SELECT coalesce(sum(lots.remaining), 0)::bigint,
+           coalesce((SELECT a.balance FROM ledger_account a
+                     WHERE a.user_id = p_user_id AND a.currency = 'xp'), 0)::bigint,
+           coalesce(array_agg(lots.remaining ORDER BY lots.expires_at)
+                    FILTER (WHERE lots.expires_at <= p_expiring_before), '{}'),
+           coalesce(array_agg(lots.expires_at ORDER BY lots.expires_at)
+                    FILTER (WHERE lots.expires_at <= p_expiring_before), '{}')
+    FROM (SELECT l.expires_at, sum(l.remaining)::bigint AS remaining
+          FROM ledger_account a JOIN ledger_lot l ON l.account_id = a.id
+          WHERE a.user_id = p_user_id AND a.currency = 'points'
+            AND l.remaining > 0 AND l.expires_at > p_now
+          GROUP BY l.expires_at) lots
+$$
 """
 
 # gamification/rewards/caps: take up to `p_wanted` points from the learner's allowance in one
@@ -281,14 +311,15 @@ BEGIN
 END $$
 """
 
-FUNCTIONS = [TAKE_POINTS, GIVE_BACK, REWARD_AWARD, QUIZ_ATTEMPT_RECORD]
+FUNCTIONS = [LEDGER_BALANCES, TAKE_POINTS, GIVE_BACK, REWARD_AWARD, QUIZ_ATTEMPT_RECORD]
 DROP_FUNCTIONS = [
     "DROP FUNCTION quiz_attempt_record(uuid, uuid, uuid, uuid, date, integer, uuid, jsonb, "
     "text[], integer, integer, boolean, boolean, boolean, timestamptz)",
     "DROP FUNCTION reward_award(uuid, timestamptz, date, date, boolean, text[], text[], text[], "
-    "text[], jsonb[], text[], numeric[], bigint, integer)",
+    "text[], jsonb[], text[], numeric[], bigint, integer, timestamptz)",
     "DROP FUNCTION reward_give_back(uuid, date, text, bigint)",
     "DROP FUNCTION reward_take_points(uuid, date, text, bigint, bigint)",
+    "DROP FUNCTION ledger_balances(uuid, timestamptz, timestamptz)",
 ]
 
 # Migration 0004's per-entry deferred check, as it was (for the downgrade).

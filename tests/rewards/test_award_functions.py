@@ -20,7 +20,7 @@ TODAY = date(2026, 3, 2)
 AWARD = sa.text(
     "SELECT * FROM reward_award(:user_id, :now, :today, :today, :active, :kinds, :refs, :keys, "
     "CAST(:instances AS text[]), CAST(:details AS jsonb[]), CAST(:mkinds AS text[]), "
-    "CAST(:multipliers AS numeric[]), :cap, 365)"
+    "CAST(:multipliers AS numeric[]), :cap, 365, CAST(:now AS timestamptz) + interval '30 days')"
 )
 
 
@@ -68,6 +68,7 @@ async def test_an_award_pays_each_rule_once_within_the_cap_and_counts_the_day(
         "capped_from": 30,
     }
     assert (first.streak_current, first.streak_last_active_on) == (1, TODAY)
+    assert (first.points, first.expiring_points, first.expiring_at) == (35, [], [])
     again = await sql_award(db, user.id, ("lesson_completed", "l:1"), cap=35)
     assert again.rewards == []
     caps = await db.scalar(
