@@ -70,9 +70,12 @@ _UNKNOWN = {"en": "Points changed", "zh-CN": "积分变动"}
 async def reason_titles(
     db: AsyncSession, reasons: Iterable[dict[str, Any]], *, locale: str
 ) -> Titles:
-    """The titles of the courses (and their lessons) the reasons name, in one lookup."""
-    slugs = {str(reason["course"]) for reason in reasons if reason.get("course")}
-    return await course_titles(db, slugs, locale=locale, with_lessons=True)
+    """The titles of the courses the reasons name, and of their lessons when a reason names a
+    lesson (a quiz's does not: one lookup less on every quiz attempt)."""
+    named = [reason for reason in reasons if reason.get("course")]
+    slugs = {str(reason["course"]) for reason in named}
+    lessons = any(reason.get("lesson") for reason in named)
+    return await course_titles(db, slugs, locale=locale, with_lessons=lessons)
 
 
 def reason_text(reason: dict[str, Any], *, kind: str, locale: str, titles: Titles) -> str:

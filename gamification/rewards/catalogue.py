@@ -1,6 +1,6 @@
 """The rule table in the database, and loading it from `seed/rewards.yaml`."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -22,22 +22,6 @@ def read_rule_file(path: Path) -> list[Rule]:
     except yaml.YAMLError as exc:
         raise RuleTableError([f"{path.name}: not valid YAML: {exc}"]) from exc
     return parse_rule_table(document)
-
-
-# Built once: it runs on every paid event. Columns, not entities: nothing enters the session.
-_ENABLED_RULES = sa.select(
-    col(RewardRule.kind), *(col(getattr(RewardRule, name)) for name in RULE_FIELDS)
-).where(
-    col(RewardRule.kind).in_(sa.bindparam("kinds", expanding=True)),
-    col(RewardRule.enabled).is_(True),
-)
-
-
-async def enabled_rules(db: AsyncSession, kinds: Collection[str]) -> dict[str, Rule]:
-    if not kinds:
-        return {}
-    rows = await db.execute(_ENABLED_RULES, {"kinds": sorted(kinds)})
-    return {row.kind: Rule(**row._mapping) for row in rows}
 
 
 async def save_rules(db: AsyncSession, rules: Sequence[Rule], *, now: datetime) -> int:
