@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,7 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.database import create_engine, create_sessionmaker, run_in_own_loop
 from api.settings import Settings
-from tests.benchmarks import accounts, learning, ledger, vouchers
+from tests.benchmarks import accounts, contests, learning, ledger, vouchers
 from tests.benchmarks.database import asyncpg_dsn, choose_server, prepare_database, server_version
 from tests.benchmarks.servers import HOST, Server, logged_errors, running, uvicorn_server
 from tests.benchmarks.wire import WireCounts, wire_proxy
@@ -187,6 +187,10 @@ SCENARIOS = [
     # 409: a completion that overtook its lesson's opening on another connection (rare).
     Scenario(
         MOBILE, APP, "8 routes", SCRIPTS / "mobile.lua", baseline="B-db", expected=frozenset({409})
+    ),
+    *(
+        Scenario(name, APP, path, SCRIPTS / script, baseline="B-db")
+        for name, path, script in contests.SCENARIOS
     ),
 ]
 
@@ -347,6 +351,13 @@ async def _prepare_data_sets(url: str, data_dir: Path, secret: str) -> DataSets:
             seconds,
             "vouchers",
             vouchers.prepare_vouchers(
+                sessionmaker, conn, data_dir, secret=secret, now=now, password_hash=password_hash
+            ),
+        )
+        await _timed(
+            seconds,
+            "contests",
+            contests.prepare_contests(
                 sessionmaker, conn, data_dir, secret=secret, now=now, password_hash=password_hash
             ),
         )
@@ -520,6 +531,11 @@ def issue_11_marks(
         ),
         _at_most(11, "round trips of GET /v1/me (authenticated read)", wire[ME].round_trips, 2),
     ]
+
+
+def _ratios_of(measurements: Sequence[Measurement]) -> Callable[[str], float]:
+    by_name = {m.scenario.name: m for m in measurements}
+    return lambda name: _rps_ratio(by_name, name)
 
 
 def _rps_ratio(by_name: Mapping[str, Measurement], name: str) -> float:
@@ -795,6 +811,7 @@ def main() -> None:
     found = [
         *marks(measurements, stock, storm_breaks, ledger_run),
         *issue_11_marks(measurements, many, wire, stock, ledger_run),
+        *(_at_least(*mark) for mark in contests.marks(_ratios_of(measurements))),
     ]
     print_table(measurements, compared, wire)
     print_workers_table(measurements, many)
