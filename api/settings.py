@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     market_data_provider: Literal["simulator", "replay", "partner"] = "simulator"
     market_simulator_seed: int = Field(default=2026, ge=0, le=2**63 - 1)
     market_replay_file: Path = Field(default=REPLAY_SAMPLE)
+    market_minute_bar_retention_days: int = Field(default=30, ge=1, le=3650)
     # Unset: /metrics is public. Set: scrapers send `Authorization: Bearer <token>`.
     metrics_token: SecretStr | None = None
     # Server processes of `serve` sharing its port; each has its own pool of DB_POOL_SIZE.

@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,7 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.database import create_engine, create_sessionmaker, run_in_own_loop
 from api.settings import Settings
-from tests.benchmarks import accounts, learning, ledger, vouchers
+from tests.benchmarks import accounts, contests, learning, ledger, vouchers
 from tests.benchmarks.database import (
     BENCH_DATABASE,
     asyncpg_dsn,
@@ -212,6 +212,10 @@ SCENARIOS = [
         SCRIPTS / "mobile.lua",
         baseline="B-db",
         expected=frozenset({409}),
+    ),
+    *(
+        Scenario(key, name, APP, path, SCRIPTS / script, baseline="B-db")
+        for key, name, path, script in contests.SCENARIOS
     ),
 ]
 LEDGER = "ledger"  # `--only` key of the in-process earn postings (issue 5)
@@ -390,6 +394,13 @@ async def _prepare_data_sets(url: str, data_dir: Path, secret: str) -> DataSets:
             seconds,
             "vouchers",
             vouchers.prepare_vouchers(
+                sessionmaker, conn, data_dir, secret=secret, now=now, password_hash=password_hash
+            ),
+        )
+        await _timed(
+            seconds,
+            "contests",
+            contests.prepare_contests(
                 sessionmaker, conn, data_dir, secret=secret, now=now, password_hash=password_hash
             ),
         )
@@ -586,6 +597,11 @@ def issue_11_marks(
             _at_most(11, "round trips of GET /v1/me (authenticated read)", wire[ME].round_trips, 2)
         )
     return found
+
+
+def _ratios_of(measurements: Sequence[Measurement]) -> Callable[[str], float]:
+    by_name = {m.scenario.name: m for m in measurements}
+    return lambda name: _rps_ratio(by_name, name)
 
 
 def _rps_ratio(by_name: Mapping[str, Measurement], name: str) -> float:
@@ -889,6 +905,12 @@ def main() -> None:
     found = [
         *marks(measurements, stock, storm_breaks, ledger_run),
         *issue_11_marks(measurements, many, wire, stock, ledger_run),
+        *(
+            _at_least(*mark)
+            for mark in contests.marks(
+                _ratios_of(measurements), {m.scenario.name for m in measurements}
+            )
+        ),
     ]
     print_table(measurements, compared, wire)
     print_workers_table(measurements, many)

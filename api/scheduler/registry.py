@@ -2,7 +2,8 @@
 
 from datetime import time
 
-from api.contests.market_jobs import tick_market
+from api.contests.contest_jobs import create_next_monthly_contests
+from api.contests.market_jobs import prune_old_minute_bars, tick_market
 from api.contests.standings_jobs import (
     FINALISE_PERIOD_SECONDS,
     finalise_contests,
@@ -72,6 +73,18 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             description="Write each contest entry's equity at the market close (trading days)",
             schedule=DailyAt(time(15, 5), settings.timezone),
             run=snapshot_equities,
+        ),
+        PeriodicJob(
+            name="contests.prune-minute-bars",
+            description="Delete one-minute bars older than MARKET_MINUTE_BAR_RETENTION_DAYS",
+            schedule=DailyAt(time(2, 30), settings.timezone),
+            run=prune_old_minute_bars,
+        ),
+        PeriodicJob(
+            name="contests.create-monthly",
+            description="Create the coming month's contest from the seed's monthly template",
+            schedule=DailyAt(time(8, 0), settings.timezone),
+            run=create_next_monthly_contests,
         ),
         PeriodicJob(
             name="contests.finalise",
