@@ -75,7 +75,7 @@ async def erase_community(db: AsyncSession, user_id: uuid.UUID, now: datetime) -
     await db.execute(
         sa.update(CommunityPost)
         .where(col(CommunityPost.user_id) == user_id)
-        .values(erased, open_reports=0)
+        .values({**erased, "open_reports": 0})
     )
     await db.execute(
         sa.update(CommunityReport)

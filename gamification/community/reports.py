@@ -19,8 +19,10 @@ from gamification.community.models import CommunityPost, CommunityReport
 REASONS = ("stock_tip", "scam", "harassment", "spam", "personal_data", "other")
 HIDE_AT_REPORTERS = 3
 
+# A hidden post may still be reported: members who saw it before it was hidden add to the case.
 _REPORTABLE = sa.select(col(CommunityPost.user_id)).where(
-    col(CommunityPost.id) == sa.bindparam("post_id"), col(CommunityPost.status) == "published"
+    col(CommunityPost.id) == sa.bindparam("post_id"),
+    col(CommunityPost.status).in_(("published", "hidden")),
 )
 _FILE = (
     insert(CommunityReport.__table__)  # type: ignore[attr-defined]
@@ -70,7 +72,7 @@ async def report_post(
     now: datetime,
 ) -> FiledReport:
     """File the report; the post's status after it is `hidden` from the third reporter on.
-    404 unless the post is published; 422 on one's own post; 409 the second time."""
+    404 unless the post is published (or hidden); 422 on one's own post; 409 the second time."""
     author = await db.scalar(_REPORTABLE, {"post_id": post_id})
     if author is None:
         raise PostNotFound()
