@@ -22,6 +22,7 @@ import yaml
 
 from gamification.community.detectors import DETECTORS
 from gamification.community.normalise import normalise, normalise_pattern
+from gamification.community.prefilter import required_literals
 
 LOCALES = ("zh-CN", "en")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,47}$")
@@ -45,13 +46,26 @@ class ModerationRule:
     rule_class: str
     action: Action
     message: Mapping[str, str]  # by locale
-    regex: re.Pattern[str] | None
+    patterns: tuple["Pattern", ...]
     detector: str | None
 
     def matches(self, normalised: str) -> bool:
-        if self.regex is not None and self.regex.search(normalised):
+        if any(pattern.search(normalised) for pattern in self.patterns):
             return True
         return self.detector is not None and DETECTORS[self.detector](normalised)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A compiled pattern and the literals it cannot match without (see `prefilter.py`)."""
+
+    regex: re.Pattern[str]
+    literals: frozenset[str] | None
+
+    def search(self, normalised: str) -> bool:
+        if self.literals is not None and not any(lit in normalised for lit in self.literals):
+            return False
+        return self.regex.search(normalised) is not None
 
 
 @dataclass(frozen=True)
@@ -175,8 +189,8 @@ def _rule(spec: Any, where: str, problems: list[str]) -> ModerationRule | None:
     detector = spec.get("detector")
     if detector is not None and detector not in DETECTORS:
         problems.append(f"{where}.detector: one of {', '.join(sorted(DETECTORS))}")
-    regex = _patterns(spec.get("patterns"), where, problems)
-    if regex is None and detector is None and len(problems) == before:
+    patterns = _patterns(spec.get("patterns"), where, problems)
+    if not patterns and detector is None and len(problems) == before:
         problems.append(f"{where}: needs patterns or a detector")
     if len(problems) > before:
         return None
@@ -188,19 +202,19 @@ def _rule(spec: Any, where: str, problems: list[str]) -> ModerationRule | None:
         rule_class=rule_class,
         action=Action[action.upper()],
         message=dict(spec["message"]),
-        regex=regex,
+        patterns=patterns,
         detector=detector,
     )
 
 
-def _patterns(spec: Any, where: str, problems: list[str]) -> re.Pattern[str] | None:
-    """Each locale's list of patterns, all in one expression (one scan of the text per rule)."""
+def _patterns(spec: Any, where: str, problems: list[str]) -> tuple[Pattern, ...]:
+    """Each locale's list of patterns, compiled, each with its required literals."""
     if spec is None:
-        return None
+        return ()
     if not isinstance(spec, Mapping) or not set(spec) <= set(LOCALES):
         problems.append(f"{where}.patterns: a list per locale (zh-CN, en)")
-        return None
-    alternatives = []
+        return ()
+    compiled = []
     for locale, patterns in spec.items():
         if not isinstance(patterns, list):
             problems.append(f"{where}.patterns.{locale}: must be a list")
@@ -210,8 +224,11 @@ def _patterns(spec: Any, where: str, problems: list[str]) -> re.Pattern[str] | N
             if not isinstance(pattern, str) or not pattern.strip():
                 problems.append(f"{place}: must be a non-empty text")
                 continue
+            normalised = normalise_pattern(pattern)
             try:
-                alternatives.append(re.compile(normalise_pattern(pattern)).pattern)
+                regex = re.compile(normalised)
             except re.error as exc:
                 problems.append(f"{place}: not a valid regular expression ({exc})")
-    return re.compile("|".join(f"(?:{a})" for a in alternatives)) if alternatives else None
+                continue
+            compiled.append(Pattern(regex, required_literals(normalised)))
+    return tuple(compiled)
