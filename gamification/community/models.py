@@ -55,6 +55,14 @@ class CommunityPost(SQLModel, table=True):
             postgresql_where=sa.text("status = 'published'"),
         ),
         sa.Index("ix_community_post_user_id_created_at", "user_id", "created_at", "id"),
+        # The author's own posts in the feed: few, found without walking their published ones.
+        sa.Index(
+            "ix_community_post_unpublished",
+            "user_id",
+            "created_at",
+            "id",
+            postgresql_where=sa.text("status IN ('pending', 'hidden')"),
+        ),
         sa.Index(
             "ix_community_post_queue",
             "queued_at",

@@ -88,6 +88,13 @@ def upgrade() -> None:
         postgresql_where=sa.text("queued_at IS NOT NULL"),
     )
     op.create_index(
+        "ix_community_post_unpublished",
+        "community_post",
+        ["user_id", "created_at", "id"],
+        unique=False,
+        postgresql_where=sa.text("status IN ('pending', 'hidden')"),
+    )
+    op.create_index(
         "ix_community_post_user_id_created_at",
         "community_post",
         ["user_id", "created_at", "id"],
@@ -253,6 +260,11 @@ def downgrade() -> None:
     op.drop_table("community_comment")
     op.drop_table("community_rate")
     op.drop_index("ix_community_post_user_id_created_at", table_name="community_post")
+    op.drop_index(
+        "ix_community_post_unpublished",
+        table_name="community_post",
+        postgresql_where=sa.text("status IN ('pending', 'hidden')"),
+    )
     op.drop_index(
         "ix_community_post_queue",
         table_name="community_post",
