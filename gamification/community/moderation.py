@@ -7,6 +7,7 @@ outcome, and the first approval of a post publishes it (`PostPublished`). A remo
 removed. The api layer audits each decision.
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,7 +56,9 @@ class Decision:
 _QUEUE_AFTER = "AND (queued_at, id) > (:after_at, :after_id)"
 
 
-def _queue_sql(after: bool) -> sa.TextClause:
+@functools.cache
+def _queue_sql(after: bool, limit: int) -> sa.TextClause:
+    """The limit is written in, as in the feed (a generic plan would guess it badly)."""
     keyset = _QUEUE_AFTER if after else ""
     return sa.text(f"""
         SELECT q.*, u.display_name AS author_name, coalesce(r.reasons, '{{}}') AS report_reasons
@@ -63,12 +66,12 @@ def _queue_sql(after: bool) -> sa.TextClause:
             (SELECT 'post' AS kind, id, id AS post_id, user_id AS author_id, body, status,
                     matched_rules, open_reports AS report_count, queued_at, created_at
              FROM community_post WHERE queued_at IS NOT NULL {keyset}
-             ORDER BY queued_at, id LIMIT :limit)
+             ORDER BY queued_at, id LIMIT {limit})
             UNION ALL
             (SELECT 'comment', id, post_id, user_id, body, status, matched_rules, 0, queued_at,
                     created_at
              FROM community_comment WHERE queued_at IS NOT NULL {keyset}
-             ORDER BY queued_at, id LIMIT :limit)
+             ORDER BY queued_at, id LIMIT {limit})
         ) q
         JOIN user_account u ON u.id = q.author_id
         LEFT JOIN LATERAL (
@@ -77,19 +80,16 @@ def _queue_sql(after: bool) -> sa.TextClause:
                 WHERE post_id = q.id AND q.kind = 'post' AND outcome IS NULL GROUP BY reason
             ) counted
         ) r ON true
-        ORDER BY q.queued_at, q.id LIMIT :limit""")  # noqa: S608 - constants only
-
-
-_QUEUES = {after: _queue_sql(after) for after in (False, True)}
+        ORDER BY q.queued_at, q.id LIMIT {limit}""")  # noqa: S608 - constants only
 
 
 async def moderation_queue(
     db: AsyncSession, *, limit: int, after: tuple[datetime, uuid.UUID] | None
 ) -> list[QueueItem]:
-    params: dict[str, Any] = {"limit": limit}
+    params: dict[str, Any] = {}
     if after is not None:
         params |= {"after_at": after[0], "after_id": after[1]}
-    rows = await db.execute(_QUEUES[after is not None], params)
+    rows = await db.execute(_queue_sql(after is not None, max(1, min(int(limit), 101))), params)
     return [QueueItem(**row._mapping) for row in rows]
 
 

@@ -7,6 +7,7 @@ the topic index; the caller's own posts come from the author index. A deep page 
 the first one does.
 """
 
+import functools
 import uuid
 from datetime import datetime
 
@@ -34,36 +35,32 @@ _OWN_TOPIC = {
 }
 
 
-def _feed_sql(topic: str | None, after: bool) -> sa.TextClause:
+@functools.cache
+def _feed_sql(topic: str | None, after: bool, limit: int) -> sa.TextClause:
+    """The limit is written into the statement: as a parameter, PostgreSQL's generic plan
+    (asyncpg prepares statements) would guess a tenth of the table and hash-join the authors."""
     before = "AND (p.created_at, p.id) < (:after_at, :after_id)" if after else ""
     if topic is None:
         published = f"""
             SELECT p.id FROM community_post p
             WHERE p.status = 'published' {before}
-            ORDER BY p.created_at DESC, p.id DESC LIMIT :limit"""  # noqa: S608 - constants only
+            ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}"""  # noqa: S608 - constants and an int
     else:
         topic_before = "AND (t.created_at, t.post_id) < (:after_at, :after_id)" if after else ""
         published = f"""
             SELECT t.post_id FROM community_post_topic t
             JOIN community_post p ON p.id = t.post_id AND p.status = 'published'
             WHERE t.topic = :topic {topic_before}
-            ORDER BY t.created_at DESC, t.post_id DESC LIMIT :limit"""  # noqa: S608 - constants only
+            ORDER BY t.created_at DESC, t.post_id DESC LIMIT {limit}"""  # noqa: S608 - constants and an int
     own = f"""
         SELECT p.id FROM community_post p
         WHERE p.user_id = :me AND p.status IN ('pending', 'hidden') {before} {_OWN_TOPIC[topic]}
-        ORDER BY p.created_at DESC, p.id DESC LIMIT :limit"""  # noqa: S608 - constants only
+        ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}"""  # noqa: S608 - constants and an int
     return sa.text(f"""
         SELECT {_COLUMNS}
         FROM community_post p JOIN user_account u ON u.id = p.user_id
         WHERE p.id IN (({published}) UNION ALL ({own}))
-        ORDER BY p.created_at DESC, p.id DESC LIMIT :limit""")  # noqa: S608 - constants only
-
-
-_FEEDS = {
-    (topic, after): _feed_sql(topic, after)
-    for topic in (None, "tag", "symbol")
-    for after in (False, True)
-}
+        ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}""")  # noqa: S608 - constants and an int
 
 
 async def feed(
@@ -77,12 +74,13 @@ async def feed(
 ) -> list[PostView]:
     kind, value = ("tag", tag) if tag is not None else ("symbol", symbol)
     topic = kind if value is not None else None
-    params: dict[str, object] = {"me": viewer_id, "limit": min(limit, FEED_LIMIT_MAX)}
+    params: dict[str, object] = {"me": viewer_id}
     if topic is not None:
         params |= {"topic": f"{topic}:{value}", "value": value}
     if after is not None:
         params |= {"after_at": after[0], "after_id": after[1]}
-    rows = await db.execute(_FEEDS[(topic, after is not None)], params)
+    statement = _feed_sql(topic, after is not None, max(1, min(int(limit), FEED_LIMIT_MAX)))
+    rows = await db.execute(statement, params)
     return [PostView.of(row) for row in rows]
 
 
@@ -93,8 +91,8 @@ _POST = sa.text(f"""
         p.status = 'published'
         OR (p.user_id = :me AND p.status <> 'removed')
         OR CAST(:moderator AS boolean)
-    )""")  # noqa: S608 - constants only; every value is a bound parameter
-_COMMENTS = sa.text("""
+    )""")  # noqa: S608 - constants and an int; every value is a bound parameter
+_COMMENTS = sa.text(f"""
     SELECT c.id, c.post_id, c.user_id AS author_id, u.display_name AS author_name, c.body,
            c.status, c.matched_rules, c.created_at
     FROM community_comment c JOIN user_account u ON u.id = c.user_id
@@ -103,7 +101,7 @@ _COMMENTS = sa.text("""
         OR (c.user_id = :me AND c.status IN ('pending', 'hidden'))
         OR (CAST(:moderator AS boolean) AND c.status <> 'removed')
     )
-    ORDER BY c.created_at, c.id LIMIT :shown""")
+    ORDER BY c.created_at, c.id LIMIT {COMMENTS_SHOWN}""")  # noqa: S608 - constants only
 
 
 async def read_post(
@@ -115,5 +113,5 @@ async def read_post(
     row = (await db.execute(_POST, params)).one_or_none()
     if row is None:
         raise PostNotFound()
-    comments = await db.execute(_COMMENTS, {**params, "shown": COMMENTS_SHOWN})
+    comments = await db.execute(_COMMENTS, params)
     return PostView.of(row), [CommentView.of(comment) for comment in comments]
