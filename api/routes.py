@@ -9,6 +9,8 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts.admin import AdminAccountsController
 from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.community.moderation import ModerationController, MyReportsController
+from api.community.posts import PostController
 from api.contests.contest_admin import ContestAdminController
 from api.contests.contests import ContestController
 from api.contests.market import MarketController, PartnerQuoteController
@@ -57,6 +59,9 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 MarketController,
                 StandingsController,
                 StandingsAdminController,
+                PostController,
+                MyReportsController,
+                ModerationController,
             ],
         ),
         Router(
