@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts.admin import AdminAccountsController
 from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.campaigns.inbox import InboxController
 from api.contests.contest_admin import ContestAdminController
 from api.contests.contests import ContestController
 from api.contests.market import MarketController, PartnerQuoteController
@@ -57,6 +58,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 MarketController,
                 StandingsController,
                 StandingsAdminController,
+                InboxController,
             ],
         ),
         Router(

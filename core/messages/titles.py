@@ -1,5 +1,6 @@
 """Problem titles by problem code (the `type` after the common prefix), in zh-CN and en."""
 
+from core.messages.campaigns import CAMPAIGN_TITLES
 from core.messages.rendering import Texts
 
 _HTTP: Texts = {
@@ -124,4 +125,11 @@ _CONTESTS: Texts = {
     },
 }
 
-TITLES: Texts = {**_HTTP, **_ACCOUNTS, **_LEARNING, **_POINTS_AND_VOUCHERS, **_CONTESTS}
+TITLES: Texts = {
+    **_HTTP,
+    **_ACCOUNTS,
+    **_LEARNING,
+    **_POINTS_AND_VOUCHERS,
+    **_CONTESTS,
+    **CAMPAIGN_TITLES,
+}
