@@ -9,7 +9,9 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts.admin import AdminAccountsController
 from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.campaigns.campaigns import CampaignController
 from api.campaigns.inbox import InboxController
+from api.campaigns.segments import SegmentController
 from api.contests.contest_admin import ContestAdminController
 from api.contests.contests import ContestController
 from api.contests.market import MarketController, PartnerQuoteController
@@ -59,6 +61,8 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 StandingsController,
                 StandingsAdminController,
                 InboxController,
+                SegmentController,
+                CampaignController,
             ],
         ),
         Router(

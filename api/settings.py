@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # LEADERBOARD_REFRESH_SECONDS must be equal on every replica, like MARKET_TICK_SECONDS.
     leaderboard_refresh_seconds: int = Field(default=10, ge=1, le=3600)
     market_data_provider: Literal["simulator", "replay", "partner"] = "simulator"
+    # Campaigns: messages a learner may get from campaigns per local day (all campaigns
+    # together), and the users each delivery chunk (one transaction) serves.
+    campaign_messages_per_day: int = Field(default=2, ge=1, le=100)
+    campaign_chunk_size: int = Field(default=1000, ge=1, le=10_000)
     market_simulator_seed: int = Field(default=2026, ge=0, le=2**63 - 1)
     market_replay_file: Path = Field(default=REPLAY_SAMPLE)
     # Unset: /metrics is public. Set: scrapers send `Authorization: Bearer <token>`.

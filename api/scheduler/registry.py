@@ -2,6 +2,7 @@
 
 from datetime import time
 
+from api.campaigns.jobs import CAMPAIGN_TICK_PERIOD_SECONDS, tick_campaigns_job
 from api.contests.market_jobs import tick_market
 from api.contests.standings_jobs import (
     FINALISE_PERIOD_SECONDS,
@@ -78,6 +79,12 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             description="Freeze ended contests' standings, pay prizes, write report cards",
             schedule=Every(seconds=FINALISE_PERIOD_SECONDS),
             run=finalise_contests,
+        ),
+        PeriodicJob(
+            name="campaigns.tick",
+            description="Claim due campaign runs and deliver them in chunks (any replica)",
+            schedule=Every(seconds=CAMPAIGN_TICK_PERIOD_SECONDS),
+            run=tick_campaigns_job,
         ),
     ]
 
