@@ -170,7 +170,7 @@ class CampaignController(Controller):
         clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],
         campaign_id: FromPath[uuid.UUID],
-        data: CampaignPatch,
+        data: JSONBody[CampaignPatch],
     ) -> CampaignOut:
         """409 `campaign-state-conflict` while it runs, and once completed or cancelled."""
         changes = _changes(data)

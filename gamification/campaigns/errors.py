@@ -14,6 +14,7 @@ class _Invalid(DomainError):
 
     code = "validation-error"
     kind = ErrorKind.INVALID
+    message = "fields-not-valid"
 
     def __init__(self, errors: list[tuple[str, str]]) -> None:
         problems = "; ".join(f"{field}: {message}" for field, message in errors)
