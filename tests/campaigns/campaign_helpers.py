@@ -1,7 +1,10 @@
 """Making segments and campaigns through the API, and ticking the campaign job."""
 
+import uuid
+from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -78,3 +81,42 @@ async def runs_of(
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
+
+
+async def bulk_learners(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    count: int,
+    *,
+    created_at: datetime,
+    locale: str = "zh-CN",
+    timezone: str = "Asia/Shanghai",
+) -> list[uuid.UUID]:
+    """`count` learners in one statement (no sessions: they are only targeted, never log in)."""
+    async with sessionmaker.begin() as db:
+        rows = await db.execute(
+            sa.text(
+                "INSERT INTO user_account (id, email, password_hash, display_name, locale, "
+                "timezone, roles, public_boards, password_changed_at, created_at) "
+                "SELECT uuid_v7(), 'bulk-' || gen_random_uuid() || '@example.com', 'x', "
+                "'learner ' || n, :locale, :timezone, ARRAY['learner'], true, :at, :at "
+                "FROM generate_series(1, :count) AS n RETURNING id"
+            ),
+            {"count": count, "locale": locale, "timezone": timezone, "at": created_at},
+        )
+        return sorted(row.id for row in rows)
+
+
+async def points_paid(
+    sessionmaker: async_sessionmaker[AsyncSession], campaign_id: str
+) -> dict[uuid.UUID, int]:
+    """Per user, how many ledger transactions the campaign's runs posted (by reference)."""
+    async with sessionmaker() as db:
+        rows = await db.execute(
+            sa.text(
+                "SELECT e.reference, count(*) AS n FROM ledger_transaction e "
+                "JOIN campaign_run r ON e.reference LIKE 'campaign:' || r.id || ':%' "
+                "WHERE r.campaign_id = :id GROUP BY e.reference"
+            ),
+            {"id": campaign_id},
+        )
+        return {uuid.UUID(row.reference.rsplit(":", 1)[1]): row.n for row in rows}
