@@ -21,6 +21,7 @@ from gamification.campaigns.schedule import held_until, local_date
 from gamification.campaigns.segment_sql import ACCOUNT, U
 from gamification.campaigns.templates import fill
 from gamification.ledger.operations import Earn, earn_many
+from gamification.vouchers.grants import grant_vouchers
 
 BUDGET_EXHAUSTED = "budget_exhausted"
 FREQUENCY_CAP = "frequency_cap"
@@ -226,8 +227,31 @@ async def message(
     )
 
 
+async def voucher_drop(
+    db: AsyncSession,
+    campaign: Campaign,
+    run_id: uuid.UUID,
+    users: Sequence[uuid.UUID],
+    now: datetime,
+    policy: DeliveryPolicy,
+) -> ChunkOutcome:
+    """A voucher to each user, through the vouchers' grant: users over the product's per-user
+    limit, and those after the stock ran out, are skipped (not failed)."""
+    granted = await grant_vouchers(
+        db,
+        product_id=uuid.UUID(campaign.action["product_id"]),
+        users=users,
+        reference_of=lambda user: reference(run_id, user),
+        now=now,
+    )
+    skipped = dict.fromkeys(granted.limit_reached, LIMIT_REACHED)
+    skipped.update(dict.fromkeys(granted.out_of_stock, OUT_OF_STOCK))
+    return ChunkOutcome(delivered=granted.issued, skipped=skipped)
+
+
 EXECUTORS: dict[str, Executor] = {
     "grant_points": grant_points,
     "points_multiplier": points_multiplier,
     "message": message,
+    "voucher_drop": voucher_drop,
 }

@@ -1,10 +1,11 @@
 """campaigns: segments, campaigns (budget counter under a CHECK), runs unique per campaign and
-occurrence, deliveries unique per run and user, the multipliers runs grant, and the per-user
-daily message counters of the frequency cap
+occurrence, deliveries unique per run and user, the multipliers runs grant, the per-user daily
+message counters of the frequency cap; vouchers a campaign grants (no points debit: a unique
+grant reference instead, one of the two always set)
 
 Revision ID: 0022_1
 Revises: 0022
-Create Date: 2026-11-30 04:22:34.236082+00:00
+Create Date: 2026-11-30 04:31:21.233103+00:00
 """
 
 from collections.abc import Sequence
@@ -188,9 +189,24 @@ def upgrade() -> None:
         postgresql_where=sa.text("status = 'pending'"),
     )
     op.create_index("ix_campaign_delivery_user_id", "campaign_delivery", ["user_id"], unique=False)
+    op.add_column(
+        "voucher",
+        sa.Column("grant_reference", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    )
+    op.alter_column("voucher", "debit_transaction_id", existing_type=sa.UUID(), nullable=True)
+    op.create_unique_constraint(op.f("uq_voucher_grant_reference"), "voucher", ["grant_reference"])
+    op.create_check_constraint(
+        op.f("ck_voucher_paid_or_granted"),
+        "voucher",
+        "(debit_transaction_id IS NULL) <> (grant_reference IS NULL)",
+    )
 
 
 def downgrade() -> None:
+    op.drop_constraint(op.f("ck_voucher_paid_or_granted"), "voucher", type_="check")
+    op.drop_constraint(op.f("uq_voucher_grant_reference"), "voucher", type_="unique")
+    op.alter_column("voucher", "debit_transaction_id", existing_type=sa.UUID(), nullable=False)
+    op.drop_column("voucher", "grant_reference")
     op.drop_index("ix_campaign_delivery_user_id", table_name="campaign_delivery")
     op.drop_index(
         "ix_campaign_delivery_pending",

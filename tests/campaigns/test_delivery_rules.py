@@ -23,7 +23,15 @@ from tests.campaigns.campaign_helpers import (
     tick,
 )
 from tests.factories import UserFactory
-from tests.helpers import lesson_done, rules_loader
+from tests.helpers import (
+    funder_for,
+    lesson_done,
+    product_factory_for,
+    redeem,
+    remaining_stock,
+    rules_loader,
+    vouchers_of,
+)
 
 EN = {"field": "locale", "op": "eq", "value": "en"}
 
@@ -198,3 +206,42 @@ async def test_an_index_drop_runs_the_campaign_once_that_trading_day(
         await client.get(f"/v1/admin/campaigns/{campaign['id']}", headers=marketer.headers)
     ).json()
     assert detail["status"] == "scheduled"  # it keeps watching the index
+
+
+async def test_a_voucher_drop_takes_stock_and_skips_whom_limit_or_stock_leave_out(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    settings: Settings,
+) -> None:
+    marketer = await marketer_of(user_factory)
+    product = await product_factory_for(sessionmaker, clock)(total_stock=4, per_user_limit=1)
+    holder = await user_factory(locale="en")
+    await funder_for(sessionmaker, clock)(holder.id, 100)
+    assert (await redeem(client, holder.headers, product.id)).status_code == 201
+    others = [await user_factory(locale="en") for _ in range(4)]
+    segment_id = await make_segment(client, marketer, EN)
+    campaign = await make_campaign(
+        client, marketer, segment_id, action={"type": "voucher_drop", "product_id": str(product.id)}
+    )
+    dry = await client.post(
+        f"/v1/admin/campaigns/{campaign['id']}/dry-run", headers=marketer.headers
+    )
+    assert (dry.json()["vouchers"], dry.json()["warnings"]) == (3, ["stock_short"])
+    await tick(sessionmaker, clock, settings)
+    (run,) = await runs_of(client, marketer, campaign["id"])
+    assert (run["targeted"], run["delivered"], run["skipped"], run["failed"]) == (5, 3, 2, 0)
+    assert await remaining_stock(sessionmaker, product.id) == 0
+    vouchers = await vouchers_of(sessionmaker, product.id)
+    granted = [v for v in vouchers if v.grant_reference is not None]
+    assert len(granted) == 3
+    assert {v.user_id for v in granted} < {u.id for u in others}
+    assert {v.points_price for v in granted} == {0}
+    async with sessionmaker() as db:
+        reasons = await db.execute(
+            sa.text("SELECT user_id, reason FROM campaign_delivery WHERE status = 'skipped'")
+        )
+        skipped = {row.user_id: row.reason for row in reasons}
+    assert skipped[holder.id] == "limit_reached"
+    assert sorted(skipped.values()) == ["limit_reached", "out_of_stock"]
