@@ -154,9 +154,17 @@ async def edit_campaign(
     calendar: TradingCalendar,
 ) -> Campaign:
     """Change some fields (a draft's names) and check the whole campaign again. Only a draft,
-    scheduled or paused campaign may change: a running one is 409."""
+    scheduled or paused campaign with no unfinished run may change: a running one is 409."""
     campaign = await get_campaign(db, campaign_id, lock=True)
-    if campaign.status not in EDITABLE:
+    unfinished = await db.scalar(
+        sa.select(
+            sa.exists().where(
+                col(CampaignRun.campaign_id) == campaign_id,
+                col(CampaignRun.status).in_(("pending", "running")),
+            )
+        )
+    )
+    if campaign.status not in EDITABLE or unfinished:  # a paused run resumes as it was defined
         raise CampaignStateConflict(status=campaign.status, change="edit")
     draft = CampaignDraft(**{**draft_of(campaign).__dict__, **changes})
     action, schedule = await _checked(db, draft, now=now, calendar=calendar)
