@@ -9,6 +9,9 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts.admin import AdminAccountsController
 from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.campaigns.campaigns import CampaignController
+from api.campaigns.inbox import InboxController
+from api.campaigns.segments import SegmentController
 from api.community.moderation import ModerationController, MyReportsController
 from api.community.posts import PostController
 from api.contests.contest_admin import ContestAdminController
@@ -62,6 +65,9 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 PostController,
                 MyReportsController,
                 ModerationController,
+                InboxController,
+                SegmentController,
+                CampaignController,
             ],
         ),
         Router(

@@ -42,6 +42,7 @@ _BY_CODE: dict[str, dict[str, str]] = {
         "zh-CN": "查看比赛成绩单",
     },
     "post_published": {"en": "Community post published", "zh-CN": "社区帖子发布"},
+    "campaign_grant": {"en": "{reason_en}", "zh-CN": "{reason_zh}"},  # the marketer's words
     "adjustment": {"en": "Adjusted by InvestQuest support", "zh-CN": "InvestQuest 客服调整"},
     "voucher_redeemed": {"en": "Redeemed a voucher: {title_en}", "zh-CN": "兑换优惠券：{title}"},
     "voucher_revoked": {

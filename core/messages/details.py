@@ -1,6 +1,7 @@
 """Problem details (and the reasons of locked courses and ineligible vouchers) by message key,
 in zh-CN and en. `{name}` is a parameter the raise site gives."""
 
+from core.messages.campaigns import CAMPAIGN_DETAILS
 from core.messages.rendering import Texts
 
 _REQUESTS: Texts = {
@@ -457,4 +458,5 @@ DETAILS: Texts = {
     **_VOUCHER_TERMS,
     **_CONTESTS,
     **_COMMUNITY,
+    **CAMPAIGN_DETAILS,
 }

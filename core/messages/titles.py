@@ -1,5 +1,6 @@
 """Problem titles by problem code (the `type` after the common prefix), in zh-CN and en."""
 
+from core.messages.campaigns import CAMPAIGN_TITLES
 from core.messages.rendering import Texts
 
 _HTTP: Texts = {
@@ -141,4 +142,5 @@ TITLES: Texts = {
     **_POINTS_AND_VOUCHERS,
     **_CONTESTS,
     **_COMMUNITY,
+    **CAMPAIGN_TITLES,
 }

@@ -1,6 +1,6 @@
 """The rule table in the database, and loading it from `seed/rewards.yaml`."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -46,3 +46,13 @@ async def save_rules(db: AsyncSession, rules: Sequence[Rule], *, now: datetime) 
 
 async def any_rule_exists(db: AsyncSession) -> bool:
     return await db.scalar(sa.select(col(RewardRule.kind)).limit(1)) is not None
+
+
+async def enabled_rule_kinds(db: AsyncSession, kinds: Collection[str]) -> set[str]:
+    """Those of `kinds` that name an enabled rule."""
+    rows = await db.scalars(
+        sa.select(col(RewardRule.kind)).where(
+            col(RewardRule.kind).in_(list(kinds)), col(RewardRule.enabled).is_(True)
+        )
+    )
+    return set(rows)
