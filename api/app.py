@@ -17,6 +17,8 @@ from api.accounts.auth_middleware import PUBLIC_PATHS, AuthenticationMiddleware
 from api.accounts.caller_changes import listening
 from api.accounts.guards import provide_caller, provide_partner
 from api.accounts.session_cache import SessionCache
+from api.console.pages import add_content_security_policy
+from api.console.routes import console_templates
 from api.database import create_sessionmaker, provide_db, request_session_middleware
 from api.jobs import JobContext
 from api.json_bodies import JsonBodyRequest
@@ -126,8 +128,14 @@ def create_app(
             request_session_middleware,
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
         ],
-        before_send=[add_request_id_header, add_security_headers, allow_from_route_table],
+        before_send=[
+            add_request_id_header,
+            add_security_headers,
+            add_content_security_policy,
+            allow_from_route_table,
+        ],
         lifespan=[lifespan],
+        template_config=console_templates(),
         openapi_config=openapi_config(APP_VERSION, SECURITY_SCHEMES),
         plugins=OPENAPI_SCHEMA_PLUGINS,
         response_class=TimestampedResponse,  # one timestamp format in every body

@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts.admin import AdminAccountsController
 from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.console.routes import console_router
 from api.contests.contest_admin import ContestAdminController
 from api.contests.contests import ContestController
 from api.contests.market import MarketController, PartnerQuoteController
@@ -64,4 +65,5 @@ def route_handlers() -> list[ControllerRouterHandler]:
             security=[{PARTNER_KEY: []}],
             route_handlers=[PartnerVoucherController, PartnerQuoteController],
         ),
+        console_router(),  # HTML for staff, with its own cookie session: not in the schema
     ]
