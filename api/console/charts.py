@@ -1,7 +1,7 @@
 """Charts drawn as SVG on the server: no script, nothing to load, readable without colour
 (every bar and point carries its value in a <title>, and each chart has a table beside it)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -70,7 +70,7 @@ def bar_chart(
     )
 
 
-def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[float]]) -> Markup:
+def line_chart(title: str, labels: Sequence[str], series: Mapping[str, Sequence[float]]) -> Markup:
     """Lines over a shared x axis (days), each series on the same y scale from zero."""
     top = max((v for values in series.values() for v in values), default=0.0) or 1.0
     count = max(len(labels), 2)

@@ -89,21 +89,22 @@ def _values_of(product: VoucherProduct) -> dict[str, Any]:
     return values
 
 
-async def _chart(
+async def _charts(
     db: AsyncSession, product: VoucherProduct, staff: Staff, clock: Clock, zone: str
-) -> Any:
+) -> dict[str, Any]:
+    """Redeemed and used per day, and the stock left at the end of each day (at today's
+    total), over the last CHART_DAYS days."""
     days = await daily_activity(db, product.id, days=CHART_DAYS, now=clock.now(), zone=zone)
     t = texts_for(staff.locale)
+    labels = [d.day.isoformat() for d in days]
     issued_after = [sum(d.issued for d in days[i + 1 :]) for i in range(len(days))]
-    return line_chart(
-        t("stock_chart"),
-        [d.day.isoformat() for d in days],
-        {
-            t("redeemed"): [d.issued for d in days],
-            t("consumed"): [d.consumed for d in days],
-            t("remaining"): [product.remaining_stock + later for later in issued_after],
-        },
-    ), days
+    activity = {t("redeemed"): [d.issued for d in days], t("consumed"): [d.consumed for d in days]}
+    stock = {t("remaining"): [product.remaining_stock + later for later in issued_after]}
+    return {
+        "days": days,
+        "activity_chart": line_chart(t("activity_chart"), labels, activity),
+        "stock_chart": line_chart(t("stock_chart"), labels, stock),
+    }
 
 
 class VouchersPageController(Controller):
@@ -190,15 +191,13 @@ class VouchersPageController(Controller):
     ) -> Template:
         require(staff, Role.MARKETER)
         product = await get_product(db, product_id)
-        chart, days = await _chart(db, product, staff, clock, settings.business_timezone)
         return render(
             request,
             "voucher.html.j2",
             staff=staff,
             product=product,
             values=_values_of(product),
-            chart=chart,
-            days=days,
+            **await _charts(db, product, staff, clock, settings.business_timezone),
             problem=None,
             notice="",
         )
@@ -244,7 +243,6 @@ class VouchersPageController(Controller):
                     )
                 status, notice = 200, texts_for(staff.locale)("saved")
         product = await get_product(db, product_id)
-        chart, days = await _chart(db, product, staff, clock, settings.business_timezone)
         values = (
             _values_of(product)
             if problem is None
@@ -257,8 +255,7 @@ class VouchersPageController(Controller):
             status=status,
             product=product,
             values=values,
-            chart=chart,
-            days=days,
             problem=problem,
             notice=notice,
+            **await _charts(db, product, staff, clock, settings.business_timezone),
         )
