@@ -12,7 +12,14 @@ from litestar.types import Message
 
 from api.accounts.caller import Role
 from api.console.forms import domain_problem, status_of
-from api.console.session import CONSOLE_PATH, SignInRequired, Staff, StaffOnly, console_locale
+from api.console.session import (
+    CONSOLE_PATH,
+    SignInRequired,
+    Staff,
+    StaffOnly,
+    console_locale,
+    staff_of,
+)
 from api.console.texts import Texts, texts_for
 from core.errors import DomainError
 
@@ -75,15 +82,18 @@ def to_sign_in(request: Request[Any, Any, Any], _: SignInRequired) -> Response[A
 
 
 def staff_only(request: Request[Any, Any, Any], _: StaffOnly) -> Response[Any]:
-    texts: Texts = texts_for(console_locale(request))
-    return render(request, "forbidden.html.j2", staff=None, status=403, message=texts("staff_only"))
+    staff = staff_of(request)
+    texts: Texts = texts_for(staff.locale if staff else console_locale(request))
+    message = texts("not_your_page" if staff else "staff_only")
+    return render(request, "forbidden.html.j2", staff=staff, status=403, message=message)
 
 
 def domain_error_page(request: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
     """A refusal no form shows (an unknown course or product): a page saying it, with the
     status the API would answer; the request's writes are rolled back."""
-    problem = domain_problem(error, console_locale(request))
-    return render(request, "error.html.j2", staff=None, status=status_of(error), problem=problem)
+    staff = staff_of(request)
+    problem = domain_problem(error, staff.locale if staff else console_locale(request))
+    return render(request, "error.html.j2", staff=staff, status=status_of(error), problem=problem)
 
 
 async def add_content_security_policy(message: Message, scope: Any) -> None:

@@ -37,6 +37,7 @@ SIGN_IN_COOKIE = "iq_console_sign_in"
 LOCALE_COOKIE = "iq_console_locale"
 CSRF_FIELD = "_csrf"
 CSRF_HEADER = "X-CSRF-Token"
+STAFF_STATE = "console_staff"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STAFF_ROLES = frozenset({Role.EDITOR, Role.MARKETER, Role.MODERATOR, Role.ADMIN})
 
@@ -173,7 +174,15 @@ async def provide_staff(request: Request[Any, Any, Any]) -> Staff:
         raise SignInRequired
     if not is_staff(caller.roles):
         raise StaffOnly
-    return Staff(caller=caller, csrf=csrf, locale=console_locale(request, caller))
+    staff = Staff(caller=caller, csrf=csrf, locale=console_locale(request, caller))
+    request.state[STAFF_STATE] = staff  # for the error pages, which get no dependencies
+    return staff
+
+
+def staff_of(request: Request[Any, Any, Any]) -> Staff | None:
+    """The request's signed-in staff member, once `provide_staff` has found one."""
+    staff = request.state.get(STAFF_STATE)
+    return staff if isinstance(staff, Staff) else None
 
 
 def require(staff: Staff, role: Role) -> None:

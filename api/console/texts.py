@@ -17,7 +17,7 @@ _TEXTS: dict[str, tuple[str, str]] = {  # key: (zh-CN, en)
         "管理台只对编辑、市场、审核和管理员开放。",
         "The console is for editors, marketers, moderators and admins only.",
     ),
-    "session_ended": ("请重新登录。", "Please sign in again."),
+    "not_your_page": ("你的角色不能使用这个页面。", "Your roles do not open this page."),
     "language": ("语言", "Language"),
     "home": ("首页", "Home"),
     "courses": ("课程", "Courses"),
