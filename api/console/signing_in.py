@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.models import AuthSession
 from api.accounts.sessions import authenticate, revoke_sessions
+from api.console.forms import status_of
 from api.console.pages import SIGN_IN_PATH, render
 from api.console.session import (
     CONSOLE_PATH,
@@ -93,9 +94,9 @@ class SignInController(Controller):
             error = refusal.error
             message = error.detail_in(console_locale(request))
             return _sign_in_page(request, status=401, message=message, email=email)
-        except DomainError as error:  # throttled
+        except DomainError as error:  # throttled: 429, as the API's login
             message = error.detail_in(console_locale(request))
-            return _sign_in_page(request, status=429, message=message, email=email)
+            return _sign_in_page(request, status=status_of(error), message=message, email=email)
         if not is_staff(account.roles):
             return _sign_in_page(request, status=403, message=t("staff_only"), email=email)
         session = AuthSession(user_id=account.id, created_at=now)

@@ -62,7 +62,7 @@ async def _sign_in(page: Page, base: str, email: str) -> None:
 async def test_a_learner_is_refused(
     browser: Browser, app: Litestar, user_factory: UserFactory
 ) -> None:
-    learner = await user_factory(locale="en")
+    learner = await user_factory(locale="en", email="lin.learner@example.com")
     async with served(app) as base:
         context = await browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 800})
         page = await context.new_page()
@@ -105,7 +105,7 @@ async def test_staff_work_through_the_console(
     clock: FrozenClock,
     tmp_path: Path,
 ) -> None:
-    admin = await user_factory(roles=["admin"], locale="en")
+    admin = await user_factory(roles=["admin"], locale="en", email="mei.admin@example.com")
     broken = bundle_doc("browser-course")
     broken["locales"]["en"]["lessons"][0]["quiz"]["pass_score"] = 300
     (tmp_path / "broken.yaml").write_text(yaml.safe_dump(broken, allow_unicode=True))

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.console.pages import CONTENT_SECURITY_POLICY
 from core.clock import FrozenClock
 from tests.console.conftest import csrf_of, sign_in
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 
 async def _sessions(db: AsyncSession, user_id: object) -> int:
@@ -30,7 +30,7 @@ async def test_editor_signs_in_with_a_strict_cookie_and_sees_only_their_pages(
         "/console/sign-in",
         data={
             "email": editor.email,
-            "password": "correct horse battery staple",
+            "password": PASSWORD,
             "_csrf": csrf_of(form.text),
         },
     )
@@ -55,7 +55,7 @@ async def test_a_learner_is_refused_and_no_session_is_opened(
         "/console/sign-in",
         data={
             "email": learner.email,
-            "password": "correct horse battery staple",
+            "password": PASSWORD,
             "_csrf": csrf_of(form.text),
         },
         headers={"Accept-Language": "en"},
@@ -88,7 +88,7 @@ async def test_a_stale_sign_in_form_checks_nothing(
     await console.get("/console/sign-in")
     answer = await console.post(
         "/console/sign-in",
-        data={"email": admin.email, "password": "correct horse battery staple", "_csrf": "forged"},
+        data={"email": admin.email, "password": PASSWORD, "_csrf": "forged"},
     )
     assert answer.status_code == 303
     assert answer.headers["location"] == "/console/sign-in"
@@ -147,3 +147,20 @@ async def test_the_console_speaks_the_chosen_language(
     assert "Upload a course bundle" in (await console.get("/console/courses")).text
     away = await console.get("/console/language?set=en&next=https://elsewhere.example/")
     assert away.headers["location"] == "/console"
+
+
+async def test_sign_in_is_throttled_like_the_apis_login(
+    console: AsyncClient, user_factory: UserFactory
+) -> None:
+    editor = await user_factory(roles=["editor"])
+    page = await console.get("/console/sign-in")
+    for _ in range(5):
+        page = await console.post(
+            "/console/sign-in",
+            data={"email": editor.email, "password": "wrong guess", "_csrf": csrf_of(page.text)},
+        )
+        assert page.status_code == 401
+    right = {"email": editor.email, "password": PASSWORD, "_csrf": csrf_of(page.text)}
+    refused = await console.post("/console/sign-in", data=right)
+    assert refused.status_code == 429
+    assert not any(c.startswith("iq_console=") for c in refused.headers.get_list("set-cookie"))
