@@ -53,6 +53,19 @@ _RULE_FIGURES = (
     "concentration_cap_pct",
 )
 _CHOICES = {"": None, "true": True, "false": False}
+PRIZE_ROWS = 3
+_PRIZE_FIELDS = ("rank_from", "rank_to", "points")
+
+
+def _prizes(form: FormMultiDict) -> list[dict[str, Any]]:
+    """The prize rows up to the last one filled in (a blank row before it is a problem)."""
+    rows = [
+        {name: whole_number(form, f"prizes[{i}].{name}") for name in _PRIZE_FIELDS}
+        for i in range(PRIZE_ROWS)
+    ]
+    while rows and all(value is None for value in rows[-1].values()):
+        rows.pop()
+    return [{name: value for name, value in row.items() if value is not None} for row in rows]
 
 
 def _document(form: FormMultiDict) -> dict[str, Any]:
@@ -71,6 +84,12 @@ def _document(form: FormMultiDict) -> dict[str, Any]:
         "ranking": text(form, "ranking"),
         "max_entrants": whole_number(form, "max_entrants"),
         "universe": {"symbols": symbols},
+        "min_activity": {
+            name: value
+            for name in ("round_trips", "trading_days")
+            if (value := whole_number(form, f"min_activity.{name}")) is not None
+        },
+        "prizes": _prizes(form),
         "rules": {name: value for name, value in rules.items() if value is not None},
     }
     return {name: value for name, value in document.items() if value is not None}
@@ -118,6 +137,7 @@ class ContestsPageController(Controller):
             values=values
             or {"market_hours": "exchange", "ranking": "return", "late_entry": "true"},
             problem=problem,
+            prize_rows=range(PRIZE_ROWS),
         )
 
     @get("/")

@@ -160,6 +160,9 @@ async def test_a_contest_is_created_from_the_rule_pack_form(
         "ranking": "return",
         "late_entry": "true",
         "rules.commission_rate": "0.5",
+        "prizes[0].rank_from": "3",
+        "prizes[0].rank_to": "1",
+        "prizes[0].points": "100",
     }
     answer = await console.post("/console/contests", data=form)
     assert answer.status_code == 422
@@ -169,10 +172,16 @@ async def test_a_contest_is_created_from_the_rule_pack_form(
     )
     form |= {"ends_at": (start + timedelta(days=5)).isoformat(), "rules.commission_rate": "0.0002"}
     answer = await console.post("/console/contests", data=form)
+    assert answer.status_code == 422
+    assert "prizes[0].rank_to" in answer.text  # the domain's own check, after the API's
+    form |= {"prizes[0].rank_from": "1", "prizes[0].rank_to": "3", "min_activity.round_trips": "2"}
+    answer = await console.post("/console/contests", data=form)
     assert answer.status_code == 303, answer.text
     page = await console.get(answer.headers["location"])
     assert "Console cup" in page.text
     assert "Not finalised" in page.text
+    assert "1–3: 100" in page.text
+    assert "Round trips 2" in page.text
     listing = await console.get("/console/contests")
     assert "upcoming" in listing.text
 
