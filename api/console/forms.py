@@ -2,7 +2,6 @@
 would answer, kept for showing next to each field."""
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -104,15 +103,6 @@ def json_object(form: FormMultiDict, name: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value
-
-
-def present(document: dict[str, Any], names: Iterable[str] | None = None) -> dict[str, Any]:
-    """The document without its absent (None) fields: the API's defaults apply to them."""
-    return {
-        name: value
-        for name, value in document.items()
-        if value is not None and (names is None or name in names)
-    }
 
 
 def form_values(form: FormMultiDict) -> dict[str, str]:

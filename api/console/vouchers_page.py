@@ -50,29 +50,29 @@ LISTED_PRODUCTS = 200
 CHART_DAYS = 30
 _TIME_FIELDS = ("sale_starts_at", "sale_ends_at")
 _OPTIONAL_TEXT = ("title_en", "product_risk_level", "required_course_slug")
+_REQUIRED_NUMBERS = ("points_price", "total_stock", "per_user_limit", "validity_days")
 
 
 def _document(form: FormMultiDict, *, create: bool) -> dict[str, Any]:
-    """The form as the API's JSON body. Creating, a blank field is left out (its default
-    applies); editing, a blank optional field is null (cleared) and every field is sent."""
+    """The form as the API's JSON body. Creating, a blank field is left out (the API names
+    the required ones). Editing, every field is sent: a blank optional field is null (cleared),
+    a blank required one is refused as the API refuses it."""
+    blank = None if create else ""
     document: dict[str, Any] = {
-        "title": text(form, "title") or ("" if not create else None),
-        "terms": json_object(form, "terms"),
-        "points_price": whole_number(form, "points_price"),
-        "total_stock": whole_number(form, "total_stock"),
-        "per_user_limit": whole_number(form, "per_user_limit"),
-        "validity_days": whole_number(form, "validity_days"),
+        "title": text(form, "title") or blank,
+        "terms": json_object(form, "terms") or blank,
+        **{name: _number_or(whole_number(form, name), blank) for name in _REQUIRED_NUMBERS},
         "lifecycle_stages": [s for s in form.getall("lifecycle_stages", []) if isinstance(s, str)],
         **{name: text(form, name) for name in (*_OPTIONAL_TEXT, *_TIME_FIELDS)},
     }
-    if create:
-        document |= {"sku": text(form, "sku"), "kind": text(form, "kind")}
-        return {name: value for name, value in document.items() if value is not None}
-    return {
-        name: value
-        for name, value in document.items()
-        if value is not None or name in (*_OPTIONAL_TEXT, *_TIME_FIELDS)
-    }
+    if not create:
+        return document
+    document |= {"sku": text(form, "sku"), "kind": text(form, "kind")}
+    return {name: value for name, value in document.items() if value is not None}
+
+
+def _number_or(value: int | str | None, blank: str | None) -> int | str | None:
+    return blank if value is None else value
 
 
 def _values_of(product: VoucherProduct) -> dict[str, Any]:

@@ -142,6 +142,13 @@ async def test_a_voucher_product_is_created_with_the_apis_problems_first(
     refused = await console.post(f"/console/vouchers/{row.id}", data=edit | {"validity_days": "0"})
     assert refused.status_code == 422
     assert "validity_days" in refused.text
+    blank = await console.post(f"/console/vouchers/{row.id}", data=edit | {"points_price": ""})
+    assert blank.status_code == 422
+    assert "must be a whole number" in blank.text
+    price = await db.scalar(
+        sa.text("SELECT points_price FROM voucher_product WHERE id = :id"), {"id": row.id}
+    )
+    assert price == 200
 
 
 async def test_a_contest_is_created_from_the_rule_pack_form(
