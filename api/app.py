@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.accounts.caller_changes import listening
 from api.accounts.guards import provide_caller, provide_partner
 from api.accounts.session_cache import SessionCache
+from api.console.pages import add_content_security_policy
+from api.console.routes import console_templates
 from api.database import create_sessionmaker, provide_db
 from api.dependencies import use_sequential_dependencies
 from api.jobs import JobContext
@@ -118,8 +120,14 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonBodyRequest,
         middleware=[request_cycle_middleware],  # request id, logs, metrics, session, caller
-        before_send=[add_request_id_header, add_security_headers, allow_from_route_table],
+        before_send=[
+            add_request_id_header,
+            add_security_headers,
+            add_content_security_policy,
+            allow_from_route_table,
+        ],
         lifespan=[lifespan],
+        template_config=console_templates(),
         openapi_config=openapi_config(APP_VERSION, SECURITY_SCHEMES),
         plugins=OPENAPI_SCHEMA_PLUGINS,
         response_class=TimestampedResponse,  # one timestamp format in every body

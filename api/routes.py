@@ -14,6 +14,7 @@ from api.campaigns.inbox import InboxController
 from api.campaigns.segments import SegmentController
 from api.community.moderation import ModerationController, MyReportsController
 from api.community.posts import PostController
+from api.console.routes import console_router
 from api.contests.contest_admin import ContestAdminController
 from api.contests.contests import ContestController
 from api.contests.market import MarketController, PartnerQuoteController
@@ -75,4 +76,5 @@ def route_handlers() -> list[ControllerRouterHandler]:
             security=[{PARTNER_KEY: []}],
             route_handlers=[PartnerVoucherController, PartnerQuoteController],
         ),
+        console_router(),  # HTML for staff, with its own cookie session: not in the schema
     ]

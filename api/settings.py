@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_SECRET_KEY), validate_default=True)
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
+    console_session_hours: int = Field(default=8, ge=1, le=24 * 7)
     business_timezone: str = "Asia/Shanghai"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] | None = None

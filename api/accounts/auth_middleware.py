@@ -41,6 +41,7 @@ PUBLIC_PATHS = [
     "^/health/",
     "^/metrics$",
     "^/schema",
+    "^/console(/|$)",  # the staff console: its own cookie session (api/console/session.py)
 ]
 # GET only: a token is optional here (and checked when sent); without one the caller is None.
 PUBLIC_GET_PATHS = [
