@@ -10,7 +10,8 @@
   p99 of FILTER_SAMPLES runs: mark at most 1 ms.
 
 The data set goes straight into a fresh `investquest_bench_community` with generate_series:
-AUTHORS members and POSTS posts over the last year, one in five tagged, one in fifty pending.
+AUTHORS members and POSTS posts over the last year, one in five tagged, one in 500 pending
+(two per member, which each reader sees in the feed beside the published ones).
 """
 
 import asyncio
@@ -84,7 +85,7 @@ async def write_data_set(url: str, data_dir: Path, secret: str) -> str:
             " '今天学了分散投资和止损，第 ' || n || ' 条笔记。Keep positions small and learn first.',"
             " CASE WHEN n % 5 = 0 THEN ARRAY['etf'] ELSE '{}' END,"
             " CASE WHEN n % 50 = 7 THEN ARRAY['600519.SH'] ELSE '{}' END,"
-            " CASE WHEN n % 50 = 0 THEN 'pending' ELSE 'published' END, n % 37, n % 5, 0,"
+            " CASE WHEN n % 500 = 0 THEN 'pending' ELSE 'published' END, n % 37, n % 5, 0,"
             " t.at, t.at"
             " FROM generate_series(1, $1::integer) AS n"
             " JOIN author a ON a.k = 1 + n % $2::integer"
