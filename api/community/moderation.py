@@ -19,6 +19,7 @@ from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.settings import Settings
 from core.clock import Clock
+from gamification.community.errors import InvalidContent
 from gamification.community.moderation import (
     Decision,
     decide_comment,
@@ -74,7 +75,7 @@ class ModerationController(Controller):
         removed."""
         now = clock.now()
         decision = await decide_post(
-            db, post_id=post_id, action=data.action, reason=data.reason.strip(), now=now
+            db, post_id=post_id, action=data.action, reason=_reason(data), now=now
         )
         await on_post_published(db, settings, decision.published, now=now)
         return await _audited(db, request, caller, decision, data)
@@ -103,6 +104,13 @@ class ModerationController(Controller):
             now=clock.now(),
         )
         return await _audited(db, request, caller, decision, data)
+
+
+def _reason(data: DecisionIn) -> str:
+    reason = data.reason.strip()
+    if not reason:
+        raise InvalidContent([("reason", "must not be empty")])
+    return reason
 
 
 async def _audited(

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gamification.community.models import SYMBOLS_MAX, TAG_MAX, TAGS_MAX
+from gamification.community.normalise import has_visible_text
 
 SYMBOL = re.compile(r"^[0-9]{6}\.(SH|SZ|BJ)$")
 TAG = re.compile(rf"^[\w-]{{1,{TAG_MAX}}}$")
@@ -26,7 +27,7 @@ class Draft:
 def body_problem(body: str, max_length: int) -> str | None:
     """Why a body cannot be stored, or None. HTML is not refused: it is plain text to us, and
     the app shows it as text."""
-    if not body.strip():
+    if not has_visible_text(body):  # nothing but spaces, zero-width characters or fillers
         return "must not be empty"
     if len(body) > max_length:
         return f"at most {max_length} characters"

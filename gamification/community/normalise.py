@@ -36,6 +36,7 @@ _FILLERS = "-_*~·•|'\"`^"
 _FOLD = str.maketrans({**_DIGIT_WORDS, **_HOMOGLYPHS})
 # Whitespace, zero-width characters and fillers: gone, in one pass in C before the folding.
 _DROP = re.compile("[\\s" + re.escape(_INVISIBLE + _FILLERS) + "]+")
+_VISIBLE = re.compile("[^\\s" + re.escape(_INVISIBLE + _FILLERS) + "]")
 _FOLDABLE = re.compile("[" + "".join(_DIGIT_WORDS) + "".join(_HOMOGLYPHS) + "]")
 
 
@@ -43,6 +44,12 @@ def normalise(text: str) -> str:
     """The filter's reading of `text`: it only ever compares normalised texts."""
     folded = _DROP.sub("", unicodedata.normalize("NFKC", text).casefold())
     return folded.translate(_FOLD) if _FOLDABLE.search(folded) else folded
+
+
+def has_visible_text(text: str) -> bool:
+    """Anything left once spaces, zero-width characters and fillers are gone (stops at the
+    first such character: cheaper than normalising)."""
+    return _VISIBLE.search(text) is not None
 
 
 _PATTERN_TOKEN = re.compile(r"\\.|[!-/:-@\[-`{-~]|\s|[^!-/:-@\[-`{-~\s\\]+", re.DOTALL)

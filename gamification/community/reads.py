@@ -35,32 +35,50 @@ _OWN_TOPIC = {
 }
 
 
+_POST_COLUMNS = """p.id, p.user_id, p.body, p.tags, p.symbols, p.status, p.labels,
+    p.matched_rules, p.like_count, p.comment_count, p.created_at"""
+_PAGE_COLUMNS = """
+    page.id, page.user_id AS author_id, u.display_name AS author_name, page.body, page.tags,
+    page.symbols, page.status, page.labels, page.matched_rules, page.like_count,
+    page.comment_count, page.created_at,
+    EXISTS (
+        SELECT FROM community_reaction r
+        WHERE r.post_id = page.id AND r.user_id = :me AND r.kind = 'like'
+    ) AS liked_by_me
+"""
+
+
 @functools.cache
 def _feed_sql(topic: str | None, after: bool, limit: int) -> sa.TextClause:
-    """The limit is written into the statement: as a parameter, PostgreSQL's generic plan
-    (asyncpg prepares statements) would guess a tenth of the table and hash-join the authors."""
+    """Both parts read their rows straight off their index; the author and the caller's like
+    are looked up for the page's rows only. The limit is written into the statement: as a
+    parameter, PostgreSQL's generic plan (asyncpg prepares statements) would guess a tenth of
+    the table and hash-join the authors."""
     before = "AND (p.created_at, p.id) < (:after_at, :after_id)" if after else ""
     if topic is None:
         published = f"""
-            SELECT p.id FROM community_post p
+            SELECT {_POST_COLUMNS} FROM community_post p
             WHERE p.status = 'published' {before}
             ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}"""  # noqa: S608 - constants and an int
     else:
         topic_before = "AND (t.created_at, t.post_id) < (:after_at, :after_id)" if after else ""
         published = f"""
-            SELECT t.post_id FROM community_post_topic t
+            SELECT {_POST_COLUMNS} FROM community_post_topic t
             JOIN community_post p ON p.id = t.post_id AND p.status = 'published'
             WHERE t.topic = :topic {topic_before}
             ORDER BY t.created_at DESC, t.post_id DESC LIMIT {limit}"""  # noqa: S608 - constants and an int
     own = f"""
-        SELECT p.id FROM community_post p
+        SELECT {_POST_COLUMNS} FROM community_post p
         WHERE p.user_id = :me AND p.status IN ('pending', 'hidden') {before} {_OWN_TOPIC[topic]}
         ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}"""  # noqa: S608 - constants and an int
     return sa.text(f"""
-        SELECT {_COLUMNS}
-        FROM community_post p JOIN user_account u ON u.id = p.user_id
-        WHERE p.id IN (({published}) UNION ALL ({own}))
-        ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}""")  # noqa: S608 - constants and an int
+        WITH page AS (
+            ({published}) UNION ALL ({own})
+            ORDER BY created_at DESC, id DESC LIMIT {limit}
+        )
+        SELECT {_PAGE_COLUMNS}
+        FROM page JOIN user_account u ON u.id = page.user_id
+        ORDER BY page.created_at DESC, page.id DESC""")  # noqa: S608 - constants and an int
 
 
 async def feed(

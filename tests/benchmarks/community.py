@@ -6,11 +6,13 @@
 - page DEEP_PAGE of the feed (its cursor computed from the data) against page 1: mark at most
   1.2 times page 1's p50 latency, i.e. at least page 1's rps / 1.2;
 - posts written per second over HTTP with the compliance filter on (reported, no mark);
-- the filter's cost per post, in process: normalising and screening a 2,000-character post,
-  p99 of FILTER_SAMPLES runs: mark at most 1 ms.
+- the filter's cost per post, in process: checking, normalising and screening a 2,000-character
+  post, p99 of FILTER_SAMPLES runs: mark at most 1 ms. The mark reads the thread's CPU time
+  (what the filter costs); the wall time, which a loaded machine stretches, is shown beside it.
 
 The data set goes straight into a fresh `investquest_bench_community` with generate_series:
-AUTHORS members and POSTS posts over the last year, one in five tagged, one in fifty pending.
+AUTHORS members and POSTS posts over the last year, one in five tagged, one in 500 pending
+(two per member, which each reader sees in the feed beside the published ones).
 """
 
 import asyncio
@@ -64,7 +66,8 @@ class Figures:
     feed_first: WrkResult
     feed_deep: WrkResult
     posts_written: WrkResult
-    filter_ms: list[float]
+    filter_ms: list[float]  # CPU time of each run
+    filter_wall_ms: list[float]
 
 
 async def write_data_set(url: str, data_dir: Path, secret: str) -> str:
@@ -84,7 +87,7 @@ async def write_data_set(url: str, data_dir: Path, secret: str) -> str:
             " '今天学了分散投资和止损，第 ' || n || ' 条笔记。Keep positions small and learn first.',"
             " CASE WHEN n % 5 = 0 THEN ARRAY['etf'] ELSE '{}' END,"
             " CASE WHEN n % 50 = 7 THEN ARRAY['600519.SH'] ELSE '{}' END,"
-            " CASE WHEN n % 50 = 0 THEN 'pending' ELSE 'published' END, n % 37, n % 5, 0,"
+            " CASE WHEN n % 500 = 0 THEN 'pending' ELSE 'published' END, n % 37, n % 5, 0,"
             " t.at, t.at"
             " FROM generate_series(1, $1::integer) AS n"
             " JOIN author a ON a.k = 1 + n % $2::integer"
@@ -110,8 +113,9 @@ async def write_data_set(url: str, data_dir: Path, secret: str) -> str:
     return f"/v1/posts?limit={PAGE_SIZE}&cursor={cursor}"
 
 
-def filter_cost() -> list[float]:
-    """Milliseconds to check and screen a 2,000-character post, FILTER_SAMPLES times."""
+def filter_cost() -> tuple[list[float], list[float]]:
+    """Milliseconds (CPU, wall) to check and screen a 2,000-character post, FILTER_SAMPLES
+    times."""
     rules = moderation_rules(MODERATION_RULES)
     words = ["止损", "分散", "仓位", "ETF", "指数", "复利", "风险", "学习", "stop-loss", "index",
              "fund", "market", "600519.SH", "一三八", "ｆｕｌｌ", "risk", "期权", "收益"]  # fmt: skip
@@ -122,14 +126,15 @@ def filter_cost() -> list[float]:
         while len(text) < 2_000:
             text += picker.choice(words) + picker.choice(("，", " ", "。", "\n"))
         texts.append(text[:2_000])
-    samples = []
+    cpu, wall = [], []
     for n in range(FILTER_SAMPLES):
         text = texts[n % len(texts)]
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         post_draft(text, ["notes"], [], max_length=2_000)
         rules.screen(text)
-        samples.append((time.perf_counter() - started) * 1_000)
-    return samples
+        cpu.append((time.thread_time() - started_cpu) * 1_000)
+        wall.append((time.perf_counter() - started) * 1_000)
+    return cpu, wall
 
 
 def measure(url: str, data_dir: Path, secret: str, deep_path: str) -> Figures:
@@ -152,15 +157,16 @@ def measure(url: str, data_dir: Path, secret: str, deep_path: str) -> Figures:
             wrk.warm_up(f"{base}/v1/posts", feed_script)
             results.append(wrk.max_rate(f"{base}/v1/posts", feed_script))
         posts_written = wrk.max_rate(f"{base}/v1/posts", post_script)
-    return Figures(db_page, results[0], results[1], posts_written, filter_cost())
+    return Figures(db_page, results[0], results[1], posts_written, *filter_cost())
 
 
 def report(figures: Figures) -> list[tuple[str, float, float, bool]]:
     feed_ratio = figures.feed_first.rps / figures.db_page.rps
     deep_ratio = figures.feed_deep.p50_ms / figures.feed_first.p50_ms
     rps_ratio = figures.feed_first.rps / figures.feed_deep.rps
-    ordered = sorted(figures.filter_ms)
+    ordered, wall = sorted(figures.filter_ms), sorted(figures.filter_wall_ms)
     p99 = ordered[int(len(ordered) * 0.99) - 1]
+    wall_p99 = wall[int(len(wall) * 0.99) - 1]
     print(f"\ncommunity bench at {POSTS:,} posts, one server process")
     for name, result in (
         ("B-db-page", figures.db_page),
@@ -174,13 +180,14 @@ def report(figures: Figures) -> list[tuple[str, float, float, bool]]:
         )
     print(
         f"  filter per 2,000-character post: p50 {statistics.median(ordered):.3f} ms, "
-        f"p99 {p99:.3f} ms, max {ordered[-1]:.3f} ms ({len(ordered)} runs)"
+        f"p99 {p99:.3f} ms, max {ordered[-1]:.3f} ms CPU; wall p50 "
+        f"{statistics.median(wall):.3f} ms, p99 {wall_p99:.3f} ms ({len(ordered)} runs)"
     )
     print(f"  page {DEEP_PAGE} over page 1: p50 {deep_ratio:.2f}x, rps {rps_ratio:.2f}x")
     return [
         ("feed page rps / B-db-page rps", feed_ratio, MARKS["feed_vs_db_page"], feed_ratio >= 0.25),
         (f"page {DEEP_PAGE} p50 / page 1 p50", deep_ratio, 1.2, deep_ratio <= 1.2),
-        ("filter p99 ms (2,000 characters)", p99, 1.0, p99 <= 1.0),
+        ("filter p99 ms CPU (2,000 characters)", p99, 1.0, p99 <= 1.0),
         ("posts written per second (report)", figures.posts_written.rate_of(201), 0.0, True),
     ]
 

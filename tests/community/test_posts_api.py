@@ -86,6 +86,7 @@ async def test_a_blocked_post_is_422_with_the_rules_message_and_writes_nothing(
     [
         ("", "body"),
         ("   \n ", "body"),
+        ("\u200b\u200b", "body"),
         ("x" * 2001, "body"),
         ("bell\x07", "body"),
         ("right\u202eto left", "body"),
