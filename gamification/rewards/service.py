@@ -18,6 +18,14 @@ from sqlmodel import col
 
 from core.days import local_day
 from courses.events import LearningEvent
+from gamification.engagement.kinds import (
+    Tally,
+    learning_counters,
+    reward_event_counters,
+    tally,
+)
+from gamification.engagement.service import Payout, record_engagement
+from gamification.leagues.service import add_league_xp
 from gamification.ledger.models import LedgerTransaction
 from gamification.ledger.operations import DEFAULT_LOT_DAYS, earn
 from gamification.ledger.queries import balances
@@ -37,10 +45,11 @@ from gamification.rewards.rules import (
     streak_occurrence,
 )
 from gamification.rewards.streaking import read_streak, record_activity
-from gamification.rewards.streaks import Streak, StreakView, streak_as_of
+from gamification.rewards.streaks import Streak, StreakUpdate, StreakView, streak_as_of
 
 DEFAULT_DAILY_POINTS_CAP = 500
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+QUEST_REWARD = "quest"  # the kind of a quest's reward among a batch's rewards
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,7 @@ async def award_for_events(
     occurrences = [occurrence_of(event) for event in events]
     learned = any(not isinstance(event, RewardEvent) for event in events)
     streak: Streak | None = None  # known once counted: the wallet need not read it again
+    update: StreakUpdate | None = None
     if learned if active is None else active:
         update = await record_activity(db, user_id=user_id, today=today, now=now)
         streak = update.streak
@@ -109,10 +119,47 @@ async def award_for_events(
             )
             if reward is not None:
                 rewards.append(reward)
+    payout = Payout(policy.daily_points_cap, policy.lot_days, policy.business_timezone)
+    engaged = await record_engagement(
+        db,
+        user_id=user_id,
+        timezone=timezone,
+        counted=_tally(events, update),
+        now=now,
+        payout=payout,
+    )
+    rewards += [Reward(QUEST_REWARD, q.points, q.xp, q.reason) for q in engaged.quests]
     held = await wallet(
         db, user_id=user_id, timezone=timezone, now=now, policy=policy, streak=streak
     )
+    # Last: a learner's first XP of the week takes a place in a cohort under a shared lock.
+    await add_league_xp(
+        db,
+        user_id=user_id,
+        xp=sum(reward.xp for reward in rewards),
+        now=now,
+        business_timezone=policy.business_timezone,
+    )
     return rewards, held
+
+
+def _tally(events: Sequence[LearningEvent | RewardEvent], update: StreakUpdate | None) -> Tally:
+    """What the events (and a newly counted streak day) add to the engagement counters."""
+    kinds = [
+        kind
+        for event in events
+        for kind in (
+            reward_event_counters(event.kind, event.details)
+            if isinstance(event, RewardEvent)
+            else learning_counters(event)
+        )
+    ]
+    counted = update is not None and update.counted
+    return tally(
+        kinds,
+        day_counted=counted,
+        longest_streak=update.streak.longest if update is not None and counted else None,
+    )
 
 
 async def _pay(

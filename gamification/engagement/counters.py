@@ -1,0 +1,95 @@
+"""Writing and reading the counters: each batch of events is one upsert per table."""
+
+import uuid
+from collections.abc import Collection
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from gamification.engagement.kinds import MAXIMUM_KINDS, Tally
+from gamification.engagement.models import (
+    EngagementCounter,
+    EngagementDayCount,
+    EngagementEventSeen,
+)
+
+# One round trip for a batch: the day counts (kinds not kept by day excluded) in a CTE, then
+# the lifetime counters, where maxima keep the larger value and the others add.
+_ADD_TALLY = sa.text(
+    """
+    WITH by_day AS (
+        INSERT INTO engagement_day_count AS d (user_id, kind, day, count)
+        SELECT :user_id, t.kind, :day, t.n
+          FROM unnest(CAST(:day_kinds AS text[]), CAST(:day_counts AS int[])) AS t(kind, n)
+        ON CONFLICT (user_id, kind, day) DO UPDATE SET count = d.count + EXCLUDED.count
+        RETURNING 1
+    )
+    INSERT INTO engagement_counter AS c (user_id, kind, value)
+    SELECT :user_id, t.kind, t.n
+      FROM unnest(CAST(:kinds AS text[]), CAST(:values AS bigint[])) AS t(kind, n)
+    ON CONFLICT (user_id, kind) DO UPDATE SET value = CASE
+        WHEN c.kind = ANY(CAST(:maximum_kinds AS text[])) THEN GREATEST(c.value, EXCLUDED.value)
+        ELSE c.value + EXCLUDED.value END
+    """
+)
+_seen = insert(EngagementEventSeen)
+_FIRST_SIGHT = _seen.on_conflict_do_nothing().returning(col(EngagementEventSeen.kind))
+
+
+async def add_tally(db: AsyncSession, user_id: uuid.UUID, tally: Tally, *, day: date) -> None:
+    """Add the batch to the learner's day (`day`, their own calendar) and lifetime counters."""
+    by_day = sorted(tally.counts.items())
+    lifetime = sorted({**tally.counts, **tally.maxima}.items())
+    params = {
+        "user_id": user_id,
+        "day": day,
+        "day_kinds": [kind for kind, _ in by_day],
+        "day_counts": [count for _, count in by_day],
+        "kinds": [kind for kind, _ in lifetime],
+        "values": [value for _, value in lifetime],
+        "maximum_kinds": sorted(MAXIMUM_KINDS),
+    }
+    await db.execute(_ADD_TALLY, params)
+
+
+async def first_sight(
+    db: AsyncSession, user_id: uuid.UUID, kind: str, reference: str, *, now: datetime
+) -> bool:
+    """True the first time this event (kind and reference) is reported for the learner."""
+    row = await db.execute(
+        _FIRST_SIGHT,
+        {"user_id": user_id, "kind": kind, "reference": reference, "seen_at": now},
+    )
+    return row.first() is not None
+
+
+async def day_totals(
+    db: AsyncSession, user_id: uuid.UUID, kinds: Collection[str], *, first: date, last: date
+) -> dict[str, int]:
+    """The counts of `kinds` summed over the days `first` to `last` (inclusive)."""
+    if not kinds:
+        return {}
+    rows = await db.execute(
+        sa.select(col(EngagementDayCount.kind), sa.func.sum(col(EngagementDayCount.count)))
+        .where(
+            col(EngagementDayCount.user_id) == user_id,
+            col(EngagementDayCount.kind).in_(sorted(kinds)),
+            col(EngagementDayCount.day).between(first, last),
+        )
+        .group_by(col(EngagementDayCount.kind))
+    )
+    return {kind: int(total) for kind, total in rows.tuples()}
+
+
+async def lifetime_values(
+    db: AsyncSession, user_id: uuid.UUID, kinds: Collection[str] | None = None
+) -> dict[str, int]:
+    query = sa.select(col(EngagementCounter.kind), col(EngagementCounter.value)).where(
+        col(EngagementCounter.user_id) == user_id
+    )
+    if kinds is not None:
+        query = query.where(col(EngagementCounter.kind).in_(sorted(kinds)))
+    return {kind: int(value) for kind, value in (await db.execute(query)).tuples()}
