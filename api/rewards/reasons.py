@@ -42,6 +42,12 @@ _BY_CODE: dict[str, dict[str, str]] = {
         "zh-CN": "查看比赛成绩单",
     },
     "post_approved": {"en": "Community post approved", "zh-CN": "社区帖子通过审核"},
+    "quest_completed": {"en": "Quest completed: {title_en}", "zh-CN": "完成任务：{title}"},
+    "league_prize": {
+        "en": "League prize for rank {rank} in the week of {week}",
+        "zh-CN": "{week} 当周联赛第 {rank} 名奖励",
+    },
+    "streak_repair": {"en": "Repaired a {days}-day streak", "zh-CN": "修复 {days} 天的连续学习"},
     "adjustment": {"en": "Adjusted by InvestQuest support", "zh-CN": "InvestQuest 客服调整"},
     "voucher_redeemed": {"en": "Redeemed a voucher: {title_en}", "zh-CN": "兑换优惠券：{title}"},
     "voucher_revoked": {

@@ -71,6 +71,7 @@ _BACKFILL_CHUNK = sa.text(
         RETURNING 1
     )
     SELECT (SELECT max(id::text) FROM learners) AS last,
+           (SELECT count(*) FROM learners) AS learners,
            (SELECT count(*) FROM awarded) AS awarded
     """  # noqa: S608 - only this module's constants are formatted in; values are bound
 )
@@ -128,14 +129,21 @@ def _progress(row: Any) -> int:
     return min(int(row.value), target)
 
 
+@dataclass(frozen=True)
+class BackfillChunk:
+    last: uuid.UUID | None  # the last learner evaluated; None when none were left
+    learners: int
+    awarded: int
+
+
 async def backfill_chunk(
     db: AsyncSession, *, after: uuid.UUID, size: int, today: date, now: datetime
-) -> tuple[uuid.UUID | None, int]:
-    """Evaluate the catalogue for the next `size` learners after `after`; returns the last
-    learner done (None when there were none) and how many badges were awarded."""
+) -> BackfillChunk:
+    """Evaluate the catalogue for the next `size` learners (with counters) after `after`."""
     row = (
         await db.execute(
             _BACKFILL_CHUNK, {"after": after, "size": size, "today": today, "now": now}
         )
     ).one()
-    return (uuid.UUID(row.last) if row.last else None), int(row.awarded)
+    last = uuid.UUID(row.last) if row.last else None
+    return BackfillChunk(last, int(row.learners), int(row.awarded))

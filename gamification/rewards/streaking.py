@@ -17,6 +17,9 @@ _COLUMNS = (
     col(RewardStreak.freezes),
     col(RewardStreak.last_active_on),
     col(RewardStreak.run_started_on),
+    col(RewardStreak.paused_from),
+    col(RewardStreak.paused_until),
+    col(RewardStreak.repaired_on),
 )
 
 # Built once, with bound parameters: these run on every graded quiz attempt. (A parameter of
@@ -36,7 +39,7 @@ _new_row = insert(RewardStreak).values(
 _CREATE_LOCKED = _new_row.on_conflict_do_update(
     index_elements=["user_id"], set_={"user_id": _new_row.excluded.user_id}
 ).returning(*_COLUMNS)
-_COUNT_DAY = (
+_WRITE = (
     sa.update(RewardStreak)
     .where(col(RewardStreak.user_id) == _USER)
     .values(
@@ -45,6 +48,9 @@ _COUNT_DAY = (
         freezes=sa.bindparam("new_freezes"),
         last_active_on=sa.bindparam("new_last_active_on"),
         run_started_on=sa.bindparam("new_run_started_on"),
+        paused_from=sa.bindparam("new_paused_from"),
+        paused_until=sa.bindparam("new_paused_until"),
+        repaired_on=sa.bindparam("new_repaired_on"),
         updated_at=sa.bindparam("now"),
     )
 )
@@ -52,7 +58,7 @@ _COUNT_DAY = (
 
 async def read_streak(db: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> Streak | None:
     row = (await db.execute(_READ_LOCKED if lock else _READ, {"user": user_id})).first()
-    return Streak(*row) if row is not None else None
+    return Streak(**row._mapping) if row is not None else None
 
 
 async def record_activity(
@@ -60,23 +66,38 @@ async def record_activity(
 ) -> StreakUpdate:
     """Count `today` for the learner. The row is locked until commit, so concurrent activity
     of one learner counts the day once and reaches each milestone once."""
+    streak = await lock_streak(db, user_id, now=now)
+    update = record_active_day(streak, today)
+    if update.counted:
+        await write_streak(db, user_id, update.streak, now=now)
+    return update
+
+
+async def lock_streak(db: AsyncSession, user_id: uuid.UUID, *, now: datetime) -> Streak:
+    """The learner's streak row, created if missing, locked until commit."""
     streak = await read_streak(db, user_id, lock=True)
     if streak is None:
         row = (await db.execute(_CREATE_LOCKED, {"user": user_id, "now": now})).one()
-        streak = Streak(*row)
-    update = record_active_day(streak, today)
-    if update.counted:
-        counted = update.streak
-        await db.execute(
-            _COUNT_DAY,
-            {
-                "user": user_id,
-                "new_current": counted.current,
-                "new_longest": counted.longest,
-                "new_freezes": counted.freezes,
-                "new_last_active_on": counted.last_active_on,
-                "new_run_started_on": counted.run_started_on,
-                "now": now,
-            },
-        )
-    return update
+        streak = Streak(**row._mapping)
+    return streak
+
+
+async def write_streak(
+    db: AsyncSession, user_id: uuid.UUID, streak: Streak, *, now: datetime
+) -> None:
+    """Store the streak (whose row this transaction locked)."""
+    await db.execute(
+        _WRITE,
+        {
+            "user": user_id,
+            "new_current": streak.current,
+            "new_longest": streak.longest,
+            "new_freezes": streak.freezes,
+            "new_last_active_on": streak.last_active_on,
+            "new_run_started_on": streak.run_started_on,
+            "new_paused_from": streak.paused_from,
+            "new_paused_until": streak.paused_until,
+            "new_repaired_on": streak.repaired_on,
+            "now": now,
+        },
+    )
