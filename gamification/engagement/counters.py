@@ -1,7 +1,6 @@
 """Writing and reading the counters: each batch of events is one upsert per table."""
 
 import uuid
-from collections.abc import Collection
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -11,8 +10,6 @@ from sqlmodel import col
 
 from gamification.engagement.kinds import MAXIMUM_KINDS, Tally
 from gamification.engagement.models import (
-    EngagementCounter,
-    EngagementDayCount,
     EngagementEventSeen,
 )
 
@@ -64,32 +61,3 @@ async def first_sight(
         {"user_id": user_id, "kind": kind, "reference": reference, "seen_at": now},
     )
     return row.first() is not None
-
-
-async def day_totals(
-    db: AsyncSession, user_id: uuid.UUID, kinds: Collection[str], *, first: date, last: date
-) -> dict[str, int]:
-    """The counts of `kinds` summed over the days `first` to `last` (inclusive)."""
-    if not kinds:
-        return {}
-    rows = await db.execute(
-        sa.select(col(EngagementDayCount.kind), sa.func.sum(col(EngagementDayCount.count)))
-        .where(
-            col(EngagementDayCount.user_id) == user_id,
-            col(EngagementDayCount.kind).in_(sorted(kinds)),
-            col(EngagementDayCount.day).between(first, last),
-        )
-        .group_by(col(EngagementDayCount.kind))
-    )
-    return {kind: int(total) for kind, total in rows.tuples()}
-
-
-async def lifetime_values(
-    db: AsyncSession, user_id: uuid.UUID, kinds: Collection[str] | None = None
-) -> dict[str, int]:
-    query = sa.select(col(EngagementCounter.kind), col(EngagementCounter.value)).where(
-        col(EngagementCounter.user_id) == user_id
-    )
-    if kinds is not None:
-        query = query.where(col(EngagementCounter.kind).in_(sorted(kinds)))
-    return {kind: int(value) for kind, value in (await db.execute(query)).tuples()}

@@ -97,7 +97,7 @@ async def _period_counts(
             col(EngagementDayCount.day).between(first, periods.day),
         )
     )
-    days = list(rows.tuples())
+    days = [(kind, day, int(n)) for kind, day, n in rows]
     return {
         q.id: sum(
             n for kind, day, n in days if kind == q.kind and day >= periods.start_of(q.cadence)
@@ -205,18 +205,15 @@ async def quests_of(
     drawn = draw(await quest_pool(db), user_id, periods)
     quests = drawn.all
     counts = await _period_counts(db, user_id, quests, periods)
-    done = set(
-        (
-            await db.execute(
-                sa.select(col(QuestCompletion.quest_id), col(QuestCompletion.period_start)).where(
-                    col(QuestCompletion.user_id) == user_id,
-                    col(QuestCompletion.quest_id).in_([q.id for q in quests]),
-                    col(QuestCompletion.period_start)
-                    >= min((periods.start_of(q.cadence) for q in quests), default=periods.day),
-                )
-            )
-        ).tuples()
+    rows = await db.execute(
+        sa.select(col(QuestCompletion.quest_id), col(QuestCompletion.period_start)).where(
+            col(QuestCompletion.user_id) == user_id,
+            col(QuestCompletion.quest_id).in_([q.id for q in quests]),
+            col(QuestCompletion.period_start)
+            >= min((periods.start_of(q.cadence) for q in quests), default=periods.day),
+        )
     )
+    done = {(row.quest_id, row.period_start) for row in rows}
     return drawn, [
         QuestProgress(
             quest=q,
