@@ -33,29 +33,28 @@ _TIER = sa.text(
                  COALESCE((SELECT max(position) FROM league_tier), 0))
     """
 )
-_TAKE_PLACE = sa.text(
-    """
-    INSERT INTO league_filling AS f (week_start, tier, cohort_id, filled)
-    VALUES (:week, :tier, :new_cohort, 1)
-    ON CONFLICT (week_start, tier) DO UPDATE SET
-        cohort_id = CASE WHEN f.filled >= :cohort_size THEN EXCLUDED.cohort_id
-                         ELSE f.cohort_id END,
-        filled = CASE WHEN f.filled >= :cohort_size THEN 1 ELSE f.filled + 1 END
-    RETURNING cohort_id, filled
-    """
-)
-_NEW_COHORT = sa.text(
-    """
-    INSERT INTO league_cohort (id, week_start, tier, created_at)
-    VALUES (:cohort_id, :week, :tier, :now) ON CONFLICT DO NOTHING
-    """
-)
-# A concurrent first XP of the same learner may have joined meanwhile: then this XP is added
-# to that membership (the place taken here stays empty).
+# Joining, in one statement (the filling row's lock is held from here to commit, so the
+# shorter the better): take a place in the cohort the tier is filling (a new cohort after the
+# 30th), create that cohort with its first place, and add the member. A concurrent first XP of
+# the same learner may have joined meanwhile: then this XP is added to that membership (the
+# place taken here stays empty).
 _JOIN = sa.text(
     """
-    INSERT INTO league_member AS m (week_start, user_id, cohort_id, tier, xp, reached_at, joined_at)
-    VALUES (:week, :user_id, :cohort_id, :tier, :xp, :now, :now)
+    WITH place AS (
+        INSERT INTO league_filling AS f (week_start, tier, cohort_id, filled)
+        VALUES (:week, :tier, :new_cohort, 1)
+        ON CONFLICT (week_start, tier) DO UPDATE SET
+            cohort_id = CASE WHEN f.filled >= :cohort_size THEN EXCLUDED.cohort_id
+                             ELSE f.cohort_id END,
+            filled = CASE WHEN f.filled >= :cohort_size THEN 1 ELSE f.filled + 1 END
+        RETURNING cohort_id, filled
+    ), cohort AS (
+        INSERT INTO league_cohort (id, week_start, tier, created_at)
+        SELECT cohort_id, :week, :tier, :now FROM place WHERE filled = 1
+    )
+    INSERT INTO league_member AS m
+        (week_start, user_id, cohort_id, tier, xp, reached_at, joined_at)
+    SELECT :week, :user_id, place.cohort_id, :tier, :xp, :now, :now FROM place
     ON CONFLICT (week_start, user_id) DO UPDATE SET xp = m.xp + EXCLUDED.xp, reached_at = :now
     """
 )
@@ -100,17 +99,8 @@ async def add_league_xp(
     if (await db.execute(_ADD_XP, params)).first() is not None:
         return
     tier = int(await db.scalar(_TIER, {"user_id": user_id}) or 0)
-    place = (
-        await db.execute(
-            _TAKE_PLACE,
-            {"week": week, "tier": tier, "new_cohort": new_id(), "cohort_size": COHORT_SIZE},
-        )
-    ).one()
-    if place.filled == 1:
-        await db.execute(
-            _NEW_COHORT, {"cohort_id": place.cohort_id, "week": week, "tier": tier, "now": now}
-        )
-    await db.execute(_JOIN, {**params, "cohort_id": place.cohort_id, "tier": tier})
+    join = {**params, "tier": tier, "new_cohort": new_id(), "cohort_size": COHORT_SIZE}
+    await db.execute(_JOIN, join)
 
 
 async def current_cohort(
