@@ -102,7 +102,8 @@ async def test_the_week_close_moves_learners_pays_leaders_once_and_can_run_again
             sa.text("SELECT user_id, rank, outcome, new_tier, prize_points FROM league_result")
         )
         results = {row.user_id: row for row in rows}
-        tiers = dict((await db.execute(sa.text("SELECT user_id, tier FROM league_player"))).all())
+        players = await db.execute(sa.text("SELECT user_id, tier FROM league_player"))
+        tiers = {row.user_id: row.tier for row in players}
         prize = (await balances(db, learners[0].id, now=NEXT_MONDAY)).points
     outcomes = [results[learner.id].outcome for learner in learners]
     assert outcomes == ["promoted"] * 7 + ["demoted"] * 5  # silver: 7 up, 5 down
