@@ -22,7 +22,7 @@ async def engagement_loaded(db: AsyncSession) -> bool:
 
 def read_engagement(seed_dir: Path) -> tuple[list[BadgeSpec], list[Quest], list[Tier]]:
     problems: list[str] = []
-    badges: list[BadgeSpec] = []
+    badges: list[BadgeSpec] | None = None
     quests: list[Quest] = []
     tiers: list[Tier] = []
     try:
@@ -30,14 +30,15 @@ def read_engagement(seed_dir: Path) -> tuple[list[BadgeSpec], list[Quest], list[
     except CatalogueError as exc:
         problems += exc.problems
     try:
-        quests = read_quests(seed_dir / QUESTS_FILE, badge_ids={badge.id for badge in badges})
+        badge_ids = {badge.id for badge in badges} if badges is not None else None
+        quests = read_quests(seed_dir / QUESTS_FILE, badge_ids=badge_ids)
     except CatalogueError as exc:
         problems += exc.problems
     try:
         tiers = read_tiers(seed_dir / LEAGUES_FILE)
     except CatalogueError as exc:
         problems += exc.problems
-    if problems:
+    if problems or badges is None:
         raise CatalogueError(problems)
     return badges, quests, tiers
 

@@ -52,8 +52,10 @@ class Quest:
     badge_id: str | None = None
 
 
-def parse_quests(document: Any, *, file_name: str, badge_ids: set[str]) -> list[Quest]:
-    """Every template, checked as a whole: CatalogueError lists each problem with its path."""
+def parse_quests(document: Any, *, file_name: str, badge_ids: set[str] | None) -> list[Quest]:
+    """Every template, checked as a whole: CatalogueError lists each problem with its path.
+    A monthly challenge's badge is checked against `badge_ids` (None: the badge catalogue is
+    itself broken, so that check is left to its own problems)."""
     problems = Problems(file_name)
     quests, seen = [], set[str]()
     for index, entry in enumerate(entries(document, "quests", problems)):
@@ -74,7 +76,11 @@ def parse_quests(document: Any, *, file_name: str, badge_ids: set[str]) -> list[
 
 
 def _check_quest(
-    entry: Mapping[str, Any], path: str, problems: Problems, seen: set[str], badge_ids: set[str]
+    entry: Mapping[str, Any],
+    path: str,
+    problems: Problems,
+    seen: set[str],
+    badge_ids: set[str] | None,
 ) -> None:
     check_fields(entry, path, problems, required=_REQUIRED, known=_FIELDS)
     check_id(entry.get("id"), f"{path}.id", problems, seen)
@@ -95,7 +101,7 @@ def _check_quest(
 
 
 def _check_monthly(
-    entry: Mapping[str, Any], path: str, problems: Problems, badge_ids: set[str]
+    entry: Mapping[str, Any], path: str, problems: Problems, badge_ids: set[str] | None
 ) -> None:
     monthly = entry.get("cadence") == MONTHLY
     for name in ("months", "badge"):
@@ -109,7 +115,7 @@ def _check_monthly(
     ):
         problems.add(f"{path}.months", "must be a list of months 1 to 12")
     badge = entry.get("badge")
-    if monthly and badge not in badge_ids:
+    if monthly and badge_ids is not None and badge not in badge_ids:
         problems.add(f"{path}.badge", f"names no badge of the badge catalogue: {badge!r}")
 
 
@@ -128,7 +134,7 @@ def _quest(entry: Mapping[str, Any]) -> Quest:
     )
 
 
-def read_quests(path: Path, *, badge_ids: set[str]) -> list[Quest]:
+def read_quests(path: Path, *, badge_ids: set[str] | None) -> list[Quest]:
     return parse_quests(read_yaml(path), file_name=path.name, badge_ids=badge_ids)
 
 
