@@ -89,14 +89,20 @@ def learning_counters(event: LearningEvent) -> list[str]:
 
 
 def reward_event_counters(kind: str, details: Mapping[str, Any]) -> list[str]:
-    """Counters of a reward event; a contest placement counts when it is in the top 10%."""
-    if kind == "contest_placement":
-        rank, entrants = details.get("rank"), details.get("entrants")
-        if isinstance(rank, int) and isinstance(entrants, int) and entrants > 0:
-            return [CONTEST_TOP_DECILE] if rank <= math.ceil(entrants / 10) else []
-        return []
+    """Counters of a reward event. Finishing a contest (with its minimum activity) counts,
+    and counts as top 10% when the final rank is within the best tenth of the entrants."""
     counter = _REWARD_EVENT_COUNTERS.get(kind)
-    return [counter] if counter else []
+    if counter is None:
+        return []
+    rank, entrants = details.get("rank"), details.get("entrants")
+    if (
+        counter == CONTESTS_FINISHED
+        and isinstance(rank, int)
+        and isinstance(entrants, int)
+        and 0 < rank <= math.ceil(entrants / 10)
+    ):
+        return [counter, CONTEST_TOP_DECILE]
+    return [counter]
 
 
 def tally(kinds: Sequence[str], *, day_counted: bool, longest_streak: int | None) -> Tally:
