@@ -22,6 +22,7 @@ from api.accounts.privacy import erase_accounts, export_accounts
 from api.accounts.roles import ensure_admin_remains
 from api.audit import AuditLog
 from api.contests.privacy import erase_contests, export_contests
+from api.engagement.privacy import export_engagement
 from api.learning.privacy import export_learning
 from api.openapi import problem_responses
 from api.personal_data import PersonalDataSection, rows_of
@@ -50,6 +51,7 @@ SECTIONS: list[PersonalDataSection] = [
     PersonalDataSection("rewards", export_rewards, erase=None),
     PersonalDataSection("vouchers", export_vouchers, erase=None),
     PersonalDataSection("contests", export_contests, erase_contests),
+    PersonalDataSection("engagement", export_engagement, erase=None),
 ]
 
 
