@@ -1,9 +1,10 @@
 """Closing past weeks: rank each cohort, move learners up and down, pay the leaders.
 
-Runs in chunks of cohorts claimed with `FOR UPDATE SKIP LOCKED`, each chunk one transaction:
-replicas (or a second run) closing at once share the cohorts and never close one twice; a
-closed cohort is marked and skipped, results are unique per (week, learner) and the prizes
-are ledger earns with unique keys, so running again changes nothing.
+First the cohorts of the past LISTED_WEEKS weeks are listed from their members (joining writes
+no cohort row). Then it runs in chunks of cohorts claimed with `FOR UPDATE SKIP LOCKED`, each
+chunk one transaction: replicas (or a second run) closing at once share the cohorts and never
+close one twice; a closed cohort is marked and skipped, results are unique per (week,
+learner) and the prizes are ledger earns with unique keys, so running again changes nothing.
 
 Ranks: XP this week, ties to who reached that XP first. The top `promote` go up (none from the
 highest tier), the bottom `demote` go down (none from the lowest tier, never a promoted
@@ -20,6 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gamification.ledger.operations import Earn, earn_many
 
 LEAGUE_PRIZE = "league_prize"
+LISTED_WEEKS = 8  # how far back the close looks for weeks not closed yet
+
+_LIST_COHORTS = sa.text(
+    """
+    INSERT INTO league_cohort (id, week_start, tier, created_at)
+    SELECT cohort_id, min(week_start), min(tier), :now FROM league_member
+     WHERE week_start >= CAST(:current AS date) - 7 * :weeks AND week_start < :current
+     GROUP BY cohort_id
+    ON CONFLICT DO NOTHING
+    """
+)
 
 _CLAIM_COHORTS = sa.text(
     """
@@ -121,6 +133,10 @@ async def close_past_weeks(
     chunk: int = 1000,
 ) -> WeekClose:
     """Close every cohort of the weeks before `current_week`, a chunk per transaction."""
+    async with sessionmaker.begin() as db:
+        await db.execute(
+            _LIST_COHORTS, {"current": current_week, "now": now, "weeks": LISTED_WEEKS}
+        )
     cohorts = prizes = 0
     while True:
         async with sessionmaker.begin() as db:

@@ -1,6 +1,7 @@
 """League tiers, cohorts, the week's members, each learner's tier and the week's results.
 
-Weeks are named by their Monday (`week_start`) in the business time zone.
+Weeks are named by their Monday (`week_start`) in the business time zone. Places in a tier
+are numbered by the sequence `league_place_{tier}` (migration 0023; at most MAX_TIERS tiers).
 """
 
 import uuid
@@ -33,20 +34,10 @@ class LeagueTier(SQLModel, table=True):
     updated_at: datetime = utc_timestamp()
 
 
-class LeagueFilling(SQLModel, table=True):
-    """The cohort a tier is filling this week and how many joined it: one row per week and
-    tier, raised by one upsert under its row lock, so no cohort ever passes the cap."""
-
-    __tablename__ = "league_filling"
-    __table_args__ = (sa.CheckConstraint("filled >= 1 AND filled <= 30", name="filled_in_range"),)
-
-    week_start: date = Field(primary_key=True)
-    tier: int = Field(primary_key=True, sa_type=sa.SmallInteger)
-    cohort_id: uuid.UUID
-    filled: int
-
-
 class LeagueCohort(SQLModel, table=True):
+    """A week's cohort, listed by the week close from its members (joining writes no cohort
+    row: a cohort is named by its tier and place numbers, see `leagues/service.py`)."""
+
     __tablename__ = "league_cohort"
     __table_args__ = (sa.Index("ix_league_cohort_open", "week_start", "closed_at"),)
 
@@ -66,7 +57,7 @@ class LeagueMember(SQLModel, table=True):
 
     week_start: date = Field(primary_key=True)
     user_id: uuid.UUID = Field(primary_key=True, foreign_key="user_account.id")
-    cohort_id: uuid.UUID = Field(foreign_key="league_cohort.id", index=True)
+    cohort_id: uuid.UUID = Field(index=True)
     tier: int = Field(sa_type=sa.SmallInteger)
     xp: int = Field(sa_type=sa.BigInteger)
     reached_at: datetime = utc_timestamp()

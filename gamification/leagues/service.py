@@ -1,9 +1,11 @@
 """Joining the week's league with the first XP, adding XP, and the learner's cohort table.
 
-A learner joins when they earn their first XP of the week: in their tier, into the cohort that
-tier is filling. One upsert on the (week, tier) filling row takes a place and moves on to a
-new cohort after the 30th, holding that row's lock until commit, so concurrent joins queue on
-it and no cohort ever passes 30; cohorts therefore fill in arrival order.
+A learner joins when they earn their first XP of the week, in their tier: they take the next
+place number of the tier's sequence (`league_place_{tier}`), and places 30k to 30k+29 of a week
+make one cohort. A sequence hands each number out once, at once, without a lock held to commit,
+so concurrent joins never wait on each other, cohorts fill in arrival order, and none can pass
+30 (a join rolled back leaves its place empty; the week's first cohort of a tier may start part
+way, after the places of the week before).
 """
 
 import uuid
@@ -13,8 +15,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.ids import new_id
-from gamification.leagues.tiers import COHORT_SIZE
+from gamification.leagues.tiers import COHORT_SIZE, MAX_TIERS
 from gamification.leagues.weeks import week_start
 
 ANONYMOUS = "anonymous"
@@ -30,31 +31,23 @@ _ADD_XP = sa.text(
 _TIER = sa.text(
     """
     SELECT LEAST(COALESCE((SELECT tier FROM league_player WHERE user_id = :user_id), 0),
-                 COALESCE((SELECT max(position) FROM league_tier), 0))
+                 COALESCE((SELECT max(position) FROM league_tier), 0), :highest)
     """
 )
-# Joining, in one statement (the filling row's lock is held from here to commit, so the
-# shorter the better): take a place in the cohort the tier is filling (a new cohort after the
-# 30th), create that cohort with its first place, and add the member. A concurrent first XP of
-# the same learner may have joined meanwhile: then this XP is added to that membership (the
-# place taken here stays empty).
+# Joining, in one statement. The cohort's id is derived from (week, tier, place / 30), so every
+# replica names it alike. A concurrent first XP of the same learner may have joined meanwhile:
+# then this XP is added to that membership (the place taken here stays empty).
 _JOIN = sa.text(
     """
     WITH place AS (
-        INSERT INTO league_filling AS f (week_start, tier, cohort_id, filled)
-        VALUES (:week, :tier, :new_cohort, 1)
-        ON CONFLICT (week_start, tier) DO UPDATE SET
-            cohort_id = CASE WHEN f.filled >= :cohort_size THEN EXCLUDED.cohort_id
-                             ELSE f.cohort_id END,
-            filled = CASE WHEN f.filled >= :cohort_size THEN 1 ELSE f.filled + 1 END
-        RETURNING cohort_id, filled
-    ), cohort AS (
-        INSERT INTO league_cohort (id, week_start, tier, created_at)
-        SELECT cohort_id, :week, :tier, :now FROM place WHERE filled = 1
+        SELECT nextval(format('league_place_%s', CAST(:tier AS integer))::regclass) AS n
     )
     INSERT INTO league_member AS m
         (week_start, user_id, cohort_id, tier, xp, reached_at, joined_at)
-    SELECT :week, :user_id, place.cohort_id, :tier, :xp, :now, :now FROM place
+    SELECT :week, :user_id,
+           CAST(md5(:cohort_prefix || (place.n / :cohort_size)) AS uuid),
+           :tier, :xp, :now, :now
+      FROM place
     ON CONFLICT (week_start, user_id) DO UPDATE SET xp = m.xp + EXCLUDED.xp, reached_at = :now
     """
 )
@@ -98,8 +91,9 @@ async def add_league_xp(
     params = {"week": week, "user_id": user_id, "xp": xp, "now": now}
     if (await db.execute(_ADD_XP, params)).first() is not None:
         return
-    tier = int(await db.scalar(_TIER, {"user_id": user_id}) or 0)
-    join = {**params, "tier": tier, "new_cohort": new_id(), "cohort_size": COHORT_SIZE}
+    tier = int(await db.scalar(_TIER, {"user_id": user_id, "highest": MAX_TIERS - 1}) or 0)
+    cohort_prefix = f"{week}:{tier}:"  # with the place / 30: the cohort's name
+    join = {**params, "tier": tier, "cohort_size": COHORT_SIZE, "cohort_prefix": cohort_prefix}
     await db.execute(_JOIN, join)
 
 

@@ -24,7 +24,8 @@ from gamification.engagement.catalogue import (
 from gamification.leagues.models import LeagueTier
 
 LEAGUES_FILE = "leagues.yaml"
-COHORT_SIZE = 30  # the most learners in one cohort (also a CHECK on league_filling)
+COHORT_SIZE = 30  # the most learners in one cohort
+MAX_TIERS = 20  # one place sequence per tier position (league_place_0 ... _19, migration 0023)
 _FIELDS = {"id", "name", "promote", "demote", "prizes"}
 
 
@@ -69,6 +70,8 @@ def parse_tiers(document: Any, *, file_name: str) -> list[Tier]:
                     tuple(entry["prizes"]),
                 )
             )
+    if len(tiers) > MAX_TIERS:
+        problems.add("tiers", f"at most {MAX_TIERS} tiers")
     problems.raise_any()
     return tiers
 

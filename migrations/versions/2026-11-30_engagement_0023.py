@@ -1,6 +1,7 @@
 """engagement: the counters events keep, quest templates and completions, the badge catalogue
-and awards, league tiers, cohorts (filled under one row lock per week and tier), members,
-players' tiers and week results; streak pauses and repairs
+and awards, league tiers, cohorts, members, players' tiers and week results, and a place
+sequence per tier position (league_place_0 ... _19: cohorts fill without locks); streak pauses
+and repairs
 
 Revision ID: 0023
 Revises: 0017
@@ -20,7 +21,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+MAX_TIERS = 20  # gamification/leagues/tiers.py: one place sequence per tier position
+
+
 def upgrade() -> None:
+    for position in range(MAX_TIERS):
+        op.execute(f"CREATE SEQUENCE league_place_{position} AS bigint")
     op.create_table(
         "badge",
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -53,17 +59,6 @@ def upgrade() -> None:
     )
     op.create_index(
         "ix_league_cohort_open", "league_cohort", ["week_start", "closed_at"], unique=False
-    )
-    op.create_table(
-        "league_filling",
-        sa.Column("week_start", sa.Date(), nullable=False),
-        sa.Column("tier", sa.SmallInteger(), nullable=False),
-        sa.Column("cohort_id", sa.Uuid(), nullable=False),
-        sa.Column("filled", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "filled >= 1 AND filled <= 30", name=op.f("ck_league_filling_filled_in_range")
-        ),
-        sa.PrimaryKeyConstraint("week_start", "tier", name=op.f("pk_league_filling")),
     )
     op.create_table(
         "league_tier",
@@ -169,11 +164,6 @@ def upgrade() -> None:
         sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("xp >= 0", name=op.f("ck_league_member_xp_not_negative")),
         sa.ForeignKeyConstraint(
-            ["cohort_id"],
-            ["league_cohort.id"],
-            name=op.f("fk_league_member_cohort_id_league_cohort"),
-        ),
-        sa.ForeignKeyConstraint(
             ["user_id"], ["user_account.id"], name=op.f("fk_league_member_user_id_user_account")
         ),
         sa.PrimaryKeyConstraint("week_start", "user_id", name=op.f("pk_league_member")),
@@ -236,6 +226,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for position in range(MAX_TIERS):
+        op.execute(f"DROP SEQUENCE league_place_{position}")
     op.drop_column("reward_streak", "repaired_on")
     op.drop_column("reward_streak", "paused_until")
     op.drop_column("reward_streak", "paused_from")
@@ -251,7 +243,6 @@ def downgrade() -> None:
     op.drop_table("badge_award")
     op.drop_table("quest_template")
     op.drop_table("league_tier")
-    op.drop_table("league_filling")
     op.drop_index("ix_league_cohort_open", table_name="league_cohort")
     op.drop_table("league_cohort")
     op.drop_table("badge")

@@ -4,6 +4,7 @@ counters and three league tiers."""
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -68,3 +69,12 @@ async def save_catalogue(
     await save_badges(db, badges, now=clock.now())
     await save_quests(db, quests, now=clock.now())
     await save_tiers(db, tiers, now=clock.now())
+
+
+async def align_league_places(db: AsyncSession) -> None:
+    """Move each tier's place sequence to the start of a cohort (sequences outlive the rolled
+    back tests), so a test's first joiners share one cohort."""
+    for position in range(len(TIERS)):
+        sequence = f"league_place_{position}"
+        start_of_next_cohort = f"((SELECT last_value FROM {sequence}) / 30 + 1) * 30 - 1"
+        await db.execute(sa.text(f"SELECT setval('{sequence}', {start_of_next_cohort})"))

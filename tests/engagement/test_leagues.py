@@ -13,6 +13,7 @@ from gamification.leagues.closing import close_past_weeks
 from gamification.leagues.service import add_league_xp
 from gamification.leagues.weeks import week_ends_at, week_start
 from gamification.ledger.queries import balances
+from tests.engagement.catalogue import align_league_places
 from tests.engagement.conftest import LoadCatalogue
 from tests.factories import TestUser, UserFactory
 
@@ -52,6 +53,7 @@ async def test_the_cohort_table_ranks_by_xp_with_ties_to_who_reached_it_first(
     await load_catalogue()
     first, second, third = [await user_factory() for _ in range(3)]
     async with sessionmaker.begin() as db:
+        await align_league_places(db)
         await db.execute(
             sa.text("UPDATE user_account SET public_boards = false WHERE id = :id"),
             {"id": third.id},
@@ -120,6 +122,7 @@ async def test_a_tie_at_the_promotion_line_goes_to_who_reached_the_xp_first(
     await load_catalogue()
     learners = [await user_factory() for _ in range(9)]
     async with sessionmaker.begin() as db:
+        await align_league_places(db)
         for place, learner in enumerate(learners[:6]):
             await gain(db, learner, 500 - place, MONDAY)
         # Both end on 100 XP; the later one got there an hour after the earlier one.
