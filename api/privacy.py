@@ -21,6 +21,8 @@ from api.accounts.models import AuthSession
 from api.accounts.privacy import erase_accounts, export_accounts
 from api.accounts.roles import ensure_admin_remains
 from api.audit import AuditLog
+from api.campaigns.privacy import erase_campaigns, export_campaigns
+from api.community.privacy import erase_community, export_community
 from api.contests.privacy import erase_contests, export_contests
 from api.engagement.privacy import export_engagement
 from api.learning.privacy import export_learning
@@ -52,6 +54,8 @@ SECTIONS: list[PersonalDataSection] = [
     PersonalDataSection("vouchers", export_vouchers, erase=None),
     PersonalDataSection("contests", export_contests, erase_contests),
     PersonalDataSection("engagement", export_engagement, erase=None),
+    PersonalDataSection("community", export_community, erase_community),
+    PersonalDataSection("campaigns", export_campaigns, erase_campaigns),
 ]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.campaigns.seeding import load_seed_campaigns, seed_campaigns_loaded
 from api.contests.contest_seed import load_seed_contests, seed_contests_loaded
 from api.contests.market_seed import load_seed_instruments, seed_instruments_loaded
 from api.engagement.seeding import engagement_loaded, load_engagement
@@ -36,6 +37,7 @@ def seed_loaders() -> list[SeedLoader]:
         SeedLoader("instruments", seed_instruments_loaded, load_seed_instruments),
         SeedLoader("contests", seed_contests_loaded, load_seed_contests),
         SeedLoader("engagement", engagement_loaded, load_engagement),
+        SeedLoader("campaigns", seed_campaigns_loaded, load_seed_campaigns),
     ]
 
 

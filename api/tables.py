@@ -17,6 +17,8 @@ from api.scheduler.models import JobRun
 from core.tables import metadata
 from courses import models as course_models
 from gamification.badges import models as badge_models
+from gamification.campaigns import models as campaign_models
+from gamification.community import models as community_models
 from gamification.contests import market_models, standings_models
 from gamification.contests import models as contest_models
 from gamification.engagement import models as engagement_models
@@ -40,6 +42,8 @@ __all__ = [
     "RiskAssessment",
     "UserAccount",
     "badge_models",
+    "campaign_models",
+    "community_models",
     "contest_models",
     "course_models",
     "engagement_models",

@@ -47,8 +47,10 @@ COUNTER_KINDS = frozenset(
 )
 # Counters kept only as a lifetime maximum, never by day.
 MAXIMUM_KINDS = frozenset({LONGEST_STREAK})
+# Counters that mark a day (1 at most a day, however often it is reported), kept by day only.
+DAY_MARK_KINDS = frozenset({STREAK_KEPT})
 # Kinds reported through `record_event` (outside the rewards path), each once per reference.
-REPORTED_KINDS = frozenset({PRACTICE_ORDER, POST_READ, POSTS_PUBLISHED, VOUCHERS_REDEEMED})
+REPORTED_KINDS = frozenset({PRACTICE_ORDER, POST_READ, VOUCHERS_REDEEMED})
 # What a quest may never count: volume of trading.
 TRADING_COUNT_KINDS = frozenset(
     {"trades", "trade_count", "orders", "orders_placed", "fills", "turnover", "trading_volume"}
@@ -59,7 +61,7 @@ _REWARD_EVENT_COUNTERS: Mapping[str, str] = {
     "contest_joined": CONTESTS_JOINED,
     "contest_finished": CONTESTS_FINISHED,
     "contest_report_card_opened": REPORT_CARD_OPENED,
-    "post_approved": POSTS_PUBLISHED,
+    "post_published": POSTS_PUBLISHED,
 }
 
 

@@ -82,8 +82,8 @@ async def record_event(
     now: datetime,
     payout: Payout,
 ) -> Engagement:
-    """Count an event no rule pays for (`post_read`, `practice_order`, `posts_published`,
-    `vouchers_redeemed`) once per reference, with its quests, badges and the quests' XP."""
+    """Count an event no rule pays for (`post_read`, `practice_order`, `vouchers_redeemed`)
+    once per reference, with its quests, badges and the quests' XP."""
     if kind not in REPORTED_KINDS:
         raise ValueError(f"not a reported engagement kind: {kind}")
     if not await first_sight(db, user_id, kind, reference, now=now):

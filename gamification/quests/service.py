@@ -22,7 +22,6 @@ from gamification.ledger.operations import earn
 from gamification.quests.catalogue import Quest
 from gamification.quests.draw import Drawn, Periods, draw
 from gamification.quests.models import QuestCompletion, QuestTemplate
-from gamification.rewards.caps import give_back, take_points
 from gamification.rewards.models import ALL_RULES
 
 QUEST_COMPLETED = "quest_completed"
@@ -38,6 +37,9 @@ _POOL = sa.select(
     col(QuestTemplate.months),
     col(QuestTemplate.badge_id),
 ).where(col(QuestTemplate.enabled).is_(True))
+# The daily cap's counters, as the rule payments take them (migration 0019's functions).
+_TAKE_POINTS = sa.text("SELECT reward_take_points(:user_id, :day, :scope, :wanted, :cap)")
+_GIVE_BACK = sa.text("SELECT reward_give_back(:user_id, :day, :scope, :points)")
 _completion = insert(QuestCompletion)
 _CLAIM = _completion.on_conflict_do_nothing().returning(col(QuestCompletion.quest_id))
 
@@ -160,8 +162,9 @@ async def _complete(
     }
     if (await db.execute(_CLAIM, claim)).first() is None:
         return None  # completed before, or by a concurrent event that committed first
-    granted = await take_points(
-        db, user_id=user_id, day=cap_day, scope=ALL_RULES, wanted=quest.points, cap=cap
+    cap_row = {"user_id": user_id, "day": cap_day, "scope": ALL_RULES}
+    granted = int(
+        await db.scalar(_TAKE_POINTS, {**cap_row, "wanted": quest.points, "cap": cap}) or 0
     )
     reference = ledger_reference(period_start, quest.id, user_id)
     reason: dict[str, Any] = {
@@ -184,7 +187,7 @@ async def _complete(
         lot_days=lot_days,
     )
     if not posted.posted:
-        await give_back(db, user_id=user_id, day=cap_day, scope=ALL_RULES, points=granted)
+        await db.execute(_GIVE_BACK, {**cap_row, "points": granted})
         granted = 0
     await db.execute(
         sa.update(QuestCompletion)

@@ -1,7 +1,9 @@
-"""The learner's streak row: counted under a row lock, read without one."""
+"""The learner's streak row. Days are counted under its row lock by `reward_award` (migration
+0019), following `streaks.record_active_day`; the streak extras (repair, pause) lock and write
+it here."""
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -9,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from gamification.rewards.models import RewardStreak
-from gamification.rewards.streaks import Streak, StreakUpdate, record_active_day
+from gamification.rewards.streaks import Streak
 
 _COLUMNS = (
     col(RewardStreak.current),
@@ -21,9 +23,8 @@ _COLUMNS = (
     col(RewardStreak.paused_until),
     col(RewardStreak.repaired_on),
 )
-
-# Built once, with bound parameters: these run on every graded quiz attempt. (A parameter of
-# an INSERT or UPDATE may not be named like one of its columns: hence `user`.)
+# Built once, with bound parameters: the wallet reads it. (A parameter of an INSERT or UPDATE
+# may not be named like one of its columns: hence `user`.)
 _USER = sa.bindparam("user", type_=sa.Uuid())
 _READ = sa.select(*_COLUMNS).where(col(RewardStreak.user_id) == _USER)
 _READ_LOCKED = _READ.with_for_update()
@@ -34,8 +35,8 @@ _new_row = insert(RewardStreak).values(
     freezes=0,
     updated_at=sa.bindparam("now", type_=sa.DateTime(timezone=True)),
 )
-# A learner's first activity: create the row, or (when a concurrent first activity created it
-# meanwhile) lock and read that one, in one statement; the no-op SET is what takes the lock.
+# Create the row, or (when a concurrent first activity created it meanwhile) lock and read
+# that one, in one statement; the no-op SET is what takes the lock.
 _CREATE_LOCKED = _new_row.on_conflict_do_update(
     index_elements=["user_id"], set_={"user_id": _new_row.excluded.user_id}
 ).returning(*_COLUMNS)
@@ -59,18 +60,6 @@ _WRITE = (
 async def read_streak(db: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> Streak | None:
     row = (await db.execute(_READ_LOCKED if lock else _READ, {"user": user_id})).first()
     return Streak(**row._mapping) if row is not None else None
-
-
-async def record_activity(
-    db: AsyncSession, *, user_id: uuid.UUID, today: date, now: datetime
-) -> StreakUpdate:
-    """Count `today` for the learner. The row is locked until commit, so concurrent activity
-    of one learner counts the day once and reaches each milestone once."""
-    streak = await lock_streak(db, user_id, now=now)
-    update = record_active_day(streak, today)
-    if update.counted:
-        await write_streak(db, user_id, update.streak, now=now)
-    return update
 
 
 async def lock_streak(db: AsyncSession, user_id: uuid.UUID, *, now: datetime) -> Streak:

@@ -6,9 +6,11 @@ zone. Missing days break the streak unless freezes cover them: a freeze is earne
 learner comes back. If the freezes held cannot cover every missed day the run ends and the
 freezes are kept. A covered day keeps the streak alive but does not lengthen it.
 
-Two extras: a vacation pause (1 to 14 days) whose days are neither missed nor counted, and a
-repair, once a calendar month, of a streak that broke at the start of today (the day after
-the last day the freezes could cover), for points.
+Two extras: a vacation pause (1 to 14 days) whose days are neither missed nor counted (the
+streak's last active day moves to the pause's last day, so the counting, done in SQL by
+`reward_award`, needs to know nothing of pauses), and a repair, once a calendar month, of a
+streak that broke at the start of today (the day after the last day the freezes could cover),
+for points.
 """
 
 from dataclasses import dataclass, replace
@@ -50,14 +52,9 @@ class StreakView:
     freezes: int
 
 
-def missed_days(last_active_on: date, today: date, streak: Streak | None = None) -> int:
-    """Whole days between the last active day and today, neither counted nor paused."""
-    missed = max(0, (today - last_active_on).days - 1)
-    if streak is None or streak.paused_from is None or streak.paused_until is None:
-        return missed
-    first = max(last_active_on + timedelta(days=1), streak.paused_from)
-    last = min(today - timedelta(days=1), streak.paused_until)
-    return missed - max(0, (last - first).days + 1)
+def missed_days(last_active_on: date, today: date) -> int:
+    """Whole days between the last active day and today, neither counted."""
+    return max(0, (today - last_active_on).days - 1)
 
 
 def record_active_day(streak: Streak, today: date) -> StreakUpdate:
@@ -66,7 +63,7 @@ def record_active_day(streak: Streak, today: date) -> StreakUpdate:
     last = streak.last_active_on
     if last is not None and today <= last:
         return StreakUpdate(streak, counted=False, milestones=(), freezes_used=0, freezes_earned=0)
-    missed = missed_days(last, today, streak) if last is not None else None
+    missed = missed_days(last, today) if last is not None else None
     if missed is None or missed > streak.freezes:
         current, started, freezes, used = 1, today, streak.freezes, 0
     else:
@@ -91,7 +88,7 @@ def streak_as_of(streak: Streak, today: date) -> StreakView:
     last = streak.last_active_on
     if last is None:
         return StreakView(0, streak.longest, streak.freezes)
-    missed = missed_days(last, today, streak)
+    missed = missed_days(last, today)
     if missed > streak.freezes:
         return StreakView(0, streak.longest, streak.freezes)
     return StreakView(streak.current, streak.longest, streak.freezes - missed)
@@ -113,7 +110,7 @@ def repaired(streak: Streak, today: date) -> Streak:
     last = streak.last_active_on
     if last is None or streak.current == 0:
         raise StreakRefusal("not-broken")
-    missed = missed_days(last, today, streak)
+    missed = missed_days(last, today)
     if missed <= streak.freezes:
         raise StreakRefusal("not-broken")
     if missed > streak.freezes + 1:
@@ -125,9 +122,16 @@ def repaired(streak: Streak, today: date) -> Streak:
 
 
 def paused(streak: Streak, today: date, days: int) -> Streak:
-    """The streak paused from today for `days` days (1 to 14); not while a pause runs."""
+    """The streak paused from today for `days` days (1 to 14); not while a pause runs. A live
+    streak counts the paused days as its last active days: none of them is missed, none
+    lengthens it (activity in them counts no day), and the streak goes on after the pause. A
+    broken or empty streak has nothing to keep: only the pause is recorded."""
     if not 1 <= days <= MAX_PAUSE_DAYS:
         raise ValueError(f"a pause is 1 to {MAX_PAUSE_DAYS} days")
     if streak.paused_until is not None and streak.paused_until >= today:
         raise StreakRefusal("already-paused")
-    return replace(streak, paused_from=today, paused_until=today + timedelta(days=days - 1))
+    until = today + timedelta(days=days - 1)
+    held = replace(streak, paused_from=today, paused_until=until)
+    if streak_as_of(streak, today).current == 0 or streak.last_active_on is None:
+        return held
+    return replace(held, last_active_on=max(streak.last_active_on, until))

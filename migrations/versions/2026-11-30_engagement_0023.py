@@ -4,7 +4,7 @@ sequence per tier position (league_place_0 ... _19: cohorts fill without locks);
 and repairs
 
 Revision ID: 0023
-Revises: 0017
+Revises: 0022_1
 Create Date: 2026-11-30 04:11:48.820859+00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0023"
-down_revision: str | None = "0017"
+down_revision: str | None = "0022_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -104,7 +104,7 @@ async def test_reported_events_count_once_per_reference(
             now=NOON,
             payout=PAYOUT,
         )
-    await award(db, learner.id, RewardEvent("post_approved", learner.id, "post:1", NOON))
+    await award(db, learner.id, RewardEvent("post_published", learner.id, "post:1", NOON))
     assert await earned(db, learner.id) == {"redeemer", "poster"}
     value = await db.scalar(
         sa.text(
