@@ -8,7 +8,7 @@ learner) and the prizes are ledger earns with unique keys, so running again chan
 
 Ranks: XP this week, ties to who reached that XP first. The top `promote` go up (none from the
 highest tier), the bottom `demote` go down (none from the lowest tier, never a promoted
-place); the first places get the tier's prizes.
+place); the first places get the tier's prizes; every member finds the result in the inbox.
 """
 
 import uuid
@@ -84,6 +84,38 @@ _PRIZES = sa.text(
      ORDER BY user_id
     """
 )
+# Each member's result in their inbox (the campaigns' inbox table, idempotent by its unique
+# reference, as `campaigns.inbox.post_message` posts), a chunk in one statement: a million
+# members cannot afford a statement each.
+_POST_RESULTS = sa.text(
+    """
+    INSERT INTO campaign_inbox_message (id, user_id, reference, title, body, created_at)
+    SELECT gen_random_uuid(), r.user_id, 'league-week:' || r.week_start || ':' || r.user_id,
+           jsonb_build_object('zh-CN', '本周联赛结果', 'en', 'Your league week'),
+           jsonb_build_object(
+               'zh-CN', format('你在%s联赛中以 %s XP 排名第 %s。%s%s',
+                   t.name ->> 'zh-CN', r.xp, r.rank,
+                   CASE r.outcome
+                       WHEN 'promoted' THEN '晋级到' || (n.name ->> 'zh-CN') || '联赛！'
+                       WHEN 'demoted' THEN '下周在' || (n.name ->> 'zh-CN') || '联赛再出发。'
+                       ELSE '下周继续留在本联赛。' END,
+                   CASE WHEN r.prize_points > 0
+                        THEN format('奖励 %s 积分。', r.prize_points) ELSE '' END),
+               'en', format('You finished #%s in the %s league with %s XP. %s%s',
+                   r.rank, t.name ->> 'en', r.xp,
+                   CASE r.outcome WHEN 'promoted' THEN 'Promoted to ' || (n.name ->> 'en') || '!'
+                                  WHEN 'demoted' THEN 'Next week: ' || (n.name ->> 'en') || '.'
+                                  ELSE 'You stay in this league.' END,
+                   CASE WHEN r.prize_points > 0
+                        THEN format(' Prize: %s points.', r.prize_points) ELSE '' END)),
+           :now
+      FROM league_result r
+      JOIN league_tier t ON t.position = r.tier
+      JOIN league_tier n ON n.position = r.new_tier
+     WHERE r.cohort_id = ANY(:cohorts)
+    ON CONFLICT (reference) DO NOTHING
+    """
+)
 _MARK_CLOSED = sa.text("UPDATE league_cohort SET closed_at = :now WHERE id = ANY(:cohorts)")
 
 
@@ -120,6 +152,7 @@ async def close_chunk(
         for r in await db.execute(_PRIZES, {"cohorts": cohorts})
     ]
     posted = await earn_many(db, prizes, now=now)
+    await db.execute(_POST_RESULTS, params)
     await db.execute(_MARK_CLOSED, params)
     return WeekClose(len(cohorts), sum(p.posted for p in posted))
 

@@ -107,11 +107,22 @@ async def test_the_week_close_moves_learners_pays_leaders_once_and_can_run_again
         players = await db.execute(sa.text("SELECT user_id, tier FROM league_player"))
         tiers = {row.user_id: row.tier for row in players}
         prize = (await balances(db, learners[0].id, now=NEXT_MONDAY)).points
+        inbox = await db.execute(
+            sa.text(
+                "SELECT user_id, body FROM campaign_inbox_message WHERE reference LIKE 'league-week:%'"
+            )
+        )
+        messages = {row.user_id: row.body for row in inbox}
     outcomes = [results[learner.id].outcome for learner in learners]
     assert outcomes == ["promoted"] * 7 + ["demoted"] * 5  # silver: 7 up, 5 down
     assert [tiers[learner.id] for learner in learners] == [2] * 7 + [0] * 5
     assert [results[learner.id].prize_points for learner in learners[:4]] == [60, 40, 20, 0]
     assert prize == 60
+    assert len(messages) == 12
+    assert messages[learners[0].id]["en"] == (
+        "You finished #1 in the Silver league with 1000 XP. Promoted to Gold! Prize: 60 points."
+    )
+    assert messages[learners[11].id]["en"].endswith("Next week: Bronze.")
 
 
 async def test_a_tie_at_the_promotion_line_goes_to_who_reached_the_xp_first(
