@@ -24,6 +24,7 @@ from api.audit import AuditLog
 from api.campaigns.privacy import erase_campaigns, export_campaigns
 from api.community.privacy import erase_community, export_community
 from api.contests.privacy import erase_contests, export_contests
+from api.engagement.privacy import export_engagement
 from api.learning.privacy import export_learning
 from api.openapi import problem_responses
 from api.personal_data import PersonalDataSection, rows_of
@@ -52,6 +53,7 @@ SECTIONS: list[PersonalDataSection] = [
     PersonalDataSection("rewards", export_rewards, erase=None),
     PersonalDataSection("vouchers", export_vouchers, erase=None),
     PersonalDataSection("contests", export_contests, erase_contests),
+    PersonalDataSection("engagement", export_engagement, erase=None),
     PersonalDataSection("community", export_community, erase_community),
     PersonalDataSection("campaigns", export_campaigns, erase_campaigns),
 ]

@@ -20,6 +20,7 @@ from api.contests.contests import ContestController
 from api.contests.market import MarketController, PartnerQuoteController
 from api.contests.standings import StandingsAdminController, StandingsController
 from api.docs_page import docs_asset
+from api.engagement.controllers import EngagementController
 from api.health import HealthController
 from api.learning.controllers import LearningController
 from api.learning.editor import EditorController
@@ -30,6 +31,7 @@ from api.privacy import PrivacyController
 from api.rewards.adjustments import AdjustmentAdminController
 from api.rewards.admin import LedgerAdminController
 from api.rewards.controllers import WalletController
+from api.rewards.streaks import StreakController
 from api.vouchers.admin import VoucherAdminController, VoucherProductController
 from api.vouchers.controllers import VoucherController
 from api.vouchers.partner import PartnerVoucherController
@@ -50,6 +52,8 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 RiskQuestionnaireController,
                 LearningController,
                 WalletController,
+                StreakController,
+                EngagementController,
                 VoucherController,
                 EditorController,
                 CourseVersionsController,

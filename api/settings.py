@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     contest_orders_per_minute: int = Field(default=60, ge=1, le=10_000)  # per contest entry
     rewards_daily_points_cap: int = Field(default=500, ge=0, le=1_000_000)
     points_expiry_days: int = Field(default=365, ge=1, le=3650)
+    streak_repair_points: int = Field(default=200, ge=0, le=1_000_000)
     register_per_address_per_hour: int = Field(default=20, ge=1, le=100_000)
     login_failures_per_account_per_hour: int = Field(default=100, ge=5, le=100_000)
     # Paper-trading market. MARKET_TICK_SECONDS must be equal on every replica: replicas claim

@@ -3,6 +3,7 @@
 import click
 
 from api.app import APP_VERSION
+from api.cli.badges import badges
 from api.cli.courses import courses
 from api.cli.db import db
 from api.cli.group import OperatorGroup
@@ -24,5 +25,5 @@ def main() -> None:
     `serve` creates a new embedded database; every command says which database it uses."""
 
 
-for command in (serve, db, jobs, seed, users, partners, courses, ledger):
+for command in (serve, db, jobs, seed, users, partners, courses, ledger, badges):
     main.add_command(command)

@@ -33,6 +33,7 @@ from api.community.shaping import (
     rate_limits,
     rules_of,
 )
+from api.engagement.events import report_event
 from api.idempotency import IDEMPOTENCY_HEADER, run_idempotent
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
@@ -48,6 +49,7 @@ from gamification.community.reactions import like, unlike
 from gamification.community.reads import feed, read_post
 from gamification.community.reports import report_post
 from gamification.community.views import CommentView, PostView
+from gamification.engagement.kinds import POST_READ
 
 TagFilter = Annotated[
     str | None,
@@ -201,12 +203,18 @@ class PostController(Controller):
         db: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         caller: NamedDependency[Caller],
+        clock: NamedDependency[Clock],
         post_id: FromPath[uuid.UUID],
     ) -> PostDetailOut:
-        """404 unless the post is published, the caller's own, or the caller moderates."""
+        """404 unless the post is published, the caller's own, or the caller moderates.
+        Reading someone else's post counts for the "read a post" quest (once per post)."""
         view, comments = await read_post(
             db, post_id=post_id, viewer_id=caller.user_id, moderator=moderates(caller)
         )
+        if view.author_id != caller.user_id:
+            await report_event(
+                db, caller, settings, kind=POST_READ, reference=f"post:{post_id}", now=clock.now()
+            )
         shaped = post_out(view, caller, rules_of(settings), locale)
         return PostDetailOut(
             **{field: getattr(shaped, field) for field in shaped.__struct_fields__},

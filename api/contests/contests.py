@@ -32,6 +32,7 @@ from api.contests.contest_shaping import (
     order_out,
     portfolio_out,
 )
+from api.engagement.events import report_event
 from api.idempotency import request_fingerprint
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
@@ -45,7 +46,8 @@ from gamification.contests.entries import join_contest
 from gamification.contests.order_book import cancel_order, list_orders
 from gamification.contests.orders import OrderRequest, place_order
 from gamification.contests.portfolio import read_portfolio
-from gamification.contests.rules import OrderType, Side
+from gamification.contests.rules import OrderStatus, OrderType, Side
+from gamification.engagement.kinds import PRACTICE_ORDER
 
 MAX_LIMIT_PRICE = Decimal(1_000_000)
 PRICE_PLACES = 3  # the finest tick (ETFs): a price with more places can be on no tick
@@ -188,15 +190,21 @@ class ContestController(Controller):
         "rejected"` and a `reject_reason`. The same `client_order_id` returns the same order
         (200); with another body it is a 409 `client-order-id-reused`. At most
         CONTEST_ORDERS_PER_MINUTE orders a minute per entry (429 with Retry-After)."""
+        now = clock.now()
         placed = await place_order(
             db,
             contest_id=contest_id,
             user_id=caller.user_id,
             request=order_request(data),
-            now=clock.now(),
+            now=now,
             per_minute=settings.contest_orders_per_minute,
             calendar=market_calendar(),
         )
+        if placed.order.status != OrderStatus.REJECTED:  # a practice order for the quests
+            reference = f"order:{placed.order.id}"
+            await report_event(
+                db, caller, settings, kind=PRACTICE_ORDER, reference=reference, now=now
+            )
         return TimestampedResponse(
             order_out(placed.order), status_code=200 if placed.replayed else 201
         )

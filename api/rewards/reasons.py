@@ -41,6 +41,13 @@ _BY_CODE: dict[str, dict[str, str]] = {
         "en": "Read your contest report card",
         "zh-CN": "查看比赛成绩单",
     },
+    "post_approved": {"en": "Community post approved", "zh-CN": "社区帖子通过审核"},
+    "quest_completed": {"en": "Quest completed: {title_en}", "zh-CN": "完成任务：{title}"},
+    "league_prize": {
+        "en": "League prize for rank {rank} in the week of {week}",
+        "zh-CN": "{week} 当周联赛第 {rank} 名奖励",
+    },
+    "streak_repair": {"en": "Repaired a {days}-day streak", "zh-CN": "修复 {days} 天的连续学习"},
     "post_published": {"en": "Community post published", "zh-CN": "社区帖子发布"},
     "campaign_grant": {"en": "{reason_en}", "zh-CN": "{reason_zh}"},  # the marketer's words
     "adjustment": {"en": "Adjusted by InvestQuest support", "zh-CN": "InvestQuest 客服调整"},

@@ -11,10 +11,11 @@ from api.contests.standings_jobs import (
     refresh_all_standings,
     snapshot_equities,
 )
+from api.engagement.jobs import close_league_weeks
 from api.idempotency import purge_idempotency_keys
 from api.rewards.jobs import expire_points, forget_old_cap_counters, reconcile_ledger
 from api.scheduler.jobs import PeriodicJob
-from api.scheduler.schedules import DailyAt, Every
+from api.scheduler.schedules import DailyAt, Every, WeeklyAt
 from api.settings import Settings
 from api.vouchers.jobs import expire_vouchers
 
@@ -92,6 +93,12 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             description="Freeze ended contests' standings, pay prizes, write report cards",
             schedule=Every(seconds=FINALISE_PERIOD_SECONDS),
             run=finalise_contests,
+        ),
+        PeriodicJob(
+            name="leagues.close-week",
+            description="Close last week's league cohorts: promotions, demotions, leaders' prizes",
+            schedule=WeeklyAt(0, time(0, 0), settings.timezone),  # Monday 00:00
+            run=close_league_weeks,
         ),
         PeriodicJob(
             name="campaigns.tick",

@@ -52,4 +52,33 @@ class DailyAt:
         return f"daily at {self.at:%H:%M} {self.timezone.key}"
 
 
-Schedule = Every | DailyAt
+@dataclass(frozen=True)
+class WeeklyAt:
+    """Fires once a week on a weekday (0 is Monday) at a wall-clock time in a time zone."""
+
+    weekday: int
+    at: time
+    timezone: ZoneInfo
+
+    def slot(self, now: datetime) -> datetime:
+        local = now.astimezone(self.timezone)
+        day = local.date() - timedelta(days=(local.weekday() - self.weekday) % 7)
+        latest = datetime.combine(day, self.at, tzinfo=self.timezone)
+        if latest > local:
+            latest = datetime.combine(day - timedelta(days=7), self.at, tzinfo=self.timezone)
+        return latest.astimezone(UTC)
+
+    def trigger(self) -> BaseTrigger:
+        return CronTrigger(
+            day_of_week=self.weekday,
+            hour=self.at.hour,
+            minute=self.at.minute,
+            timezone=self.timezone,
+        )
+
+    def describe(self) -> str:
+        weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[self.weekday]
+        return f"weekly on {weekday} at {self.at:%H:%M} {self.timezone.key}"
+
+
+Schedule = Every | DailyAt | WeeklyAt

@@ -415,6 +415,25 @@ _CONTESTS: Texts = {
     },
 }
 
+_ENGAGEMENT: Texts = {
+    "streak-not-broken": {
+        "en": "Your streak is not broken (or there is none yet): nothing to repair.",
+        "zh-CN": "您的连续学习没有中断（或尚未开始），无需修复，未扣除积分。",
+    },
+    "streak-repair-too-late": {
+        "en": "A streak can be repaired only on the day after it broke, within 24 hours.",
+        "zh-CN": "连续学习只能在中断后的当天（24 小时内）修复。",
+    },
+    "streak-repair-used": {
+        "en": "A streak can be repaired once a month; try again next month.",
+        "zh-CN": "每月只能修复一次连续学习，请下个月再试。",
+    },
+    "streak-already-paused": {
+        "en": "Your streak is paused until {paused_until}; pause again after that.",
+        "zh-CN": "您的连续学习暂停至 {paused_until}，之后才能再次暂停。",
+    },
+}
+
 _COMMUNITY: Texts = {
     "post-not-found": {"en": "No such post.", "zh-CN": "没有该帖子。"},
     "comment-not-found": {"en": "No such comment.", "zh-CN": "没有该评论。"},
@@ -457,6 +476,7 @@ DETAILS: Texts = {
     **_VOUCHERS,
     **_VOUCHER_TERMS,
     **_CONTESTS,
+    **_ENGAGEMENT,
     **_COMMUNITY,
     **CAMPAIGN_DETAILS,
 }

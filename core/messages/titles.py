@@ -125,6 +125,25 @@ _CONTESTS: Texts = {
     },
 }
 
+_ENGAGEMENT: Texts = {
+    "streak-not-broken": {
+        "en": "There is no broken streak to repair",
+        "zh-CN": "没有需要修复的中断连续学习",
+    },
+    "streak-repair-too-late": {
+        "en": "Too late to repair this streak",
+        "zh-CN": "已超过连续学习的修复时限",
+    },
+    "streak-repair-used": {
+        "en": "This month's streak repair is used",
+        "zh-CN": "本月的连续学习修复机会已用完",
+    },
+    "streak-already-paused": {
+        "en": "The streak is already paused",
+        "zh-CN": "连续学习已处于暂停中",
+    },
+}
+
 _COMMUNITY: Texts = {
     "content-blocked": {
         "en": "This cannot be posted in the community",
@@ -141,6 +160,7 @@ TITLES: Texts = {
     **_LEARNING,
     **_POINTS_AND_VOUCHERS,
     **_CONTESTS,
+    **_ENGAGEMENT,
     **_COMMUNITY,
     **CAMPAIGN_TITLES,
 }

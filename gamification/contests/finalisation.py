@@ -55,7 +55,9 @@ _STATE = sa.text(
 )
 _CLAIM_CHUNK = sa.text(
     """
-    SELECT s.entry_id, s.user_id, s.rank, s.equity, s.max_drawdown_pct, e.starting_cash
+    SELECT s.entry_id, s.user_id, s.rank, s.equity, s.max_drawdown_pct, e.starting_cash,
+           (SELECT entrants FROM contest_standings_state WHERE contest_id = :contest_id)
+               AS entrants
     FROM contest_standing s
     JOIN contest_entry e ON e.id = s.entry_id
     WHERE s.contest_id = :contest_id AND s.generation = :generation
@@ -105,6 +107,7 @@ class Entrant:
     equity: Decimal
     max_drawdown_pct: Decimal
     starting_cash: Decimal
+    entrants: int  # in the final standings: with the rank, says "top 10%" to the badges
 
 
 async def contests_to_finalise(
@@ -253,7 +256,13 @@ def _reward_events(
     for the number of trades."""
     due = {CONTEST_FINISHED: qualified, CONTEST_PLACEMENT: placed}
     return [
-        contest_event(kind, contest_id, entrant.user_id, now, {"rank": entrant.rank})
+        contest_event(
+            kind,
+            contest_id,
+            entrant.user_id,
+            now,
+            {"rank": entrant.rank, "entrants": entrant.entrants},
+        )
         for kind, earned in due.items()
         if earned
     ]

@@ -74,4 +74,8 @@ class RewardStreak(SQLModel, table=True):
     freezes: int = Field(default=0)
     last_active_on: date | None = Field(default=None)
     run_started_on: date | None = Field(default=None)  # first day of the current run
+    # A vacation pause: its days neither break nor lengthen the streak.
+    paused_from: date | None = Field(default=None)
+    paused_until: date | None = Field(default=None)  # the last paused day
+    repaired_on: date | None = Field(default=None)  # the latest repair (one a month)
     updated_at: datetime = utc_timestamp()

@@ -6,6 +6,8 @@ points from the daily caps and earns them in the ledger under the event's idempo
 replayed event finds its key taken: it earns nothing and gives back what it took from the caps.
 All of that is one database function (`reward_award`, migration 0019); `rules.py`,
 `streaks.py` and `caps.py` hold the specification it follows, tested without the database.
+Then, in the same transaction, the batch goes on to the engagement counters, the quests and
+badges they complete (`gamification.engagement`), and the week's XP to the league, last.
 """
 
 import uuid
@@ -20,6 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.days import local_day
 from courses.events import LearningEvent
+from gamification.engagement.kinds import (
+    Tally,
+    learning_counters,
+    reward_event_counters,
+    tally,
+)
+from gamification.engagement.service import Payout, record_engagement
+from gamification.leagues.service import add_league_xp
 from gamification.ledger.operations import DEFAULT_LOT_DAYS
 from gamification.ledger.queries import Balances, balances_of, expiring_before
 from gamification.rewards.levels import level_for, xp_to_next_level
@@ -35,6 +45,7 @@ from gamification.rewards.streaks import MILESTONES, Streak, StreakView, streak_
 
 DEFAULT_DAILY_POINTS_CAP = 500
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+QUEST_REWARD = "quest"  # the kind of a quest's reward among a batch's rewards
 
 
 @dataclass(frozen=True)
@@ -132,7 +143,41 @@ async def award_for_events(
         Reward(item["kind"], int(item["points"]), int(item["xp"]), item["reason"])
         for item in row.rewards
     ]
-    return rewards, _wallet(balances_of(row), _streak_of(row), today)
+    held = _wallet(balances_of(row), _streak_of(row), today)
+    payout = Payout(policy.daily_points_cap, policy.lot_days, policy.business_timezone)
+    counted = _tally(events, _streak_of(row), today, active=learned if active is None else active)
+    engaged = await record_engagement(
+        db, user_id=user_id, timezone=timezone, counted=counted, now=now, payout=payout
+    )
+    if engaged.quests:  # they moved the balances: the wallet is read again
+        rewards += [Reward(QUEST_REWARD, q.points, q.xp, q.reason) for q in engaged.quests]
+        held = await wallet(db, user_id=user_id, timezone=timezone, now=now, policy=policy)
+    await add_league_xp(
+        db,
+        user_id=user_id,
+        xp=sum(reward.xp for reward in rewards),
+        now=now,
+        business_timezone=policy.business_timezone,
+    )
+    return rewards, held
+
+
+def _tally(
+    events: Sequence[LearningEvent | RewardEvent], streak: Streak, today: date, *, active: bool
+) -> Tally:
+    """What the events add to the engagement counters; an active day on the streak marks
+    `streak_kept` for today and offers the longest streak as a record."""
+    kinds = [
+        kind
+        for event in events
+        for kind in (
+            reward_event_counters(event.kind, event.details)
+            if isinstance(event, RewardEvent)
+            else learning_counters(event)
+        )
+    ]
+    kept = active and streak.last_active_on is not None and streak.last_active_on >= today
+    return tally(kinds, day_counted=kept, longest_streak=streak.longest if kept else None)
 
 
 def _streak_of(row: Any) -> Streak:

@@ -248,6 +248,7 @@ async def test_export_has_a_section_per_area_with_points_history(
         "rewards",
         "vouchers",
         "contests",
+        "engagement",
         "community",
         "campaigns",
     ]

@@ -157,7 +157,7 @@ async def test_quiz_attempt_record_takes_the_cap_and_records_the_first_pass_once
     assert stored == 2
 
 
-async def test_a_graded_quiz_attempt_writes_in_two_statements(
+async def test_a_graded_quiz_attempt_writes_in_two_statements_then_the_engagement_hand_off(
     client: AsyncClient,
     engine: AsyncEngine,
     user_factory: UserFactory,
@@ -179,5 +179,12 @@ async def test_a_graded_quiz_attempt_writes_in_two_statements(
     functions = [
         s.split(" FROM ")[1].split("(")[0] for s in sent if "_record(" in s or "_award(" in s
     ]
-    assert writes == []
+    # The attempt and its rewards: two function calls. Then the engagement hand-off (issue 15):
+    # the counters, the badges now due, and the week's XP for the league (update, else join).
+    assert [s.split("(")[0].split()[:3] for s in writes] == [
+        ["WITH", "by_day", "AS"],
+        ["INSERT", "INTO", "badge_award"],
+        ["UPDATE", "league_member", "SET"],
+        ["WITH", "place", "AS"],
+    ]
     assert functions == ["quiz_attempt_record", "reward_award"]

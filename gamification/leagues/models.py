@@ -1,0 +1,94 @@
+"""League tiers, cohorts, the week's members, each learner's tier and the week's results.
+
+Weeks are named by their Monday (`week_start`) in the business time zone. Places in a tier
+are numbered by the sequence `league_place_{tier}` (migration 0023; at most MAX_TIERS tiers).
+"""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+from core.tables import utc_timestamp
+
+
+class LeagueTier(SQLModel, table=True):
+    """One tier, by its position (0 the lowest). Loaded from `seed/leagues.yaml`."""
+
+    __tablename__ = "league_tier"
+    __table_args__ = (
+        sa.CheckConstraint("promote >= 0 AND demote >= 0", name="zones_not_negative"),
+    )
+
+    position: int = Field(
+        primary_key=True, sa_type=sa.SmallInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    id: str = Field(max_length=40, unique=True)
+    name: dict[str, Any] = Field(sa_type=JSONB)
+    promote: int
+    demote: int
+    prizes: list[int] = Field(sa_type=ARRAY(sa.BigInteger))  # points by rank: 1st, 2nd, ...
+    updated_at: datetime = utc_timestamp()
+
+
+class LeagueCohort(SQLModel, table=True):
+    """A week's cohort, listed by the week close from its members (joining writes no cohort
+    row: a cohort is named by its tier and place numbers, see `leagues/service.py`)."""
+
+    __tablename__ = "league_cohort"
+    __table_args__ = (sa.Index("ix_league_cohort_open", "week_start", "closed_at"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    week_start: date
+    tier: int = Field(sa_type=sa.SmallInteger)
+    created_at: datetime = utc_timestamp()
+    closed_at: datetime | None = utc_timestamp(nullable=True)
+
+
+class LeagueMember(SQLModel, table=True):
+    """A learner in the week's cohort with the XP earned this week; `reached_at` is when that
+    XP was reached (ties go to who reached it first)."""
+
+    __tablename__ = "league_member"
+    __table_args__ = (sa.CheckConstraint("xp >= 0", name="xp_not_negative"),)
+
+    week_start: date = Field(primary_key=True)
+    user_id: uuid.UUID = Field(primary_key=True, foreign_key="user_account.id")
+    cohort_id: uuid.UUID = Field(index=True)
+    tier: int = Field(sa_type=sa.SmallInteger)
+    xp: int = Field(sa_type=sa.BigInteger)
+    reached_at: datetime = utc_timestamp()
+    joined_at: datetime = utc_timestamp()
+
+
+class LeaguePlayer(SQLModel, table=True):
+    """A learner's tier for the weeks to come (absent: the lowest)."""
+
+    __tablename__ = "league_player"
+
+    user_id: uuid.UUID = Field(primary_key=True, foreign_key="user_account.id")
+    tier: int = Field(sa_type=sa.SmallInteger)
+    updated_at: datetime = utc_timestamp()
+
+
+class LeagueResult(SQLModel, table=True):
+    """How a learner's week ended: written once per week and learner by the week close."""
+
+    __tablename__ = "league_result"
+    __table_args__ = (
+        sa.CheckConstraint("outcome IN ('promoted', 'stayed', 'demoted')", name="outcome_known"),
+    )
+
+    week_start: date = Field(primary_key=True)
+    user_id: uuid.UUID = Field(primary_key=True, foreign_key="user_account.id")
+    cohort_id: uuid.UUID = Field(index=True)
+    tier: int = Field(sa_type=sa.SmallInteger)
+    rank: int
+    xp: int = Field(sa_type=sa.BigInteger)
+    outcome: str = Field(max_length=10)
+    new_tier: int = Field(sa_type=sa.SmallInteger)
+    prize_points: int = Field(sa_type=sa.BigInteger)
+    closed_at: datetime = utc_timestamp()

@@ -1,0 +1,119 @@
+"""Joining the week's league with the first XP, adding XP, and the learner's cohort table.
+
+A learner joins when they earn their first XP of the week, in their tier: they take the next
+place number of the tier's sequence (`league_place_{tier}`), and places 30k to 30k+29 of a week
+make one cohort. A sequence hands each number out once, at once, without a lock held to commit,
+so concurrent joins never wait on each other, cohorts fill in arrival order, and none can pass
+30 (a join rolled back leaves its place empty; the week's first cohort of a tier may start part
+way, after the places of the week before).
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gamification.leagues.tiers import COHORT_SIZE, MAX_TIERS
+from gamification.leagues.weeks import week_start
+
+ANONYMOUS = "anonymous"
+
+_ADD_XP = sa.text(
+    """
+    UPDATE league_member SET xp = xp + :xp, reached_at = :now
+     WHERE week_start = :week AND user_id = :user_id
+    RETURNING cohort_id
+    """
+)
+# The learner's tier (the lowest without a row, or when tiers were removed since).
+_TIER = sa.text(
+    """
+    SELECT LEAST(COALESCE((SELECT tier FROM league_player WHERE user_id = :user_id), 0),
+                 COALESCE((SELECT max(position) FROM league_tier), 0), :highest)
+    """
+)
+# Joining, in one statement. The cohort's id is derived from (week, tier, place / 30), so every
+# replica names it alike. A concurrent first XP of the same learner may have joined meanwhile:
+# then this XP is added to that membership (the place taken here stays empty).
+_JOIN = sa.text(
+    """
+    WITH place AS (
+        SELECT nextval(format('league_place_%s', CAST(:tier AS integer))::regclass) AS n
+    )
+    INSERT INTO league_member AS m
+        (week_start, user_id, cohort_id, tier, xp, reached_at, joined_at)
+    SELECT :week, :user_id,
+           CAST(md5(:cohort_prefix || (place.n / :cohort_size)) AS uuid),
+           :tier, :xp, :now, :now
+      FROM place
+    ON CONFLICT (week_start, user_id) DO UPDATE SET xp = m.xp + EXCLUDED.xp, reached_at = :now
+    """
+)
+_MEMBERSHIP = sa.text(
+    "SELECT cohort_id, tier FROM league_member WHERE week_start = :week AND user_id = :user_id"
+)
+_TABLE = sa.text(
+    """
+    SELECT row_number() OVER (ORDER BY m.xp DESC, m.reached_at, m.user_id) AS rank,
+           m.user_id, m.xp, u.display_name, u.public_boards
+      FROM league_member m JOIN user_account u ON u.id = m.user_id
+     WHERE m.cohort_id = :cohort_id
+     ORDER BY rank
+    """
+)
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    display_name: str
+    xp: int
+    me: bool
+
+
+@dataclass(frozen=True)
+class CohortTable:
+    week_start: date
+    cohort_id: uuid.UUID
+    tier: int
+    members: list[Standing]
+
+
+async def add_league_xp(
+    db: AsyncSession, *, user_id: uuid.UUID, xp: int, now: datetime, business_timezone: str
+) -> None:
+    """Add `xp` to the learner's week, joining a cohort with the week's first XP."""
+    if xp <= 0:
+        return
+    week = week_start(now, business_timezone)
+    params = {"week": week, "user_id": user_id, "xp": xp, "now": now}
+    if (await db.execute(_ADD_XP, params)).first() is not None:
+        return
+    tier = int(await db.scalar(_TIER, {"user_id": user_id, "highest": MAX_TIERS - 1}) or 0)
+    cohort_prefix = f"{week}:{tier}:"  # with the place / 30: the cohort's name
+    join = {**params, "tier": tier, "cohort_size": COHORT_SIZE, "cohort_prefix": cohort_prefix}
+    await db.execute(_JOIN, join)
+
+
+async def current_cohort(
+    db: AsyncSession, *, user_id: uuid.UUID, now: datetime, business_timezone: str
+) -> CohortTable | None:
+    """The learner's cohort this week, ranked by XP (ties: who reached it first); None before
+    their first XP of the week."""
+    week = week_start(now, business_timezone)
+    membership = (await db.execute(_MEMBERSHIP, {"week": week, "user_id": user_id})).first()
+    if membership is None:
+        return None
+    rows = await db.execute(_TABLE, {"cohort_id": membership.cohort_id})
+    members = [
+        Standing(
+            rank=r.rank,
+            display_name=r.display_name if r.public_boards or r.user_id == user_id else ANONYMOUS,
+            xp=int(r.xp),
+            me=r.user_id == user_id,
+        )
+        for r in rows
+    ]
+    return CohortTable(week, membership.cohort_id, membership.tier, members)
