@@ -3,7 +3,7 @@ occurrence, deliveries unique per run and user, the multipliers runs grant, the 
 message counters of the frequency cap; vouchers a campaign grants (no points debit: a unique
 grant reference instead, one of the two always set)
 
-Revision ID: 0022_1
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-11-30 04:31:21.233103+00:00
 """
@@ -15,7 +15,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0022_1"
+revision: str = "0023"
 down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -3,8 +3,8 @@ and awards, league tiers, cohorts, members, players' tiers and week results, and
 sequence per tier position (league_place_0 ... _19: cohorts fill without locks); streak pauses
 and repairs
 
-Revision ID: 0023
-Revises: 0022_1
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-11-30 04:11:48.820859+00:00
 """
 
@@ -15,8 +15,8 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0023"
-down_revision: str | None = "0022_1"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
