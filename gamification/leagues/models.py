@@ -1,7 +1,7 @@
 """League tiers, cohorts, the week's members, each learner's tier and the week's results.
 
 Weeks are named by their Monday (`week_start`) in the business time zone. Places in a tier
-are numbered by the sequence `league_place_{tier}` (migration 0023; at most MAX_TIERS tiers).
+are numbered by the sequence `league_place_{tier}` (migration 0024; at most MAX_TIERS tiers).
 """
 
 import uuid

@@ -25,7 +25,7 @@ from gamification.leagues.models import LeagueTier
 
 LEAGUES_FILE = "leagues.yaml"
 COHORT_SIZE = 30  # the most learners in one cohort
-MAX_TIERS = 20  # one place sequence per tier position (league_place_0 ... _19, migration 0023)
+MAX_TIERS = 20  # one place sequence per tier position (league_place_0 ... _19, migration 0024)
 _FIELDS = {"id", "name", "promote", "demote", "prizes"}
 
 
