@@ -68,15 +68,15 @@ Effect = Callable[[], Awaitable[tuple[int, Any]]]
 
 
 # Built once: every idempotent request runs both. The columns to insert or set are the keys of
-# the parameters passed.
+# the parameters passed. On the table's own columns (not the model's attributes), so that they
+# run as plain Core statements, without the ORM's bulk insert and update machinery.
+_RECORDS: sa.Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 _CLAIM = (
-    insert(IdempotencyRecord.__table__)  # type: ignore[attr-defined]
+    insert(_RECORDS)
     .on_conflict_do_nothing(index_elements=["caller", "route", "key"])
-    .returning(col(IdempotencyRecord.id))
+    .returning(_RECORDS.c.id)
 )
-_STORE_RESPONSE = sa.update(IdempotencyRecord.__table__).where(  # type: ignore[attr-defined]
-    col(IdempotencyRecord.id) == sa.bindparam("record_id")
-)
+_STORE_RESPONSE = sa.update(_RECORDS).where(_RECORDS.c.id == sa.bindparam("record_id"))
 
 
 def request_fingerprint(body: Any) -> str:

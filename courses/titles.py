@@ -30,6 +30,39 @@ _PUBLISHED = sa.and_(
 )
 
 
+_SLUGS = sa.bindparam("slugs", type_=sa.ARRAY(sa.String()))
+_LOCALE = sa.bindparam("locale", type_=sa.String())
+# Built once, with bound parameters: every reward line, activity line and lock message runs
+# them.
+_COURSE_TITLES = (
+    sa.select(col(Course.slug), col(CourseVersionText.title))
+    .join(CourseVersion, _PUBLISHED)
+    .join(
+        CourseVersionText,
+        sa.and_(
+            col(CourseVersionText.version_id) == col(CourseVersion.id),
+            col(CourseVersionText.locale) == locale_in(col(CourseVersion.locales), _LOCALE),
+        ),
+    )
+    .where(col(Course.slug) == sa.any_(_SLUGS))
+)
+_LESSON_TITLES = (
+    sa.select(col(Course.slug), col(Lesson.slug), col(LessonContent.title))
+    .select_from(Lesson)
+    .join(Course, col(Course.id) == col(Lesson.course_id))
+    .join(CourseVersion, _PUBLISHED)
+    .join(
+        LessonContent,
+        sa.and_(
+            col(LessonContent.version_id) == col(CourseVersion.id),
+            col(LessonContent.lesson_id) == col(Lesson.id),
+            col(LessonContent.locale) == locale_in(col(CourseVersion.locales), _LOCALE),
+        ),
+    )
+    .where(col(Course.slug) == sa.any_(_SLUGS))
+)
+
+
 async def course_titles(
     db: AsyncSession, slugs: Iterable[str], *, locale: str, with_lessons: bool = False
 ) -> Titles:
@@ -37,40 +70,10 @@ async def course_titles(
     wanted = sorted(set(slugs))
     if not wanted:
         return Titles()
-    courses = await db.execute(
-        sa.select(col(Course.slug), col(CourseVersionText.title))
-        .join(CourseVersion, _PUBLISHED)
-        .join(
-            CourseVersionText,
-            sa.and_(
-                col(CourseVersionText.version_id) == col(CourseVersion.id),
-                col(CourseVersionText.locale) == locale_in(col(CourseVersion.locales), locale),
-            ),
-        )
-        .where(col(Course.slug) == sa.any_(sa.literal(wanted, sa.ARRAY(sa.String()))))
-    )
+    params = {"slugs": wanted, "locale": locale}
+    courses = await db.execute(_COURSE_TITLES, params)
     titles = Titles(courses={row[0]: row[1] for row in courses})
     if with_lessons:
-        titles.lessons.update(await _lesson_titles(db, wanted, locale))
+        lessons = await db.execute(_LESSON_TITLES, params)
+        titles.lessons.update({(row[0], row[1]): row[2] for row in lessons})
     return titles
-
-
-async def _lesson_titles(
-    db: AsyncSession, course_slugs: list[str], locale: str
-) -> dict[tuple[str, str], str]:
-    rows = await db.execute(
-        sa.select(col(Course.slug), col(Lesson.slug), col(LessonContent.title))
-        .select_from(Lesson)
-        .join(Course, col(Course.id) == col(Lesson.course_id))
-        .join(CourseVersion, _PUBLISHED)
-        .join(
-            LessonContent,
-            sa.and_(
-                col(LessonContent.version_id) == col(CourseVersion.id),
-                col(LessonContent.lesson_id) == col(Lesson.id),
-                col(LessonContent.locale) == locale_in(col(CourseVersion.locales), locale),
-            ),
-        )
-        .where(col(Course.slug) == sa.any_(sa.literal(course_slugs, sa.ARRAY(sa.String()))))
-    )
-    return {(row[0], row[1]): row[2] for row in rows}
