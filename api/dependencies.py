@@ -7,8 +7,8 @@ app state; `db` hands over the request's lazy session), so the tasks cost far mo
 could save: on `GET /v1/lessons/{id}`, with five dependencies, they were a tenth of the
 server's time. `use_sequential_dependencies` (called once, by `api.app`) makes every handler
 resolve its dependencies in order, batch by batch, as Litestar computed the batches: a
-dependency still runs after everything it depends on. A provider that takes only the request,
-the state or the scope is called with them directly (nothing to validate).
+dependency still runs after everything it depends on. A provider that takes only the request
+is called with it directly (nothing to validate).
 `tests/foundation/test_dependencies.py` fails if a Litestar upgrade moves what this replaces.
 """
 
@@ -20,9 +20,9 @@ from litestar._kwargs.kwargs_model import KwargsModel
 from litestar.connection import ASGIConnection
 from litestar.utils.compat import async_next
 
-# Parameters Litestar hands over as they are (the connection, the app state, the scope): a
-# provider that takes nothing else has nothing to validate.
-_AS_THEY_ARE = frozenset({"request", "state", "scope"})
+# What Litestar hands over as it is (the connection itself; its `state` is a plain dict that the
+# signature model turns into `State`): a provider that takes nothing else has nothing to validate.
+_AS_THEY_ARE = frozenset({"request"})
 
 
 async def resolve_in_order(
@@ -43,9 +43,9 @@ async def resolve_in_order(
 async def _resolve_unvalidated(
     dependency: DependencyContainer, kwargs: dict[str, Any], cleanup_group: DependencyCleanupGroup
 ) -> None:
-    """`resolve_dependency` for a provider that takes only the connection, the state or the
-    scope: without the signature model's conversion, which would check that a `Request` is a
-    `Request` (building the handler's type decoders to do so) on every request."""
+    """`resolve_dependency` for a provider that takes only the request: without the
+    signature model's conversion, which would check that a `Request` is a `Request` (building
+    the handler's type decoders to do so) on every request."""
     provide = dependency.provide
     value = await provide(**{name: kwargs[name] for name in provide.signature_model._fields})
     if provide.has_sync_generator_dependency:
