@@ -4,8 +4,9 @@ import contextlib
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
+from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -42,13 +43,13 @@ from core.clock import Clock, SystemClock
 APP_VERSION = version("investquest")
 
 
-def _provide_clock(state: State) -> Clock:
-    clock: Clock = state.clock
+def _provide_clock(request: Request[Any, Any, Any]) -> Clock:
+    clock: Clock = request.app.state.clock
     return clock
 
 
-def _provide_settings(state: State) -> Settings:
-    settings: Settings = state.settings
+def _provide_settings(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state.settings
     return settings
 
 

@@ -1,4 +1,5 @@
-"""Telling "the database is unavailable" apart from every other database error.
+"""The engine's side of telling "the database is unavailable" apart from every other database
+error (the rule is `core.outages`).
 
 A frozen or unreachable PostgreSQL shows up as a client-side timeout (asyncpg's `timeout` on
 connect, `command_timeout` on a statement), a socket error, or a connection-class SQLSTATE. These
@@ -14,20 +15,9 @@ from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-# 08: connection exception; 53300: too many connections (the server is full); 57P01-57P03:
-# the server is shutting down, crashed or starting up.
-_OUTAGE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
+from core.outages import DatabaseUnavailable, is_outage
 
-
-class DatabaseUnavailable(Exception):
-    """The database did not answer in time, or could not be reached at all."""
-
-
-def is_outage(exc: BaseException) -> bool:
-    if isinstance(exc, TimeoutError | OSError):  # asyncio's TimeoutError is the builtin one
-        return True
-    sqlstate = str(getattr(exc, "sqlstate", None) or "")
-    return sqlstate.startswith(_OUTAGE_SQLSTATES)
+__all__ = ["DatabaseUnavailable", "is_outage", "watch_for_outages"]
 
 
 def watch_for_outages(engine: AsyncEngine) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.driver_reads import DriverRead
 from courses.access import completed_courses_among, locale_in
 from courses.errors import PublishedCourseNotFound
 from courses.gating import CourseLock, course_lock
@@ -188,8 +189,7 @@ async def course_detail(
     locale: str,
     risk_profile: str | None,
 ) -> CourseDetail:
-    params = {"user_id": user_id, "locale": locale, "slug": slug}
-    row = (await db.execute(_COURSE, params)).first()
+    row = await _COURSE.first(db, user_id=user_id, locale=locale, slug=slug)
     if row is None:
         raise PublishedCourseNotFound(slug=slug)
     return CourseDetail(
@@ -242,9 +242,12 @@ def _course_lessons() -> Any:
 
 
 PUBLISHED_COURSES = _published_courses()
-_COURSE = PUBLISHED_COURSES.add_columns(
-    completed_courses_among(
-        sa.bindparam("user_id", type_=sa.Uuid()), col(CourseVersion.prerequisites)
-    ).label("completed"),
-    _course_lessons().label("lessons"),
-).where(col(Course.slug) == sa.bindparam("slug", type_=sa.String()))
+# A course page is one statement, sent straight to the driver (`core.driver_reads`).
+_COURSE = DriverRead(
+    PUBLISHED_COURSES.add_columns(
+        completed_courses_among(
+            sa.bindparam("user_id", type_=sa.Uuid()), col(CourseVersion.prerequisites)
+        ).label("completed"),
+        _course_lessons().label("lessons"),
+    ).where(col(Course.slug) == sa.bindparam("slug", type_=sa.String()))
+)

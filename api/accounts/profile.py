@@ -13,6 +13,7 @@ from sqlmodel import col
 from api.accounts.display_names import clean_display_name, display_name_problem
 from api.accounts.errors import InvalidProfile
 from api.accounts.models import Consent, UserAccount
+from core.driver_reads import DriverRead
 
 CONSENT_PURPOSES = ("marketing", "personalisation", "analytics")
 LOCALES = ("zh-CN", "en")
@@ -29,8 +30,7 @@ class ProfileChanges:
 
 
 def _current_consents_statement() -> sa.Select[Any]:
-    """Built once, on the table (no ORM entities, so no ORM compile step): every `GET /v1/me`
-    runs it."""
+    """Every `GET /v1/me` runs it: compiled once, sent straight to the driver."""
     consent: sa.Table = Consent.__table__  # type: ignore[attr-defined]
     return (
         sa.select(consent.c.purpose, consent.c.granted, consent.c.decided_at)
@@ -40,12 +40,12 @@ def _current_consents_statement() -> sa.Select[Any]:
     )
 
 
-_CURRENT_CONSENTS = _current_consents_statement()
+_CURRENT_CONSENTS = DriverRead(_current_consents_statement())
 
 
 async def current_consents(db: AsyncSession, user_id: object) -> dict[str, tuple[bool, datetime]]:
-    rows = await db.execute(_CURRENT_CONSENTS, {"user_id": user_id})
-    return {purpose: (granted, at) for purpose, granted, at in rows.all()}
+    rows = await _CURRENT_CONSENTS.all(db, user_id=user_id)
+    return {purpose: (granted, at) for purpose, granted, at in rows}
 
 
 async def update_profile(

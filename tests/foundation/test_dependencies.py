@@ -5,7 +5,7 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
 from litestar._kwargs import kwargs_model
 from litestar.di import NamedDependency, Provide
 from litestar.testing import AsyncTestClient
@@ -15,8 +15,9 @@ from api.dependencies import resolve_in_order, use_sequential_dependencies
 events: list[str] = []
 
 
-def provide_a() -> str:
+def provide_a(request: Request[Any, Any, Any]) -> str:
     events.append("a")
+    assert request.url.path == "/deps"
     return "a"
 
 
