@@ -185,7 +185,7 @@ def _birthday_today(condition: Condition, ctx: SegmentContext) -> Any:
 
 def _days_since_active(ctx: SegmentContext) -> Any:
     """Whole days since the learner's last active day, or since sign-up if never active."""
-    last = sa.select(STREAK.c.last_active_on).where(STREAK.c.user_id == U.c.id).scalar_subquery()
+    last = STREAK.c.last_active_on  # joined when the filter reads it
     signed_up = sa.cast(sa.func.timezone(ctx.business_zone.key, U.c.created_at), sa.Date)
     return sa.literal(ctx.today, sa.Date) - sa.func.coalesce(last, signed_up)
 
