@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.contest_standings
 	$(BIN)/python -m tests.benchmarks.community
 	$(BIN)/python -m tests.benchmarks.league_week
+	$(BIN)/python -m tests.benchmarks.campaigns
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

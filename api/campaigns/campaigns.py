@@ -3,12 +3,13 @@ runs. Every change and every state change is audited in the same transaction."""
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,9 +26,11 @@ from api.campaigns.schemas import (
 )
 from api.campaigns.segments import segment_context
 from api.campaigns.shaping import campaign_out, members_out, run_out
+from api.idempotency import IDEMPOTENCY_HEADER, run_idempotent
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.settings import Settings
+from api.timestamps import TimestampedResponse
 from core.clock import Clock
 from gamification.campaigns.definitions import CampaignDraft
 from gamification.campaigns.models import Campaign
@@ -43,6 +46,16 @@ from gamification.campaigns.service import (
 from gamification.contests.calendar import market_calendar
 
 STATE_RESPONSES = problem_responses(400, 401, 403, 404, 409)
+OptionalIdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name=IDEMPOTENCY_HEADER,
+        required=False,
+        min_length=1,
+        max_length=255,
+        description="Optional: a retry with the same key and body answers the first campaign.",
+    ),
+]
 
 
 def _plain(value: Any) -> Any:
@@ -122,7 +135,10 @@ class CampaignController(Controller):
         operation_id="createCampaign",
         summary="Define a campaign: an action for a segment on a schedule",
         status_code=201,
-        responses=problem_responses(400, 401, 403, 422),
+        responses={
+            201: ResponseSpec(data_container=CampaignOut, description="The campaign"),
+            **problem_responses(400, 401, 403, 409, 422),
+        },
     )
     async def create(
         self,
@@ -131,20 +147,38 @@ class CampaignController(Controller):
         clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],
         data: JSONBody[CampaignIn],
-    ) -> CampaignOut:
+        idempotency_key: OptionalIdempotencyKey = None,
+    ) -> Response[Any]:
         """`draft: true` keeps it a draft (schedule it later); otherwise it is scheduled at
         once. 422 names each bad field: a cron that never fires, an unknown time zone, a window
         that ends before it starts, a budget below one grant, a factor above 3, a template
-        with an unknown variable."""
-        campaign = await create_campaign(
+        with an unknown variable. With an `Idempotency-Key`, a retry with the same body
+        answers the first campaign instead of creating another."""
+
+        async def effect() -> tuple[int, Any]:
+            campaign = await create_campaign(
+                db,
+                _draft(data),
+                created_by=caller.user_id,
+                now=clock.now(),
+                calendar=market_calendar(),
+            )
+            await _audit(db, request, caller, "campaign.create", campaign, _plain(data))
+            return 201, await _out(db, campaign)
+
+        if idempotency_key is None:
+            status, out = await effect()
+            return TimestampedResponse(out, status_code=status)
+        return await run_idempotent(
             db,
-            _draft(data),
-            created_by=caller.user_id,
-            now=clock.now(),
-            calendar=market_calendar(),
+            request,
+            clock,
+            caller=f"user:{caller.user_id}",
+            key=idempotency_key,
+            body=data,
+            effect=effect,
+            refusals_write_nothing=True,  # a refused definition is checked before any write
         )
-        await _audit(db, request, caller, "campaign.create", campaign, _plain(data))
-        return await _out(db, campaign)
 
     @get(
         "/{campaign_id:uuid}",

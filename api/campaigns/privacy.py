@@ -6,17 +6,30 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.personal_data import rows_of
 from gamification.campaigns.inbox import erase_messages, user_messages
+from gamification.campaigns.models import CampaignDelivery, CampaignMultiplier
 
 
 async def export_campaigns(db: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
     messages = await user_messages(db, user_id)
+    deliveries = await db.scalars(
+        sa.select(CampaignDelivery).where(col(CampaignDelivery.user_id) == user_id)
+    )
+    multipliers = await db.scalars(
+        sa.select(CampaignMultiplier).where(col(CampaignMultiplier.user_id) == user_id)
+    )
     return {
         "inbox": rows_of(
             messages, "id", "title", "body", "deep_link", "created_at", "held_until", "read_at"
+        ),
+        "deliveries": rows_of(deliveries, "run_id", "status", "reason", "delivered_at"),
+        "multipliers": rows_of(
+            multipliers, "campaign_id", "factor", "rules", "starts_at", "ends_at"
         ),
     }
 

@@ -62,6 +62,8 @@ async def _take_budget(db: AsyncSession, campaign: Campaign, wanted: int, each: 
     """How many of `wanted` grants of `each` points the budget still covers, taken from it
     under the campaign row's lock (held to the chunk's commit, so racing chunks on any
     replica queue here and together never exceed it; a CHECK backs this up)."""
+    if campaign.budget_points is None:
+        return wanted  # no budget: no counter to take from, and no lock to queue on
     table = Campaign.__table__  # type: ignore[attr-defined]
     row = (
         await db.execute(
@@ -70,10 +72,7 @@ async def _take_budget(db: AsyncSession, campaign: Campaign, wanted: int, each: 
             .with_for_update()
         )
     ).one()
-    if row.budget_points is None:
-        affordable = wanted
-    else:
-        affordable = min(wanted, max(0, row.budget_points - row.points_spent) // each)
+    affordable = min(wanted, max(0, int(row.budget_points) - int(row.points_spent)) // each)
     if affordable:
         await db.execute(
             sa.update(table)

@@ -31,7 +31,7 @@ from gamification.campaigns.deliveries import EXECUTORS, ChunkOutcome, DeliveryP
 from gamification.campaigns.filters import Filter
 from gamification.campaigns.models import Campaign, CampaignDelivery, CampaignRun, Segment
 from gamification.campaigns.schedule import lifecycle_window
-from gamification.campaigns.segment_sql import SegmentContext, U, segment_where
+from gamification.campaigns.segment_sql import SegmentContext, U, segment_select
 from gamification.campaigns.segments import checked_filter
 from gamification.campaigns.service import schedule_of
 from gamification.contests.calendar import TradingCalendar
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 LIVE = ("scheduled", "running")
 MAX_ERRORS = 20  # per run: the first ones say what went wrong
 MAX_CATCH_UP = 96  # lifecycle slots claimed per campaign and tick (a day of 15-minute slots)
+TARGETING_TIMEOUT = "10min"  # the claim's one INSERT ... SELECT of a segment's deliveries
 
 RUN = CampaignRun.__table__  # type: ignore[attr-defined]
 DELIVERY = CampaignDelivery.__table__  # type: ignore[attr-defined]
@@ -57,26 +58,33 @@ class TickContext:
     chunk_size: int
 
 
-def _targets(campaign: Campaign, tree: Filter, ctx: TickContext, scheduled_for: datetime) -> Any:
-    """The users of this occurrence: the segment as of now, and for a lifecycle campaign only
-    those whose sign-up anniversary (day 0, 7, ...) falls in the occurrence's slot."""
-    where = segment_where(tree, ctx.segments)
+def _targets(
+    campaign: Campaign,
+    tree: Filter,
+    ctx: TickContext,
+    run_id: uuid.UUID,
+    scheduled_for: datetime,
+) -> Any:
+    """The occurrence's deliveries to write: the segment as of now, and for a lifecycle
+    campaign only those whose sign-up anniversary (day 0, 7, ...) falls in the run's slot."""
+    query = segment_select(
+        tree, ctx.segments, sa.literal(run_id, sa.Uuid), U.c.id, sa.literal("pending")
+    )
     trigger = campaign.trigger or {}
-    if trigger.get("type") == "lifecycle":
-        start, end = lifecycle_window(scheduled_for)
-        where = sa.and_(
-            where,
-            sa.or_(
-                *(
-                    sa.and_(
-                        U.c.created_at >= start - timedelta(days=days),
-                        U.c.created_at < end - timedelta(days=days),
-                    )
-                    for days in trigger["days_after_signup"]
+    if trigger.get("type") != "lifecycle":
+        return query
+    start, end = lifecycle_window(scheduled_for)
+    return query.where(
+        sa.or_(
+            *(
+                sa.and_(
+                    U.c.created_at >= start - timedelta(days=days),
+                    U.c.created_at < end - timedelta(days=days),
                 )
-            ),
+                for days in trigger["days_after_signup"]
+            )
         )
-    return where
+    )
 
 
 async def claim_occurrence(
@@ -116,15 +124,13 @@ async def claim_occurrence(
         return None
     segment = await db.get(Segment, campaign.segment_id)
     assert segment is not None
-    where = _targets(campaign, checked_filter(segment.filter), ctx, scheduled_for)
+    targets = _targets(campaign, checked_filter(segment.filter), ctx, run_id, scheduled_for)
+    # Targeting a million users is one statement, longer than a request may take: this
+    # transaction alone gets a job's time limit.
+    await db.execute(sa.text(f"SET LOCAL statement_timeout = '{TARGETING_TIMEOUT}'"))
     targeted = cast(
         CursorResult[Any],
-        await db.execute(
-            insert(DELIVERY).from_select(
-                ["run_id", "user_id", "status"],
-                sa.select(sa.literal(run_id, sa.Uuid), U.c.id, sa.literal("pending")).where(where),
-            )
-        ),
+        await db.execute(insert(DELIVERY).from_select(["run_id", "user_id", "status"], targets)),
     )
     await db.execute(sa.update(RUN).where(RUN.c.id == run_id).values(targeted=targeted.rowcount))
     campaign.status = "running"

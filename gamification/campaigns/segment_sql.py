@@ -1,8 +1,10 @@
 """A parsed segment filter compiled to one SQL query over the users: no per-user Python.
 
-Every condition is a predicate on the `user_account` row (`U`), with EXISTS or a correlated
-scalar for facts kept elsewhere (courses, quizzes, ledger, vouchers, contests). Deleted
-accounts are never in a segment. Tables of other domains are named here as lightweight Core
+Every condition is a predicate on the `user_account` row (`U`). Facts with at most one row per
+user (the streak, the points and XP accounts, the count of passed quizzes) are LEFT JOINed once,
+only when the filter reads them, so a million users are one hash join rather than a million
+lookups; membership facts (a course completed, a voucher held, a contest joined) are EXISTS.
+Deleted accounts are never in a segment. Tables of other domains are named here as lightweight Core
 tables: the campaigns domain reads them and never writes them.
 """
 
@@ -65,13 +67,50 @@ class SegmentContext:
         return datetime.combine(day, time(0), tzinfo=self.business_zone)
 
 
-def segment_where(tree: Filter, ctx: SegmentContext) -> Any:
-    """The WHERE clause selecting the live users in the segment."""
-    return sa.and_(U.c.deleted_at.is_(None), _compile(tree, ctx))
+POINTS = ACCOUNT.alias("points_account")
+XP = ACCOUNT.alias("xp_account")
+PASSED = (
+    sa.select(LESSON_PROGRESS.c.user_id, sa.func.count().label("passed"))
+    .where(LESSON_PROGRESS.c.quiz_passed_attempt_id.is_not(None))
+    .group_by(LESSON_PROGRESS.c.user_id)
+    .subquery("quizzes")
+)
+# The one-row-per-user facts each field reads, joined when a condition names the field.
+_JOINS: dict[str, tuple[Any, Any]] = {
+    "streak": (STREAK, STREAK.c.user_id == U.c.id),
+    "points": (POINTS, sa.and_(POINTS.c.user_id == U.c.id, POINTS.c.currency == "points")),
+    "xp": (XP, sa.and_(XP.c.user_id == U.c.id, XP.c.currency == "xp")),
+    "quizzes": (PASSED, PASSED.c.user_id == U.c.id),
+}
+_FIELD_JOINS = {
+    "inactive_days": "streak",
+    "active_days": "streak",
+    "points_balance": "points",
+    "level": "xp",
+    "quizzes_passed": "quizzes",
+}
 
 
-def segment_users(tree: Filter, ctx: SegmentContext) -> sa.Select[Any]:
-    return sa.select(U.c.id).where(segment_where(tree, ctx))
+def _fields(tree: Filter) -> set[str]:
+    match tree:
+        case AllOf(parts) | AnyOf(parts):
+            return set().union(*(_fields(part) for part in parts))
+        case Not(part):
+            return _fields(part)
+        case Condition():
+            return {tree.field}
+    return set()
+
+
+def segment_select(tree: Filter, ctx: SegmentContext, *columns: Any) -> sa.Select[Any]:
+    """SELECT `columns` of the live users in the segment: one query, whatever the filter."""
+    source: Any = U
+    for name in sorted({_FIELD_JOINS[f] for f in _fields(tree) if f in _FIELD_JOINS}):
+        table, on = _JOINS[name]
+        source = source.outerjoin(table, on)
+    return (
+        sa.select(*columns).select_from(source).where(U.c.deleted_at.is_(None), _compile(tree, ctx))
+    )
 
 
 def _compile(tree: Filter, ctx: SegmentContext) -> Any:
@@ -146,7 +185,7 @@ def _birthday_today(condition: Condition, ctx: SegmentContext) -> Any:
 
 def _days_since_active(ctx: SegmentContext) -> Any:
     """Whole days since the learner's last active day, or since sign-up if never active."""
-    last = sa.select(STREAK.c.last_active_on).where(STREAK.c.user_id == U.c.id).scalar_subquery()
+    last = STREAK.c.last_active_on  # joined when the filter reads it
     signed_up = sa.cast(sa.func.timezone(ctx.business_zone.key, U.c.created_at), sa.Date)
     return sa.literal(ctx.today, sa.Date) - sa.func.coalesce(last, signed_up)
 
@@ -158,7 +197,7 @@ def _inactive_days(condition: Condition, ctx: SegmentContext) -> Any:
 def _active_days(condition: Condition, ctx: SegmentContext) -> Any:
     """`active_days lte 7`: active within the last 7 days (0 is today); never-active learners
     are never "active in the last N days"."""
-    active = sa.exists().where(STREAK.c.user_id == U.c.id, STREAK.c.last_active_on.is_not(None))
+    active = STREAK.c.last_active_on.is_not(None)
     return sa.and_(active, _range(_days_since_active(ctx), condition))
 
 
@@ -175,33 +214,16 @@ def _completed_course(condition: Condition, ctx: SegmentContext) -> Any:
 
 
 def _quizzes_passed(condition: Condition, ctx: SegmentContext) -> Any:
-    passed = (
-        sa.select(sa.func.count())
-        .where(
-            LESSON_PROGRESS.c.user_id == U.c.id,
-            LESSON_PROGRESS.c.quiz_passed_attempt_id.is_not(None),
-        )
-        .scalar_subquery()
-    )
-    return _range(passed, condition)
-
-
-def _balance(currency: str) -> Any:
-    held = (
-        sa.select(ACCOUNT.c.balance)
-        .where(ACCOUNT.c.user_id == U.c.id, ACCOUNT.c.currency == currency)
-        .scalar_subquery()
-    )
-    return sa.func.coalesce(held, 0)
+    return _range(sa.func.coalesce(PASSED.c.passed, 0), condition)
 
 
 def _points_balance(condition: Condition, ctx: SegmentContext) -> Any:
-    return _range(_balance("points"), condition)
+    return _range(sa.func.coalesce(POINTS.c.balance, 0), condition)
 
 
 def _level(condition: Condition, ctx: SegmentContext) -> Any:
     """Levels as XP thresholds: level >= n is XP >= the XP of level n (levels.py)."""
-    xp = _balance("xp")
+    xp = sa.func.coalesce(XP.c.balance, 0)
 
     def reached(level: int) -> Any:
         return xp >= xp_for_level(max(level, 1))

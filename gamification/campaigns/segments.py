@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gamification.campaigns.errors import InvalidSegment, SegmentNotFound
 from gamification.campaigns.filters import Filter, parse_filter
 from gamification.campaigns.models import Segment
-from gamification.campaigns.segment_sql import SegmentContext, U, segment_where
+from gamification.campaigns.segment_sql import SegmentContext, U, segment_select
 
 SAMPLE_SIZE = 10
 
@@ -54,19 +54,13 @@ class Member:
 
 
 async def segment_count(db: AsyncSession, tree: Filter, ctx: SegmentContext) -> int:
-    return int(
-        await db.scalar(sa.select(sa.func.count()).select_from(U).where(segment_where(tree, ctx)))
-        or 0
-    )
+    return int(await db.scalar(segment_select(tree, ctx, sa.func.count())) or 0)
 
 
 async def segment_sample(
     db: AsyncSession, tree: Filter, ctx: SegmentContext, *, size: int = SAMPLE_SIZE
 ) -> list[Member]:
     rows = await db.execute(
-        sa.select(U.c.id, U.c.display_name)
-        .where(segment_where(tree, ctx))
-        .order_by(U.c.id)
-        .limit(size)
+        segment_select(tree, ctx, U.c.id, U.c.display_name).order_by(U.c.id).limit(size)
     )
     return [Member(row.id, row.display_name) for row in rows]

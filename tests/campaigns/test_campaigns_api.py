@@ -221,3 +221,22 @@ async def test_a_one_off_grant_runs_once_and_completes(
     ).json()
     assert detail["status"] == "completed"
     assert detail["totals"]["delivered"] == 3
+
+
+async def test_an_idempotency_key_creates_the_campaign_once(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    marketer = await marketer_of(user_factory)
+    segment_id = await make_segment(client, marketer)
+    body = {"name": "once", "segment_id": segment_id, "action": GRANT, "schedule": SHANGHAI}
+    headers = {**marketer.headers, "Idempotency-Key": "spring-2027"}
+    first = await client.post("/v1/admin/campaigns", json=body, headers=headers)
+    again = await client.post("/v1/admin/campaigns", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201), first.text
+    assert first.json() == again.json()
+    other = await client.post("/v1/admin/campaigns", json={**body, "name": "x"}, headers=headers)
+    assert other.status_code == 422
+    async with sessionmaker() as db:
+        assert await db.scalar(sa.text("SELECT count(*) FROM campaign")) == 1

@@ -1,5 +1,7 @@
 """Segments through the API: 422 naming the path, preview counts and samples, the audit."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -97,3 +99,55 @@ async def test_an_unknown_segment_is_404(client: AsyncClient, user_factory: User
         headers=marketer.headers,
     )
     assert response.status_code == 404
+
+
+async def test_activity_birthday_and_quiz_conditions_read_their_facts(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+) -> None:
+    marketer = await marketer_of(user_factory)
+    lapsed = await user_factory(created_days_ago=100)
+    active = await user_factory(created_days_ago=100)
+    never = await user_factory(created_days_ago=40)
+    fresh = await user_factory()
+    today = clock.now().date()
+    async with sessionmaker.begin() as db:
+        for user, days_ago in ((lapsed, 45), (active, 2)):
+            await db.execute(
+                sa.text(
+                    "INSERT INTO reward_streak (user_id, current, longest, freezes, "
+                    "last_active_on, updated_at) VALUES (:id, 1, 1, 0, :day, :now)"
+                ),
+                {"id": user.id, "day": today - timedelta(days=days_ago), "now": clock.now()},
+            )
+        await db.execute(
+            sa.text("UPDATE user_account SET birthday = :day WHERE id = :id"),
+            {"id": fresh.id, "day": today.replace(year=2001)},
+        )
+
+    async def members(filter_: dict[str, object]) -> set[str]:
+        segment_id = await make_segment(client, marketer, filter_)
+        page = await client.get(
+            f"/v1/admin/segments/{segment_id}/preview", headers=marketer.headers
+        )
+        assert page.status_code == 200, page.text
+        return {m["user_id"] for m in page.json()["sample"]}
+
+    learners = {str(u.id) for u in (lapsed, active, never, fresh)}
+    assert await members({"field": "inactive_days", "op": "gte", "value": 30}) & learners == {
+        str(lapsed.id),
+        str(never.id),
+    }
+    assert await members({"field": "active_days", "op": "lte", "value": 7}) == {str(active.id)}
+    assert await members({"field": "birthday_today", "op": "eq", "value": True}) == {str(fresh.id)}
+    assert await members(
+        {
+            "all": [
+                {"field": "quizzes_passed", "op": "lte", "value": 0},
+                {"field": "level", "op": "eq", "value": 1},
+                {"not": {"field": "inactive_days", "op": "between", "value": [1, 60]}},
+            ]
+        }
+    ) & learners == {str(fresh.id)}  # active 2 days ago is in 1..60
