@@ -32,6 +32,7 @@ _TEXTS: dict[str, tuple[str, str]] = {  # key: (zh-CN, en)
     "filter": ("筛选", "Filter"),
     "none_yet": ("暂无。", "None yet."),
     "status": ("状态", "Status"),
+    "title": ("标题", "Title"),
     "created_at": ("创建时间", "Created"),
     # courses
     "upload_bundle": ("上传课程包", "Upload a course bundle"),
