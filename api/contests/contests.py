@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
+from api.autocommit_routes import AUTOCOMMIT
 from api.contests.contest_rewards import pay_contest_rewards
 from api.contests.contest_schemas import (
     ContestOut,
@@ -205,6 +206,7 @@ class ContestController(Controller):
         operation_id="listOrders",
         summary="The caller's orders in the contest, newest first",
         responses=problem_responses(400, 401, 404, 422),
+        opt=AUTOCOMMIT,
     )
     async def orders(
         self,
@@ -254,6 +256,7 @@ class ContestController(Controller):
         operation_id="getPortfolio",
         summary="The caller's cash, positions, equity, return and fees in the contest",
         responses=problem_responses(400, 401, 404),
+        opt=AUTOCOMMIT,
     )
     async def portfolio(
         self,

@@ -1,14 +1,16 @@
 """The market tick: move prices with the configured provider, then match the resting limit
 orders the new prices cross, in one transaction. Claimed per slot in `job_run`, so one replica
-runs each tick; the period is MARKET_TICK_SECONDS, which must be equal on every replica."""
+runs each tick; the period is MARKET_TICK_SECONDS, which must be equal on every replica.
+And the daily pruning of one-minute bars older than MARKET_MINUTE_BAR_RETENTION_DAYS."""
 
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
 from api.jobs import JobContext
 from api.scheduler.schedules import EPOCH
 from gamification.contests.calendar import market_calendar
-from gamification.contests.market import move_market
+from gamification.contests.market import move_market, prune_minute_bars
 from gamification.contests.market_data import MarketData, ProviderName, market_data
 from gamification.contests.matching import match_resting_orders
 
@@ -33,3 +35,11 @@ async def tick_market(ctx: JobContext) -> str:
         moved = await move_market(db, feed, now=now, slot=slot, calendar=calendar)
         filled = await match_resting_orders(db, now=now, calendar=calendar)
     return f"{feed.name}: moved {moved} instruments, filled {filled} resting orders"
+
+
+async def prune_old_minute_bars(ctx: JobContext) -> str:
+    retention = timedelta(days=ctx.settings.market_minute_bar_retention_days)
+    before = ctx.clock.now() - retention
+    async with ctx.sessionmaker.begin() as db:
+        pruned = await prune_minute_bars(db, before=before)
+    return f"pruned {pruned} one-minute bars older than {retention.days} days"

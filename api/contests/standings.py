@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
+from api.autocommit_routes import AUTOCOMMIT
 from api.contests.contest_rewards import pay_contest_rewards
 from api.contests.report_lessons import lessons_out
 from api.contests.standings_schemas import (
@@ -51,6 +52,7 @@ class StandingsController(Controller):
         operation_id="getContestLeaderboard",
         summary="The top of a contest's standings and the caller's place, as of the last refresh",
         responses=problem_responses(400, 401, 404, 422),
+        opt=AUTOCOMMIT,
     )
     async def board(
         self,

@@ -17,7 +17,12 @@ from gamification.contests.finalisation import (
     finalise_contest,
 )
 from gamification.contests.snapshots import contests_running_between, snapshot_equity
-from gamification.contests.standings import ensure_state, refresh_standings, running_contests
+from gamification.contests.standings import (
+    drop_superseded_generations,
+    ensure_state,
+    refresh_standings,
+    running_contests,
+)
 from gamification.rewards.rules import RewardEvent
 from gamification.rewards.service import RewardPolicy, award_for_events
 
@@ -54,7 +59,13 @@ async def refresh_all_standings(ctx: JobContext) -> str:
             done = await refresh_standings(db, contest_id, ranking=ranking, now=now)
         if done is not None:
             refreshed, entrants = refreshed + 1, entrants + done.entrants
-    return f"refreshed {refreshed} of {len(contests)} running contests ({entrants} entrants)"
+    # Also the generations finalisation superseded when it froze a contest's standings.
+    async with ctx.sessionmaker.begin() as db:
+        dropped = await drop_superseded_generations(db)
+    old = (
+        "old generations kept for now" if dropped is None else f"{dropped} old generations dropped"
+    )
+    return f"refreshed {refreshed} of {len(contests)} running contests ({entrants} entrants); {old}"
 
 
 def reward_hook(policy: RewardPolicy, now: datetime) -> RewardHook:

@@ -2,7 +2,9 @@
 
 from datetime import time
 
-from api.contests.market_jobs import tick_market
+from api.campaigns.jobs import CAMPAIGN_TICK_PERIOD_SECONDS, tick_campaigns_job
+from api.contests.contest_jobs import create_next_monthly_contests
+from api.contests.market_jobs import prune_old_minute_bars, tick_market
 from api.contests.standings_jobs import (
     FINALISE_PERIOD_SECONDS,
     finalise_contests,
@@ -74,10 +76,28 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             run=snapshot_equities,
         ),
         PeriodicJob(
+            name="contests.prune-minute-bars",
+            description="Delete one-minute bars older than MARKET_MINUTE_BAR_RETENTION_DAYS",
+            schedule=DailyAt(time(2, 30), settings.timezone),
+            run=prune_old_minute_bars,
+        ),
+        PeriodicJob(
+            name="contests.create-monthly",
+            description="Create the coming month's contest from the seed's monthly template",
+            schedule=DailyAt(time(8, 0), settings.timezone),
+            run=create_next_monthly_contests,
+        ),
+        PeriodicJob(
             name="contests.finalise",
             description="Freeze ended contests' standings, pay prizes, write report cards",
             schedule=Every(seconds=FINALISE_PERIOD_SECONDS),
             run=finalise_contests,
+        ),
+        PeriodicJob(
+            name="campaigns.tick",
+            description="Claim due campaign runs and deliver them in chunks (any replica)",
+            schedule=Every(seconds=CAMPAIGN_TICK_PERIOD_SECONDS),
+            run=tick_campaigns_job,
         ),
     ]
 

@@ -20,6 +20,9 @@ import yaml
 CALENDAR_FILE = Path(__file__).resolve().parents[2] / "seed" / "calendar" / "cn_a_share.yaml"
 # No exchange closes for longer than this (the Spring Festival with its weekends is ~9 days).
 MAX_CLOSED_DAYS = 31
+# A year's closures are `confirmed` once the State Council and the exchanges publish them;
+# until then they are `provisional` (derived from the festival dates).
+YEAR_STATUSES = frozenset({"confirmed", "provisional"})
 
 
 class CalendarFileError(ValueError):
@@ -38,6 +41,11 @@ class TradingCalendar:
     sessions: tuple[Session, ...]  # in order, not overlapping
     closed_days: frozenset[date]  # weekdays the exchanges do not open
     years: frozenset[int]  # years whose closures are listed; others are "weekdays only"
+    provisional_years: frozenset[int] = frozenset()  # listed, not yet confirmed by the exchanges
+
+    def is_provisional(self, day: date) -> bool:
+        """Whether `day`'s closures are a forecast: its year is provisional or not listed."""
+        return day.year in self.provisional_years or day.year not in self.years
 
     def is_trading_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self.closed_days
@@ -99,6 +107,7 @@ def parse_calendar(document: Mapping[str, Any]) -> TradingCalendar:
         )
         years: Mapping[int, Any] = document["years"]
         closed = {_weekday(entry["date"]) for year in years.values() for entry in year["closed"]}
+        statuses = {int(number): str(year["status"]) for number, year in years.items()}
     except (KeyError, TypeError, ValueError) as exc:
         raise CalendarFileError(f"calendar file: {type(exc).__name__}: {exc}") from exc
     if not sessions or any(
@@ -107,7 +116,14 @@ def parse_calendar(document: Mapping[str, Any]) -> TradingCalendar:
         raise CalendarFileError("calendar file: sessions must be in order and not overlap")
     if any(day.year not in years for day in closed):
         raise CalendarFileError("calendar file: a closed day is listed under another year")
-    return TradingCalendar(zone, sessions, frozenset(closed), frozenset(int(y) for y in years))
+    if unknown := sorted(y for y, status in statuses.items() if status not in YEAR_STATUSES):
+        raise CalendarFileError(
+            f"calendar file: years {unknown}: status must be one of {sorted(YEAR_STATUSES)}"
+        )
+    provisional = frozenset(y for y, status in statuses.items() if status == "provisional")
+    return TradingCalendar(
+        zone, sessions, frozenset(closed), frozenset(statuses), provisional_years=provisional
+    )
 
 
 def _weekday(value: object) -> date:

@@ -101,6 +101,9 @@ UPSERT_BAR = _BAR_INSERT.on_conflict_do_update(
     },
 )
 INSTRUMENT_COUNT = sa.select(sa.func.count()).select_from(QUOTE)
+PRUNE_MINUTE_BARS = sa.delete(BAR).where(
+    BAR.c.span == "1m", BAR.c.starts_at < sa.bindparam("before")
+)
 MOVE_INDEX = sa.update(INDEX).values(
     level=sa.func.greatest(
         sa.func.round(INDEX.c.level * sa.func.exp(sa.bindparam("log_return", type_=sa.Numeric)), 2),
@@ -140,6 +143,12 @@ async def move_market(
     await _record(db, priced, day=day, calendar=calendar, simulated=True)
     await _move_index(db, priced, instruments=len(quotes), at=now)
     return len(moves)
+
+
+async def prune_minute_bars(db: AsyncSession, *, before: datetime) -> int:
+    """Delete the one-minute bars that start before `before` (daily bars are kept)."""
+    result = await db.execute(PRUNE_MINUTE_BARS, {"before": before})
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def accept_partner_quotes(
@@ -226,4 +235,4 @@ async def _move_index(
     await db.execute(MOVE_INDEX, {"log_return": log_return, "at": at})
 
 
-__all__ = ["accept_partner_quotes", "move_market", "quote_states"]
+__all__ = ["accept_partner_quotes", "move_market", "prune_minute_bars", "quote_states"]

@@ -6,18 +6,18 @@ moved them, so orders expire on time). Work is taken in chunks of open orders cl
 replica's tick) is left alone rather than waited for. A resting order already set aside what
 it needs (a buy its cash at the limit price plus fees, a sell its shares), so a fill can never
 fail: it fills whole, at its limit price, and each chunk costs a handful of set-based
-statements whatever its size.
+statements whatever its size: one values, charges, marks and journals the chunk's fills (the
+fees as `rules.fees_for` computes them, the fill ids time-ordered like `core.ids.new_id` by
+`contest_new_id()`, migration 0020), then the books take what they returned.
 """
 
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.ids import new_id
 from gamification.contests.books import (
     CashMove,
     SharesMove,
@@ -27,56 +27,86 @@ from gamification.contests.books import (
     take_reserved_shares,
 )
 from gamification.contests.calendar import TradingCalendar, market_calendar
-from gamification.contests.rules import FeeSchedule, Side, fees_for, notional_of, price_band
+from gamification.contests.rules import Side
 
-CHUNK_SIZE = 5000
+CHUNK_SIZE = 10_000
 
-_CROSSED = sa.text(
+# Every open order the last price crosses, by id: read once per tick (the resting index is
+# walked per instrument and side), then filled chunk by chunk.
+_CROSSED_IDS = sa.text(
     """
-    SELECT o.id, o.contest_id, o.entry_id, o.user_id, o.symbol, o.side, o.quantity,
-           o.limit_price, o.cash_held, c.commission_rate, c.commission_min,
-           c.stamp_duty_rate, c.transfer_fee_rate, q.prev_close, i.limit_pct, i.tick_size
-    FROM contest_order AS o
-    JOIN contest_quote AS q ON q.symbol = o.symbol
-    JOIN contest_instrument AS i ON i.symbol = o.symbol
-    JOIN contest AS c ON c.id = o.contest_id
-    WHERE o.status = 'open' AND o.expires_at > :now
-      AND ((o.side = 'buy' AND q.last_price <= o.limit_price)
-           OR (o.side = 'sell' AND q.last_price >= o.limit_price))
+    SELECT o.id
+    FROM contest_quote AS q
+    JOIN contest_order AS o
+      ON o.symbol = q.symbol AND o.status = 'open'
+     AND ((o.side = 'buy' AND o.limit_price >= q.last_price)
+          OR (o.side = 'sell' AND o.limit_price <= q.last_price))
+    WHERE o.expires_at > :now
     ORDER BY o.id
-    LIMIT :chunk
-    FOR UPDATE OF o SKIP LOCKED
     """
 )
-_MARK_FILLED = sa.text(
+# One chunk, filled whole at the limit price in one statement: the orders still open and
+# crossed are locked (others' locks skipped), valued and charged with the contest's fees
+# exactly as `rules.fees_for` does (each fee rounded half up to the fen; PostgreSQL's round()
+# rounds halves away from zero, the same for these positive amounts), marked filled and
+# journalled. A resting order already set aside what it needs, so a fill cannot fail. Returns
+# per entry, instrument and side what the books must move.
+_FILL_CHUNK = sa.text(
     """
-    UPDATE contest_order AS o
-    SET status = 'filled', filled_quantity = o.quantity, avg_fill_price = o.limit_price,
-        commission = d.commission, stamp_duty = d.stamp_duty, transfer_fee = d.transfer_fee,
-        cash_held = 0, updated_at = :now
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:commissions AS numeric[]),
-                CAST(:stamp_duties AS numeric[]), CAST(:transfer_fees AS numeric[]))
-         AS d(id, commission, stamp_duty, transfer_fee)
-    WHERE o.id = d.id
-    """
-)
-_RECORD_FILLS = sa.text(
-    """
-    INSERT INTO contest_fill
-        (id, order_id, contest_id, entry_id, user_id, symbol, side, quantity, price, notional,
-         commission, stamp_duty, transfer_fee, cash_delta, at_limit_up, trading_day, filled_at)
-    SELECT d.id, d.order_id, d.contest_id, d.entry_id, d.user_id, d.symbol, d.side,
-           d.quantity, d.price, d.notional, d.commission, d.stamp_duty, d.transfer_fee,
-           d.cash_delta, d.at_limit_up, :day, :now
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:order_ids AS uuid[]), CAST(:contest_ids AS uuid[]),
-                CAST(:entry_ids AS uuid[]), CAST(:user_ids AS uuid[]),
-                CAST(:symbols AS varchar[]), CAST(:sides AS varchar[]),
-                CAST(:quantities AS bigint[]), CAST(:prices AS numeric[]),
-                CAST(:notionals AS numeric[]), CAST(:commissions AS numeric[]),
-                CAST(:stamp_duties AS numeric[]), CAST(:transfer_fees AS numeric[]),
-                CAST(:cash_deltas AS numeric[]), CAST(:at_limit_ups AS boolean[]))
-         AS d(id, order_id, contest_id, entry_id, user_id, symbol, side, quantity, price,
-              notional, commission, stamp_duty, transfer_fee, cash_delta, at_limit_up)
+    WITH picked AS (
+        SELECT o.id, o.contest_id, o.entry_id, o.user_id, o.symbol, o.side, o.quantity,
+               o.limit_price AS price, o.cash_held, c.commission_rate, c.commission_min,
+               c.stamp_duty_rate, c.transfer_fee_rate,
+               round(q.prev_close * (1 + i.limit_pct / 100) / i.tick_size) * i.tick_size
+                   AS limit_up
+        FROM contest_order AS o
+        JOIN contest_quote AS q ON q.symbol = o.symbol
+        JOIN contest_instrument AS i ON i.symbol = o.symbol
+        JOIN contest AS c ON c.id = o.contest_id
+        WHERE o.id = ANY(CAST(:ids AS uuid[])) AND o.status = 'open' AND o.expires_at > :now
+          AND ((o.side = 'buy' AND q.last_price <= o.limit_price)
+               OR (o.side = 'sell' AND q.last_price >= o.limit_price))
+        ORDER BY o.id
+        FOR UPDATE OF o SKIP LOCKED
+    ), valued AS (
+        SELECT picked.*, round(price * quantity, 2) AS notional FROM picked
+    ), charged AS (
+        SELECT valued.*,
+               greatest(round(notional * commission_rate, 2), round(commission_min, 2))
+                   AS commission,
+               CASE WHEN side = 'sell' THEN round(notional * stamp_duty_rate, 2) ELSE 0 END
+                   AS stamp_duty,
+               round(notional * transfer_fee_rate, 2) AS transfer_fee
+        FROM valued
+    ), settled AS (
+        SELECT charged.*, commission + stamp_duty + transfer_fee AS fees,
+               CASE WHEN side = 'sell'
+                    THEN notional - commission - stamp_duty - transfer_fee
+                    ELSE -(notional + commission + stamp_duty + transfer_fee) END AS cash_delta
+        FROM charged
+    ), marked AS (
+        UPDATE contest_order AS o
+        SET status = 'filled', filled_quantity = o.quantity, avg_fill_price = o.limit_price,
+            commission = s.commission, stamp_duty = s.stamp_duty, transfer_fee = s.transfer_fee,
+            cash_held = 0, updated_at = :now
+        FROM settled AS s
+        WHERE o.id = s.id
+    ), recorded AS (
+        INSERT INTO contest_fill
+            (id, order_id, contest_id, entry_id, user_id, symbol, side, quantity, price,
+             notional, commission, stamp_duty, transfer_fee, cash_delta, at_limit_up,
+             trading_day, filled_at)
+        SELECT contest_new_id(), id, contest_id, entry_id, user_id, symbol, side, quantity,
+               price, notional, commission, stamp_duty, transfer_fee, cash_delta,
+               side = 'buy' AND price >= limit_up, :day, :now
+        FROM settled
+    )
+    SELECT entry_id, symbol, user_id, side, sum(quantity) AS quantity,
+           sum(cash_delta) AS cash_delta, sum(fees) AS fees, sum(cash_held) AS released,
+           count(*) AS fills
+    FROM settled
+    GROUP BY entry_id, symbol, user_id, side
+    ORDER BY entry_id, symbol
     """
 )
 _DUE = sa.text(
@@ -110,13 +140,11 @@ async def match_resting_orders(
     while await _expire_chunk(db, now=now, chunk_size=chunk_size) == chunk_size:
         pass
     day = calendar.trading_day(now)
+    crossed = list(await db.scalars(_CROSSED_IDS, {"now": now}))
     filled = 0
-    while True:
-        rows = (await db.execute(_CROSSED, {"now": now, "chunk": chunk_size})).all()
-        await _fill(db, rows, now=now, day=day)
-        filled += len(rows)
-        if len(rows) < chunk_size:
-            return filled
+    for start in range(0, len(crossed), chunk_size):
+        filled += await _fill_chunk(db, crossed[start : start + chunk_size], now=now, day=day)
+    return filled
 
 
 async def expire_orders(db: AsyncSession, *, now: datetime, chunk_size: int = CHUNK_SIZE) -> int:
@@ -141,67 +169,24 @@ async def _expire_chunk(db: AsyncSession, *, now: datetime, chunk_size: int) -> 
     return len(rows)
 
 
-class _Chunk:
-    """A chunk's fills, gathered as the arrays its statements take."""
-
-    def __init__(self) -> None:
-        self.fills: dict[str, list[Any]] = {name: [] for name in _FILL_COLUMNS}
-        self.cash: dict[uuid.UUID, CashMove] = {}
-        self.bought: list[SharesMove] = []
-        self.sold: list[SharesMove] = []
-
-    def add(self, row: Any) -> None:
-        schedule = FeeSchedule(
-            row.commission_rate, row.commission_min, row.stamp_duty_rate, row.transfer_fee_rate
-        )
-        side = Side(row.side)
-        notional = notional_of(row.quantity, row.limit_price)
-        fees = fees_for(side, notional, schedule)
-        delta = notional - fees.total if side is Side.SELL else -(notional + fees.total)
-        move = self.cash.setdefault(row.entry_id, CashMove())
-        move.delta += delta
-        move.released += row.cash_held
-        move.fees += fees.total
-        _, limit_up = price_band(row.prev_close, row.limit_pct, row.tick_size)
-        shares = SharesMove(row.entry_id, row.symbol, row.user_id, row.quantity, -delta)
-        (self.bought if side is Side.BUY else self.sold).append(shares)
-        values = (
-            new_id(), row.id, row.contest_id, row.entry_id, row.user_id, row.symbol, row.side,
-            row.quantity, row.limit_price, notional, fees.commission, fees.stamp_duty,
-            fees.transfer_fee, delta, side is Side.BUY and row.limit_price >= limit_up,
-        )  # fmt: skip
-        for name, value in zip(_FILL_COLUMNS, values, strict=True):
-            self.fills[name].append(value)
-
-
-_FILL_COLUMNS = (
-    "ids", "order_ids", "contest_ids", "entry_ids", "user_ids", "symbols", "sides",
-    "quantities", "prices", "notionals", "commissions", "stamp_duties", "transfer_fees",
-    "cash_deltas", "at_limit_ups",
-)  # fmt: skip
-
-
-async def _fill(db: AsyncSession, rows: Sequence[Any], *, now: datetime, day: date) -> None:
-    if not rows:
-        return
-    chunk = _Chunk()
+async def _fill_chunk(
+    db: AsyncSession, ids: Sequence[uuid.UUID], *, now: datetime, day: date
+) -> int:
+    rows = (await db.execute(_FILL_CHUNK, {"ids": ids, "now": now, "day": day})).all()
+    cash: dict[uuid.UUID, CashMove] = {}
+    bought: list[SharesMove] = []
+    sold: list[SharesMove] = []
     for row in rows:
-        chunk.add(row)
-    fills = chunk.fills
-    await db.execute(
-        _MARK_FILLED,
-        {
-            "now": now,
-            "ids": fills["order_ids"],
-            "commissions": fills["commissions"],
-            "stamp_duties": fills["stamp_duties"],
-            "transfer_fees": fills["transfer_fees"],
-        },
-    )
-    await db.execute(_RECORD_FILLS, {**fills, "day": day, "now": now})
-    await move_cash(db, chunk.cash)
-    await take_reserved_shares(db, chunk.sold)
-    await add_bought_shares(db, chunk.bought, day=day)
+        move = cash.setdefault(row.entry_id, CashMove())
+        move.delta += row.cash_delta
+        move.released += row.released
+        move.fees += row.fees
+        shares = SharesMove(row.entry_id, row.symbol, row.user_id, row.quantity, -row.cash_delta)
+        (bought if row.side == Side.BUY else sold).append(shares)
+    await move_cash(db, cash)
+    await take_reserved_shares(db, sold)
+    await add_bought_shares(db, bought, day=day)
+    return sum(row.fills for row in rows)
 
 
 __all__ = ["CHUNK_SIZE", "expire_orders", "match_resting_orders"]

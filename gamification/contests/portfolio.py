@@ -7,32 +7,28 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from gamification.contests.calendar import TradingCalendar
 from gamification.contests.errors import NotJoined
-from gamification.contests.market_models import Instrument, Quote
-from gamification.contests.models import Contest, ContestEntry, ContestPosition
 from gamification.contests.rules import HUNDRED, to_fen
 
 PRICE_PLACES = Decimal("0.001")
 
-_ENTRY = (
-    sa.select(ContestEntry, col(Contest.t_plus_one))
-    .join(Contest, col(Contest.id) == col(ContestEntry.contest_id))
-    .where(
-        col(ContestEntry.contest_id) == sa.bindparam("contest_id"),
-        col(ContestEntry.user_id) == sa.bindparam("user_id"),
-    )
-)
-_POSITIONS = (
-    sa.select(ContestPosition, Quote, col(Instrument.t_plus_zero))
-    .join(Quote, col(Quote.symbol) == col(ContestPosition.symbol))
-    .join(Instrument, col(Instrument.symbol) == col(ContestPosition.symbol))
-    .where(
-        col(ContestPosition.entry_id) == sa.bindparam("entry_id"), col(ContestPosition.quantity) > 0
-    )
-    .order_by(col(ContestPosition.symbol))
+# One round trip: the entry (with its contest's T+1 switch) and each position held, with its
+# last price; an entry without positions is one row of NULL positions.
+_PORTFOLIO = sa.text(
+    """
+    SELECT e.id, e.starting_cash, e.cash, e.cash_held, e.fees_paid, c.t_plus_one,
+           p.symbol, p.quantity, p.reserved, p.bought_today, p.bought_on, p.cost,
+           q.last_price, q.simulated, i.t_plus_zero
+    FROM contest_entry e
+    JOIN contest c ON c.id = e.contest_id
+    LEFT JOIN contest_position p ON p.entry_id = e.id AND p.quantity > 0
+    LEFT JOIN contest_quote q ON q.symbol = p.symbol
+    LEFT JOIN contest_instrument i ON i.symbol = p.symbol
+    WHERE e.contest_id = :contest_id AND e.user_id = :user_id
+    ORDER BY p.symbol
+    """
 )
 
 
@@ -73,29 +69,29 @@ async def read_portfolio(
     now: datetime,
     calendar: TradingCalendar,
 ) -> Portfolio:
-    row = (await db.execute(_ENTRY, {"contest_id": contest_id, "user_id": user_id})).one_or_none()
-    if row is None:
+    rows = (await db.execute(_PORTFOLIO, {"contest_id": contest_id, "user_id": user_id})).all()
+    if not rows:
         raise NotJoined()
-    entry, t_plus_one = row
+    entry = rows[0]
     today = calendar.trading_day(now)
     positions = []
-    for position, quote, t_plus_zero in (
-        await db.execute(_POSITIONS, {"entry_id": entry.id})
-    ).all():
+    for row in rows:
+        if row.symbol is None:
+            continue
         locked = (
-            position.bought_today
-            if t_plus_one and not t_plus_zero and position.bought_on == today
+            row.bought_today
+            if entry.t_plus_one and not row.t_plus_zero and row.bought_on == today
             else 0
         )
         positions.append(
             PositionView(
-                symbol=position.symbol,
-                quantity=position.quantity,
-                available=max(0, position.quantity - position.reserved - locked),
-                avg_cost=(position.cost / position.quantity).quantize(PRICE_PLACES, ROUND_HALF_UP),
-                last_price=quote.last_price,
-                market_value=to_fen(quote.last_price * position.quantity),
-                simulated=quote.simulated,
+                symbol=row.symbol,
+                quantity=row.quantity,
+                available=max(0, row.quantity - row.reserved - locked),
+                avg_cost=(row.cost / row.quantity).quantize(PRICE_PLACES, ROUND_HALF_UP),
+                last_price=row.last_price,
+                market_value=to_fen(row.last_price * row.quantity),
+                simulated=row.simulated,
             )
         )
     equity = entry.cash + sum((p.market_value for p in positions), Decimal("0.00"))

@@ -3,7 +3,7 @@ ranks per contest at a time), each contest's standings state (as_of, frozen, fin
 the report cards written at finalisation.
 
 Reading "my rank" is a primary-key lookup and "the five around me" a range on
-(contest, generation, rank): neither ever counts entries.
+(generation, rank): neither ever counts entries.
 """
 
 import uuid
@@ -42,9 +42,13 @@ class EquitySnapshot(SQLModel, table=True):
 
 
 class Standing(SQLModel, table=True):
-    """One entry's place in one generation of a contest's standings. A refresh writes the next
-    generation and deletes the one before, in one transaction, so readers see one or the other.
-    The running peak and max drawdown carry over from generation to generation.
+    """One entry's place in one generation of a contest's standings.
+
+    Partitioned by generation (numbered by one sequence for every contest): a refresh builds
+    the next generation as a table of its own in the `contest_generations` schema, indexes it
+    and attaches it as a partition, then the superseded generation's table is dropped whole,
+    so no refresh ever deletes rows or updates an index row by row. The running peak and max
+    drawdown carry over from generation to generation.
 
     Derived from the entries and rebuilt every refresh, so it has no foreign keys: a million
     rows would mean a million key checks per refresh (entries are never deleted, only
@@ -52,14 +56,15 @@ class Standing(SQLModel, table=True):
 
     __tablename__ = "contest_standing"
     __table_args__ = (
-        sa.UniqueConstraint("contest_id", "generation", "rank"),
+        sa.UniqueConstraint("generation", "rank"),
         sa.CheckConstraint("rank >= 1", name="rank_positive"),
         sa.CheckConstraint("max_drawdown_pct >= 0", name="drawdown_not_negative"),
+        {"postgresql_partition_by": "LIST (generation)"},
     )
 
-    contest_id: uuid.UUID = Field(primary_key=True)
     generation: int = Field(sa_type=sa.BigInteger, primary_key=True)
     entry_id: uuid.UUID = Field(primary_key=True)
+    contest_id: uuid.UUID
     user_id: uuid.UUID
     rank: int
     equity: Decimal = Field(sa_type=MONEY)
@@ -71,9 +76,10 @@ class Standing(SQLModel, table=True):
 
 
 class StandingsState(SQLModel, table=True):
-    """Which generation of a contest's standings is current and as of when; `frozen_at` once
-    the final standings are frozen (refreshes leave it alone), `finalised_at` once every entry's
-    report card and prize are written."""
+    """Which generation of a contest's standings is current (its partition of
+    `contest_standing`; 0 before the first refresh) and as of when; `frozen_at` once the final
+    standings are frozen (refreshes leave it alone), `finalised_at` once every entry's report
+    card and prize are written."""
 
     __tablename__ = "contest_standings_state"
 

@@ -105,3 +105,20 @@ def test_overlapping_sessions_are_refused() -> None:
     }
     with pytest.raises(CalendarFileError, match="overlap"):
         parse_calendar(document)
+
+
+def test_2027_is_provisional_until_the_exchanges_confirm_it() -> None:
+    assert CAL.provisional_years == {2027}
+    assert not CAL.is_provisional(date(2026, 10, 1))
+    assert CAL.is_provisional(date(2027, 10, 1))
+    assert CAL.is_provisional(date(2028, 1, 3))  # not listed at all: weekdays only, a forecast
+
+
+def test_a_year_without_a_known_status_is_refused() -> None:
+    document = {
+        "timezone": "Asia/Shanghai",
+        "sessions": [{"open": "09:30", "close": "11:30"}],
+        "years": {2026: {"status": "likely", "closed": []}},
+    }
+    with pytest.raises(CalendarFileError, match="status must be one of"):
+        parse_calendar(document)

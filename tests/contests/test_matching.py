@@ -2,6 +2,7 @@
 and the paper-cash journal always balancing."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.settings import Settings
 from core.clock import FrozenClock
 from gamification.contests.matching import match_resting_orders
+from gamification.contests.rules import FeeSchedule, Side, fees_for
 from tests.contests.trading_helpers import (
     MAIN,
     at,
@@ -41,6 +43,31 @@ async def cash_journal_breaks(db: AsyncSession) -> list[object]:
         )
     )
     return list(rows.scalars())
+
+
+async def fees_off_the_rules(db: AsyncSession) -> list[object]:
+    """Fills whose fees are not what `rules.fees_for` charges for their notional (the tick
+    charges in SQL, an order filled on placing in Python: both must agree)."""
+    rows = await db.execute(
+        sa.text(
+            "SELECT f.id, f.side, f.notional, f.commission, f.stamp_duty, f.transfer_fee,"
+            " c.commission_rate, c.commission_min, c.stamp_duty_rate, c.transfer_fee_rate"
+            " FROM contest_fill f JOIN contest c ON c.id = f.contest_id"
+        )
+    )
+    off = []
+    for row in rows:
+        schedule = FeeSchedule(
+            row.commission_rate, row.commission_min, row.stamp_duty_rate, row.transfer_fee_rate
+        )
+        fees = fees_for(Side(row.side), row.notional, schedule)
+        if (fees.commission, fees.stamp_duty, fees.transfer_fee) != (
+            row.commission,
+            row.stamp_duty,
+            row.transfer_fee,
+        ):
+            off.append(row.id)
+    return off
 
 
 async def match(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
@@ -89,6 +116,7 @@ async def test_resting_orders_fill_at_their_limit_when_the_price_crosses(
     filled = listed.json()["items"]
     assert {o["avg_fill_price"] for o in filled} == {"10.00", "9.90", "9.80", "10.20"}
     assert await cash_journal_breaks(db) == []
+    assert await fees_off_the_rules(db) == []
 
 
 async def test_open_orders_expire_at_the_close_and_give_back_what_they_held(
@@ -137,4 +165,37 @@ async def test_buying_at_the_limit_up_price_is_recorded_for_the_report_card(
         await set_price(tick, MAIN, "11.00")  # the limit-up price: 10.00 + 10%
     await place(client, contest_id, learner, order("buy", 100))
     assert await db.scalar(sa.text("SELECT at_limit_up FROM contest_fill")) is True
+    assert await cash_journal_breaks(db) == []
+
+
+async def test_the_tick_charges_the_fees_the_rules_charge_above_the_minimum(
+    client: AsyncClient,
+    clock: FrozenClock,
+    marketer: TestUser,
+    learner: TestUser,
+    db: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    contest_id = await create_contest(client, marketer, clock.now(), rules={"t_plus_one": False})
+    await join(client, contest_id, learner)
+    await place(client, contest_id, learner, order("buy", 20000))
+    await place(client, contest_id, learner, order("buy", 10000, limit_price="9.87"))
+    await place(client, contest_id, learner, order("sell", 10000, limit_price="10.13"))
+    for price in ("9.85", "10.15"):
+        async with sessionmaker.begin() as tick:
+            await set_price(tick, MAIN, price)
+        assert await match(sessionmaker, clock.now()) == 1
+    fees = (
+        await db.execute(
+            sa.text(
+                "SELECT side, commission, stamp_duty, transfer_fee FROM contest_fill"
+                " WHERE notional IN (98700, 101300) ORDER BY side"
+            )
+        )
+    ).all()
+    assert [tuple(row) for row in fees] == [
+        ("buy", Decimal("24.68"), Decimal("0.00"), Decimal("0.99")),  # 24.675 half up
+        ("sell", Decimal("25.33"), Decimal("50.65"), Decimal("1.01")),
+    ]
+    assert await fees_off_the_rules(db) == []
     assert await cash_journal_breaks(db) == []
