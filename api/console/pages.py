@@ -41,6 +41,7 @@ NAVIGATION = (
     NavItem("courses", f"{CONSOLE_PATH}/courses", Role.EDITOR),
     NavItem("vouchers", f"{CONSOLE_PATH}/vouchers", Role.MARKETER),
     NavItem("contests", f"{CONSOLE_PATH}/contests", Role.MARKETER),
+    NavItem("campaigns", f"{CONSOLE_PATH}/campaigns", Role.MARKETER),
     NavItem("moderation", f"{CONSOLE_PATH}/moderation", Role.MODERATOR),
     NavItem("audit", f"{CONSOLE_PATH}/audit", Role.ADMIN),
 )

@@ -10,6 +10,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from api.console.audit_page import AuditPageController
+from api.console.campaigns_page import CampaignsPageController
 from api.console.contests_page import ContestsPageController
 from api.console.courses_page import CoursesPageController
 from api.console.moderation_page import ModerationPageController
@@ -41,6 +42,7 @@ def console_router() -> Router:
             CoursesPageController,
             VouchersPageController,
             ContestsPageController,
+            CampaignsPageController,
             ModerationPageController,
             AuditPageController,
             create_static_files_router(

@@ -10,6 +10,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "console" / "templates
 BUILT = {
     "kind_": ("fee", "yield", "post", "comment"),
     "action_": ("approve", "hide", "remove"),
+    "change_": ("dry_run", "schedule", "pause", "resume", "cancel"),
     "contest_": ("upcoming", "running", "finished"),
     "ranking_": ("return", "risk_adjusted"),
     "stage_": ("new", "growing", "mature"),
