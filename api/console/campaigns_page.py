@@ -28,7 +28,7 @@ from api.console.forms import (
     text,
 )
 from api.console.pages import render
-from api.console.session import Staff, require
+from api.console.session import CONSOLE_PATH, Staff, require
 from api.console.texts import texts_for
 from api.settings import Settings
 from core.clock import Clock
@@ -80,6 +80,7 @@ class CampaignsPageController(Controller):
             "campaigns.html.j2",
             staff=staff,
             status=status,
+            page=f"{CONSOLE_PATH}/campaigns",
             campaigns=list(campaigns),
             segments=list(segments),
             values=values or {},
@@ -175,6 +176,7 @@ class CampaignsPageController(Controller):
             "campaign.html.j2",
             staff=staff,
             status=status,
+            page=f"{CONSOLE_PATH}/campaigns/{campaign_id}",
             campaign=campaign,
             segment=await db.get(Segment, campaign.segment_id),
             totals=await campaign_totals(db, campaign.id),

@@ -18,7 +18,7 @@ from api.community.schemas import DecisionIn
 from api.console.forms import FormProblem, checked, domain_problem, status_of, text
 from api.console.highlight import highlighted
 from api.console.pages import render
-from api.console.session import Staff, require
+from api.console.session import CONSOLE_PATH, Staff, require
 from api.console.texts import texts_for
 from api.settings import Settings
 from core.clock import Clock
@@ -77,6 +77,7 @@ class ModerationPageController(Controller):
             "moderation.html.j2",
             staff=staff,
             status=status,
+            page=f"{CONSOLE_PATH}/moderation",
             cards=[_card(item, rules, staff.locale) for item in items],
             notice=notice,
             problem=problem,
