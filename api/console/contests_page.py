@@ -133,6 +133,7 @@ class ContestsPageController(Controller):
             "contests.html.j2",
             staff=staff,
             status=status,
+            page=f"{CONSOLE_PATH}/contests",
             contests=contests,
             values=values
             or {"market_hours": "exchange", "ranking": "return", "late_entry": "true"},

@@ -17,7 +17,7 @@ from api.audit import audit_request
 from api.console.charts import Bars, bar_chart
 from api.console.forms import FormProblem, domain_problem
 from api.console.pages import render
-from api.console.session import Staff, require
+from api.console.session import CONSOLE_PATH, Staff, require
 from api.console.texts import texts_for
 from api.learning.editor import bundle_issues, check_bundle
 from core.clock import Clock
@@ -46,6 +46,7 @@ async def _courses_page(
         "courses.html.j2",
         staff=staff,
         status=status,
+        page=f"{CONSOLE_PATH}/courses",
         courses=courses,
         notice=notice,
         problem=problem,

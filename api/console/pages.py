@@ -41,6 +41,8 @@ NAVIGATION = (
     NavItem("courses", f"{CONSOLE_PATH}/courses", Role.EDITOR),
     NavItem("vouchers", f"{CONSOLE_PATH}/vouchers", Role.MARKETER),
     NavItem("contests", f"{CONSOLE_PATH}/contests", Role.MARKETER),
+    NavItem("campaigns", f"{CONSOLE_PATH}/campaigns", Role.MARKETER),
+    NavItem("moderation", f"{CONSOLE_PATH}/moderation", Role.MODERATOR),
     NavItem("audit", f"{CONSOLE_PATH}/audit", Role.ADMIN),
 )
 
@@ -51,8 +53,11 @@ def render(
     *,
     staff: Staff | None,
     status: int = 200,
+    page: str | None = None,
     **context: Any,
 ) -> Template:
+    """The page; `page` is its own address when it answers a form posted elsewhere: the
+    browser shows that address (htmx's `HX-Push-Url`), and the language links return to it."""
     locale = staff.locale if staff else console_locale(request)
     texts = texts_for(locale)
     navigation = [item for item in NAVIGATION if staff and staff.may(item.role)]
@@ -63,10 +68,11 @@ def render(
             "locale": locale,
             "staff": staff,
             "navigation": navigation,
-            "path": request.url.path,
+            "path": page or request.url.path,
             **context,
         },
         status_code=status,
+        headers={"HX-Push-Url": page} if page and page != request.url.path else None,
     )
 
 

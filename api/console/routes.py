@@ -10,8 +10,10 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from api.console.audit_page import AuditPageController
+from api.console.campaigns_page import CampaignsPageController
 from api.console.contests_page import ContestsPageController
 from api.console.courses_page import CoursesPageController
+from api.console.moderation_page import ModerationPageController
 from api.console.pages import domain_error_page, staff_only, to_sign_in
 from api.console.session import CONSOLE_PATH, SignInRequired, StaffOnly, provide_staff
 from api.console.signing_in import SignInController
@@ -40,6 +42,8 @@ def console_router() -> Router:
             CoursesPageController,
             VouchersPageController,
             ContestsPageController,
+            CampaignsPageController,
+            ModerationPageController,
             AuditPageController,
             create_static_files_router(
                 "/static", directories=[HERE / "static"], name="console-static"

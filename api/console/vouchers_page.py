@@ -127,6 +127,7 @@ class VouchersPageController(Controller):
             "vouchers.html.j2",
             staff=staff,
             status=status,
+            page=f"{CONSOLE_PATH}/vouchers",
             products=products,
             values=values or {"kind": "fee"},
             problem=problem,

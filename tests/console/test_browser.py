@@ -17,6 +17,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FrozenClock
+from tests.campaigns.campaign_helpers import make_campaign, make_segment
+from tests.community.helpers import write
 from tests.console.browser import SCREENSHOTS, chromium_path, served
 from tests.factories import PASSWORD, TestUser, UserFactory
 from tests.helpers import Funder, answers_for, bundle_doc, funder_for, redeem
@@ -197,9 +199,42 @@ async def test_staff_work_through_the_console(
         )
         await _shot(page, "audit")
 
+        # Moderation: the held post with its rule marked, approved with a reason.
+        author = await user_factory(created_days_ago=400)
+        held = (await write(client, author, "这只股票稳赚，跟我买")).json()
+        await _go(page, "Moderation", f"{base}/console/moderation")
+        await expect(page.locator("blockquote mark")).to_have_count(1)
+        await _shot(page, "moderation")
+        await page.get_by_label("Decision").select_option("approve")
+        await page.get_by_label("Reason").fill("An opinion, not a tip")
+        await page.get_by_role("button", name="Decide").click()
+        await expect(page.get_by_role("status")).to_contain_text("pending → published")
+        assert held["status"] == "pending"
+
+        # Campaigns: a segment counted live; a campaign's dry run.
+        segment_id = await make_segment(client, admin)
+        tomorrow = (clock.now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+        at = {"timezone": "Asia/Shanghai", "at": tomorrow.isoformat()}
+        campaign = await make_campaign(
+            client, admin, segment_id, name="Spring gift", draft=True, schedule=at
+        )
+        await _go(page, "Campaigns", f"{base}/console/campaigns")
+        await expect(page.locator("#segment-count")).to_contain_text("In the segment now")
+        await _shot(page, "campaigns")
+        await page.get_by_role("link", name="Spring gift").click()
+        await page.get_by_role("button", name="Dry run").click()
+        await expect(page.get_by_role("status")).to_contain_text("A run now would target")
+        await page.get_by_role("button", name="Schedule").click()
+        await expect(page.get_by_role("status")).to_contain_text("draft → scheduled")
+        await expect(page).to_have_url(f"{base}/console/campaigns/{campaign['id']}")
+        await _shot(page, "campaign")
+        assert campaign["status"] == "draft"
+
         # In Chinese, and signed out.
         await page.get_by_role("link", name="中文").click()
-        await expect(page.get_by_role("heading", level=1)).to_have_text("审计日志")
+        await expect(page).to_have_url(f"{base}/console/campaigns/{campaign['id']}")
+        await expect(page.get_by_role("navigation")).to_contain_text("审计日志")
+        await expect(page.get_by_role("button", name="试运行")).to_be_visible()
         await page.get_by_role("button", name="退出登录").click()
         await expect(page).to_have_url(f"{base}/console/sign-in")
         await page.goto(f"{base}/console/audit")

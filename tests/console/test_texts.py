@@ -8,7 +8,9 @@ from api.console.texts import keys, texts_for
 TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "console" / "templates"
 # Keys built from a value in the templates: `t("kind_" ~ product.kind)` and the like.
 BUILT = {
-    "kind_": ("fee", "yield"),
+    "kind_": ("fee", "yield", "post", "comment"),
+    "action_": ("approve", "hide", "remove"),
+    "change_": ("dry_run", "schedule", "pause", "resume", "cancel"),
     "contest_": ("upcoming", "running", "finished"),
     "ranking_": ("return", "risk_adjusted"),
     "stage_": ("new", "growing", "mature"),
