@@ -28,6 +28,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.benchmarks.contest_standings
+	$(BIN)/python -m tests.benchmarks.community
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

@@ -9,24 +9,24 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.access_log import access_log_middleware
-from api.accounts.auth_middleware import PUBLIC_PATHS, AuthenticationMiddleware
 from api.accounts.caller_changes import listening
 from api.accounts.guards import provide_caller, provide_partner
 from api.accounts.session_cache import SessionCache
-from api.database import create_sessionmaker, provide_db, request_session_middleware
+from api.console.pages import add_content_security_policy
+from api.console.routes import console_templates
+from api.database import create_sessionmaker, provide_db
+from api.dependencies import use_sequential_dependencies
 from api.jobs import JobContext
 from api.json_bodies import JsonBodyRequest
 from api.locale import provide_locale
-from api.metrics import PROMETHEUS, register_pool_collector, unregister_collector
-from api.middleware_errors import render_middleware_errors
+from api.metrics import register_pool_collector, unregister_collector
 from api.migrations import head_revision
 from api.openapi import OPENAPI_SCHEMA_PLUGINS, SECURITY_SCHEMES, openapi_config
 from api.problems import EXCEPTION_HANDLERS
-from api.request_id import add_request_id_header, request_id_middleware
+from api.request_cycle import request_cycle_middleware
+from api.request_id import add_request_id_header
 from api.response_headers import (
     CORS_EXPOSED_HEADERS,
     add_security_headers,
@@ -74,6 +74,7 @@ def create_app(
     sessionmaker = sessionmaker or create_sessionmaker(engine)
     jobs_sessionmaker = jobs_sessionmaker or sessionmaker
     clock = clock or SystemClock()
+    use_sequential_dependencies()
     session_cache = SessionCache(settings.session_cache_seconds)
 
     @asynccontextmanager
@@ -118,16 +119,15 @@ def create_app(
         },
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=JsonBodyRequest,
-        middleware=[
-            request_id_middleware,
-            access_log_middleware,
-            PROMETHEUS.middleware,
-            render_middleware_errors,  # authentication's errors, counted and logged as above
-            request_session_middleware,
-            DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
+        middleware=[request_cycle_middleware],  # request id, logs, metrics, session, caller
+        before_send=[
+            add_request_id_header,
+            add_security_headers,
+            add_content_security_policy,
+            allow_from_route_table,
         ],
-        before_send=[add_request_id_header, add_security_headers, allow_from_route_table],
         lifespan=[lifespan],
+        template_config=console_templates(),
         openapi_config=openapi_config(APP_VERSION, SECURITY_SCHEMES),
         plugins=OPENAPI_SCHEMA_PLUGINS,
         response_class=TimestampedResponse,  # one timestamp format in every body

@@ -21,6 +21,8 @@ from api.accounts.models import AuthSession
 from api.accounts.privacy import erase_accounts, export_accounts
 from api.accounts.roles import ensure_admin_remains
 from api.audit import AuditLog
+from api.campaigns.privacy import erase_campaigns, export_campaigns
+from api.community.privacy import erase_community, export_community
 from api.contests.privacy import erase_contests, export_contests
 from api.learning.privacy import export_learning
 from api.openapi import problem_responses
@@ -50,6 +52,8 @@ SECTIONS: list[PersonalDataSection] = [
     PersonalDataSection("rewards", export_rewards, erase=None),
     PersonalDataSection("vouchers", export_vouchers, erase=None),
     PersonalDataSection("contests", export_contests, erase_contests),
+    PersonalDataSection("community", export_community, erase_community),
+    PersonalDataSection("campaigns", export_campaigns, erase_campaigns),
 ]
 
 

@@ -5,7 +5,7 @@ import uuid
 from contextvars import ContextVar
 
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -29,16 +29,3 @@ async def add_request_id_header(message: Message, scope: Scope) -> None:
     """A `before_send` hook: it sees every response, unmatched routes and errors included."""
     if message["type"] == "http.response.start":
         MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id_of(scope)
-
-
-def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Expose the request id to log records written while the request is handled."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        token = current_request_id.set(request_id_of(scope))
-        try:
-            await app(scope, receive, send)
-        finally:
-            current_request_id.reset(token)
-
-    return middleware

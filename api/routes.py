@@ -9,6 +9,12 @@ from litestar.types import ControllerRouterHandler
 
 from api.accounts.admin import AdminAccountsController
 from api.accounts.controllers import AuthController, MeController, RiskQuestionnaireController
+from api.campaigns.campaigns import CampaignController
+from api.campaigns.inbox import InboxController
+from api.campaigns.segments import SegmentController
+from api.community.moderation import ModerationController, MyReportsController
+from api.community.posts import PostController
+from api.console.routes import console_router
 from api.contests.contest_admin import ContestAdminController
 from api.contests.contests import ContestController
 from api.contests.market import MarketController, PartnerQuoteController
@@ -57,6 +63,12 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 MarketController,
                 StandingsController,
                 StandingsAdminController,
+                PostController,
+                MyReportsController,
+                ModerationController,
+                InboxController,
+                SegmentController,
+                CampaignController,
             ],
         ),
         Router(
@@ -64,4 +76,5 @@ def route_handlers() -> list[ControllerRouterHandler]:
             security=[{PARTNER_KEY: []}],
             route_handlers=[PartnerVoucherController, PartnerQuoteController],
         ),
+        console_router(),  # HTML for staff, with its own cookie session: not in the schema
     ]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.campaigns.seeding import load_seed_campaigns, seed_campaigns_loaded
 from api.contests.contest_seed import load_seed_contests, seed_contests_loaded
 from api.contests.market_seed import load_seed_instruments, seed_instruments_loaded
 from api.learning.loading import load_seed_courses, seed_courses_loaded
@@ -34,6 +35,7 @@ def seed_loaders() -> list[SeedLoader]:
         SeedLoader("vouchers", seed_vouchers_loaded, load_seed_vouchers),
         SeedLoader("instruments", seed_instruments_loaded, load_seed_instruments),
         SeedLoader("contests", seed_contests_loaded, load_seed_contests),
+        SeedLoader("campaigns", seed_campaigns_loaded, load_seed_campaigns),
     ]
 
 

@@ -10,10 +10,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from gamification.community.screening import moderation_rules
+
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me-in-production"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 32
 MIN_METRICS_TOKEN_LENGTH = 16
 REPLAY_SAMPLE = Path(__file__).resolve().parent.parent / "seed" / "market" / "replay_sample.csv"
+MODERATION_RULES = Path(__file__).resolve().parent.parent / "seed" / "moderation.yaml"
 
 
 class SettingsError(Exception):
@@ -28,6 +31,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_SECRET_KEY), validate_default=True)
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
+    console_session_hours: int = Field(default=8, ge=1, le=24 * 7)
     business_timezone: str = "Asia/Shanghai"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] | None = None
@@ -36,7 +40,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     forwarded_allow_ips: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_pool_size: int = Field(default=20, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     db_unavailable_timeout_seconds: float = Field(default=5, gt=0, le=120)
@@ -60,6 +64,17 @@ class Settings(BaseSettings):
     # LEADERBOARD_REFRESH_SECONDS must be equal on every replica, like MARKET_TICK_SECONDS.
     leaderboard_refresh_seconds: int = Field(default=10, ge=1, le=3600)
     market_data_provider: Literal["simulator", "replay", "partner"] = "simulator"
+    # Community: per-author rate limits, the hold on young accounts (0 turns it off), and the
+    # compliance rules (checked at start; a bad file names every problem).
+    community_posts_per_hour: int = Field(default=5, ge=1, le=10_000)
+    community_posts_per_day: int = Field(default=20, ge=1, le=100_000)
+    community_comments_per_minute: int = Field(default=5, ge=1, le=10_000)
+    community_new_account_hold_hours: int = Field(default=24, ge=0, le=24 * 365)
+    community_rules_file: Path = Field(default=MODERATION_RULES)
+    # Campaigns: messages a learner may get from campaigns per local day (all campaigns
+    # together), and the users each delivery chunk (one transaction) serves.
+    campaign_messages_per_day: int = Field(default=2, ge=1, le=100)
+    campaign_chunk_size: int = Field(default=1000, ge=1, le=10_000)
     market_simulator_seed: int = Field(default=2026, ge=0, le=2**63 - 1)
     market_replay_file: Path = Field(default=REPLAY_SAMPLE)
     market_minute_bar_retention_days: int = Field(default=30, ge=1, le=3650)
@@ -95,6 +110,12 @@ class Settings(BaseSettings):
     def _replay_file_exists(cls, value: Path, info: ValidationInfo) -> Path:
         if info.data.get("market_data_provider") == "replay" and not value.is_file():
             raise ValueError(f"no such file {str(value)!r}")
+        return value
+
+    @field_validator("community_rules_file")
+    @classmethod
+    def _rules_file_valid(cls, value: Path) -> Path:
+        moderation_rules(value)  # RuleFileError (a ValueError) lists every problem
         return value
 
     @field_validator("business_timezone")

@@ -16,6 +16,8 @@ from api.rewards.models import LedgerAdjustment
 from api.scheduler.models import JobRun
 from core.tables import metadata
 from courses import models as course_models
+from gamification.campaigns import models as campaign_models
+from gamification.community import models as community_models
 from gamification.contests import market_models, standings_models
 from gamification.contests import models as contest_models
 from gamification.ledger import models as ledger_models
@@ -35,6 +37,8 @@ __all__ = [
     "RefreshToken",
     "RiskAssessment",
     "UserAccount",
+    "campaign_models",
+    "community_models",
     "contest_models",
     "course_models",
     "ledger_models",

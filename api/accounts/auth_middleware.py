@@ -10,12 +10,9 @@ change, a role change or an erased account take effect at once, not when the tok
 import re
 import uuid
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
-from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -32,7 +29,7 @@ from api.accounts.models import AuthSession, UserAccount
 from api.accounts.partners import PARTNER_KEY_HEADER, authenticate_partner
 from api.accounts.session_cache import SessionCache
 from api.accounts.suitability import effective_risk_profile
-from api.accounts.tokens import ExpiredToken, InvalidToken, read_access_token
+from api.accounts.tokens import AccessClaims, ExpiredToken, InvalidToken, read_access_token
 from api.database import request_session
 from api.settings import Settings
 from core.clock import Clock
@@ -44,6 +41,7 @@ PUBLIC_PATHS = [
     "^/health/",
     "^/metrics$",
     "^/schema",
+    "^/console(/|$)",  # the staff console: its own cookie session (api/console/session.py)
 ]
 # GET only: a token is optional here (and checked when sent); without one the caller is None.
 PUBLIC_GET_PATHS = [
@@ -53,50 +51,69 @@ PUBLIC_GET_PATHS = [
 PARTNER_PATH_PREFIX = "/v1/partner/"
 
 
-class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
-    """Reads the caller through the request's session (`api.database`), which it neither opens,
-    commits nor closes."""
-
-    async def authenticate_request(
-        self, connection: ASGIConnection[Any, Any, Any, Any]
-    ) -> AuthenticationResult:
-        state = connection.app.state
-        db = request_session(connection.scope)
-        if connection.scope["path"].startswith(PARTNER_PATH_PREFIX):
-            partner = await _partner_from_key(
-                db, connection.headers.get(PARTNER_KEY_HEADER), now=state.clock.now()
-            )
-            return AuthenticationResult(user=partner, auth=None)
-        header = connection.headers.get("authorization")
-        if header is None and _public_get(connection.scope):
-            return AuthenticationResult(user=None, auth=None)
-        token = _bearer_token(header)
-        settings: Settings = state.settings
-        clock: Clock = state.clock
-        try:
-            claims = read_access_token(
-                settings.secret_key.get_secret_value(), token, now=clock.now()
-            )
-        except ExpiredToken as exc:
-            raise bearer_problem(TOKEN_EXPIRED) from exc
-        except InvalidToken as exc:
-            raise bearer_problem(TOKEN_INVALID) from exc
-        cache: SessionCache = state.session_cache
-        caller = await cache.caller_or_load(
-            claims.session_id,
-            claims.user_id,
-            now=clock.now(),
-            load=lambda: load_caller(db, claims.user_id, claims.session_id, now=clock.now()),
-        )
-        if caller is None:
-            raise bearer_problem(SESSION_ENDED)
-        return AuthenticationResult(user=caller, auth=claims)
+# Compiled once: matched on every request.
+_PUBLIC = re.compile("|".join(PUBLIC_PATHS))
+_PUBLIC_GET = re.compile("|".join(PUBLIC_GET_PATHS))
+_EXCLUDE_OPT_KEY = "exclude_from_auth"  # a route handler's opt, as Litestar names it
 
 
-def _public_get(scope: Scope) -> bool:
-    return scope.get("method") in ("GET", "HEAD") and any(
-        re.search(pattern, scope["path"]) for pattern in PUBLIC_GET_PATHS
+async def authenticate(scope: Scope) -> None:
+    """Put the caller in `scope["user"]` (and the token's claims in `scope["auth"]`), read
+    through the request's session (`api.database`), which this neither opens, commits nor
+    closes. Public paths, OPTIONS and routes with `exclude_from_auth` are left alone."""
+    handler = scope.get("route_handler")
+    if (
+        scope.get("method") == "OPTIONS"
+        or _PUBLIC.search(scope["path"])
+        or (handler is not None and handler.opt.get(_EXCLUDE_OPT_KEY))
+    ):
+        return
+    scope["user"], scope["auth"] = await _caller_and_claims(scope)
+
+
+async def _caller_and_claims(scope: Scope) -> tuple[object, AccessClaims | None]:
+    state = scope["litestar_app"].state
+    clock: Clock = state.clock
+    db = request_session(scope)
+    if scope["path"].startswith(PARTNER_PATH_PREFIX):
+        key = _header(scope, _PARTNER_KEY)
+        return await _partner_from_key(db, key, now=clock.now()), None
+    header = _header(scope, b"authorization")
+    if (
+        header is None
+        and scope.get("method") in ("GET", "HEAD")
+        and _PUBLIC_GET.search(scope["path"])
+    ):
+        return None, None
+    token = _bearer_token(header)
+    settings: Settings = state.settings
+    try:
+        claims = read_access_token(settings.secret_key.get_secret_value(), token, now=clock.now())
+    except ExpiredToken as exc:
+        raise bearer_problem(TOKEN_EXPIRED) from exc
+    except InvalidToken as exc:
+        raise bearer_problem(TOKEN_INVALID) from exc
+    cache: SessionCache = state.session_cache
+    caller = await cache.caller_or_load(
+        claims.session_id,
+        claims.user_id,
+        now=clock.now(),
+        load=lambda: load_caller(db, claims.user_id, claims.session_id, now=clock.now()),
     )
+    if caller is None:
+        raise bearer_problem(SESSION_ENDED)
+    return caller, claims
+
+
+_PARTNER_KEY = PARTNER_KEY_HEADER.lower().encode()
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a header (`name` in lower case, as ASGI gives names)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def _bearer_token(header: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
@@ -27,13 +28,23 @@ class ProfileChanges:
     public_boards: bool | None = None
 
 
-async def current_consents(db: AsyncSession, user_id: object) -> dict[str, tuple[bool, datetime]]:
-    rows = await db.execute(
-        sa.select(col(Consent.purpose), col(Consent.granted), col(Consent.decided_at))
-        .where(col(Consent.user_id) == user_id)
-        .order_by(col(Consent.purpose), col(Consent.decided_at).desc(), col(Consent.id).desc())
-        .ext(distinct_on(col(Consent.purpose)))
+def _current_consents_statement() -> sa.Select[Any]:
+    """Built once, on the table (no ORM entities, so no ORM compile step): every `GET /v1/me`
+    runs it."""
+    consent: sa.Table = Consent.__table__  # type: ignore[attr-defined]
+    return (
+        sa.select(consent.c.purpose, consent.c.granted, consent.c.decided_at)
+        .where(consent.c.user_id == sa.bindparam("user_id", type_=sa.Uuid()))
+        .order_by(consent.c.purpose, consent.c.decided_at.desc(), consent.c.id.desc())
+        .ext(distinct_on(consent.c.purpose))
     )
+
+
+_CURRENT_CONSENTS = _current_consents_statement()
+
+
+async def current_consents(db: AsyncSession, user_id: object) -> dict[str, tuple[bool, datetime]]:
+    rows = await db.execute(_CURRENT_CONSENTS, {"user_id": user_id})
     return {purpose: (granted, at) for purpose, granted, at in rows.all()}
 
 

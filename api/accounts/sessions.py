@@ -144,6 +144,23 @@ async def login(
     now: datetime,
 ) -> TokenPair:
     """A new session; bad credentials are refused with the failure committed for throttling."""
+    account = await authenticate(
+        db, settings, email=email, password=password, client_ip=client_ip, now=now
+    )
+    return await start_session(db, settings, user_id=account.id, now=now)
+
+
+async def authenticate(
+    db: AsyncSession,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    client_ip: str,
+    now: datetime,
+) -> UserAccount:
+    """The live account these credentials open, under the login throttles; bad credentials
+    are refused with the failure committed for throttling. Opens no session."""
     email = login_email(email)
     await throttle.refuse_if_throttled(
         db,
@@ -170,7 +187,7 @@ async def login(
         account.password_hash = await hash_password(password)
         db.add(account)
     await throttle.forget_failures(db, email=email, client_ip=client_ip)
-    return await start_session(db, settings, user_id=account.id, now=now)
+    return account
 
 
 async def start_session(

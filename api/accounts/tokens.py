@@ -1,5 +1,6 @@
 """Access tokens (short-lived JWTs, HS256 pinned) and opaque refresh tokens."""
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -50,6 +51,20 @@ def read_access_token(secret: str, token: str, *, now: datetime) -> AccessClaims
     Time claims are checked against the service clock (`now`), not PyJWT's wall clock, so the
     same rule holds in tests that move time.
     """
+    claims, expires = _verified(secret, token)
+    if expires <= int(now.timestamp()):
+        raise ExpiredToken("expired")
+    return claims
+
+
+# A token's claims never change, so a token verified once need not be verified again: a client
+# sends the same one with every request until it expires. Only genuine tokens are kept (an
+# exception is not cached), keyed by the secret too; the expiry is checked on every use.
+VERIFIED_TOKENS_KEPT = 16_384
+
+
+@functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)
+def _verified(secret: str, token: str) -> tuple[AccessClaims, int]:
     try:
         claims = jwt.decode(
             token,
@@ -59,13 +74,12 @@ def read_access_token(secret: str, token: str, *, now: datetime) -> AccessClaims
             issuer=ISSUER,
             options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
         )
-        if int(claims["exp"]) <= int(now.timestamp()):
-            raise ExpiredToken("expired")
-        return AccessClaims(
+        access = AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             session_id=uuid.UUID(claims["sid"]),
             token_id=str(claims["jti"]),
         )
+        return access, int(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
         raise InvalidToken(str(exc)) from exc
 

@@ -49,19 +49,13 @@ def _field(problem: Problem) -> str:
 async def read_bundle(db: AsyncSession, request: Request[Any, Any, Any]) -> CourseBundle:
     """The valid bundle in the request body, or a 422 problem listing every problem."""
     media_type = request.content_type[0].lower()
-    body = await request.body()
-    if media_type in YAML_MEDIA_TYPES:
-        document, problems, lines = parse_yaml(body, "bundle")
-    elif media_type in JSON_MEDIA_TYPES:
-        document, problems, lines = parse_json(body, "bundle")
-    else:
+    if media_type not in YAML_MEDIA_TYPES | JSON_MEDIA_TYPES:
         raise ProblemError(415, "unsupported-media-type", message="bundle-media-type")
-    if not problems:
-        source = bundle_source(document, lines=lines)
-        known = await existing_course_slugs(db)
-        bundle, problems = validate_course(source, known_courses=known | {source.slug})
-        if bundle is not None:
-            return bundle
+    bundle, problems = await check_bundle(
+        db, await request.body(), yaml=media_type in YAML_MEDIA_TYPES
+    )
+    if bundle is not None:
+        return bundle
     raise ProblemError(
         422,
         "invalid-bundle",
@@ -69,6 +63,20 @@ async def read_bundle(db: AsyncSession, request: Request[Any, Any, Any]) -> Cour
         params={"count": len(problems)},
         errors=[msgspec.structs.asdict(issue) for issue in bundle_issues(problems)],
     )
+
+
+async def check_bundle(
+    db: AsyncSession, body: bytes, *, yaml: bool
+) -> tuple[CourseBundle | None, list[Problem]]:
+    """The bundle in `body` (YAML or JSON) when it is valid, else every problem it has.
+    Prerequisites may name courses already imported."""
+    parse = parse_yaml if yaml else parse_json
+    document, problems, lines = parse(body, "bundle")
+    if problems:
+        return None, problems
+    source = bundle_source(document, lines=lines)
+    known = await existing_course_slugs(db)
+    return validate_course(source, known_courses=known | {source.slug})
 
 
 @dataclass

@@ -41,7 +41,8 @@ _BY_CODE: dict[str, dict[str, str]] = {
         "en": "Read your contest report card",
         "zh-CN": "查看比赛成绩单",
     },
-    "post_approved": {"en": "Community post approved", "zh-CN": "社区帖子通过审核"},
+    "post_published": {"en": "Community post published", "zh-CN": "社区帖子发布"},
+    "campaign_grant": {"en": "{reason_en}", "zh-CN": "{reason_zh}"},  # the marketer's words
     "adjustment": {"en": "Adjusted by InvestQuest support", "zh-CN": "InvestQuest 客服调整"},
     "voucher_redeemed": {"en": "Redeemed a voucher: {title_en}", "zh-CN": "兑换优惠券：{title}"},
     "voucher_revoked": {
@@ -70,9 +71,12 @@ _UNKNOWN = {"en": "Points changed", "zh-CN": "积分变动"}
 async def reason_titles(
     db: AsyncSession, reasons: Iterable[dict[str, Any]], *, locale: str
 ) -> Titles:
-    """The titles of the courses (and their lessons) the reasons name, in one lookup."""
-    slugs = {str(reason["course"]) for reason in reasons if reason.get("course")}
-    return await course_titles(db, slugs, locale=locale, with_lessons=True)
+    """The titles of the courses the reasons name, and of their lessons when a reason names a
+    lesson (a quiz's does not: one lookup less on every quiz attempt)."""
+    named = [reason for reason in reasons if reason.get("course")]
+    slugs = {str(reason["course"]) for reason in named}
+    lessons = any(reason.get("lesson") for reason in named)
+    return await course_titles(db, slugs, locale=locale, with_lessons=lessons)
 
 
 def reason_text(reason: dict[str, Any], *, kind: str, locale: str, titles: Titles) -> str:

@@ -2,6 +2,7 @@
 
 from datetime import time
 
+from api.campaigns.jobs import CAMPAIGN_TICK_PERIOD_SECONDS, tick_campaigns_job
 from api.contests.contest_jobs import create_next_monthly_contests
 from api.contests.market_jobs import prune_old_minute_bars, tick_market
 from api.contests.standings_jobs import (
@@ -91,6 +92,12 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             description="Freeze ended contests' standings, pay prizes, write report cards",
             schedule=Every(seconds=FINALISE_PERIOD_SECONDS),
             run=finalise_contests,
+        ),
+        PeriodicJob(
+            name="campaigns.tick",
+            description="Claim due campaign runs and deliver them in chunks (any replica)",
+            schedule=Every(seconds=CAMPAIGN_TICK_PERIOD_SECONDS),
+            run=tick_campaigns_job,
         ),
     ]
 

@@ -130,7 +130,7 @@ class RevokedVoucherOut(Struct):
     status: str  # revoked
     revoked_at: datetime
     refunded_points: int
-    refund_transaction_id: uuid.UUID
+    refund_transaction_id: uuid.UUID | None  # None for a campaign's free voucher: no refund
     owner_points_balance: int  # the owner's points balance after the refund
 
 

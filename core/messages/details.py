@@ -1,6 +1,7 @@
 """Problem details (and the reasons of locked courses and ineligible vouchers) by message key,
 in zh-CN and en. `{name}` is a parameter the raise site gives."""
 
+from core.messages.campaigns import CAMPAIGN_DETAILS
 from core.messages.rendering import Texts
 
 _REQUESTS: Texts = {
@@ -414,6 +415,39 @@ _CONTESTS: Texts = {
     },
 }
 
+_COMMUNITY: Texts = {
+    "post-not-found": {"en": "No such post.", "zh-CN": "没有该帖子。"},
+    "comment-not-found": {"en": "No such comment.", "zh-CN": "没有该评论。"},
+    "content-blocked": {
+        "en": "A community rule ({rule_id}) refuses this text.",
+        "zh-CN": "该内容违反社区规则（{rule_id}）。",
+    },
+    "community-content-not-valid": {
+        "en": "The post or comment is not valid (see errors).",
+        "zh-CN": "帖子或评论无效（见 errors）。",
+    },
+    "own-post-report": {
+        "en": "You cannot report your own post; delete it instead.",
+        "zh-CN": "不能举报自己的帖子，您可以直接删除它。",
+    },
+    "already-reported": {
+        "en": "You have already reported this post; a moderator will look at it.",
+        "zh-CN": "您已举报过该帖子，管理员会处理。",
+    },
+    "moderation-closed": {
+        "en": "It was removed and can no longer be moderated.",
+        "zh-CN": "该内容已被删除，不能再审核。",
+    },
+    "too-many-posts": {
+        "en": "At most {per_hour} posts an hour and {per_day} a day.",
+        "zh-CN": "每小时最多发 {per_hour} 帖，每天最多 {per_day} 帖。",
+    },
+    "too-many-comments": {
+        "en": "At most {per_minute} comments a minute.",
+        "zh-CN": "每分钟最多评论 {per_minute} 条。",
+    },
+}
+
 DETAILS: Texts = {
     **_REQUESTS,
     **_ACCOUNTS,
@@ -423,4 +457,6 @@ DETAILS: Texts = {
     **_VOUCHERS,
     **_VOUCHER_TERMS,
     **_CONTESTS,
+    **_COMMUNITY,
+    **CAMPAIGN_DETAILS,
 }

@@ -1,5 +1,6 @@
 """Problem titles by problem code (the `type` after the common prefix), in zh-CN and en."""
 
+from core.messages.campaigns import CAMPAIGN_TITLES
 from core.messages.rendering import Texts
 
 _HTTP: Texts = {
@@ -124,4 +125,22 @@ _CONTESTS: Texts = {
     },
 }
 
-TITLES: Texts = {**_HTTP, **_ACCOUNTS, **_LEARNING, **_POINTS_AND_VOUCHERS, **_CONTESTS}
+_COMMUNITY: Texts = {
+    "content-blocked": {
+        "en": "This cannot be posted in the community",
+        "zh-CN": "该内容不能在社区发布",
+    },
+    "own-post-report": {"en": "You cannot report your own post", "zh-CN": "不能举报自己的帖子"},
+    "already-reported": {"en": "You have already reported this post", "zh-CN": "您已举报过该帖子"},
+    "moderation-closed": {"en": "This has been removed", "zh-CN": "该内容已被删除"},
+}
+
+TITLES: Texts = {
+    **_HTTP,
+    **_ACCOUNTS,
+    **_LEARNING,
+    **_POINTS_AND_VOUCHERS,
+    **_CONTESTS,
+    **_COMMUNITY,
+    **CAMPAIGN_TITLES,
+}

@@ -1,5 +1,6 @@
-"""Ledger tables. The invariants live in the database (migration 0004), not only here:
-every transaction sums to zero per currency (deferred constraint trigger), a user's balance
+"""Ledger tables. The invariants live in the database (migrations 0004, 0019), not only here:
+every transaction sums to zero per currency (a trigger after each statement that writes
+entries: a transaction's entries are written by one statement), a user's balance
 never goes below zero (CHECK), and entries and transactions are never updated or deleted."""
 
 import uuid

@@ -297,12 +297,15 @@ async def reverse(
             .where(col(LedgerEntry.transaction_id) == transaction_id)
         )
     ).all()
-    balances: dict[str, int] = {}
     for amount, account in entries:
         if account.user_id is not None and account.currency == Currency.POINTS:
             await _reverse_points(db, account.id, tx, -amount, now=now, lot_days=lot_days)
-        moved = await apply(db, tx, [Posting(account.id, -amount)], now=now)
-        balances |= {account.currency: moved[account.id]} if account.id in moved else {}
+    moved = await apply(
+        db, tx, [Posting(account.id, -amount) for amount, account in entries], now=now
+    )
+    balances = {
+        account.currency: moved[account.id] for _, account in entries if account.id in moved
+    }
     return Posted(tx, posted=True, balances=balances)
 
 

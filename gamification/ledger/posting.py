@@ -1,9 +1,10 @@
 """The posting primitive: claim an idempotency key, then write balanced entries.
 
 Expiry and reversals are built on these two steps; earns, spends and redemptions take the same
-two steps inside their database functions (migration 0011). The database checks what code
-could get wrong: the entries of a transaction sum to zero (checked at commit), a user's balance
-never goes below zero, and nothing posted is ever changed.
+two steps inside their database functions (migration 0013). The database checks what code
+could get wrong: the entries of a transaction sum to zero (checked after each statement that
+writes entries, so a transaction's entries are written by one statement: `apply` takes all its
+postings at once), a user's balance never goes below zero, and nothing posted is ever changed.
 """
 
 import uuid
@@ -51,9 +52,10 @@ _MOVE_BALANCE = (
     .values(balance=col(LedgerAccount.balance) + _AMOUNT)
     .returning(col(LedgerAccount.balance))
 )
-# A Core insert on the table: one executemany whatever the mix of NULL and set `balance_after`
-# (the ORM bulk path splits the rows into one statement per set of present keys).
-_INSERT_ENTRIES = sa.insert(LedgerEntry.__table__)  # type: ignore[attr-defined]
+# A Core insert on the table, every row in one multi-row VALUES: the zero-sum check runs after
+# each statement (an executemany would be one statement per row), and the ORM bulk path would
+# split the rows into one statement per set of present keys.
+_ENTRIES_TABLE: sa.Table = LedgerEntry.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ async def claim(
 async def apply(
     db: AsyncSession, transaction_id: uuid.UUID, postings: list[Posting], *, now: datetime
 ) -> dict[uuid.UUID, int]:
-    """Write the entries; return the new balance of each user account posted to.
+    """Write the entries, all of the transaction's at once; return the new balance of each
+    user account posted to.
 
     User balances move with a conditional update, so a debit larger than the balance is an
     `InsufficientPoints` error, not a negative balance. System accounts only get entries.
@@ -132,8 +135,9 @@ def entry(
 
 
 async def insert_entries(db: AsyncSession, entries: list[dict[str, Any]]) -> None:
+    """One statement for all the entries (of one or more whole transactions)."""
     if entries:
-        await db.execute(_INSERT_ENTRIES, entries)
+        await db.execute(sa.insert(_ENTRIES_TABLE).values(entries))
 
 
 async def _move_balance(db: AsyncSession, account_id: uuid.UUID, amount: int) -> int:

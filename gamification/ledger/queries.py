@@ -14,7 +14,6 @@ from gamification.ledger.models import (
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
-    PointsLot,
 )
 
 EXPIRING_WINDOW = timedelta(days=30)
@@ -40,42 +39,30 @@ class HistoryEntry:
     created_at: datetime
 
 
-# Built once: the wallet after every award and redemption runs it. One read for both
-# balances: each of the user's accounts, and for the points account its live lots summed
-# per expiry (a points account without live lots, and the XP account, give one row of NULLs).
-_BALANCES = (
-    sa.select(
-        col(LedgerAccount.currency),
-        col(LedgerAccount.balance),
-        col(PointsLot.expires_at),
-        sa.func.sum(PointsLot.remaining),
-    )
-    .select_from(LedgerAccount)
-    .outerjoin(
-        PointsLot,
-        sa.and_(
-            col(PointsLot.account_id) == col(LedgerAccount.id),
-            col(LedgerAccount.currency) == Currency.POINTS.value,
-            col(PointsLot.remaining) > 0,
-            col(PointsLot.expires_at) > sa.bindparam("now"),
-        ),
-    )
-    .where(col(LedgerAccount.user_id) == sa.bindparam("user_id"))
-    .group_by(col(LedgerAccount.currency), col(LedgerAccount.balance), col(PointsLot.expires_at))
-    .order_by(col(PointsLot.expires_at))
+# Built once: the wallet after every award and redemption runs it. The database function
+# (migration 0019) is the one definition of a balance: `reward_award` returns it too.
+_BALANCES = sa.text(
+    "SELECT points, xp, expiring_points, expiring_at "
+    "FROM ledger_balances(:user_id, :now, :expiring_before)"
 )
 
 
+def expiring_before(now: datetime) -> datetime:
+    """The end of the window whose expiring points the wallet lists."""
+    return now + EXPIRING_WINDOW
+
+
+def balances_of(row: Any) -> Balances:
+    """Balances from a row with `ledger_balances`' columns (points, xp, expiring_points,
+    expiring_at)."""
+    pairs = zip(row.expiring_points, row.expiring_at, strict=True)
+    expiring = [(int(points), at) for points, at in pairs]
+    return Balances(points=int(row.points), xp=int(row.xp), expiring=expiring)
+
+
 async def balances(db: AsyncSession, user_id: uuid.UUID, *, now: datetime) -> Balances:
-    rows = (await db.execute(_BALANCES, {"user_id": user_id, "now": now})).all()
-    xp = next((int(balance) for currency, balance, _, _ in rows if currency == Currency.XP), 0)
-    live = [
-        (at, int(points))
-        for currency, _, at, points in rows
-        if currency == Currency.POINTS and at is not None
-    ]
-    expiring = [(points, at) for at, points in live if at <= now + EXPIRING_WINDOW]
-    return Balances(points=sum(points for _, points in live), xp=xp, expiring=expiring)
+    params = {"user_id": user_id, "now": now, "expiring_before": expiring_before(now)}
+    return balances_of((await db.execute(_BALANCES, params)).one())
 
 
 async def history(

@@ -24,22 +24,6 @@ def read_rule_file(path: Path) -> list[Rule]:
     return parse_rule_table(document)
 
 
-# Built once: it runs on every paid event. Columns, not entities: nothing enters the session.
-_ENABLED_RULES = sa.select(
-    col(RewardRule.kind), *(col(getattr(RewardRule, name)) for name in RULE_FIELDS)
-).where(
-    col(RewardRule.kind).in_(sa.bindparam("kinds", expanding=True)),
-    col(RewardRule.enabled).is_(True),
-)
-
-
-async def enabled_rules(db: AsyncSession, kinds: Collection[str]) -> dict[str, Rule]:
-    if not kinds:
-        return {}
-    rows = await db.execute(_ENABLED_RULES, {"kinds": sorted(kinds)})
-    return {row.kind: Rule(**row._mapping) for row in rows}
-
-
 async def save_rules(db: AsyncSession, rules: Sequence[Rule], *, now: datetime) -> int:
     """Insert or update each rule; return how many rows changed (0 when all were equal)."""
     changed = 0
@@ -62,3 +46,13 @@ async def save_rules(db: AsyncSession, rules: Sequence[Rule], *, now: datetime) 
 
 async def any_rule_exists(db: AsyncSession) -> bool:
     return await db.scalar(sa.select(col(RewardRule.kind)).limit(1)) is not None
+
+
+async def enabled_rule_kinds(db: AsyncSession, kinds: Collection[str]) -> set[str]:
+    """Those of `kinds` that name an enabled rule."""
+    rows = await db.scalars(
+        sa.select(col(RewardRule.kind)).where(
+            col(RewardRule.kind).in_(list(kinds)), col(RewardRule.enabled).is_(True)
+        )
+    )
+    return set(rows)

@@ -23,7 +23,7 @@ QUIZ_PASSED = "quiz_passed"
 QUIZ_PERFECT = "quiz_perfect"
 COURSE_COMPLETED = "course_completed"
 CONTEST_PLACEMENT = "contest_placement"
-POST_APPROVED = "post_approved"
+POST_PUBLISHED = "post_published"
 STREAK_PREFIX = "streak_"
 
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")

@@ -4,6 +4,8 @@
 day for the streak, finds the rule of each event, scales its points by any campaign, takes the
 points from the daily caps and earns them in the ledger under the event's idempotency key. A
 replayed event finds its key taken: it earns nothing and gives back what it took from the caps.
+All of that is one database function (`reward_award`, migration 0019); `rules.py`,
+`streaks.py` and `caps.py` hold the specification it follows, tested without the database.
 """
 
 import uuid
@@ -13,31 +15,23 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from core.days import local_day
 from courses.events import LearningEvent
-from gamification.ledger.models import LedgerTransaction
-from gamification.ledger.operations import DEFAULT_LOT_DAYS, earn
-from gamification.ledger.queries import balances
-from gamification.rewards.caps import give_back, take_points
-from gamification.rewards.catalogue import enabled_rules
+from gamification.ledger.operations import DEFAULT_LOT_DAYS
+from gamification.ledger.queries import Balances, balances_of, expiring_before
 from gamification.rewards.levels import level_for, xp_to_next_level
-from gamification.rewards.models import ALL_RULES
 from gamification.rewards.rules import (
+    STREAK_PREFIX,
     CampaignMultiplier,
-    Occurrence,
     RewardEvent,
-    Rule,
-    ledger_key,
-    multiplied_points,
     no_campaign,
     occurrence_of,
-    streak_occurrence,
 )
-from gamification.rewards.streaking import read_streak, record_activity
-from gamification.rewards.streaks import Streak, StreakView, streak_as_of
+from gamification.rewards.streaking import read_streak
+from gamification.rewards.streaks import MILESTONES, Streak, StreakView, streak_as_of
 
 DEFAULT_DAILY_POINTS_CAP = 500
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -72,6 +66,22 @@ class Wallet:
     points_expiring: list[tuple[int, datetime]]  # (points, expires_at), next 30 days
 
 
+# Built once: every award is this one call of its database function (migration 0019).
+_AWARD = (
+    sa.text(
+        "SELECT rewards, streak_current, streak_longest, streak_freezes, streak_last_active_on, "
+        "streak_run_started_on, points, xp, expiring_points, expiring_at FROM reward_award("
+        ":user_id, :now, :today, :cap_day, :active, :kinds, :references, :keys, :instances, "
+        ":details, :multiplier_kinds, :multipliers, :daily_cap, :lot_days, :expiring_before)"
+    )
+    .bindparams(
+        sa.bindparam("details", type_=ARRAY(JSONB)),
+        sa.bindparam("multipliers", type_=ARRAY(sa.Numeric())),
+    )
+    .columns(rewards=JSONB)
+)
+
+
 async def award_for_events(
     db: AsyncSession,
     *,
@@ -84,109 +94,69 @@ async def award_for_events(
 ) -> tuple[list[Reward], Wallet]:
     """Pay the rules for `events` and count the day for the streak when the learner was
     `active` (default: when any event is a learning event). Returns what was paid and the
-    wallet after it."""
-    today = local_day(now, timezone, policy.business_timezone)  # the learner's day: streaks
-    # Caps count business days: a learner who changes time zone cannot open a second "today".
-    cap_day = local_day(now, None, policy.business_timezone)
+    wallet after it.
+
+    One statement, `reward_award`: the streak row is locked and counted first (a milestone it
+    reaches is paid after the events), then each occurrence whose key is not paid yet takes
+    its points from the caps (the global row orders every award of the learner, then the
+    rule's) and is earned under its key; a replay that lost the race gives the caps back. It
+    returns the wallet's balances too.
+    """
     occurrences = [occurrence_of(event) for event in events]
     learned = any(not isinstance(event, RewardEvent) for event in events)
-    streak: Streak | None = None  # known once counted: the wallet need not read it again
-    if learned if active is None else active:
-        update = await record_activity(db, user_id=user_id, today=today, now=now)
-        streak = update.streak
-        started = str(update.streak.run_started_on)
-        occurrences += [streak_occurrence(user_id, days, started) for days in update.milestones]
-    rules = await enabled_rules(db, {occurrence.kind for occurrence in occurrences})
-    payable = [(rules[o.kind], o) for o in occurrences if o.kind in rules]
-    # The usual replay, answered without touching the caps; one read for all the keys.
-    paid = await _paid_keys(db, [ledger_key(rule, occurrence) for rule, occurrence in payable])
-    rewards = []
-    for rule, occurrence in payable:
-        key = ledger_key(rule, occurrence)
-        if key not in paid:
-            reward = await _pay(
-                db, rule, occurrence, key, user_id=user_id, day=cap_day, now=now, policy=policy
-            )
-            if reward is not None:
-                rewards.append(reward)
-    held = await wallet(
-        db, user_id=user_id, timezone=timezone, now=now, policy=policy, streak=streak
+    # The multiplier of each kind that may be paid: the events', then the streak milestones'.
+    kinds = [o.kind for o in occurrences] + [f"{STREAK_PREFIX}{days}" for days in MILESTONES]
+    multipliers = {kind: policy.multiplier(kind, user_id, now) for kind in dict.fromkeys(kinds)}
+    today = local_day(now, timezone, policy.business_timezone)  # streaks count their days
+    params = {
+        "user_id": user_id,
+        "now": now,
+        "today": today,
+        # Caps count business days: a learner who changes time zone cannot open a second
+        # "today".
+        "cap_day": local_day(now, None, policy.business_timezone),
+        "active": learned if active is None else active,
+        "kinds": [o.kind for o in occurrences],
+        "references": [o.reference for o in occurrences],
+        "keys": [o.key for o in occurrences],
+        "instances": [o.instance for o in occurrences],
+        "details": [dict(o.details) for o in occurrences],
+        "multiplier_kinds": list(multipliers),
+        "multipliers": list(multipliers.values()),
+        "daily_cap": policy.daily_points_cap,
+        "lot_days": policy.lot_days,
+        "expiring_before": expiring_before(now),
+    }
+    row = (await db.execute(_AWARD, params)).one()
+    rewards = [
+        Reward(item["kind"], int(item["points"]), int(item["xp"]), item["reason"])
+        for item in row.rewards
+    ]
+    return rewards, _wallet(balances_of(row), _streak_of(row), today)
+
+
+def _streak_of(row: Any) -> Streak:
+    """The streak row from columns named `streak_*` (all NULL: no row yet)."""
+    if row.streak_current is None:
+        return Streak()
+    return Streak(
+        row.streak_current,
+        row.streak_longest,
+        row.streak_freezes,
+        row.streak_last_active_on,
+        row.streak_run_started_on,
     )
-    return rewards, held
 
 
-async def _pay(
-    db: AsyncSession,
-    rule: Rule,
-    occurrence: Occurrence,
-    key: str,
-    *,
-    user_id: uuid.UUID,
-    day: date,
-    now: datetime,
-    policy: RewardPolicy,
-) -> Reward | None:
-    wanted = multiplied_points(rule.points, policy.multiplier(rule.kind, user_id, now))
-    granted = await _take_under_caps(
-        db, rule, user_id=user_id, day=day, wanted=wanted, cap=policy.daily_points_cap
+def _wallet(held: Balances, streak: Streak, today: date) -> Wallet:
+    return Wallet(
+        points=held.points,
+        xp=held.xp,
+        level=level_for(held.xp),
+        xp_to_next_level=xp_to_next_level(held.xp),
+        streak=streak_as_of(streak, today),
+        points_expiring=held.expiring,
     )
-    if granted == 0 and rule.xp == 0:
-        return None
-    reason: dict[str, Any] = {"code": rule.kind, **occurrence.details}
-    if granted < wanted:
-        reason["capped_from"] = wanted
-    posted = await earn(
-        db,
-        user_id=user_id,
-        points=granted,
-        xp=rule.xp,
-        key=key,
-        reference=occurrence.reference,
-        reason=reason,
-        now=now,
-        lot_days=policy.lot_days,
-    )
-    if not posted.posted:  # a concurrent replay committed first: undo our claim on the caps
-        await _give_back_caps(db, rule, user_id=user_id, day=day, points=granted)
-        return None
-    return Reward(rule.kind, granted, rule.xp, reason)
-
-
-_PAID = sa.select(col(LedgerTransaction.idempotency_key)).where(
-    col(LedgerTransaction.idempotency_key).in_(sa.bindparam("keys", expanding=True))
-)
-
-
-async def _paid_keys(db: AsyncSession, keys: Sequence[str]) -> set[str]:
-    """Which of the ledger keys are taken already."""
-    if not keys:
-        return set()
-    return set((await db.scalars(_PAID, {"keys": keys})).all())
-
-
-async def _take_under_caps(
-    db: AsyncSession, rule: Rule, *, user_id: uuid.UUID, day: date, wanted: int, cap: int
-) -> int:
-    """Take from the global cap first (its row orders every award of the learner), then
-    from the rule's own cap, returning to the global what the rule's cap refused."""
-    granted = await take_points(
-        db, user_id=user_id, day=day, scope=ALL_RULES, wanted=wanted, cap=cap
-    )
-    if granted == 0 or rule.daily_cap is None:
-        return granted
-    allowed = await take_points(
-        db, user_id=user_id, day=day, scope=rule.kind, wanted=granted, cap=rule.daily_cap
-    )
-    await give_back(db, user_id=user_id, day=day, scope=ALL_RULES, points=granted - allowed)
-    return allowed
-
-
-async def _give_back_caps(
-    db: AsyncSession, rule: Rule, *, user_id: uuid.UUID, day: date, points: int
-) -> None:
-    await give_back(db, user_id=user_id, day=day, scope=ALL_RULES, points=points)
-    if rule.daily_cap is not None:
-        await give_back(db, user_id=user_id, day=day, scope=rule.kind, points=points)
 
 
 async def streak_view(
@@ -196,12 +166,20 @@ async def streak_view(
     timezone: str | None,
     now: datetime,
     policy: RewardPolicy = RewardPolicy(),
-    streak: Streak | None = None,
 ) -> StreakView:
-    """The streak as of today; read from the database unless `streak` is the row as it is."""
-    if streak is None:
-        streak = await read_streak(db, user_id) or Streak()
+    """The streak as of the learner's today."""
+    streak = await read_streak(db, user_id) or Streak()
     return streak_as_of(streak, local_day(now, timezone, policy.business_timezone))
+
+
+# Built once: the wallet of every redemption and wallet read, in one statement.
+_WALLET = sa.text(
+    "SELECT b.points, b.xp, b.expiring_points, b.expiring_at, s.current AS streak_current, "
+    "s.longest AS streak_longest, s.freezes AS streak_freezes, "
+    "s.last_active_on AS streak_last_active_on, s.run_started_on AS streak_run_started_on "
+    "FROM ledger_balances(:user_id, :now, :expiring_before) AS b "
+    "LEFT JOIN reward_streak AS s ON s.user_id = :user_id"
+)
 
 
 async def wallet(
@@ -211,16 +189,9 @@ async def wallet(
     timezone: str | None,
     now: datetime,
     policy: RewardPolicy = RewardPolicy(),
-    streak: Streak | None = None,
 ) -> Wallet:
-    held = await balances(db, user_id, now=now)
-    return Wallet(
-        points=held.points,
-        xp=held.xp,
-        level=level_for(held.xp),
-        xp_to_next_level=xp_to_next_level(held.xp),
-        streak=await streak_view(
-            db, user_id=user_id, timezone=timezone, now=now, policy=policy, streak=streak
-        ),
-        points_expiring=held.expiring,
-    )
+    """The balances (`ledger_balances`) and the streak as of the learner's today."""
+    params = {"user_id": user_id, "now": now, "expiring_before": expiring_before(now)}
+    row = (await db.execute(_WALLET, params)).one()
+    today = local_day(now, timezone, policy.business_timezone)
+    return _wallet(balances_of(row), _streak_of(row), today)

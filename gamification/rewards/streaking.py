@@ -1,82 +1,25 @@
-"""The learner's streak row: counted under a row lock, read without one."""
+"""The learner's streak row, read without a lock. It is counted under a row lock by
+`reward_award` (migration 0019), following `streaks.record_active_day`."""
 
 import uuid
-from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from gamification.rewards.models import RewardStreak
-from gamification.rewards.streaks import Streak, StreakUpdate, record_active_day
+from gamification.rewards.streaks import Streak
 
-_COLUMNS = (
+# Built once, with a bound parameter: the wallet reads it.
+_READ = sa.select(
     col(RewardStreak.current),
     col(RewardStreak.longest),
     col(RewardStreak.freezes),
     col(RewardStreak.last_active_on),
     col(RewardStreak.run_started_on),
-)
-
-# Built once, with bound parameters: these run on every graded quiz attempt. (A parameter of
-# an INSERT or UPDATE may not be named like one of its columns: hence `user`.)
-_USER = sa.bindparam("user", type_=sa.Uuid())
-_READ = sa.select(*_COLUMNS).where(col(RewardStreak.user_id) == _USER)
-_READ_LOCKED = _READ.with_for_update()
-_new_row = insert(RewardStreak).values(
-    user_id=_USER,
-    current=0,
-    longest=0,
-    freezes=0,
-    updated_at=sa.bindparam("now", type_=sa.DateTime(timezone=True)),
-)
-# A learner's first activity: create the row, or (when a concurrent first activity created it
-# meanwhile) lock and read that one, in one statement; the no-op SET is what takes the lock.
-_CREATE_LOCKED = _new_row.on_conflict_do_update(
-    index_elements=["user_id"], set_={"user_id": _new_row.excluded.user_id}
-).returning(*_COLUMNS)
-_COUNT_DAY = (
-    sa.update(RewardStreak)
-    .where(col(RewardStreak.user_id) == _USER)
-    .values(
-        current=sa.bindparam("new_current"),
-        longest=sa.bindparam("new_longest"),
-        freezes=sa.bindparam("new_freezes"),
-        last_active_on=sa.bindparam("new_last_active_on"),
-        run_started_on=sa.bindparam("new_run_started_on"),
-        updated_at=sa.bindparam("now"),
-    )
-)
+).where(col(RewardStreak.user_id) == sa.bindparam("user", type_=sa.Uuid()))
 
 
-async def read_streak(db: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> Streak | None:
-    row = (await db.execute(_READ_LOCKED if lock else _READ, {"user": user_id})).first()
+async def read_streak(db: AsyncSession, user_id: uuid.UUID) -> Streak | None:
+    row = (await db.execute(_READ, {"user": user_id})).first()
     return Streak(*row) if row is not None else None
-
-
-async def record_activity(
-    db: AsyncSession, *, user_id: uuid.UUID, today: date, now: datetime
-) -> StreakUpdate:
-    """Count `today` for the learner. The row is locked until commit, so concurrent activity
-    of one learner counts the day once and reaches each milestone once."""
-    streak = await read_streak(db, user_id, lock=True)
-    if streak is None:
-        row = (await db.execute(_CREATE_LOCKED, {"user": user_id, "now": now})).one()
-        streak = Streak(*row)
-    update = record_active_day(streak, today)
-    if update.counted:
-        counted = update.streak
-        await db.execute(
-            _COUNT_DAY,
-            {
-                "user": user_id,
-                "new_current": counted.current,
-                "new_longest": counted.longest,
-                "new_freezes": counted.freezes,
-                "new_last_active_on": counted.last_active_on,
-                "new_run_started_on": counted.run_started_on,
-                "now": now,
-            },
-        )
-    return update

@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from gamification.ledger.models import Currency, TransactionKind
 from gamification.ledger.operations import credit
+from gamification.ledger.queries import balances
 from gamification.vouchers.codes import normalise_code
 from gamification.vouchers.errors import (
     AlreadyConsumed,
@@ -147,14 +148,13 @@ async def revoke_voucher(
     refund = await credit(
         db,
         user_id=voucher.user_id,
-        points=voucher.points_price,
+        points=voucher.points_price,  # 0 for a voucher a campaign granted: nothing to refund
         kind=TransactionKind.REFUND,
         key=f"voucher-refund:{voucher.id}",
         reference=f"voucher:{voucher.id}",
         reason={"code": "voucher_revoked", "voucher_id": str(voucher.id), "note": reason},
         now=now,
     )
-    assert refund.transaction_id is not None  # one refund per voucher, and it is unrevoked
     await db.execute(
         sa.update(Voucher)
         .where(col(Voucher.id) == voucher.id)
@@ -167,6 +167,8 @@ async def revoke_voucher(
         )
     )
     await db.refresh(voucher)
+    if not refund.posted:
+        return voucher, (await balances(db, voucher.user_id, now=now)).points
     return voucher, refund.balances[Currency.POINTS]
 
 

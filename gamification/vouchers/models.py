@@ -112,6 +112,9 @@ class Voucher(SQLModel, table=True):
         sa.CheckConstraint(
             "refund_transaction_id IS NULL OR status = 'revoked'", name="refund_only_if_revoked"
         ),
+        sa.CheckConstraint(
+            "(debit_transaction_id IS NULL) <> (grant_reference IS NULL)", name="paid_or_granted"
+        ),
         sa.Index("ix_voucher_user_id_issued_at_id", "user_id", "issued_at", "id"),
         sa.Index("ix_voucher_due", "expires_at", postgresql_where=sa.text("status = 'issued'")),
     )
@@ -128,7 +131,11 @@ class Voucher(SQLModel, table=True):
     status: str = Field(default=VoucherStatus.ISSUED, max_length=16)
     issued_at: datetime = utc_timestamp()
     expires_at: datetime = utc_timestamp()
-    debit_transaction_id: uuid.UUID = Field(foreign_key="ledger_transaction.id")
+    # Paid with points (the debit), or granted by a campaign (its reference): one of the two.
+    debit_transaction_id: uuid.UUID | None = Field(
+        default=None, foreign_key="ledger_transaction.id"
+    )
+    grant_reference: str | None = Field(default=None, max_length=200, unique=True)
     consumed_at: datetime | None = utc_timestamp(nullable=True)
     consumed_reference: str | None = Field(default=None, max_length=64)
     consumed_by: uuid.UUID | None = Field(default=None, foreign_key="partner.id")

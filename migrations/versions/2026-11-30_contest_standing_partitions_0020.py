@@ -6,7 +6,7 @@ makes the version 7 UUIDs `core.ids.new_id` makes, for fills written set-based b
 Entries and positions leave 30% of each page free, so the tick's updates stay HOT.
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-11-30 04:30:00.000000+00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0017"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -241,7 +241,16 @@ async def test_export_has_a_section_per_area_with_points_history(
     await db.commit()
     exported = (await client.get("/v1/me/export", headers=user.headers)).json()
     # One section per area that stores personal data, each read by that area.
-    assert list(exported) == ["account", "actions", "learning", "rewards", "vouchers", "contests"]
+    assert list(exported) == [
+        "account",
+        "actions",
+        "learning",
+        "rewards",
+        "vouchers",
+        "contests",
+        "community",
+        "campaigns",
+    ]
     assert [entry["amount"] for entry in exported["rewards"]["points"]["points"]] == [12]
     assert [entry["amount"] for entry in exported["rewards"]["points"]["xp"]] == [4]
     assert set(exported["learning"]) == {"course_progress", "lesson_progress", "quiz_attempts"}

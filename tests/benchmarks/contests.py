@@ -10,7 +10,7 @@ CHEAP_PRICE with a fresh `client_order_id` each, so no trader runs out of cash o
 order rate (CONTEST_ORDERS_PER_MINUTE) during a run.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -34,10 +34,10 @@ CHEAP_PRICE = 30  # yuan: a lot of 100 costs at most 3,000, so cash lasts thousa
 TOKENS_FILE = "contests-tokens.txt"
 CONTEST_FILE = "contests-contest.txt"
 SYMBOLS_FILE = "contests-symbols.txt"
-# (name, path, wrk script): the bench's scenarios, each compared with B-db.
+# (`--only` key, name, path, wrk script): the bench's scenarios, each compared with B-db.
 SCENARIOS = (
-    (ORDERS, ORDERS_PATH, ORDERS_SCRIPT),
-    (PORTFOLIO, PORTFOLIO_PATH, PORTFOLIO_SCRIPT),
+    ("orders", ORDERS, ORDERS_PATH, ORDERS_SCRIPT),
+    ("portfolio", PORTFOLIO, PORTFOLIO_PATH, PORTFOLIO_SCRIPT),
 )
 # (issue, figure, scenario, mark): each the scenario's rps over B-db's, at one worker.
 MARKS = (
@@ -120,7 +120,11 @@ async def prepare_contests(
     return len(users)
 
 
-def marks(ratio: Callable[[str], float]) -> list[tuple[int, str, float, float]]:
-    """(issue, figure, value, at least) for each mark, `ratio` giving a scenario's rps over
-    its baseline's."""
-    return [(issue, figure, ratio(scenario), good) for issue, figure, scenario, good in MARKS]
+def marks(ratio: Callable[[str], float], ran: Set[str]) -> list[tuple[int, str, float, float]]:
+    """(issue, figure, value, at least) for each mark whose scenario ran, `ratio` giving a
+    scenario's rps over its baseline's."""
+    return [
+        (issue, figure, ratio(scenario), good)
+        for issue, figure, scenario, good in MARKS
+        if scenario in ran
+    ]

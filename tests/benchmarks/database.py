@@ -1,5 +1,5 @@
-"""The bench's PostgreSQL: which server to use, and a fresh, migrated `investquest_bench` on it
-with the small table the B-db baseline reads."""
+"""The bench's PostgreSQL: which server to use, and a fresh, migrated `investquest_bench` (or
+BENCH_DATABASE_NAME) on it with the small table the B-db baseline reads."""
 
 import os
 from pathlib import Path
@@ -12,7 +12,8 @@ from api.embedded_postgres import start_embedded_postgres
 from api.migrations import upgrade
 from tests.databases import recreate_database
 
-BENCH_DATABASE = "investquest_bench"
+# Benches sharing one server (several checkouts) pick their own names.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE_NAME", "investquest_bench")
 LOCAL_SERVER_URL = "postgresql://root@127.0.0.1:5432/postgres"
 EMBEDDED_DATA_DIR = Path(__file__).resolve().parents[2] / ".investquest" / "bench"
 CONNECT_TIMEOUT_SECONDS = 2.0

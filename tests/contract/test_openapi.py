@@ -112,8 +112,16 @@ def response_schema(document: dict[str, Any], operation: dict[str, Any]) -> dict
 # a leaderboard (top N with `as_of` and `me`), and contest standings (a page that also says
 # when it was computed and frozen).
 NOT_PAGES = {"GET /v1/instruments/{symbol}/bars", "GET /v1/contests/{contest_id}/leaderboard"}
-STANDINGS_PAGE = "GET /v1/admin/contests/{contest_id}/standings"
-STANDINGS_EXTRAS = {"as_of", "entrants", "frozen_at", "finalised_at"}
+# Pages that carry figures about the whole list beside it (the API names them).
+PAGE_EXTRAS = {
+    "GET /v1/admin/contests/{contest_id}/standings": {
+        "as_of",
+        "entrants",
+        "frozen_at",
+        "finalised_at",
+    },
+    "GET /v1/me/inbox": {"unread"},
+}
 
 
 def test_every_list_is_one_page_shape(document: dict[str, Any]) -> None:
@@ -125,8 +133,7 @@ def test_every_list_is_one_page_shape(document: dict[str, Any]) -> None:
         takes_cursor = any(p["name"] == "cursor" for p in op.get("parameters", []))
         if route in NOT_PAGES:
             continue
-        if route == STANDINGS_PAGE:
-            properties -= STANDINGS_EXTRAS
+        properties -= PAGE_EXTRAS.get(route, set())
         if ("items" in properties or takes_cursor) and properties != {"items", "next_cursor"}:
             odd.append(route)
     assert odd == []

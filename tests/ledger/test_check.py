@@ -52,7 +52,6 @@ async def test_each_kind_of_corruption_is_reported(
         reason={},
         now=clock.now(),
     )
-    await db.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))
     assert await check_ledger(db) == []
     await db.execute(sa.text("SET LOCAL session_replication_role = replica"))
     for statement in CORRUPTIONS[expected]:

@@ -45,24 +45,65 @@ async def new_transaction(db: AsyncSession) -> uuid.UUID:
     return tx
 
 
-async def insert_entries(db: AsyncSession, postings: list[tuple[uuid.UUID, int]]) -> None:
-    """Raw entries in a new transaction, then what COMMIT would do: run the deferred checks."""
+async def insert_entries(
+    db: AsyncSession, postings: list[tuple[uuid.UUID, int]], *, tx: uuid.UUID | None = None
+) -> None:
+    """Raw entries, in one statement, in a new ledger transaction (or in `tx`)."""
     async with db.begin_nested():
-        tx = await new_transaction(db)
-        for account, amount in postings:
+        tx = tx or await new_transaction(db)
+        rows = ", ".join(f"(:id{n}, :tx, :acc{n}, :amt{n}, now())" for n in range(len(postings)))
+        params: dict[str, object] = {"tx": tx}
+        for n, (account, amount) in enumerate(postings):
+            params |= {f"id{n}": uuid.uuid4(), f"acc{n}": account, f"amt{n}": amount}
+        await db.execute(
+            sa.text(
+                "INSERT INTO ledger_entry (id, transaction_id, account_id, amount, created_at) "
+                f"VALUES {rows}"
+            ),
+            params,
+        )
+
+
+async def test_an_unbalanced_transaction_is_refused(db: AsyncSession) -> None:
+    with pytest.raises(DBAPIError, match="does not sum to zero"):
+        await insert_entries(db, [(REDEMPTION, 10)])
+
+
+async def test_entries_balanced_across_two_statements_are_refused_at_the_first(
+    db: AsyncSession,
+) -> None:
+    """The check runs after each statement: a transaction's entries are written at once."""
+    tx = await new_transaction(db)
+    with pytest.raises(DBAPIError, match="does not sum to zero"):
+        await insert_entries(db, [(REDEMPTION, 10)], tx=tx)
+
+
+async def test_an_entry_added_to_a_posted_transaction_is_refused(
+    db: AsyncSession, user_factory: UserFactory, clock: FrozenClock
+) -> None:
+    await funded(db, user_factory, clock)
+    posted = await db.scalar(sa.text("SELECT id FROM ledger_transaction LIMIT 1"))
+    assert posted is not None
+    with pytest.raises(DBAPIError, match="does not sum to zero"):
+        await insert_entries(db, [(REDEMPTION, 7)], tx=posted)
+    await insert_entries(db, [(REDEMPTION, 7), (ISSUANCE, -7)], tx=posted)  # balanced: allowed
+
+
+async def test_one_unbalanced_transaction_among_many_refuses_the_statement(
+    db: AsyncSession,
+) -> None:
+    balanced, unbalanced = await new_transaction(db), await new_transaction(db)
+    with pytest.raises(DBAPIError, match=f"{unbalanced} does not sum to zero"):
+        async with db.begin_nested():
             await db.execute(
                 sa.text(
                     "INSERT INTO ledger_entry (id, transaction_id, account_id, amount, created_at) "
-                    "VALUES (:id, :tx, :acc, :amt, now())"
+                    "VALUES (gen_random_uuid(), :b, :r, 5, now()), "
+                    "(gen_random_uuid(), :b, :i, -5, now()), "
+                    "(gen_random_uuid(), :u, :r, 3, now())"
                 ),
-                {"id": uuid.uuid4(), "tx": tx, "acc": account, "amt": amount},
+                {"b": balanced, "u": unbalanced, "r": REDEMPTION, "i": ISSUANCE},
             )
-        await db.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))
-
-
-async def test_an_unbalanced_transaction_fails_at_commit(db: AsyncSession) -> None:
-    with pytest.raises(DBAPIError, match="does not sum to zero"):
-        await insert_entries(db, [(REDEMPTION, 10)])
 
 
 async def test_a_negative_user_balance_is_refused(
@@ -93,7 +134,6 @@ async def test_posted_history_cannot_be_changed(
     db: AsyncSession, user_factory: UserFactory, clock: FrozenClock, statement: str
 ) -> None:
     await funded(db, user_factory, clock)
-    await db.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))  # settle the funding's checks
     with pytest.raises(DBAPIError, match="append-only"):
         async with db.begin_nested():
             await db.execute(sa.text(statement))

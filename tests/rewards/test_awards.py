@@ -104,10 +104,10 @@ async def test_an_award_crossing_the_daily_cap_is_reduced_to_what_is_left(
 async def test_a_rule_cap_holds_below_the_global_cap(
     db: AsyncSession, user_factory: UserFactory, load_rules: LoadRules
 ) -> None:
-    await load_rules(post_approved={"points": 10, "daily_cap": 25})
+    await load_rules(post_published={"points": 10, "daily_cap": 25})
     user = await user_factory()
     posts = [
-        RewardEvent("post_approved", user.id, f"post:{uuid.uuid4()}", NOON_SHANGHAI)
+        RewardEvent("post_published", user.id, f"post:{uuid.uuid4()}", NOON_SHANGHAI)
         for _ in range(4)
     ]
     rewards, wallet = await award(db, user.id, *posts)

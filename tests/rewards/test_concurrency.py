@@ -176,10 +176,10 @@ async def test_concurrent_awards_of_a_capped_rule_stop_at_its_cap(
     load_rules: LoadRules,
     clock: FrozenClock,
 ) -> None:
-    await load_rules(post_approved={"points": 10, "daily_cap": 25})
+    await load_rules(post_published={"points": 10, "daily_cap": 25})
     learner = await user_factory()
     posts = [
-        RewardEvent("post_approved", learner.id, f"post:{uuid.uuid4()}", clock.now())
+        RewardEvent("post_published", learner.id, f"post:{uuid.uuid4()}", clock.now())
         for _ in range(20)
     ]
     results = await asyncio.gather(
@@ -189,5 +189,5 @@ async def test_concurrent_awards_of_a_capped_rule_stop_at_its_cap(
     async with sessionmaker() as db:
         day = clock.now().date()
         assert await points_earned_on(db, user_id=learner.id, day=day, scope=ALL_RULES) == 25
-        assert await points_earned_on(db, user_id=learner.id, day=day, scope="post_approved") == 25
+        assert await points_earned_on(db, user_id=learner.id, day=day, scope="post_published") == 25
     await books_balance(sessionmaker)

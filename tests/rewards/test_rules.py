@@ -65,7 +65,7 @@ def test_the_seed_file_has_every_rule_the_issue_names() -> None:
         "contest_finished",
         "contest_placement",
         "contest_report_card_opened",
-        "post_approved",
+        "post_published",
     }
     assert all(rule.once_per_reference for rule in SEED_RULES.values())
 
@@ -104,10 +104,10 @@ def test_keys_come_from_the_event_so_a_replay_has_the_same_key() -> None:
     keys = {ledger_key(repeat, occurrence_of(quiz_passed(user, AT, lesson))) for _ in range(2)}
     assert len(keys) == 2
     assert streak_occurrence(user, 7, "2026-03-01").key == f"streak:{user}:2026-03-01:7"
-    post = RewardEvent("post_approved", user, "post:9", AT)
+    post = RewardEvent("post_published", user, "post:9", AT)
     assert (
-        ledger_key(Rule("post_approved", 5, 5), occurrence_of(post))
-        == f"post_approved:{user}:post:9"
+        ledger_key(Rule("post_published", 5, 5), occurrence_of(post))
+        == f"post_published:{user}:post:9"
     )
 
 

@@ -1,0 +1,2 @@
+"""The Community routes: the feed, posts, comments, likes and reports (learners) and the
+moderation queue and decisions (moderators), over `gamification/community`."""

@@ -1,0 +1,354 @@
+"""Learners' community routes: the feed, posts, comments, likes and reports."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.accounts.caller import Caller
+from api.audit import audit_request
+from api.community.publishing import on_post_published
+from api.community.schemas import (
+    CommentIn,
+    CommentOut,
+    PostDetailOut,
+    PostIn,
+    PostOut,
+    PostPage,
+    ReactionIn,
+    ReactionOut,
+    ReportFiledOut,
+    ReportIn,
+)
+from api.community.shaping import (
+    comment_out,
+    moderates,
+    post_out,
+    posting_policy,
+    rate_limits,
+    rules_of,
+)
+from api.idempotency import IDEMPOTENCY_HEADER, run_idempotent
+from api.openapi import problem_responses
+from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
+from api.settings import Settings
+from api.timestamps import TimestampedResponse
+from core.clock import Clock
+from gamification.community.comments import write_comment
+from gamification.community.content import body_problem
+from gamification.community.errors import InvalidContent
+from gamification.community.models import REPORT_DETAIL_MAX
+from gamification.community.posts import Author, delete_post, write_post
+from gamification.community.reactions import like, unlike
+from gamification.community.reads import feed, read_post
+from gamification.community.reports import report_post
+from gamification.community.views import CommentView, PostView
+
+TagFilter = Annotated[
+    str | None,
+    QueryParameter(
+        name="tag", min_length=1, max_length=24, description="Only posts with this tag."
+    ),
+]
+SymbolFilter = Annotated[
+    str | None,
+    QueryParameter(
+        name="symbol",
+        pattern=r"^[0-9]{6}\.(SH|SZ|BJ)$",
+        description="Only posts about this instrument, e.g. 600519.SH.",
+    ),
+]
+OptionalIdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name=IDEMPOTENCY_HEADER,
+        required=False,
+        min_length=1,
+        max_length=255,
+        description="Optional: the same key and body replay the first answer.",
+    ),
+]
+
+
+class PostController(Controller):
+    path = "/v1/posts"
+    tags = ("community",)
+
+    @get(
+        "/",
+        operation_id="listPosts",
+        summary="The feed: published posts, newest first, with the caller's own pending ones",
+        responses=problem_responses(400, 401, 422),
+    )
+    async def list_posts(
+        self,
+        locale: NamedDependency[str],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        caller: NamedDependency[Caller],
+        tag: TagFilter = None,
+        symbol: SymbolFilter = None,
+        limit: LimitParam = DEFAULT_LIMIT,
+        cursor: CursorParam = None,
+    ) -> PostPage:
+        """One filter at a time: `tag` or `symbol` (both is a 422)."""
+        if tag is not None and symbol is not None:
+            raise InvalidContent([("symbol", "filter by tag or by symbol, not both")])
+        page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
+        after = (page.after[0], page.after[1]) if page.after else None
+        views = await feed(
+            db,
+            viewer_id=caller.user_id,
+            tag=tag.casefold() if tag is not None else None,
+            symbol=symbol,
+            limit=limit + 1,
+            after=after,
+        )
+        items, next_cursor = make_page(views, limit, lambda view: (view.created_at, view.id))
+        rules = rules_of(settings)
+        return PostPage(
+            items=[post_out(view, caller, rules, locale) for view in items],
+            next_cursor=next_cursor,
+        )
+
+    @post(
+        "/",
+        operation_id="createPost",
+        summary="Write a post; the compliance filter publishes, holds or refuses it",
+        status_code=201,
+        responses={
+            201: ResponseSpec(
+                data_container=PostOut,
+                description="The post: `published`, or `pending` with the rules that held it",
+            ),
+            **problem_responses(400, 401, 422, 429),
+        },
+    )
+    async def create(
+        self,
+        locale: NamedDependency[str],
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
+        caller: NamedDependency[Caller],
+        data: JSONBody[PostIn],
+        idempotency_key: OptionalIdempotencyKey = None,
+    ) -> Response[Any]:
+        """422 `content-blocked` with the rule's message (and `rule_id`) when a rule refuses
+        it; 422 `validation-error` naming each bad field; 429 over COMMUNITY_POSTS_PER_HOUR or
+        COMMUNITY_POSTS_PER_DAY, with Retry-After. Posts naming a security carry the
+        `not_investment_advice` label."""
+        now = clock.now()
+
+        async def effect() -> tuple[int, Any]:
+            written = await write_post(
+                db,
+                author=Author(caller.user_id, caller.created_at),
+                body=data.body,
+                tags=data.tags,
+                symbols=data.symbols,
+                policy=posting_policy(settings),
+                now=now,
+            )
+            await on_post_published(db, settings, written.published, now=now)
+            row = written.post
+            view = PostView(
+                id=row.id,
+                author_id=row.user_id,
+                author_name=caller.account.display_name,
+                body=row.body,
+                tags=row.tags,
+                symbols=row.symbols,
+                status=row.status,
+                labels=row.labels,
+                matched_rules=row.matched_rules,
+                like_count=0,
+                comment_count=0,
+                liked_by_me=False,
+                created_at=row.created_at,
+            )
+            return 201, post_out(view, caller, rules_of(settings), locale)
+
+        if idempotency_key is None:
+            status, content = await effect()
+            return TimestampedResponse(content, status_code=status)
+        return await run_idempotent(
+            db,
+            request,
+            clock,
+            caller=f"user:{caller.user_id}",
+            key=idempotency_key,
+            body=data,
+            effect=effect,
+            refusals_write_nothing=True,  # every refusal comes before any write
+        )
+
+    @get(
+        "/{post_id:uuid}",
+        operation_id="getPost",
+        summary="A post with its comments, oldest first",
+        responses=problem_responses(400, 401, 404),
+    )
+    async def detail(
+        self,
+        locale: NamedDependency[str],
+        db: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        caller: NamedDependency[Caller],
+        post_id: FromPath[uuid.UUID],
+    ) -> PostDetailOut:
+        """404 unless the post is published, the caller's own, or the caller moderates."""
+        view, comments = await read_post(
+            db, post_id=post_id, viewer_id=caller.user_id, moderator=moderates(caller)
+        )
+        shaped = post_out(view, caller, rules_of(settings), locale)
+        return PostDetailOut(
+            **{field: getattr(shaped, field) for field in shaped.__struct_fields__},
+            comments=[comment_out(comment, caller) for comment in comments],
+        )
+
+    @delete(
+        "/{post_id:uuid}",
+        operation_id="deletePost",
+        summary="Remove a post: its author, or a moderator",
+        status_code=204,
+        responses=problem_responses(400, 401, 404),
+    )
+    async def remove(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+        post_id: FromPath[uuid.UUID],
+    ) -> None:
+        """Anyone else gets 404, as for a post that does not exist. A moderator's removal of
+        another member's post is audited."""
+        author = await delete_post(
+            db,
+            post_id=post_id,
+            user_id=caller.user_id,
+            moderator=moderates(caller),
+            now=clock.now(),
+        )
+        if author != caller.user_id:
+            await audit_request(
+                db,
+                request,
+                caller,
+                action="community.post.removed",
+                object_type="community_post",
+                object_id=str(post_id),
+            )
+
+    @post(
+        "/{post_id:uuid}/comments",
+        operation_id="createComment",
+        summary="Comment on a published post; screened like posts",
+        status_code=201,
+        responses=problem_responses(400, 401, 404, 422, 429),
+    )
+    async def comment(
+        self,
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
+        caller: NamedDependency[Caller],
+        post_id: FromPath[uuid.UUID],
+        data: JSONBody[CommentIn],
+    ) -> CommentOut:
+        """`pending` when the filter holds it; 422 `content-blocked` when a rule refuses it;
+        429 over COMMUNITY_COMMENTS_PER_MINUTE."""
+        written = await write_comment(
+            db,
+            post_id=post_id,
+            author_id=caller.user_id,
+            body=data.body,
+            rules=rules_of(settings),
+            limits=rate_limits(settings),
+            now=clock.now(),
+        )
+        view = CommentView(
+            id=written.id,
+            post_id=written.post_id,
+            author_id=written.user_id,
+            author_name=caller.account.display_name,
+            body=written.body,
+            status=written.status,
+            matched_rules=written.matched_rules,
+            created_at=written.created_at,
+        )
+        return comment_out(view, caller)
+
+    @post(
+        "/{post_id:uuid}/reactions",
+        operation_id="reactToPost",
+        summary="Like a published post (once per member)",
+        status_code=200,
+        responses=problem_responses(400, 401, 404, 422),
+    )
+    async def react(
+        self,
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+        post_id: FromPath[uuid.UUID],
+        data: JSONBody[ReactionIn],
+    ) -> ReactionOut:
+        """Liking again changes nothing. The only kind is `like` (anything else is a 422)."""
+        count = await like(db, post_id=post_id, user_id=caller.user_id, now=clock.now())
+        return ReactionOut(like_count=count, liked_by_me=True)
+
+    @delete(
+        "/{post_id:uuid}/reactions/like",
+        operation_id="unlikePost",
+        summary="Take back a like",
+        status_code=200,
+        responses=problem_responses(400, 401, 404),
+    )
+    async def unreact(
+        self,
+        db: NamedDependency[AsyncSession],
+        caller: NamedDependency[Caller],
+        post_id: FromPath[uuid.UUID],
+    ) -> ReactionOut:
+        count = await unlike(db, post_id=post_id, user_id=caller.user_id)
+        return ReactionOut(like_count=count, liked_by_me=False)
+
+    @post(
+        "/{post_id:uuid}/reports",
+        operation_id="reportPost",
+        summary="Report a post to the moderators",
+        status_code=202,
+        responses=problem_responses(400, 401, 404, 409, 422),
+    )
+    async def report(
+        self,
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+        post_id: FromPath[uuid.UUID],
+        data: JSONBody[ReportIn],
+    ) -> ReportFiledOut:
+        """409 `already-reported` the second time; 422 `own-post-report` on one's own post;
+        404 unless the post is published. The third member to report a post hides it until a
+        moderator decides; each reporter sees the outcome in `GET /v1/me/reports`."""
+        detail = (data.detail or "").strip() or None
+        problem = body_problem(detail, REPORT_DETAIL_MAX) if detail is not None else None
+        if problem is not None:
+            raise InvalidContent([("detail", problem)])
+        filed = await report_post(
+            db,
+            post_id=post_id,
+            reporter_id=caller.user_id,
+            reason=data.reason,
+            detail=detail,
+            now=clock.now(),
+        )
+        return ReportFiledOut(id=filed.id, status="received")

@@ -1,0 +1,257 @@
+"""What one chunk of a run does for its users, by action. Each executor runs inside the
+chunk's transaction and returns who was served and who was skipped (and why); the chunk
+records it on the deliveries. Points and vouchers carry the reference `campaign:{run}:{user}`,
+so even a replayed chunk could not pay twice."""
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.ids import new_id
+from gamification.campaigns.inbox import INBOX
+from gamification.campaigns.models import Campaign, CampaignMultiplier, MessageDay
+from gamification.campaigns.schedule import held_until, local_date
+from gamification.campaigns.segment_sql import ACCOUNT, U
+from gamification.campaigns.templates import fill
+from gamification.ledger.operations import Earn, earn_many
+from gamification.vouchers.grants import grant_vouchers
+
+BUDGET_EXHAUSTED = "budget_exhausted"
+FREQUENCY_CAP = "frequency_cap"
+LIMIT_REACHED = "limit_reached"
+OUT_OF_STOCK = "out_of_stock"
+
+MULTIPLIER = CampaignMultiplier.__table__  # type: ignore[attr-defined]
+MESSAGE_DAY = MessageDay.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """Limits from settings: campaign messages per learner per local day, the lifetime of
+    granted points."""
+
+    messages_per_day: int
+    lot_days: int
+
+
+@dataclass
+class ChunkOutcome:
+    delivered: list[uuid.UUID] = field(default_factory=list)
+    skipped: dict[uuid.UUID, str] = field(default_factory=dict)  # user -> reason
+    points: int = 0
+
+
+def reference(run_id: uuid.UUID, user_id: uuid.UUID) -> str:
+    return f"campaign:{run_id}:{user_id}"
+
+
+Executor = Callable[
+    [AsyncSession, Campaign, uuid.UUID, Sequence[uuid.UUID], datetime, DeliveryPolicy],
+    Awaitable[ChunkOutcome],
+]
+
+
+async def _take_budget(db: AsyncSession, campaign: Campaign, wanted: int, each: int) -> int:
+    """How many of `wanted` grants of `each` points the budget still covers, taken from it
+    under the campaign row's lock (held to the chunk's commit, so racing chunks on any
+    replica queue here and together never exceed it; a CHECK backs this up)."""
+    table = Campaign.__table__  # type: ignore[attr-defined]
+    row = (
+        await db.execute(
+            sa.select(table.c.budget_points, table.c.points_spent)
+            .where(table.c.id == campaign.id)
+            .with_for_update()
+        )
+    ).one()
+    if row.budget_points is None:
+        affordable = wanted
+    else:
+        affordable = min(wanted, max(0, row.budget_points - row.points_spent) // each)
+    if affordable:
+        await db.execute(
+            sa.update(table)
+            .where(table.c.id == campaign.id)
+            .values(points_spent=table.c.points_spent + affordable * each)
+        )
+    return affordable
+
+
+async def grant_points(
+    db: AsyncSession,
+    campaign: Campaign,
+    run_id: uuid.UUID,
+    users: Sequence[uuid.UUID],
+    now: datetime,
+    policy: DeliveryPolicy,
+) -> ChunkOutcome:
+    points = int(campaign.action["points"])
+    affordable = await _take_budget(db, campaign, len(users), points)
+    payees, unpaid = users[:affordable], users[affordable:]
+    reason = {
+        "code": "campaign_grant",
+        "campaign": str(campaign.id),
+        "reason_zh": campaign.action["reason"]["zh-CN"],
+        "reason_en": campaign.action["reason"]["en"],
+    }
+    earns = [
+        Earn(
+            user_id=user,
+            points=points,
+            xp=0,
+            key=reference(run_id, user),
+            reference=reference(run_id, user),
+            reason=reason,
+            lot_days=policy.lot_days,
+        )
+        for user in payees  # in user id order: the ledger locks accounts in this order
+    ]
+    await earn_many(db, earns, now=now)
+    return ChunkOutcome(
+        delivered=list(payees),
+        skipped=dict.fromkeys(unpaid, BUDGET_EXHAUSTED),
+        points=points * len(payees),
+    )
+
+
+async def points_multiplier(
+    db: AsyncSession,
+    campaign: Campaign,
+    run_id: uuid.UUID,
+    users: Sequence[uuid.UUID],
+    now: datetime,
+    policy: DeliveryPolicy,
+) -> ChunkOutcome:
+    action = campaign.action
+    values = {
+        "campaign_id": campaign.id,
+        "factor": Decimal(action["factor"]),
+        "rules": list(action["rules"]),
+        "starts_at": datetime.fromisoformat(action["starts_at"]),
+        "ends_at": datetime.fromisoformat(action["ends_at"]),
+    }
+    statement = insert(MULTIPLIER).values([{**values, "user_id": user} for user in users])
+    await db.execute(
+        statement.on_conflict_do_update(
+            index_elements=["campaign_id", "user_id"],
+            set_={name: statement.excluded[name] for name in values if name != "campaign_id"},
+        )
+    )
+    return ChunkOutcome(delivered=list(users))
+
+
+_RECIPIENTS = sa.select(
+    U.c.id,
+    U.c.display_name,
+    U.c.timezone,
+    sa.func.coalesce(
+        sa.select(ACCOUNT.c.balance)
+        .where(ACCOUNT.c.user_id == U.c.id, ACCOUNT.c.currency == "points")
+        .scalar_subquery(),
+        0,
+    ).label("points_balance"),
+).where(U.c.id.in_(sa.bindparam("users", expanding=True)))
+
+
+async def _under_daily_cap(
+    db: AsyncSession, days: dict[uuid.UUID, Any], cap: int
+) -> set[uuid.UUID]:
+    """Count one message on each user's local day, for those still under the cap: one
+    conditional upsert, so concurrent runs can never together cross it."""
+    if not days:
+        return set()
+    counted = insert(MESSAGE_DAY).values(
+        [{"user_id": user, "day": day, "sent": 1} for user, day in days.items()]
+    )
+    statement = counted.on_conflict_do_update(
+        index_elements=["user_id", "day"],
+        set_={"sent": MESSAGE_DAY.c.sent + 1},
+        where=MESSAGE_DAY.c.sent < cap,
+    ).returning(MESSAGE_DAY.c.user_id)
+    return set((await db.scalars(statement)).all())
+
+
+async def message(
+    db: AsyncSession,
+    campaign: Campaign,
+    run_id: uuid.UUID,
+    users: Sequence[uuid.UUID],
+    now: datetime,
+    policy: DeliveryPolicy,
+) -> ChunkOutcome:
+    """An inbox message per user in both locales, shown at 08:00 in their zone when sent in
+    their quiet hours, within the daily cap of campaign messages (counted on the local day
+    it shows)."""
+    action = campaign.action
+    recipients = {row.id: row for row in await db.execute(_RECIPIENTS, {"users": list(users)})}
+    shows_at: dict[uuid.UUID, datetime | None] = {}
+    days: dict[uuid.UUID, Any] = {}
+    for user, row in recipients.items():
+        held = held_until(now, row.timezone) if campaign.quiet_hours else None
+        shows_at[user] = held
+        days[user] = local_date(held or now, row.timezone)
+    allowed = await _under_daily_cap(db, days, policy.messages_per_day)
+    link = action.get("link")
+    deep_link = f"{link['kind']}:{link['id']}" if link else None
+    rows = []
+    for user in users:
+        if user not in allowed:
+            continue
+        row = recipients[user]
+        values = {"display_name": row.display_name or "", "points_balance": row.points_balance}
+        rows.append(
+            {
+                "id": new_id(),
+                "user_id": user,
+                "reference": reference(run_id, user),
+                "title": {loc: fill(text, values) for loc, text in action["title"].items()},
+                "body": {loc: fill(text, values) for loc, text in action["body"].items()},
+                "deep_link": deep_link,
+                "created_at": now,
+                "held_until": shows_at[user],
+            }
+        )
+    if rows:
+        await db.execute(
+            insert(INBOX).values(rows).on_conflict_do_nothing(index_elements=["reference"])
+        )
+    return ChunkOutcome(
+        delivered=[user for user in users if user in allowed],
+        skipped={user: FREQUENCY_CAP for user in users if user not in allowed},
+    )
+
+
+async def voucher_drop(
+    db: AsyncSession,
+    campaign: Campaign,
+    run_id: uuid.UUID,
+    users: Sequence[uuid.UUID],
+    now: datetime,
+    policy: DeliveryPolicy,
+) -> ChunkOutcome:
+    """A voucher to each user, through the vouchers' grant: users over the product's per-user
+    limit, and those after the stock ran out, are skipped (not failed)."""
+    granted = await grant_vouchers(
+        db,
+        product_id=uuid.UUID(campaign.action["product_id"]),
+        users=users,
+        reference_of=lambda user: reference(run_id, user),
+        now=now,
+    )
+    skipped = dict.fromkeys(granted.limit_reached, LIMIT_REACHED)
+    skipped.update(dict.fromkeys(granted.out_of_stock, OUT_OF_STOCK))
+    return ChunkOutcome(delivered=granted.issued, skipped=skipped)
+
+
+EXECUTORS: dict[str, Executor] = {
+    "grant_points": grant_points,
+    "points_multiplier": points_multiplier,
+    "message": message,
+    "voucher_drop": voucher_drop,
+}

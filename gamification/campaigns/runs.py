@@ -1,0 +1,322 @@
+"""Executing campaigns, safely from any number of replicas at once.
+
+1. Claiming: each due occurrence becomes one `campaign_run` row, unique per (campaign,
+   scheduled_for) and inserted `ON CONFLICT DO NOTHING` under the campaign's row lock; the
+   same statement's transaction targets the segment as of that moment, writing one pending
+   `campaign_delivery` per user (unique per run and user), and moves `next_run_at` on.
+2. Delivering: chunks of pending deliveries are claimed with `FOR UPDATE SKIP LOCKED`, each in
+   its own transaction with the action's effects, so replicas share a run's chunks, and a run
+   interrupted anywhere resumes on the next tick with no user served twice or missed.
+3. Finishing: a run with no pending delivery left completes; a campaign with no next
+   occurrence and no unfinished run completes.
+A paused or cancelled campaign's chunks are not claimed: pausing stops a run between chunks.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from core.ids import new_id
+from gamification.campaigns.deliveries import EXECUTORS, ChunkOutcome, DeliveryPolicy
+from gamification.campaigns.filters import Filter
+from gamification.campaigns.models import Campaign, CampaignDelivery, CampaignRun, Segment
+from gamification.campaigns.schedule import lifecycle_window
+from gamification.campaigns.segment_sql import SegmentContext, U, segment_where
+from gamification.campaigns.segments import checked_filter
+from gamification.campaigns.service import schedule_of
+from gamification.contests.calendar import TradingCalendar
+from gamification.contests.market_reads import index_level
+
+logger = logging.getLogger(__name__)
+
+LIVE = ("scheduled", "running")
+MAX_ERRORS = 20  # per run: the first ones say what went wrong
+MAX_CATCH_UP = 96  # lifecycle slots claimed per campaign and tick (a day of 15-minute slots)
+
+RUN = CampaignRun.__table__  # type: ignore[attr-defined]
+DELIVERY = CampaignDelivery.__table__  # type: ignore[attr-defined]
+CAMPAIGN = Campaign.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class TickContext:
+    now: datetime
+    segments: SegmentContext
+    calendar: TradingCalendar
+    delivery: DeliveryPolicy
+    chunk_size: int
+
+
+def _targets(campaign: Campaign, tree: Filter, ctx: TickContext, scheduled_for: datetime) -> Any:
+    """The users of this occurrence: the segment as of now, and for a lifecycle campaign only
+    those whose sign-up anniversary (day 0, 7, ...) falls in the occurrence's slot."""
+    where = segment_where(tree, ctx.segments)
+    trigger = campaign.trigger or {}
+    if trigger.get("type") == "lifecycle":
+        start, end = lifecycle_window(scheduled_for)
+        where = sa.and_(
+            where,
+            sa.or_(
+                *(
+                    sa.and_(
+                        U.c.created_at >= start - timedelta(days=days),
+                        U.c.created_at < end - timedelta(days=days),
+                    )
+                    for days in trigger["days_after_signup"]
+                )
+            ),
+        )
+    return where
+
+
+async def claim_occurrence(
+    db: AsyncSession,
+    campaign_id: uuid.UUID,
+    scheduled_for: datetime,
+    ctx: TickContext,
+    *,
+    timed: bool = True,
+) -> uuid.UUID | None:
+    """Claim one occurrence of the campaign and target it; None when another replica (or an
+    earlier tick) has it, or the campaign is no longer live. A timed occurrence must still be
+    the campaign's `next_run_at`, which moves on in the same transaction."""
+    campaign = await db.scalar(
+        sa.select(Campaign).where(col(Campaign.id) == campaign_id).with_for_update()
+    )
+    if campaign is None or campaign.status not in LIVE:
+        return None
+    if timed and campaign.next_run_at != scheduled_for:
+        return None
+    if timed:
+        campaign.next_run_at = schedule_of(campaign).after(scheduled_for, ctx.now, ctx.calendar)
+    run_id: uuid.UUID | None = await db.scalar(
+        insert(RUN)
+        .values(
+            id=new_id(),
+            campaign_id=campaign_id,
+            scheduled_for=scheduled_for,
+            status="running",
+            errors=[],
+            started_at=ctx.now,
+        )
+        .on_conflict_do_nothing(index_elements=["campaign_id", "scheduled_for"])
+        .returning(RUN.c.id)
+    )
+    if run_id is None:
+        return None
+    segment = await db.get(Segment, campaign.segment_id)
+    assert segment is not None
+    where = _targets(campaign, checked_filter(segment.filter), ctx, scheduled_for)
+    targeted = cast(
+        CursorResult[Any],
+        await db.execute(
+            insert(DELIVERY).from_select(
+                ["run_id", "user_id", "status"],
+                sa.select(sa.literal(run_id, sa.Uuid), U.c.id, sa.literal("pending")).where(where),
+            )
+        ),
+    )
+    await db.execute(sa.update(RUN).where(RUN.c.id == run_id).values(targeted=targeted.rowcount))
+    campaign.status = "running"
+    campaign.updated_at = ctx.now
+    await db.flush()
+    return run_id
+
+
+async def due_occurrences(db: AsyncSession, now: datetime) -> list[tuple[uuid.UUID, datetime]]:
+    rows = await db.execute(
+        sa.select(CAMPAIGN.c.id, CAMPAIGN.c.next_run_at)
+        .where(CAMPAIGN.c.status.in_(LIVE), CAMPAIGN.c.next_run_at <= now)
+        .order_by(CAMPAIGN.c.next_run_at)
+    )
+    return [(row.id, row.next_run_at) for row in rows]
+
+
+async def index_drop_occurrences(
+    db: AsyncSession, ctx: TickContext
+) -> list[tuple[uuid.UUID, datetime]]:
+    """Index-drop campaigns whose threshold today's index move has crossed, each with the
+    opening of that trading day as its occurrence (so at most one run per trading day)."""
+    level = await index_level(db)
+    if level is None:
+        return []
+    opened = datetime.combine(
+        level.trading_day, ctx.calendar.sessions[0].open, tzinfo=ctx.calendar.timezone
+    )
+    rows = await db.execute(
+        sa.select(CAMPAIGN.c.id, CAMPAIGN.c.trigger).where(
+            CAMPAIGN.c.status.in_(LIVE),
+            CAMPAIGN.c.trigger["type"].astext == "index_drop",
+            CAMPAIGN.c.starts_at <= ctx.now,
+            sa.or_(CAMPAIGN.c.ends_at.is_(None), CAMPAIGN.c.ends_at > ctx.now),
+        )
+    )
+    fall = -level.change_pct
+    return [(row.id, opened) for row in rows if fall >= Decimal(str(row.trigger["pct"]))]
+
+
+_PENDING = (
+    sa.select(DELIVERY.c.user_id)
+    .where(DELIVERY.c.run_id == sa.bindparam("run_id"), DELIVERY.c.status == "pending")
+    .order_by(DELIVERY.c.user_id)
+    .limit(sa.bindparam("size"))
+    .with_for_update(skip_locked=True)
+)
+
+
+async def _live_campaign(db: AsyncSession, run_id: uuid.UUID) -> Campaign | None:
+    return await db.scalar(
+        sa.select(Campaign)
+        .join(CampaignRun, col(CampaignRun.campaign_id) == col(Campaign.id))
+        .where(
+            col(CampaignRun.id) == run_id,
+            col(CampaignRun.status) == "running",
+            col(Campaign.status).in_(LIVE),
+        )
+    )
+
+
+async def deliver_chunk(db: AsyncSession, run_id: uuid.UUID, ctx: TickContext) -> int:
+    """Claim up to `chunk_size` pending deliveries of the run and make them, in the caller's
+    transaction; returns how many were claimed (0: none left unclaimed, or the campaign is
+    paused or cancelled). An action that fails marks the chunk's users failed with the error,
+    so a run always moves on."""
+    campaign = await _live_campaign(db, run_id)
+    if campaign is None:
+        return 0
+    users = list((await db.scalars(_PENDING, {"run_id": run_id, "size": ctx.chunk_size})).all())
+    if not users:
+        return 0
+    execute = EXECUTORS[campaign.action_type]
+    try:
+        async with db.begin_nested():
+            outcome = await execute(db, campaign, run_id, users, ctx.now, ctx.delivery)
+    except DBAPIError as exc:
+        logger.exception("campaign chunk failed", extra={"run_id": str(run_id)})
+        await _record_failure(db, run_id, users, ctx.now, type(exc.orig).__name__)
+        return len(users)
+    await _record(db, run_id, outcome, ctx.now)
+    return len(users)
+
+
+async def _record(
+    db: AsyncSession, run_id: uuid.UUID, outcome: ChunkOutcome, now: datetime
+) -> None:
+    if outcome.delivered:
+        await db.execute(
+            sa.update(DELIVERY)
+            .where(DELIVERY.c.run_id == run_id, DELIVERY.c.user_id.in_(outcome.delivered))
+            .values(status="delivered", delivered_at=now)
+        )
+    reasons: dict[str, list[uuid.UUID]] = {}
+    for user, reason in outcome.skipped.items():
+        reasons.setdefault(reason, []).append(user)
+    for reason, users in reasons.items():
+        await db.execute(
+            sa.update(DELIVERY)
+            .where(DELIVERY.c.run_id == run_id, DELIVERY.c.user_id.in_(users))
+            .values(status="skipped", reason=reason)
+        )
+    await db.execute(
+        sa.update(RUN)
+        .where(RUN.c.id == run_id)
+        .values(
+            delivered=RUN.c.delivered + len(outcome.delivered),
+            skipped=RUN.c.skipped + len(outcome.skipped),
+            points_spent=RUN.c.points_spent + outcome.points,
+        )
+    )
+
+
+async def _record_failure(
+    db: AsyncSession, run_id: uuid.UUID, users: list[uuid.UUID], now: datetime, error: str
+) -> None:
+    await db.execute(
+        sa.update(DELIVERY)
+        .where(DELIVERY.c.run_id == run_id, DELIVERY.c.user_id.in_(users))
+        .values(status="failed", reason=error[:40])
+    )
+    entry = {"at": now.isoformat(), "users": len(users), "error": error}
+    await db.execute(
+        sa.update(RUN)
+        .where(RUN.c.id == run_id)
+        .values(
+            failed=RUN.c.failed + len(users),
+            errors=sa.case(
+                (
+                    sa.func.jsonb_array_length(RUN.c.errors) < MAX_ERRORS,
+                    RUN.c.errors.op("||")(sa.func.jsonb_build_array(sa.cast(entry, JSONB))),
+                ),
+                else_=RUN.c.errors,
+            ),
+        )
+    )
+
+
+async def finish_run(db: AsyncSession, run_id: uuid.UUID, now: datetime) -> bool:
+    """Complete the run if no delivery is pending, then its campaign if nothing is left of it:
+    no next occurrence, no trigger still watching, no other unfinished run."""
+    pending = sa.exists().where(DELIVERY.c.run_id == run_id, DELIVERY.c.status == "pending")
+    campaign_id = await db.scalar(
+        sa.update(RUN)
+        .where(RUN.c.id == run_id, RUN.c.status == "running", ~pending)
+        .values(status="completed", finished_at=now)
+        .returning(RUN.c.campaign_id)
+    )
+    if campaign_id is None:
+        return False
+    await settle_campaign(db, campaign_id, now)
+    return True
+
+
+async def settle_campaign(db: AsyncSession, campaign_id: uuid.UUID, now: datetime) -> None:
+    """A running campaign with no unfinished run goes back to scheduled, or completes when
+    nothing more will run (no next occurrence, and no trigger still inside its window)."""
+    unfinished = sa.exists().where(
+        RUN.c.campaign_id == campaign_id, RUN.c.status.in_(("pending", "running"))
+    )
+    watching = sa.and_(
+        CAMPAIGN.c.trigger["type"].astext == "index_drop",
+        sa.or_(CAMPAIGN.c.ends_at.is_(None), CAMPAIGN.c.ends_at > now),
+    )
+    done = sa.and_(CAMPAIGN.c.next_run_at.is_(None), sa.not_(sa.func.coalesce(watching, False)))
+    await db.execute(
+        sa.update(CAMPAIGN)
+        .where(CAMPAIGN.c.id == campaign_id, CAMPAIGN.c.status.in_(LIVE), ~unfinished)
+        .values(
+            status=sa.case((done, "completed"), else_="scheduled"),
+            updated_at=now,
+        )
+    )
+
+
+async def unfinished_runs(db: AsyncSession) -> list[uuid.UUID]:
+    rows = await db.scalars(
+        sa.select(RUN.c.id)
+        .join(CAMPAIGN, CAMPAIGN.c.id == RUN.c.campaign_id)
+        .where(RUN.c.status == "running", CAMPAIGN.c.status.in_(LIVE))
+        .order_by(RUN.c.scheduled_for)
+    )
+    return list(rows.all())
+
+
+async def ended_trigger_campaigns(db: AsyncSession, now: datetime) -> list[uuid.UUID]:
+    """Trigger-driven campaigns whose window has closed: settled to completed by the tick."""
+    rows = await db.scalars(
+        sa.select(CAMPAIGN.c.id).where(
+            CAMPAIGN.c.status == "scheduled",
+            CAMPAIGN.c.next_run_at.is_(None),
+            CAMPAIGN.c.ends_at <= now,
+        )
+    )
+    return list(rows.all())

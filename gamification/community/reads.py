@@ -1,0 +1,117 @@
+"""Reading posts: the feed (newest first, by keyset on (created_at, id), optionally of one tag
+or symbol) and one post with its comments. Each read is one prebuilt statement.
+
+The feed is published posts, plus the caller's own pending and hidden ones (with their
+status). The unfiltered feed walks the partial index of published posts; a filtered one walks
+the topic index; the caller's own posts come from the author index. A deep page costs what
+the first one does.
+"""
+
+import functools
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gamification.community.errors import PostNotFound
+from gamification.community.views import CommentView, PostView
+
+FEED_LIMIT_MAX = 101  # a page of 100, and one more to know there is a next page
+COMMENTS_SHOWN = 200
+
+_COLUMNS = """
+    p.id, p.user_id AS author_id, u.display_name AS author_name, p.body, p.tags, p.symbols,
+    p.status, p.labels, p.matched_rules, p.like_count, p.comment_count, p.created_at,
+    EXISTS (
+        SELECT FROM community_reaction r
+        WHERE r.post_id = p.id AND r.user_id = :me AND r.kind = 'like'
+    ) AS liked_by_me
+"""
+_OWN_TOPIC = {
+    None: "",
+    "tag": "AND :value = ANY (p.tags)",
+    "symbol": "AND :value = ANY (p.symbols)",
+}
+
+
+@functools.cache
+def _feed_sql(topic: str | None, after: bool, limit: int) -> sa.TextClause:
+    """The limit is written into the statement: as a parameter, PostgreSQL's generic plan
+    (asyncpg prepares statements) would guess a tenth of the table and hash-join the authors."""
+    before = "AND (p.created_at, p.id) < (:after_at, :after_id)" if after else ""
+    if topic is None:
+        published = f"""
+            SELECT p.id FROM community_post p
+            WHERE p.status = 'published' {before}
+            ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}"""  # noqa: S608 - constants and an int
+    else:
+        topic_before = "AND (t.created_at, t.post_id) < (:after_at, :after_id)" if after else ""
+        published = f"""
+            SELECT t.post_id FROM community_post_topic t
+            JOIN community_post p ON p.id = t.post_id AND p.status = 'published'
+            WHERE t.topic = :topic {topic_before}
+            ORDER BY t.created_at DESC, t.post_id DESC LIMIT {limit}"""  # noqa: S608 - constants and an int
+    own = f"""
+        SELECT p.id FROM community_post p
+        WHERE p.user_id = :me AND p.status IN ('pending', 'hidden') {before} {_OWN_TOPIC[topic]}
+        ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}"""  # noqa: S608 - constants and an int
+    return sa.text(f"""
+        SELECT {_COLUMNS}
+        FROM community_post p JOIN user_account u ON u.id = p.user_id
+        WHERE p.id IN (({published}) UNION ALL ({own}))
+        ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}""")  # noqa: S608 - constants and an int
+
+
+async def feed(
+    db: AsyncSession,
+    *,
+    viewer_id: uuid.UUID,
+    tag: str | None,
+    symbol: str | None,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> list[PostView]:
+    kind, value = ("tag", tag) if tag is not None else ("symbol", symbol)
+    topic = kind if value is not None else None
+    params: dict[str, object] = {"me": viewer_id}
+    if topic is not None:
+        params |= {"topic": f"{topic}:{value}", "value": value}
+    if after is not None:
+        params |= {"after_at": after[0], "after_id": after[1]}
+    statement = _feed_sql(topic, after is not None, max(1, min(int(limit), FEED_LIMIT_MAX)))
+    rows = await db.execute(statement, params)
+    return [PostView.of(row) for row in rows]
+
+
+_POST = sa.text(f"""
+    SELECT {_COLUMNS}
+    FROM community_post p JOIN user_account u ON u.id = p.user_id
+    WHERE p.id = :post_id AND (
+        p.status = 'published'
+        OR (p.user_id = :me AND p.status <> 'removed')
+        OR CAST(:moderator AS boolean)
+    )""")  # noqa: S608 - constants and an int; every value is a bound parameter
+_COMMENTS = sa.text(f"""
+    SELECT c.id, c.post_id, c.user_id AS author_id, u.display_name AS author_name, c.body,
+           c.status, c.matched_rules, c.created_at
+    FROM community_comment c JOIN user_account u ON u.id = c.user_id
+    WHERE c.post_id = :post_id AND (
+        c.status = 'published'
+        OR (c.user_id = :me AND c.status IN ('pending', 'hidden'))
+        OR (CAST(:moderator AS boolean) AND c.status <> 'removed')
+    )
+    ORDER BY c.created_at, c.id LIMIT {COMMENTS_SHOWN}""")  # noqa: S608 - constants only
+
+
+async def read_post(
+    db: AsyncSession, *, post_id: uuid.UUID, viewer_id: uuid.UUID, moderator: bool
+) -> tuple[PostView, list[CommentView]]:
+    """The post with its first comments, oldest first; 404 unless it is published, the
+    viewer's own (not removed), or the viewer moderates."""
+    params = {"post_id": post_id, "me": viewer_id, "moderator": moderator}
+    row = (await db.execute(_POST, params)).one_or_none()
+    if row is None:
+        raise PostNotFound()
+    comments = await db.execute(_COMMENTS, params)
+    return PostView.of(row), [CommentView.of(comment) for comment in comments]

@@ -1,0 +1,209 @@
+"""The console end to end in a real browser (chromium): sign-in, a refused learner, a bundle
+uploaded with problems shown inline, fixed and published, a voucher product created, the
+contests and audit pages, all with the keyboard where a person would use it. Each page's
+screenshot is written to docs/console/ for the README."""
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from httpx import AsyncClient
+from litestar import Litestar
+from playwright.async_api import Browser, Page, async_playwright, expect
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.clock import FrozenClock
+from tests.console.browser import SCREENSHOTS, chromium_path, served
+from tests.factories import PASSWORD, TestUser, UserFactory
+from tests.helpers import Funder, answers_for, bundle_doc, funder_for, redeem
+
+pytestmark = pytest.mark.committing
+
+
+@pytest.fixture
+def fund(sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock) -> Funder:
+    return funder_for(sessionmaker, clock)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """One browser for the whole run."""
+    executable = chromium_path()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable)
+        yield browser
+        await browser.close()
+
+
+async def _shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+async def _go(page: Page, link: str, url: str) -> None:
+    """Follow a navigation link (htmx swaps the page in) and wait until the page is there."""
+    await page.get_by_role("navigation").get_by_role("link", name=link).click()
+    await expect(page).to_have_url(url)
+    await expect(page.get_by_role("heading", level=1)).to_have_text(link)
+
+
+async def _sign_in(page: Page, base: str, email: str) -> None:
+    await page.goto(f"{base}/console/sign-in")
+    await page.keyboard.type(email)  # the email field has the focus
+    await page.keyboard.press("Tab")
+    await page.keyboard.type(PASSWORD)
+    await page.keyboard.press("Enter")
+
+
+async def test_a_learner_is_refused(
+    browser: Browser, app: Litestar, user_factory: UserFactory
+) -> None:
+    learner = await user_factory(locale="en", email="lin.learner@example.com")
+    async with served(app) as base:
+        context = await browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 800})
+        page = await context.new_page()
+        await _sign_in(page, base, learner.email)
+        await expect(page.get_by_role("alert")).to_contain_text("for editors, marketers")
+        await expect(page).to_have_url(f"{base}/console/sign-in")
+        await _shot(page, "sign-in-refused")
+        await context.close()
+
+
+async def _learners_at_work(
+    client: AsyncClient, user_factory: UserFactory, clock: FrozenClock, slug: str
+) -> list[TestUser]:
+    """Three learners open the first lesson, answer its quiz (two of them wrongly) and two
+    finish it: figures for the course's charts."""
+    learners = [await user_factory() for _ in range(3)]
+    lessons = (await client.get(f"/v1/courses/{slug}")).json()["lessons"]
+    first = lessons[0]["id"]
+    for n, learner in enumerate(learners):
+        await client.get(f"/v1/lessons/{first}", headers=learner.headers)
+        wrong = [["single"], ["single", "tf"], []][n]
+        answers = {"answers": answers_for(0, wrong=wrong)}
+        await client.post(
+            f"/v1/lessons/{first}/quiz-attempts", json=answers, headers=learner.headers
+        )
+    await client.get(f"/v1/lessons/{lessons[1]['id']}", headers=learners[0].headers)
+    clock.advance(timedelta(minutes=5))
+    for learner in learners[:2]:
+        done = await client.post(f"/v1/lessons/{first}/complete", headers=learner.headers)
+        assert done.status_code == 200, done.text
+    return learners
+
+
+async def test_staff_work_through_the_console(
+    browser: Browser,
+    app: Litestar,
+    client: AsyncClient,
+    user_factory: UserFactory,
+    fund: Funder,
+    clock: FrozenClock,
+    tmp_path: Path,
+) -> None:
+    admin = await user_factory(roles=["admin"], locale="en", email="mei.admin@example.com")
+    broken = bundle_doc("browser-course")
+    broken["locales"]["en"]["lessons"][0]["quiz"]["pass_score"] = 300
+    (tmp_path / "broken.yaml").write_text(yaml.safe_dump(broken, allow_unicode=True))
+    (tmp_path / "fixed.json").write_text(json.dumps(bundle_doc("browser-course")))
+    errors: list[str] = []
+    async with served(app) as base:
+        context = await browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 800})
+        page = await context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        await page.goto(f"{base}/console/sign-in")
+        await _shot(page, "sign-in")
+        await _sign_in(page, base, admin.email)
+        await expect(page.get_by_role("heading", level=1)).to_have_text("InvestQuest console")
+        cookie = next(c for c in await context.cookies() if c["name"] == "iq_console")
+        assert (cookie["httpOnly"], cookie["secure"], cookie["sameSite"]) == (True, True, "Strict")
+
+        # Courses: the problems inline with their paths, then fixed and published.
+        await _go(page, "Courses", f"{base}/console/courses")
+        await page.get_by_label("Bundle file").set_input_files(tmp_path / "broken.yaml")
+        await page.get_by_role("button", name="Upload").click()
+        problems = page.locator("#bundle-problems")
+        await expect(problems).to_contain_text("en.lessons[0].quiz.pass_score")
+        await _shot(page, "courses-problems")
+        await page.get_by_label("Bundle file").set_input_files(tmp_path / "fixed.json")
+        await page.get_by_role("button", name="Upload").click()
+        await expect(page.get_by_role("status")).to_contain_text("browser-course: version 1, draft")
+        await page.get_by_role("button", name="Publish draft version 1").focus()
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("status")).to_contain_text("version 1 published")
+        await _shot(page, "courses")
+        learners = await _learners_at_work(client, user_factory, clock, "browser-course")
+        await page.get_by_role("link", name="browser-course").click()
+        await expect(page.locator("main")).to_contain_text("English tempting")  # most chosen wrong
+        await expect(page.locator("svg.chart")).to_have_count(2)
+        await _shot(page, "course-figures")
+
+        # Voucher products: a problem next to its field, then created.
+        await _go(page, "Voucher products", f"{base}/console/vouchers")
+        await page.get_by_label("SKU").fill("fee-browser")
+        await page.get_by_label("Title (zh-CN)").fill("浏览器券")
+        await page.get_by_label("Terms (JSON)").fill(
+            '{"market": "cn_a_share", "rebate_cny": "5.00"}'
+        )
+        await page.get_by_label("Points price").fill("0")
+        await page.get_by_label("Total stock").fill("100")
+        await page.get_by_label("Per-user limit").fill("1")
+        await page.get_by_label("Validity (days)").fill("30")
+        await page.get_by_role("button", name="Create").click()
+        await expect(page.locator("#points_price-error")).to_contain_text("must be at least 1")
+        await _shot(page, "vouchers-problems")
+        await page.get_by_label("Points price").fill("150")
+        await page.get_by_role("button", name="Create").click()
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("fee-browser")
+        await expect(page.locator("svg.chart")).to_have_count(2)
+        product_id = page.url.rsplit("/", 1)[1]
+        for learner in learners:
+            await fund(learner.id, 500)
+            assert (await redeem(client, learner.headers, uuid.UUID(product_id))).status_code == 201
+        await page.reload()
+        await expect(page.locator("main")).to_contain_text("Issued: 3")
+        await _shot(page, "voucher")
+        await page.get_by_label("Total stock").fill("120")
+        await page.get_by_role("button", name="Save").click()
+        await expect(page.get_by_role("status")).to_have_text("Saved.")
+        await expect(page.locator("main")).to_contain_text("Remaining stock: 117 / 120")
+
+        # Contests: created from the rule pack form; its standings and finalisation.
+        await _go(page, "Contests", f"{base}/console/contests")
+        start = clock.now() + timedelta(days=1)
+        await page.get_by_label("Title (zh-CN)").fill("浏览器杯")
+        await page.get_by_label("Title (en)").fill("Browser cup")
+        await page.get_by_label("Starts").fill(start.isoformat())
+        await page.get_by_label("Ends", exact=True).fill((start + timedelta(days=7)).isoformat())
+        await page.get_by_label("Commission rate").fill("0.0002")
+        await page.get_by_role("button", name="Create").click()
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("Browser cup")
+        await expect(page.locator("main")).to_contain_text("Not finalised")
+        await _shot(page, "contest")
+        await _go(page, "Contests", f"{base}/console/contests")
+        await _shot(page, "contests")
+
+        # The audit log, filtered in place.
+        await _go(page, "Audit log", f"{base}/console/audit")
+        await page.get_by_label("Action").fill("voucher_product.create")
+        await page.get_by_label("Action").press("Enter")
+        await expect(page.locator("#audit-results tbody tr")).to_have_count(1)
+        await expect(page).to_have_url(
+            f"{base}/console/audit?actor=&action=voucher_product.create&since=&until="
+        )
+        await _shot(page, "audit")
+
+        # In Chinese, and signed out.
+        await page.get_by_role("link", name="中文").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("审计日志")
+        await page.get_by_role("button", name="退出登录").click()
+        await expect(page).to_have_url(f"{base}/console/sign-in")
+        await page.goto(f"{base}/console/audit")
+        await expect(page).to_have_url(f"{base}/console/sign-in")
+        await context.close()
+    # No CSP violation, script error or missing resource; a form's problems answer 422.
+    assert [error for error in errors if "status of 422" not in error] == []
