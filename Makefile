@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.benchmarks.contest_standings
 	$(BIN)/python -m tests.benchmarks.community
+	$(BIN)/python -m tests.benchmarks.league_week
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

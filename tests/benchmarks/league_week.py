@@ -206,6 +206,11 @@ async def run(url: str) -> Figures:
         print(f"  data set written in {time.perf_counter() - started:.0f} s", flush=True)
         print("  current-league read and bare read: warm-up, maximum rate", flush=True)
         league_read, bare_read = await measure_reads(sessionmaker, members)
+        print(
+            f"  read: league {league_read.transactions_per_second:.0f}/s, "
+            f"bare {bare_read.transactions_per_second:.0f}/s",
+            flush=True,
+        )
         print("  week close", flush=True)
         started = time.perf_counter()
         closed = await close_past_weeks(
@@ -216,6 +221,7 @@ async def run(url: str) -> Figures:
             chunk=CLOSE_CHUNK,
         )
         close_seconds = round(time.perf_counter() - started, 2)
+        print(f"  closed {closed.cohorts:,} cohorts in {close_seconds:.2f} s", flush=True)
         again = await close_past_weeks(
             sessionmaker, current_week=week + timedelta(days=7), now=datetime.now(UTC), lot_days=365
         )
