@@ -207,11 +207,12 @@ class PostController(Controller):
         post_id: FromPath[uuid.UUID],
     ) -> PostDetailOut:
         """404 unless the post is published, the caller's own, or the caller moderates.
-        Reading someone else's post counts for the "read a post" quest (once per post)."""
+        Reading someone else's published post counts for the "read a post" quest (once per
+        post); a moderator reading a held post does not."""
         view, comments = await read_post(
             db, post_id=post_id, viewer_id=caller.user_id, moderator=moderates(caller)
         )
-        if view.author_id != caller.user_id:
+        if view.status == "published" and view.author_id != caller.user_id:
             await report_event(
                 db, caller, settings, kind=POST_READ, reference=f"post:{post_id}", now=clock.now()
             )

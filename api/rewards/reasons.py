@@ -41,7 +41,6 @@ _BY_CODE: dict[str, dict[str, str]] = {
         "en": "Read your contest report card",
         "zh-CN": "查看比赛成绩单",
     },
-    "post_approved": {"en": "Community post approved", "zh-CN": "社区帖子通过审核"},
     "quest_completed": {"en": "Quest completed: {title_en}", "zh-CN": "完成任务：{title}"},
     "league_prize": {
         "en": "League prize for rank {rank} in the week of {week}",

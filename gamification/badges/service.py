@@ -1,12 +1,12 @@
 """Awarding badges when their criterion first holds, and the learner's badges with progress.
 
-`award_due_badges` runs in the transaction of the events that moved the counters: one
-statement inserts every enabled badge over those counters whose criterion now holds, once per
-learner (the award's primary key), so concurrent events award a badge once.
+Badges over counters are awarded by the statement that moves the counters
+(`gamification/engagement/counters.count_batch`): every enabled badge over those counters whose
+criterion now holds, once per learner (the award's primary key), so concurrent events award a
+badge once. A monthly challenge's badge comes with its quest (`award_badge`).
 """
 
 import uuid
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,17 +26,6 @@ _VALUE = """
             AND d.day > CAST(:today AS date) - b.window_days)
     END
 """
-_AWARD_DUE = sa.text(
-    f"""
-    INSERT INTO badge_award (user_id, badge_id, earned_at)
-    SELECT u.id, b.id, :now
-      FROM (SELECT CAST(:user_id AS uuid) AS id) u, badge b
-     WHERE b.enabled AND b.counter = ANY(:kinds) AND b.counter <> '{MONTHLY_CHALLENGE}'
-       AND COALESCE({_VALUE}, 0) >= b.target
-    ON CONFLICT DO NOTHING
-    RETURNING badge_id
-    """  # noqa: S608 - only this module's constants are formatted in; values are bound
-)
 _AWARD_ONE = sa.text(
     """
     INSERT INTO badge_award (user_id, badge_id, earned_at)
@@ -86,16 +75,6 @@ class BadgeStatus:
     target: int
     progress: int
     earned_at: datetime | None
-
-
-async def award_due_badges(
-    db: AsyncSession, *, user_id: uuid.UUID, kinds: Collection[str], today: date, now: datetime
-) -> list[str]:
-    """Award the badges over `kinds` whose criterion holds now; the ids newly earned."""
-    if not kinds:
-        return []
-    params = {"user_id": user_id, "kinds": sorted(kinds), "today": today, "now": now}
-    return list((await db.scalars(_AWARD_DUE, params)).all())
 
 
 async def award_badge(

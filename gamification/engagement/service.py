@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.days import local_day
-from gamification.badges.service import award_badge, award_due_badges
-from gamification.engagement.counters import add_tally, first_sight
+from gamification.badges.service import award_badge
+from gamification.engagement.counters import count_batch, first_sight
 from gamification.engagement.kinds import REPORTED_KINDS, Tally, tally
 from gamification.leagues.service import add_league_xp
 from gamification.quests.draw import Periods
@@ -52,7 +52,7 @@ async def record_engagement(
     if not counted.kinds:
         return Engagement([], [])
     today = local_day(now, timezone, payout.business_timezone)
-    await add_tally(db, user_id, counted, day=today)
+    badges = await count_batch(db, user_id, counted, day=today, now=now)
     paid = await advance_quests(
         db,
         user_id=user_id,
@@ -63,7 +63,6 @@ async def record_engagement(
         lot_days=payout.lot_days,
         now=now,
     )
-    badges = await award_due_badges(db, user_id=user_id, kinds=counted.kinds, today=today, now=now)
     for quest in paid:
         if quest.quest.badge_id and await award_badge(
             db, user_id=user_id, badge_id=quest.quest.badge_id, now=now

@@ -2,46 +2,53 @@
 
 A quest completes when its counter, summed over its period on the learner's calendar, reaches
 the target. The completion row (learner, quest, period) is inserted once, whoever gets there
-first among concurrent events; only that insert pays, within the daily points cap, under the
-ledger reference `quest:{period start}:{quest}:{user}`.
+first among concurrent events; only that insert pays, within the global daily points cap,
+under the ledger reference `quest:{period start}:{quest}:{user}`: one call of the database
+function `quest_complete` (migration 0026).
 """
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from gamification.engagement.models import EngagementDayCount
-from gamification.ledger.operations import earn
 from gamification.quests.catalogue import Quest
 from gamification.quests.draw import Drawn, Periods, draw
-from gamification.quests.models import QuestCompletion, QuestTemplate
-from gamification.rewards.models import ALL_RULES
 
 QUEST_COMPLETED = "quest_completed"
 
-_POOL = sa.select(
-    col(QuestTemplate.id),
-    col(QuestTemplate.cadence),
-    col(QuestTemplate.kind),
-    col(QuestTemplate.target),
-    col(QuestTemplate.points),
-    col(QuestTemplate.xp),
-    col(QuestTemplate.title),
-    col(QuestTemplate.months),
-    col(QuestTemplate.badge_id),
-).where(col(QuestTemplate.enabled).is_(True))
-# The daily cap's counters, as the rule payments take them (migration 0019's functions).
-_TAKE_POINTS = sa.text("SELECT reward_take_points(:user_id, :day, :scope, :wanted, :cap)")
-_GIVE_BACK = sa.text("SELECT reward_give_back(:user_id, :day, :scope, :points)")
-_completion = insert(QuestCompletion)
-_CLAIM = _completion.on_conflict_do_nothing().returning(col(QuestCompletion.quest_id))
+# Built once: the pool with, for each template, the learner's count over the template's
+# current period and whether it is completed for that period, in one read.
+_POOL = sa.text(
+    """
+    SELECT q.id, q.cadence, q.kind, q.target, q.points, q.xp, q.title, q.months, q.badge_id,
+           COALESCE((SELECT sum(d.count) FROM engagement_day_count d
+                      WHERE d.user_id = :user_id AND d.kind = q.kind
+                        AND d.day BETWEEN p.start AND :day), 0) AS progress,
+           EXISTS (SELECT 1 FROM quest_completion c
+                    WHERE c.user_id = :user_id AND c.quest_id = q.id
+                      AND c.period_start = p.start) AS completed
+      FROM quest_template q
+     CROSS JOIN LATERAL (SELECT CASE q.cadence WHEN 'daily' THEN CAST(:day AS date)
+                                               WHEN 'weekly' THEN CAST(:week_start AS date)
+                                               ELSE CAST(:month_start AS date) END AS start) p
+     WHERE q.enabled
+    """
+)
+# Built once: a completed quest is claimed and paid by this one call (migration 0026).
+_COMPLETE = (
+    sa.text(
+        "SELECT paid, points, reason FROM quest_complete(:user_id, :quest_id, :period_start, "
+        ":points, :xp, :reference, :reason, :cap_day, :daily_cap, :now, :lot_days)"
+    )
+    .bindparams(sa.bindparam("reason", type_=JSONB))
+    .columns(reason=JSONB)
+)
 
 
 @dataclass(frozen=True)
@@ -65,47 +72,38 @@ def ledger_reference(period_start: date, quest_id: str, user_id: uuid.UUID) -> s
     return f"quest:{period_start}:{quest_id}:{user_id}"
 
 
-async def quest_pool(db: AsyncSession) -> list[Quest]:
-    rows = await db.execute(_POOL)
-    return [
-        Quest(
-            id=r.id,
-            cadence=r.cadence,
-            kind=r.kind,
-            target=r.target,
-            points=int(r.points),
-            xp=int(r.xp),
-            title=r.title,
-            months=tuple(r.months) if r.months else None,
-            badge_id=r.badge_id,
-        )
-        for r in rows
-    ]
+@dataclass(frozen=True)
+class _Pooled:
+    quest: Quest
+    progress: int  # the counter over the quest's current period
+    completed: bool  # for its current period
 
 
-async def _period_counts(
-    db: AsyncSession, user_id: uuid.UUID, drawn: Sequence[Quest], periods: Periods
-) -> dict[str, int]:
-    """Each drawn quest's counter over its period, by quest id, in one read."""
-    if not drawn:
-        return {}
-    first = min(periods.start_of(q.cadence) for q in drawn)
-    rows = await db.execute(
-        sa.select(
-            col(EngagementDayCount.kind), col(EngagementDayCount.day), col(EngagementDayCount.count)
-        ).where(
-            col(EngagementDayCount.user_id) == user_id,
-            col(EngagementDayCount.kind).in_(sorted({q.kind for q in drawn})),
-            col(EngagementDayCount.day).between(first, periods.day),
-        )
-    )
-    days = [(kind, day, int(n)) for kind, day, n in rows]
-    return {
-        q.id: sum(
-            n for kind, day, n in days if kind == q.kind and day >= periods.start_of(q.cadence)
-        )
-        for q in drawn
+async def _pool(db: AsyncSession, user_id: uuid.UUID, periods: Periods) -> list[_Pooled]:
+    params = {
+        "user_id": user_id,
+        "day": periods.day,
+        "week_start": periods.week_start,
+        "month_start": periods.month_start,
     }
+    return [
+        _Pooled(
+            Quest(
+                id=r.id,
+                cadence=r.cadence,
+                kind=r.kind,
+                target=r.target,
+                points=int(r.points),
+                xp=int(r.xp),
+                title=r.title,
+                months=tuple(r.months) if r.months else None,
+                badge_id=r.badge_id,
+            ),
+            int(r.progress),
+            r.completed,
+        )
+        for r in await db.execute(_POOL, params)
+    ]
 
 
 async def advance_quests(
@@ -120,12 +118,13 @@ async def advance_quests(
     now: datetime,
 ) -> list[QuestPaid]:
     """Complete and pay the drawn quests the counted `kinds` bring to their target."""
-    pool = await quest_pool(db)
-    touched = [q for q in draw(pool, user_id, periods).all if q.kind in kinds]
-    counts = await _period_counts(db, user_id, touched, periods)
+    pool = await _pool(db, user_id, periods)
+    pooled = {p.quest.id: p for p in pool}
+    drawn = draw([p.quest for p in pool], user_id, periods).all
     paid = []
-    for quest in touched:
-        if counts[quest.id] >= quest.target:
+    for quest in drawn:
+        status = pooled[quest.id]
+        if quest.kind in kinds and not status.completed and status.progress >= quest.target:
             payment = await _complete(
                 db,
                 quest,
@@ -152,77 +151,45 @@ async def _complete(
     lot_days: int,
     now: datetime,
 ) -> QuestPaid | None:
-    claim = {
-        "user_id": user_id,
-        "quest_id": quest.id,
-        "period_start": period_start,
-        "points": 0,
-        "xp": quest.xp,
-        "completed_at": now,
-    }
-    if (await db.execute(_CLAIM, claim)).first() is None:
-        return None  # completed before, or by a concurrent event that committed first
-    cap_row = {"user_id": user_id, "day": cap_day, "scope": ALL_RULES}
-    granted = int(
-        await db.scalar(_TAKE_POINTS, {**cap_row, "wanted": quest.points, "cap": cap}) or 0
-    )
-    reference = ledger_reference(period_start, quest.id, user_id)
+    """Claim and pay the quest for its period: one call of `quest_complete` (migration 0026)."""
     reason: dict[str, Any] = {
         "code": QUEST_COMPLETED,
         "quest": quest.id,
         "title": quest.title.get("zh-CN", ""),
         "title_en": quest.title.get("en", ""),
     }
-    if granted < quest.points:
-        reason["capped_from"] = quest.points
-    posted = await earn(
-        db,
-        user_id=user_id,
-        points=granted,
-        xp=quest.xp,
-        key=reference,
-        reference=reference,
-        reason=reason,
-        now=now,
-        lot_days=lot_days,
-    )
-    if not posted.posted:
-        await db.execute(_GIVE_BACK, {**cap_row, "points": granted})
-        granted = 0
-    await db.execute(
-        sa.update(QuestCompletion)
-        .where(
-            col(QuestCompletion.user_id) == user_id,
-            col(QuestCompletion.quest_id) == quest.id,
-            col(QuestCompletion.period_start) == period_start,
-        )
-        .values(points=granted)
-    )
-    return QuestPaid(quest, period_start, granted, quest.xp, reason)
+    params = {
+        "user_id": user_id,
+        "quest_id": quest.id,
+        "period_start": period_start,
+        "points": quest.points,
+        "xp": quest.xp,
+        "reference": ledger_reference(period_start, quest.id, user_id),
+        "reason": reason,
+        "cap_day": cap_day,
+        "daily_cap": cap,
+        "now": now,
+        "lot_days": lot_days,
+    }
+    row = (await db.execute(_COMPLETE, params)).one()
+    if not row.paid:
+        return None  # completed before, or by a concurrent event that committed first
+    return QuestPaid(quest, period_start, int(row.points), quest.xp, row.reason)
 
 
 async def quests_of(
     db: AsyncSession, *, user_id: uuid.UUID, periods: Periods
 ) -> tuple[Drawn, list[QuestProgress]]:
     """The learner's quests for the period with progress (capped at the target)."""
-    drawn = draw(await quest_pool(db), user_id, periods)
-    quests = drawn.all
-    counts = await _period_counts(db, user_id, quests, periods)
-    rows = await db.execute(
-        sa.select(col(QuestCompletion.quest_id), col(QuestCompletion.period_start)).where(
-            col(QuestCompletion.user_id) == user_id,
-            col(QuestCompletion.quest_id).in_([q.id for q in quests]),
-            col(QuestCompletion.period_start)
-            >= min((periods.start_of(q.cadence) for q in quests), default=periods.day),
-        )
-    )
-    done = {(row.quest_id, row.period_start) for row in rows}
+    pool = await _pool(db, user_id, periods)
+    pooled = {p.quest.id: p for p in pool}
+    drawn = draw([p.quest for p in pool], user_id, periods)
     return drawn, [
         QuestProgress(
             quest=q,
             period_start=periods.start_of(q.cadence),
-            progress=min(counts.get(q.id, 0), q.target),
-            completed=(q.id, periods.start_of(q.cadence)) in done,
+            progress=min(pooled[q.id].progress, q.target),
+            completed=pooled[q.id].completed,
         )
-        for q in quests
+        for q in drawn.all
     ]

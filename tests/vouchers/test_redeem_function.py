@@ -194,15 +194,14 @@ async def test_a_redemption_sends_the_product_read_and_one_call_between_its_key_
     first = next(i for i, s in enumerate(sent) if s.startswith("INSERT INTO idempotency_record"))
     last = next(i for i, s in enumerate(sent) if s.startswith("UPDATE idempotency_record"))
     between = [s.split(" FROM ")[-1].split()[0] for s in sent[first + 1 : last]]
-    # The product, the redemption, the engagement counters (issue 15: the event seen once, the
-    # day and lifetime counters, the quest pool, the badges now due), then the wallet in the
-    # answer (balances and streak at once).
+    # The product, the redemption, the engagement (the event seen once, the counters with the
+    # badges they earn, the quest pool with its progress), then the wallet in the answer
+    # (balances and streak at once).
     assert between == [
         "voucher_product",
         "voucher_redeem($1,",
         "INSERT",
-        "unnest(CAST($6",
+        "by_day",
         "quest_template",
-        "engagement_day_count",
         "ledger_balances($1,",
     ]
