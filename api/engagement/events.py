@@ -6,16 +6,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
+from api.rewards.wallets import reward_policy
 from api.settings import Settings
-from gamification.engagement.service import Payout, record_event
-
-
-def engagement_payout(settings: Settings) -> Payout:
-    return Payout(
-        daily_points_cap=settings.rewards_daily_points_cap,
-        lot_days=settings.points_expiry_days,
-        business_timezone=settings.business_timezone,
-    )
+from gamification.engagement.service import record_event
 
 
 async def report_event(
@@ -35,5 +28,5 @@ async def report_event(
         reference=reference,
         timezone=caller.timezone,
         now=now,
-        payout=engagement_payout(settings),
+        payout=reward_policy(settings).payout,
     )

@@ -15,7 +15,8 @@ from gamification.rewards.service import RewardPolicy, Wallet, wallet
 
 
 def reward_policy(settings: Settings) -> RewardPolicy:
-    """The rules' knobs from settings. Campaign multipliers (a later issue) plug in here."""
+    """The rules' knobs from settings (the learning routes add the campaign multiplier in
+    `awards.py`)."""
     return RewardPolicy(
         daily_points_cap=settings.rewards_daily_points_cap,
         lot_days=settings.points_expiry_days,

@@ -58,6 +58,11 @@ class RewardPolicy:
     business_timezone: str = DEFAULT_TIMEZONE
     multiplier: CampaignMultiplier = field(default=no_campaign)
 
+    @property
+    def payout(self) -> Payout:
+        """The knobs quests are paid under: the same cap, lifetime and zone."""
+        return Payout(self.daily_points_cap, self.lot_days, self.business_timezone)
+
 
 @dataclass(frozen=True)
 class Reward:
@@ -143,11 +148,11 @@ async def award_for_events(
         Reward(item["kind"], int(item["points"]), int(item["xp"]), item["reason"])
         for item in row.rewards
     ]
-    held = _wallet(balances_of(row), _streak_of(row), today)
-    payout = Payout(policy.daily_points_cap, policy.lot_days, policy.business_timezone)
-    counted = _tally(events, _streak_of(row), today, active=learned if active is None else active)
+    streak = _streak_of(row)
+    held = _wallet(balances_of(row), streak, today)
+    counted = _tally(events, streak, today, active=learned if active is None else active)
     engaged = await record_engagement(
-        db, user_id=user_id, timezone=timezone, counted=counted, now=now, payout=payout
+        db, user_id=user_id, timezone=timezone, counted=counted, now=now, payout=policy.payout
     )
     if engaged.quests:  # they moved the balances: the wallet is read again
         rewards += [Reward(QUEST_REWARD, q.points, q.xp, q.reason) for q in engaged.quests]
