@@ -52,7 +52,10 @@ def test_a_failing_command_says_why_in_one_line(
 def test_a_missing_database_on_a_reachable_server_is_one_line(
     cli_env: dict[str, str], scratch_database: str
 ) -> None:
-    missing = scratch_database.rsplit("/", 1)[0] + "/no_such_database_here"
+    # The database name is the URL's last path segment; the embedded server's socket folder
+    # rides in the query (`?host=...`), which stays as it is.
+    path, query_mark, query = scratch_database.partition("?")
+    missing = path.rsplit("/", 1)[0] + "/no_such_database_here" + query_mark + query
     result = investquest(cli_env | {"DATABASE_URL": missing}, "partners", "list")
     assert result.returncode == 1
     assert error_lines(result) == [
