@@ -25,6 +25,10 @@ from tests.helpers import Funder, answers_for, bundle_doc, funder_for, redeem
 
 pytestmark = pytest.mark.committing
 
+# A page waits on the server, which shares the machine with the rest of the suite: give each
+# expectation more than Playwright's default 5 s before calling it a failure.
+expect.set_options(timeout=15_000)
+
 
 @pytest.fixture
 def fund(sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock) -> Funder:
@@ -57,7 +61,10 @@ async def _go(page: Page, link: str, url: str) -> None:
 
 async def _sign_in(page: Page, base: str, email: str) -> None:
     await page.goto(f"{base}/console/sign-in")
-    await page.keyboard.type(email)  # the email field has the focus
+    # The email field takes the focus on its own (autofocus), but only at the browser's next
+    # rendering step, which on a loaded machine can come after "load": wait for it.
+    await expect(page.locator("#f-email")).to_be_focused()
+    await page.keyboard.type(email)
     await page.keyboard.press("Tab")
     await page.keyboard.type(PASSWORD)
     await page.keyboard.press("Enter")
