@@ -19,13 +19,22 @@ from api.audit import audit_request
 from api.campaigns.schemas import SegmentIn
 from api.campaigns.segments import segment_context
 from api.console.campaigns_page import builder_context, campaigns_list
-from api.console.forms import FormProblem, attempt, checked, form_values, json_object, text
+from api.console.forms import (
+    FormProblem,
+    attempt,
+    checked,
+    domain_problem,
+    form_values,
+    json_object,
+    text,
+)
 from api.console.pages import is_htmx, render
 from api.console.segment_builder import Compiled, compile_builder, edited, read_builder
 from api.console.session import Staff, require
 from api.console.texts import texts_for
 from api.settings import Settings
 from core.clock import Clock
+from core.errors import DomainError
 from gamification.campaigns.models import Segment
 from gamification.campaigns.segments import (
     Member,
@@ -78,15 +87,15 @@ class SegmentsPageController(Controller):
         raw, _ = filter_of(await request.form())
         count: int | None = None
         sample: list[Member] = []
-
-        async def work() -> None:
-            nonlocal count, sample
+        problem: FormProblem | None = None
+        try:
             tree = checked_filter(raw)
+        except DomainError as error:
+            problem = domain_problem(error, staff.locale)
+        else:
             ctx = segment_context(clock, settings)
             count = await segment_count(db, tree, ctx)
             sample = await segment_sample(db, tree, ctx)
-
-        _, problem, _ = await attempt(db, staff.locale, work)
         return render(
             request,
             "segment_count.html.j2",
