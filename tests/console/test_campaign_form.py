@@ -247,3 +247,42 @@ async def test_an_edit_is_checked_whole_and_refused_once_cancelled(
     assert campaign is not None
     await db.refresh(campaign)
     assert (campaign.name, campaign.status) == ("Renamed", "cancelled")
+
+
+async def test_a_stale_token_or_another_role_changes_nothing(
+    console: AsyncClient, client: AsyncClient, user_factory: UserFactory, db: AsyncSession
+) -> None:
+    _, segment_id, _ = await _marketer(console, client, user_factory)
+    form = {**GRANT_FORM, "segment_id": segment_id, "_csrf": "stale"}
+    stale = await console.post("/console/campaigns/new", data=form)
+    assert (stale.status_code, stale.headers["location"]) == (303, "/console/sign-in")
+    builder = await console.post(
+        "/console/campaigns/segments/builder",
+        params={"edit": "add-group"},
+        data={"_csrf": "stale"},
+        headers={"HX-Request": "true"},
+    )
+    assert builder.headers["HX-Redirect"] == "/console/sign-in"
+    assert await _campaigns(db) == 0
+    missing = await console.get(f"/console/campaigns/{uuid.uuid4()}/edit")
+    assert missing.status_code == 404
+    moderator = await user_factory(roles=["moderator"])
+    csrf = await sign_in(console, moderator.email)
+    assert (await console.get("/console/campaigns/new")).status_code == 403
+    refused = await console.post("/console/campaigns/new", data={**form, "_csrf": csrf})
+    assert refused.status_code == 403
+    assert await _campaigns(db) == 0
+
+
+async def test_the_form_speaks_chinese(
+    console: AsyncClient, client: AsyncClient, user_factory: UserFactory
+) -> None:
+    marketer = await user_factory(roles=["marketer"], created_days_ago=400)  # zh-CN
+    segment_id = await make_segment(client, marketer)
+    csrf = await sign_in(console, marketer.email)
+    form = {**GRANT_FORM, "_csrf": csrf, "segment_id": segment_id, "budget_points": "10"}
+    refused = await console.post("/console/campaigns/new", data=form)
+    assert refused.status_code == 422
+    assert "保存为草稿" in refused.text
+    assert "每人积分" in refused.text
+    assert 'id="budget_points-error"' in refused.text
