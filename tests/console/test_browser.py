@@ -133,7 +133,16 @@ async def _define_campaign(page: Page, clock: FrozenClock) -> str:
     the problem by its field), then fixed and saved as a draft; the campaign's address."""
     tomorrow = (clock.now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
     await page.get_by_label("Campaign name").fill("Spring gift")
-    await expect(page.get_by_label("Grant points")).to_be_checked()
+    # Only the chosen action's and schedule's fields show.
+    await page.get_by_label("Inbox message").check()
+    await expect(page.get_by_label("Message title (en)")).to_be_visible()
+    await expect(page.get_by_label("Points each")).to_be_hidden()
+    await page.get_by_label("repeatedly (cron)").check()
+    await expect(page.get_by_label("Cron expression")).to_be_visible()
+    await expect(page.get_by_label("Run at")).to_be_hidden()
+    await page.get_by_label("once, at a time").check()
+    await page.get_by_label("Grant points").check()
+    await expect(page.get_by_label("Message title (en)")).to_be_hidden()
     await page.get_by_label("Points each").fill("50")
     await page.get_by_label("Budget (points)").fill("10")
     await page.get_by_label("Reason (zh-CN)").fill("新春红包")
