@@ -162,7 +162,7 @@ def _value_errors(value: Any, annotation: Any, path: str) -> list[FieldError]:
     problem = _check(value, annotation)
     if problem is None:
         return []
-    struct = _struct_in(annotation)
+    struct = _struct_in(annotation, value)
     if struct is not None and isinstance(value, dict):
         return struct_errors(value, struct, path)
     if isinstance(value, dict) and "[...]" in str(problem):
@@ -177,13 +177,16 @@ def _value_errors(value: Any, annotation: Any, path: str) -> list[FieldError]:
     return [_from_validation_error(problem, path, annotation)]
 
 
-def _struct_in(annotation: Any) -> type[msgspec.Struct] | None:
-    """The Struct type an annotation stands for (through Annotated and `| None`), if any."""
+def _struct_in(annotation: Any, value: Any = None) -> type[msgspec.Struct] | None:
+    """The Struct type an annotation stands for (through Annotated and `| None`), if any; of
+    a tagged union, the member `value`'s tag names (so each of its fields is checked)."""
     info = inspect.type_info(annotation)
     if isinstance(info, inspect.Metadata):
         info = info.type
     if isinstance(info, inspect.UnionType):
         structs = [t for t in info.types if isinstance(t, inspect.StructType)]
+        if len(structs) > 1 and isinstance(value, dict):
+            structs = [t for t in structs if t.tag_field and value.get(t.tag_field) == t.tag]
         info = structs[0] if len(structs) == 1 else info
     return info.cls if isinstance(info, inspect.StructType) else None
 
@@ -193,7 +196,8 @@ def struct_errors(document: Any, struct: type[msgspec.Struct], path: str = "") -
     if not isinstance(document, dict):
         return [{"field": path or "body", "message": "must be a JSON object"}]
     errors: list[FieldError] = []
-    known = set()
+    tag_field = struct.__struct_config__.tag_field
+    known = {tag_field} if tag_field else set()
     for field in msgspec.structs.fields(struct):
         known.add(field.encode_name)
         where = _join(path, field.encode_name)

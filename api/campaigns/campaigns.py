@@ -5,24 +5,22 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
-from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller, Role
 from api.accounts.guards import requires_role
 from api.audit import audit_request
+from api.campaigns.drafting import campaign_changes, campaign_draft, plain
 from api.campaigns.schemas import (
     CampaignIn,
     CampaignOut,
     CampaignPatch,
     DryRunOut,
     RunPage,
-    ScheduleIn,
 )
 from api.campaigns.segments import segment_context
 from api.campaigns.shaping import campaign_out, members_out, run_out
@@ -32,7 +30,6 @@ from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, pa
 from api.settings import Settings
 from api.timestamps import TimestampedResponse
 from core.clock import Clock
-from gamification.campaigns.definitions import CampaignDraft
 from gamification.campaigns.models import Campaign
 from gamification.campaigns.service import (
     campaign_runs,
@@ -56,50 +53,6 @@ OptionalIdempotencyKey = Annotated[
         description="Optional: a retry with the same key and body answers the first campaign.",
     ),
 ]
-
-
-def _plain(value: Any) -> Any:
-    """A request part as JSON data (decimals and times as strings), as the campaign stores it."""
-    return None if value is None else msgspec.to_builtins(value)
-
-
-def _schedule_fields(schedule: ScheduleIn) -> dict[str, Any]:
-    return {
-        "timezone": schedule.timezone,
-        "at": schedule.at,
-        "cron": schedule.cron,
-        "skip_closed_days": schedule.skip_closed_days,
-    }
-
-
-def _draft(data: CampaignIn) -> CampaignDraft:
-    return CampaignDraft(
-        name=data.name,
-        segment_id=data.segment_id,
-        action=_plain(data.action),
-        trigger=_plain(data.trigger),
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
-        budget_points=data.budget_points,
-        quiet_hours=data.quiet_hours,
-        draft=data.draft,
-        **_schedule_fields(data.schedule),
-    )
-
-
-def _changes(data: CampaignPatch) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
-    for name in CampaignPatch.__struct_fields__:
-        value = getattr(data, name)
-        if value is UNSET:
-            continue
-        if name == "schedule":
-            changes.update(_schedule_fields(value))
-        elif name in ("action", "trigger"):
-            changes[name] = _plain(value)
-        else:
-            changes[name] = value
-    return changes
 
 
 async def _out(db: AsyncSession, campaign: Campaign) -> CampaignOut:
@@ -158,12 +111,12 @@ class CampaignController(Controller):
         async def effect() -> tuple[int, Any]:
             campaign = await create_campaign(
                 db,
-                _draft(data),
+                campaign_draft(data),
                 created_by=caller.user_id,
                 now=clock.now(),
                 calendar=market_calendar(),
             )
-            await _audit(db, request, caller, "campaign.create", campaign, _plain(data))
+            await _audit(db, request, caller, "campaign.create", campaign, plain(data))
             return 201, await _out(db, campaign)
 
         if idempotency_key is None:
@@ -207,11 +160,11 @@ class CampaignController(Controller):
         data: JSONBody[CampaignPatch],
     ) -> CampaignOut:
         """409 `campaign-state-conflict` while it runs, and once completed or cancelled."""
-        changes = _changes(data)
+        changes = campaign_changes(data)
         campaign = await edit_campaign(
             db, campaign_id, changes, now=clock.now(), calendar=market_calendar()
         )
-        await _audit(db, request, caller, "campaign.update", campaign, _plain(data))
+        await _audit(db, request, caller, "campaign.update", campaign, plain(data))
         return await _out(db, campaign)
 
     @post(

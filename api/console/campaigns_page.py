@@ -1,41 +1,33 @@
-"""Segments and campaigns in the console (role marketer): build a segment with a live count,
-and move each campaign through its states (schedule, pause, resume, cancel) after a dry run,
-with its run statistics. Campaigns are defined through the API (`POST /v1/admin/campaigns`);
-the same services and audit entries as `api/campaigns/` do the work here."""
+"""Segments and campaigns in the console (role marketer): the list of both with the segment
+builder, and each campaign's page: dry run, schedule, pause, resume and cancel, with its run
+statistics. The same services and audit entries as `api/campaigns/` do the work.
+`segments_page.py` answers the builder, `campaign_form_page.py` the definition form."""
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.accounts.caller import Role
 from api.audit import audit_request
-from api.campaigns.schemas import SegmentIn
 from api.campaigns.segments import segment_context
-from api.console.forms import (
-    FormProblem,
-    checked,
-    domain_problem,
-    form_values,
-    json_object,
-    status_of,
-    text,
-)
+from api.console.forms import FormProblem, attempt
 from api.console.pages import render
+from api.console.segment_builder import CHOICES, HINTS, Builder
 from api.console.session import CONSOLE_PATH, Staff, require
 from api.console.texts import texts_for
 from api.settings import Settings
 from core.clock import Clock
-from core.errors import DomainError
+from gamification.campaigns.filters import FIELDS
 from gamification.campaigns.models import Campaign, Segment
-from gamification.campaigns.segments import checked_filter, create_segment, segment_count
 from gamification.campaigns.service import (
+    EDITABLE,
     DryRun,
     campaign_runs,
     campaign_totals,
@@ -44,49 +36,73 @@ from gamification.campaigns.service import (
     get_campaign,
 )
 from gamification.contests.calendar import market_calendar
+from gamification.contests.models import Contest
+from gamification.vouchers.models import VoucherProduct
 
 LISTED = 100
 RUNS_SHOWN = 20
+Saved = Annotated[bool, QueryParameter(required=False)]
 Change = Literal["schedule", "pause", "resume", "cancel"]
 
 
-def _segment_document(form: Any) -> dict[str, Any]:
-    return {"name": text(form, "name") or "", "filter": json_object(form, "filter")}
+async def builder_context(db: AsyncSession, builder: Builder) -> dict[str, Any]:
+    """What the builder's template needs: its rows, the fields, the hint of each, and what a
+    row's value may be, offered as it is typed (the fixed choices, and the voucher products
+    and contests by id with their names)."""
+    products = await db.execute(
+        sa.select(col(VoucherProduct.id), col(VoucherProduct.sku))
+        .order_by(col(VoucherProduct.created_at).desc())
+        .limit(LISTED)
+    )
+    contests = await db.execute(
+        sa.select(col(Contest.id), col(Contest.title_en))
+        .order_by(col(Contest.starts_at).desc())
+        .limit(LISTED)
+    )
+    choices = {name: [(value, "") for value in values] for name, values in CHOICES.items()}
+    choices["holds_voucher_product"] = [(str(id_), sku) for id_, sku in products]
+    choices["joined_contest"] = [(str(id_), title) for id_, title in contests]
+    return {"builder": builder, "fields": list(FIELDS), "hints": HINTS, "choices": choices}
+
+
+async def campaigns_list(
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    staff: Staff,
+    *,
+    status: int = 200,
+    builder: Builder | None = None,
+    values: dict[str, Any] | None = None,
+    problem: FormProblem | None = None,
+    notice: str = "",
+    made: Segment | None = None,
+) -> Template:
+    """The campaigns and segments, with the segment form as it was sent (or a new one)."""
+    campaigns = await db.scalars(
+        sa.select(Campaign).order_by(col(Campaign.created_at).desc()).limit(LISTED)
+    )
+    segments = await db.scalars(
+        sa.select(Segment).order_by(col(Segment.created_at).desc()).limit(LISTED)
+    )
+    return render(
+        request,
+        "campaigns.html.j2",
+        staff=staff,
+        status=status,
+        page=f"{CONSOLE_PATH}/campaigns",
+        campaigns=list(campaigns),
+        segments=list(segments),
+        **await builder_context(db, builder or Builder()),
+        values=values or {},
+        problem=problem,
+        notice=notice,
+        made=made,
+    )
 
 
 class CampaignsPageController(Controller):
     path = "/campaigns"
     include_in_schema = False
-
-    async def _list_page(
-        self,
-        request: Request[Any, Any, Any],
-        db: AsyncSession,
-        staff: Staff,
-        *,
-        status: int = 200,
-        values: dict[str, Any] | None = None,
-        problem: FormProblem | None = None,
-        notice: str = "",
-    ) -> Template:
-        campaigns = await db.scalars(
-            sa.select(Campaign).order_by(col(Campaign.created_at).desc()).limit(LISTED)
-        )
-        segments = await db.scalars(
-            sa.select(Segment).order_by(col(Segment.created_at).desc()).limit(LISTED)
-        )
-        return render(
-            request,
-            "campaigns.html.j2",
-            staff=staff,
-            status=status,
-            page=f"{CONSOLE_PATH}/campaigns",
-            campaigns=list(campaigns),
-            segments=list(segments),
-            values=values or {},
-            problem=problem,
-            notice=notice,
-        )
 
     @get("/")
     async def campaigns(
@@ -96,67 +112,7 @@ class CampaignsPageController(Controller):
         staff: NamedDependency[Staff],
     ) -> Template:
         require(staff, Role.MARKETER)
-        return await self._list_page(request, db, staff)
-
-    @post("/segments/count", status_code=200)
-    async def count(
-        self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
-        settings: NamedDependency[Settings],
-        staff: NamedDependency[Staff],
-    ) -> Template:
-        """The live count of the filter being typed (an htmx fragment), or its problems."""
-        require(staff, Role.MARKETER)
-        form = await request.form()
-        count, problem = None, None
-        try:
-            tree = checked_filter(json_object(form, "filter"))
-            count = await segment_count(db, tree, segment_context(clock, settings))
-        except DomainError as error:
-            problem = domain_problem(error, staff.locale)
-        return render(request, "segment_count.html.j2", staff=staff, count=count, problem=problem)
-
-    @post("/segments", status_code=200)
-    async def create_segment(
-        self,
-        request: Request[Any, Any, Any],
-        db: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
-        staff: NamedDependency[Staff],
-    ) -> Template:
-        require(staff, Role.MARKETER)
-        form = await request.form()
-        data, problem = checked(_segment_document(form), SegmentIn, staff.locale)
-        status = 422
-        if data is not None:
-            try:
-                async with db.begin_nested():
-                    segment = await create_segment(
-                        db,
-                        name=data.name,
-                        filter_=data.filter,
-                        created_by=staff.caller.user_id,
-                        now=clock.now(),
-                    )
-            except DomainError as error:
-                problem, status = domain_problem(error, staff.locale), status_of(error)
-        if problem is not None or data is None:
-            return await self._list_page(
-                request, db, staff, status=status, values=form_values(form), problem=problem
-            )
-        await audit_request(
-            db,
-            request,
-            staff.caller,
-            action="segment.create",
-            object_type="segment",
-            object_id=str(segment.id),
-            summary={"name": segment.name, "filter": segment.filter},
-        )
-        notice = texts_for(staff.locale)("segment_created", name=segment.name)
-        return await self._list_page(request, db, staff, notice=notice)
+        return await campaigns_list(request, db, staff)
 
     async def _campaign_page(
         self,
@@ -178,6 +134,7 @@ class CampaignsPageController(Controller):
             status=status,
             page=f"{CONSOLE_PATH}/campaigns/{campaign_id}",
             campaign=campaign,
+            editable=campaign.status in EDITABLE,
             segment=await db.get(Segment, campaign.segment_id),
             totals=await campaign_totals(db, campaign.id),
             runs=await campaign_runs(db, campaign.id, limit=RUNS_SHOWN),
@@ -193,9 +150,12 @@ class CampaignsPageController(Controller):
         db: NamedDependency[AsyncSession],
         staff: NamedDependency[Staff],
         campaign_id: FromPath[uuid.UUID],
+        saved: Saved = False,
     ) -> Template:
+        """`saved`: just edited (the definition form's answer)."""
         require(staff, Role.MARKETER)
-        return await self._campaign_page(request, db, staff, campaign_id)
+        notice = texts_for(staff.locale)("saved") if saved else ""
+        return await self._campaign_page(request, db, staff, campaign_id, notice=notice)
 
     @post("/{campaign_id:uuid}/dry-run", status_code=200)
     async def dry_run(
@@ -226,20 +186,18 @@ class CampaignsPageController(Controller):
         """Schedule, pause, resume or cancel (as the API's routes); 409 from a state that does
         not allow it, nothing changed."""
         require(staff, Role.MARKETER)
-        try:
-            async with db.begin_nested():
-                campaign, before = await change_state(
-                    db, campaign_id, change, now=clock.now(), calendar=market_calendar()
-                )
-        except DomainError as error:
-            return await self._campaign_page(
-                request,
-                db,
-                staff,
-                campaign_id,
-                status=status_of(error),
-                problem=domain_problem(error, staff.locale),
+
+        async def work() -> tuple[Campaign, str]:
+            return await change_state(
+                db, campaign_id, change, now=clock.now(), calendar=market_calendar()
             )
+
+        done, problem, status = await attempt(db, staff.locale, work)
+        if done is None:
+            return await self._campaign_page(
+                request, db, staff, campaign_id, status=status, problem=problem
+            )
+        campaign, before = done
         await audit_request(
             db,
             request,

@@ -2,17 +2,20 @@
 would answer, kept for showing next to each field."""
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import msgspec
 from litestar.datastructures import FormMultiDict
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import core.messages as messages
 from api.validation_errors import struct_errors
 from core.errors import DomainError, ErrorKind
 
 S = TypeVar("S", bound=msgspec.Struct)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,18 @@ def checked(
         except msgspec.ValidationError as exc:  # a rule only the whole struct checks
             errors = [{"field": "body", "message": str(exc)}]
     return None, validation_problem(errors, locale)
+
+
+async def attempt(
+    db: AsyncSession, locale: str, work: Callable[[], Awaitable[T]]
+) -> tuple[T | None, FormProblem | None, int]:
+    """Run a form's write in a savepoint: its result, or the problem the API would answer and
+    its status, with nothing written."""
+    try:
+        async with db.begin_nested():
+            return await work(), None, 200
+    except DomainError as error:
+        return None, domain_problem(error, locale), status_of(error)
 
 
 def text(form: FormMultiDict, name: str) -> str | None:

@@ -10,11 +10,13 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from api.console.audit_page import AuditPageController
+from api.console.campaign_form_page import CampaignFormPageController
 from api.console.campaigns_page import CampaignsPageController
 from api.console.contests_page import ContestsPageController
 from api.console.courses_page import CoursesPageController
 from api.console.moderation_page import ModerationPageController
 from api.console.pages import domain_error_page, staff_only, to_sign_in
+from api.console.segments_page import SegmentsPageController
 from api.console.session import CONSOLE_PATH, SignInRequired, StaffOnly, provide_staff
 from api.console.signing_in import SignInController
 from api.console.vouchers_page import VouchersPageController
@@ -43,6 +45,8 @@ def console_router() -> Router:
             VouchersPageController,
             ContestsPageController,
             CampaignsPageController,
+            CampaignFormPageController,
+            SegmentsPageController,
             ModerationPageController,
             AuditPageController,
             create_static_files_router(

@@ -8,7 +8,8 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 from msgspec import inspect
 
-from api.validation_errors import PATTERN_MESSAGES, plain_message
+from api.campaigns.schemas import CampaignIn
+from api.validation_errors import PATTERN_MESSAGES, plain_message, struct_errors
 
 
 @pytest.mark.parametrize(
@@ -69,3 +70,19 @@ def test_every_pattern_of_a_request_body_has_plain_words(app: Litestar) -> None:
                 patterns |= _patterns(info, set())
     assert patterns, "the walk found no patterns: it is not looking in the right place"
     assert patterns <= set(PATTERN_MESSAGES), patterns - set(PATTERN_MESSAGES)
+
+
+def test_every_field_of_a_tagged_union_member_is_checked() -> None:
+    """A campaign's `action` is one of several tagged bodies: the one its `type` names is
+    checked field by field, so every problem of it is listed, not only msgspec's first."""
+    action = {"type": "points_multiplier", "factor": "many", "rules": "lesson_completed"}
+    document = {"action": action, "schedule": {"timezone": "UTC"}}
+    errors = struct_errors(document, CampaignIn)
+    assert {e["field"]: e["message"] for e in errors if e["field"].startswith("action")} == {
+        "action.factor": "must be a decimal number",
+        "action.rules": "must be a list",
+        "action.starts_at": "is required",
+        "action.ends_at": "is required",
+    }
+    unknown = struct_errors({**document, "action": {"type": "nope"}}, CampaignIn)
+    assert [e["field"] for e in unknown if e["field"].startswith("action")] == ["action.type"]
