@@ -1,6 +1,6 @@
 """The outcomes' refusals."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from core.errors import DomainError, ErrorKind
 
@@ -12,11 +12,13 @@ class NpsAnsweredRecently(DomainError):
     kind = ErrorKind.CONFLICT
 
     def __init__(self, *, next_allowed_at: datetime) -> None:
-        super().__init__(next_allowed_at=next_allowed_at.isoformat())
-        self.next_allowed_at = next_allowed_at
+        # In the responses' timestamp format (api/timestamps.py), to the millisecond in UTC.
+        utc = next_allowed_at.astimezone(UTC).isoformat(timespec="milliseconds")
+        self.next_allowed_at = utc.removesuffix("+00:00") + "Z"
+        super().__init__(next_allowed_at=self.next_allowed_at)
 
     def problem_fields(self) -> dict[str, object]:
-        return {"next_allowed_at": self.next_allowed_at.isoformat()}
+        return {"next_allowed_at": self.next_allowed_at}
 
 
 class ClientNotFound(DomainError):
