@@ -190,8 +190,8 @@ $$""",
 CREATE FUNCTION user_account_owner_refs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO partner_owner_ref (partner_id, owner_ref, user_id)
-    SELECT p.id, partner_owner_ref(p.ipad, p.opad, u.id), u.id
-    FROM (SELECT id, (partner_owner_pads(owner_secret)).* FROM partner) p
+    SELECT p.id, partner_owner_ref(pads.ipad, pads.opad, u.id), u.id
+    FROM partner p CROSS JOIN LATERAL partner_owner_pads(p.owner_secret) pads
     CROSS JOIN new_users u;
     RETURN NULL;
 END $$""",
@@ -217,8 +217,9 @@ CREATE TRIGGER partner_owner_refs AFTER INSERT OR UPDATE OF owner_secret ON part
     FOR EACH ROW EXECUTE FUNCTION partner_owner_refs()""",
     """
 INSERT INTO partner_owner_ref (partner_id, owner_ref, user_id)
-SELECT p.id, partner_owner_ref(p.ipad, p.opad, u.id), u.id
-FROM (SELECT id, (partner_owner_pads(owner_secret)).* FROM partner) p CROSS JOIN user_account u""",
+SELECT p.id, partner_owner_ref(pads.ipad, pads.opad, u.id), u.id
+FROM partner p CROSS JOIN LATERAL partner_owner_pads(p.owner_secret) pads
+CROSS JOIN user_account u""",
 )
 
 # The activity events, each written by a trigger on the table of what it records, in the same
