@@ -10,7 +10,7 @@ id names one fact. An account opening also dates the client's lifecycle
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from gamification.outcomes.errors import (
 )
 
 TIER_TYPE = "asset_tier_changed"
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,11 @@ class ClientEvent:
     at: datetime
     tier: str | None
 
-    def __post_init__(self) -> None:
+    def check(self, now: datetime) -> None:
+        """`InvalidClientEvent` naming the field: a tier only (and always) for a tier change,
+        and a time that has happened (give or take the two clocks' skew)."""
+        if self.at > now + CLOCK_SKEW:
+            raise InvalidClientEvent(errors=(("at", "must not be in the future"),))
         if self.type == TIER_TYPE and self.tier is None:
             raise InvalidClientEvent(errors=(("tier", f"is required for {TIER_TYPE}"),))
         if self.type != TIER_TYPE and self.tier is not None:
@@ -76,6 +81,7 @@ async def record_client_event(
     db: AsyncSession, *, partner_id: uuid.UUID, owner_ref: str, event: ClientEvent, now: datetime
 ) -> RecordedClientEvent:
     """Record the event for the partner's client `owner_ref` (`ClientNotFound` when none)."""
+    event.check(now)
     row = (
         await db.execute(
             _RECORD,

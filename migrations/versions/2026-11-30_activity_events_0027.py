@@ -199,7 +199,8 @@ END $$""",
 CREATE TRIGGER user_account_owner_refs AFTER INSERT ON user_account
     REFERENCING NEW TABLE AS new_users FOR EACH STATEMENT
     EXECUTE FUNCTION user_account_owner_refs()""",
-    # A new partner, or a changed owner secret: every user's reference (again).
+    # A new partner, or a changed owner secret: every live user's reference (again); erased
+    # accounts have none, so the broker's later deliveries for them find no one.
     """
 CREATE FUNCTION partner_owner_refs() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -209,7 +210,8 @@ BEGIN
     SELECT ipad, opad INTO v_ipad, v_opad FROM partner_owner_pads(NEW.owner_secret);
     DELETE FROM partner_owner_ref WHERE partner_id = NEW.id;
     INSERT INTO partner_owner_ref (partner_id, owner_ref, user_id)
-    SELECT NEW.id, partner_owner_ref(v_ipad, v_opad, u.id), u.id FROM user_account u;
+    SELECT NEW.id, partner_owner_ref(v_ipad, v_opad, u.id), u.id
+    FROM user_account u WHERE u.deleted_at IS NULL;
     RETURN NULL;
 END $$""",
     """
@@ -219,7 +221,7 @@ CREATE TRIGGER partner_owner_refs AFTER INSERT OR UPDATE OF owner_secret ON part
 INSERT INTO partner_owner_ref (partner_id, owner_ref, user_id)
 SELECT p.id, partner_owner_ref(pads.ipad, pads.opad, u.id), u.id
 FROM partner p CROSS JOIN LATERAL partner_owner_pads(p.owner_secret) pads
-CROSS JOIN user_account u""",
+CROSS JOIN user_account u WHERE u.deleted_at IS NULL""",
 )
 
 # The activity events, each written by a trigger on the table of what it records, in the same

@@ -136,8 +136,8 @@ async def test_first_trade_and_tier_changes_are_events_with_the_tier(
     learner = await user_factory()
     ref = await reference_of(sessionmaker, partner.id, learner.id)
     bodies = [
-        event(clock.now(), event_id="a", type="first_trade"),
-        event(clock.now() + timedelta(days=1), event_id="b", type="asset_tier_changed", tier="T2"),
+        event(clock.now() - timedelta(days=1), event_id="a", type="first_trade"),
+        event(clock.now(), event_id="b", type="asset_tier_changed", tier="T2"),
     ]
     for body in bodies:
         assert (await deliver(client, partner, ref, body)).status_code == 202
@@ -204,6 +204,7 @@ async def test_learners_and_unknown_keys_cannot_report_events(
         ({"type": "account_closed"}, "type"),
         ({"at": "2026-03-01T10:00:00"}, "at"),
         ({"at": "yesterday"}, "at"),
+        ({"at": "2026-03-02T09:36:00+08:00"}, "at"),  # six minutes ahead of the clock
         ({"type": "asset_tier_changed"}, "tier"),
         ({"tier": "T2"}, "tier"),
         ({"tier": ""}, "tier"),
@@ -249,3 +250,6 @@ async def test_an_erased_client_is_exported_then_forgotten(
     assert await events_of(sessionmaker, learner.id) == []
     later = event(clock.now(), event_id="evt-2", type="first_trade")
     assert (await deliver(client, partner, ref, later)).status_code == 404
+    async with sessionmaker.begin() as db:
+        await create_partner(db, clock, name="later-broker")
+    assert await stored_refs(sessionmaker, learner.id) == {}  # a new partner: none for erased
