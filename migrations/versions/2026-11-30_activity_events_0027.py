@@ -67,9 +67,12 @@ CREATE TRIGGER activity_event_append_only BEFORE UPDATE ON activity_event
 )
 
 # Months (in UTC) from 2024-01 through `p_through`'s month that have no partition get one, named
-# activity_event_yYYYYmMM. Rows the DEFAULT partition holds for such a month are taken out
-# first and put back through the parent (so the new partition's bounds check passes); the
-# number of partitions created is returned.
+# activity_event_yYYYYmMM; the number created is returned. Each is made as a table of its own,
+# then attached: ATTACH takes only a SHARE UPDATE EXCLUSIVE lock on the parent, so the inserts
+# every domain write makes go on meanwhile (CREATE TABLE ... PARTITION OF would take ACCESS
+# EXCLUSIVE, and queue them all behind any long transaction). The new table's CHECK matches its
+# bounds (kept: it says the same as the bound) so ATTACH need not scan it; rows the DEFAULT partition caught for that month move into
+# it first (ATTACH checks that the DEFAULT partition holds none).
 ADD_PARTITIONS = """
 CREATE FUNCTION activity_event_add_partitions(p_through date) RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -78,7 +81,6 @@ DECLARE
     v_from timestamptz;
     v_to timestamptz;
     v_name text;
-    v_rows activity_event[];
     v_added integer := 0;
 BEGIN
     WHILE v_month <= date_trunc('month', p_through)::date LOOP
@@ -86,21 +88,21 @@ BEGIN
         IF to_regclass(v_name) IS NULL THEN
             v_from := v_month::timestamp AT TIME ZONE 'UTC';
             v_to := (v_month + interval '1 month')::timestamp AT TIME ZONE 'UTC';
-            WITH moved AS (
-                DELETE FROM activity_event_default
-                WHERE occurred_at >= v_from AND occurred_at < v_to
-                RETURNING *
-            )
-            SELECT array_agg(moved) INTO v_rows FROM moved;
             EXECUTE format(
-                'CREATE TABLE %I PARTITION OF activity_event FOR VALUES FROM (%L) TO (%L)',
+                'CREATE TABLE %I (LIKE activity_event INCLUDING DEFAULTS INCLUDING CONSTRAINTS, '
+                'CONSTRAINT %I CHECK (occurred_at >= %L AND occurred_at < %L))',
+                v_name, v_name || '_bounds', v_from, v_to
+            );
+            EXECUTE format(
+                'WITH moved AS (DELETE FROM activity_event_default '
+                'WHERE occurred_at >= %L AND occurred_at < %L RETURNING *) '
+                'INSERT INTO %I SELECT * FROM moved',
+                v_from, v_to, v_name
+            );
+            EXECUTE format(
+                'ALTER TABLE activity_event ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
                 v_name, v_from, v_to
             );
-            IF v_rows IS NOT NULL THEN
-                INSERT INTO activity_event (occurred_at, id, user_id, kind, detail)
-                OVERRIDING SYSTEM VALUE
-                SELECT occurred_at, id, user_id, kind, detail FROM unnest(v_rows);
-            END IF;
             v_added := v_added + 1;
         END IF;
         v_month := (v_month + interval '1 month')::date;
