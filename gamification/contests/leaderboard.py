@@ -13,14 +13,18 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.driver_reads import DriverRead, Row
+
 AROUND = 5  # entries shown above and below the caller
 MAX_TOP = 100  # the most a board shows (the API's largest `limit`)
 ANONYMOUS = "anonymous"
 
 # One round trip: the state, the caller's standing, and the rows of the top and around it
-# (two ranges of the (contest, generation, rank) index), each with its learner's name.
-_BOARD = sa.text(
-    f"""
+# (two ranges of the (generation, rank) index), each with its learner's name. Sent straight
+# to the driver (a prepared statement, no ORM): every player's app polls it.
+_BOARD = DriverRead(
+    sa.text(
+        f"""
     WITH state AS (
         SELECT generation, as_of, entrants FROM contest_standings_state
         WHERE contest_id = :contest_id
@@ -62,6 +66,7 @@ _BOARD = sa.text(
     ) u ON true
     ORDER BY board.rank
     """  # noqa: S608 - only this module's constants are formatted in; values are bound
+    )
 )
 _STAFF_PAGE = sa.text(
     """
@@ -130,8 +135,7 @@ async def leaderboard(
     db: AsyncSession, contest_id: uuid.UUID, *, user_id: uuid.UUID, limit: int
 ) -> Leaderboard:
     """The top `limit` and the caller's place (None until a refresh after they joined)."""
-    params = {"contest_id": contest_id, "user_id": user_id, "top": min(limit, MAX_TOP)}
-    rows = (await db.execute(_BOARD, params)).all()
+    rows = await _BOARD.all(db, contest_id=contest_id, user_id=user_id, top=min(limit, MAX_TOP))
     if not rows:
         return Leaderboard(as_of=None, entrants=0, items=[], me=None)
     state, rank = rows[0], rows[0].my_rank
@@ -145,7 +149,7 @@ async def leaderboard(
     return Leaderboard(as_of=as_of, entrants=state.entrants, items=top, me=me)
 
 
-def _board_row(row: sa.Row[tuple[object, ...]], *, shown_to: uuid.UUID) -> BoardRow:
+def _board_row(row: Row, *, shown_to: uuid.UUID) -> BoardRow:
     public = row.public_boards and row.display_name
     name = row.display_name if public or row.user_id == shown_to else ANONYMOUS
     return BoardRow(row.rank, name or ANONYMOUS, row.equity, row.return_pct)

@@ -5,10 +5,15 @@ moved them, so orders expire on time). Work is taken in chunks of open orders cl
 `FOR UPDATE SKIP LOCKED`: a chunk another transaction holds (a learner cancelling, another
 replica's tick) is left alone rather than waited for. A resting order already set aside what
 it needs (a buy its cash at the limit price plus fees, a sell its shares), so a fill can never
-fail: it fills whole, at its limit price, and each chunk costs a handful of set-based
-statements whatever its size: one values, charges, marks and journals the chunk's fills (the
-fees as `rules.fees_for` computes them, the fill ids time-ordered like `core.ids.new_id` by
-`contest_new_id()`, migration 0020), then the books take what they returned.
+fail: it fills whole, at its limit price.
+
+Each chunk costs four set-based statements whatever its size, and none of its rows travels to
+Python: one values, charges, marks and journals the chunk's fills (the fees as `rules.fees_for`
+computes them, the fill ids time-ordered like `core.ids.new_id` by `contest_new_id()`,
+migration 0020) and leaves what the books must move, summed per entry, instrument and side, in
+a temporary table (not WAL-logged, dropped at commit); then the entries' cash, the sold and the
+bought positions take their sums from it, in the lock order of `books` (orders, entries,
+positions).
 """
 
 import uuid
@@ -21,10 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gamification.contests.books import (
     CashMove,
     SharesMove,
-    add_bought_shares,
     move_cash,
     release_reserved_shares,
-    take_reserved_shares,
 )
 from gamification.contests.calendar import TradingCalendar, market_calendar
 from gamification.contests.rules import Side
@@ -45,12 +48,24 @@ _CROSSED_IDS = sa.text(
     ORDER BY o.id
     """
 )
+# What a chunk's fills move in the books, per entry, instrument and side; this transaction's
+# own, emptied after each chunk.
+_MOVES_TABLE = sa.text(
+    """
+    CREATE TEMPORARY TABLE IF NOT EXISTS contest_tick_moves (
+        entry_id uuid NOT NULL, symbol varchar(16) NOT NULL, user_id uuid NOT NULL,
+        side varchar(4) NOT NULL, quantity bigint NOT NULL, cash_delta numeric NOT NULL,
+        fees numeric NOT NULL, released numeric NOT NULL, fills bigint NOT NULL
+    ) ON COMMIT DROP
+    """
+)
+_CLEAR_MOVES = sa.text("TRUNCATE contest_tick_moves")
 # One chunk, filled whole at the limit price in one statement: the orders still open and
 # crossed are locked (others' locks skipped), valued and charged with the contest's fees
 # exactly as `rules.fees_for` does (each fee rounded half up to the fen; PostgreSQL's round()
 # rounds halves away from zero, the same for these positive amounts), marked filled and
-# journalled. A resting order already set aside what it needs, so a fill cannot fail. Returns
-# per entry, instrument and side what the books must move.
+# journalled. A resting order already set aside what it needs, so a fill cannot fail. Leaves
+# per entry, instrument and side what the books must move in `contest_tick_moves`.
 _FILL_CHUNK = sa.text(
     """
     WITH picked AS (
@@ -101,14 +116,61 @@ _FILL_CHUNK = sa.text(
                side = 'buy' AND price >= limit_up, :day, :now
         FROM settled
     )
-    SELECT entry_id, symbol, user_id, side, sum(quantity) AS quantity,
-           sum(cash_delta) AS cash_delta, sum(fees) AS fees, sum(cash_held) AS released,
-           count(*) AS fills
+    INSERT INTO contest_tick_moves
+        (entry_id, symbol, user_id, side, quantity, cash_delta, fees, released, fills)
+    SELECT entry_id, symbol, user_id, side, sum(quantity), sum(cash_delta), sum(fees),
+           sum(cash_held), count(*)
     FROM settled
     GROUP BY entry_id, symbol, user_id, side
-    ORDER BY entry_id, symbol
     """
 )
+# The entries' cash: fills' proceeds and costs, the cash their buys had set aside released.
+# In entry order, the order every path locks entries in.
+_BOOK_CASH = sa.text(
+    """
+    UPDATE contest_entry AS e
+    SET cash = e.cash + m.delta, cash_held = e.cash_held - m.released,
+        fees_paid = e.fees_paid + m.fees
+    FROM (SELECT entry_id, sum(cash_delta) AS delta, sum(released) AS released,
+                 sum(fees) AS fees
+          FROM contest_tick_moves GROUP BY entry_id ORDER BY entry_id) AS m
+    WHERE e.id = m.entry_id
+    """
+)
+# Sold shares (reserved by their open orders) leave their positions, with their share of the
+# cost basis; before the buys, as `books` always moved them.
+_BOOK_SOLD = sa.text(
+    """
+    UPDATE contest_position AS p
+    SET quantity = p.quantity - m.quantity,
+        reserved = p.reserved - m.quantity,
+        cost = CASE WHEN p.quantity = m.quantity THEN 0
+                    ELSE p.cost - round(p.cost * m.quantity / p.quantity, 2) END,
+        bought_today = least(p.bought_today, p.quantity - m.quantity)
+    FROM (SELECT * FROM contest_tick_moves WHERE side = 'sell'
+          ORDER BY entry_id, symbol) AS m
+    WHERE p.entry_id = m.entry_id AND p.symbol = m.symbol
+    """
+)
+# Bought shares join their positions (costs include fees), not sellable before the next
+# trading day (T+1).
+_BOOK_BOUGHT = sa.text(
+    """
+    INSERT INTO contest_position AS p
+        (entry_id, symbol, user_id, quantity, reserved, bought_today, bought_on, cost)
+    SELECT entry_id, symbol, user_id, quantity, 0, quantity, :day, -cash_delta
+    FROM contest_tick_moves WHERE side = 'buy'
+    ORDER BY entry_id, symbol
+    ON CONFLICT (entry_id, symbol) DO UPDATE SET
+        quantity = p.quantity + excluded.quantity,
+        cost = p.cost + excluded.cost,
+        bought_today = CASE WHEN p.bought_on = excluded.bought_on
+                            THEN p.bought_today + excluded.quantity
+                            ELSE excluded.quantity END,
+        bought_on = excluded.bought_on
+    """
+)
+_CHUNK_FILLS = sa.text("SELECT coalesce(sum(fills), 0) FROM contest_tick_moves")
 _DUE = sa.text(
     """
     SELECT id, entry_id, user_id, symbol, side, quantity, cash_held
@@ -141,6 +203,8 @@ async def match_resting_orders(
         pass
     day = calendar.trading_day(now)
     crossed = list(await db.scalars(_CROSSED_IDS, {"now": now}))
+    if crossed:
+        await db.execute(_MOVES_TABLE)
     filled = 0
     for start in range(0, len(crossed), chunk_size):
         filled += await _fill_chunk(db, crossed[start : start + chunk_size], now=now, day=day)
@@ -172,21 +236,13 @@ async def _expire_chunk(db: AsyncSession, *, now: datetime, chunk_size: int) -> 
 async def _fill_chunk(
     db: AsyncSession, ids: Sequence[uuid.UUID], *, now: datetime, day: date
 ) -> int:
-    rows = (await db.execute(_FILL_CHUNK, {"ids": ids, "now": now, "day": day})).all()
-    cash: dict[uuid.UUID, CashMove] = {}
-    bought: list[SharesMove] = []
-    sold: list[SharesMove] = []
-    for row in rows:
-        move = cash.setdefault(row.entry_id, CashMove())
-        move.delta += row.cash_delta
-        move.released += row.released
-        move.fees += row.fees
-        shares = SharesMove(row.entry_id, row.symbol, row.user_id, row.quantity, -row.cash_delta)
-        (bought if row.side == Side.BUY else sold).append(shares)
-    await move_cash(db, cash)
-    await take_reserved_shares(db, sold)
-    await add_bought_shares(db, bought, day=day)
-    return sum(row.fills for row in rows)
+    await db.execute(_FILL_CHUNK, {"ids": ids, "now": now, "day": day})
+    await db.execute(_BOOK_CASH)
+    await db.execute(_BOOK_SOLD)
+    await db.execute(_BOOK_BOUGHT, {"day": day})
+    fills = int((await db.execute(_CHUNK_FILLS)).scalar_one())
+    await db.execute(_CLEAR_MOVES)
+    return fills
 
 
 __all__ = ["CHUNK_SIZE", "expire_orders", "match_resting_orders"]

@@ -132,7 +132,7 @@ class ContestPosition(SQLModel, table=True):
 
     entry_id: uuid.UUID = Field(foreign_key=ENTRY_FK, primary_key=True)
     symbol: str = Field(max_length=9, primary_key=True, foreign_key="contest_instrument.symbol")
-    user_id: uuid.UUID = Field(foreign_key=USER_FK)
+    user_id: uuid.UUID  # the entry's (no foreign key of its own: migration 0030)
     quantity: int = Field(sa_type=SHARES)
     reserved: int = Field(default=0, sa_type=SHARES)
     bought_today: int = Field(default=0, sa_type=SHARES)
@@ -222,9 +222,10 @@ class ContestFill(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     order_id: uuid.UUID = Field(foreign_key="contest_order.id", unique=True)
-    contest_id: uuid.UUID = Field(foreign_key=CONTEST_FK)
-    entry_id: uuid.UUID = Field(foreign_key=ENTRY_FK)
-    user_id: uuid.UUID = Field(foreign_key=USER_FK)
+    # The order's own keys (no foreign keys of their own: migration 0030).
+    contest_id: uuid.UUID
+    entry_id: uuid.UUID
+    user_id: uuid.UUID
     symbol: str = Field(max_length=9)
     side: str = Field(max_length=4)
     quantity: int = Field(sa_type=SHARES)

@@ -174,6 +174,12 @@ async def refresh_standings(
     when this transaction commits, and never wait for it. The superseded generation stays
     until `drop_superseded_generations`. None when another transaction is refreshing the
     contest or its standings are frozen.
+
+    A running contest's generation is UNLOGGED: writing a million rows and two indexes to the
+    WAL cost more than ranking them, and the next refresh rebuilds it from the books anyway.
+    A server crash empties it (the board shows nobody until the next refresh, and the running
+    peaks restart from the starting cash; the report card's drawdown also reads the durable
+    daily closes). The frozen final standings, which prizes are paid from, are logged.
     """
     state = (await db.execute(_LOCK_STATE, {"contest_id": contest_id})).one_or_none()
     if state is None or state.frozen_at is not None:
@@ -183,9 +189,10 @@ async def refresh_standings(
     for setting in _REFRESH_SETTINGS:
         await db.execute(setting)
     # DDL takes no bind parameters: the one value formatted in is the sequence's integer.
+    persistence = "" if freeze else "UNLOGGED"
     await db.execute(
         sa.text(
-            f"CREATE TABLE {table} (LIKE contest_standing INCLUDING DEFAULTS"
+            f"CREATE {persistence} TABLE {table} (LIKE contest_standing INCLUDING DEFAULTS"
             f" INCLUDING CONSTRAINTS, CHECK (generation = {generation}))"
         )
     )

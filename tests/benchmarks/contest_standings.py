@@ -9,7 +9,7 @@ bench; alone: `python -m tests.benchmarks.contest_standings`):
 - a market tick matching RESTING resting limit orders: `match_resting_orders` in one
   transaction, commit included, with every order crossed by the price.
 
-The data set is written straight into a fresh `investquest_bench_contests` database with
+The data set is written straight into a fresh `investquest_bench_contests` (BENCH_DATABASE_NAME + `_contests`) database with
 generate_series: ENTRANTS users and entries, two positions each in the seeded instruments
 (BENCH_CONTEST_REUSE=1 keeps the database of an earlier run when it holds the data set, and
 migrates it to head).
@@ -38,11 +38,13 @@ from gamification.contests.standings import (
     ensure_state,
     refresh_standings,
 )
-from tests.benchmarks.database import asyncpg_dsn, choose_server
+from tests.benchmarks.database import BENCH_DATABASE, asyncpg_dsn, choose_server
 from tests.benchmarks.ledger import DriverMeasurement, measure
 from tests.databases import recreate_database, with_database
 
-DATABASE = "investquest_bench_contests"
+# Its own database next to the HTTP bench's (BENCH_DATABASE_NAME), so checkouts sharing a
+# server do not overwrite each other's data set.
+DATABASE = f"{BENCH_DATABASE}_contests"
 # Smaller runs for a quick look: BENCH_CONTEST_ENTRANTS=20000 BENCH_CONTEST_RESTING=5000.
 ENTRANTS = int(os.environ.get("BENCH_CONTEST_ENTRANTS", 1_000_000))
 RESTING = int(os.environ.get("BENCH_CONTEST_RESTING", 100_000))
@@ -173,8 +175,8 @@ async def measure_my_rank(
 async def time_tick(
     sessionmaker: async_sessionmaker[AsyncSession], url: str, contest_id: uuid.UUID
 ) -> tuple[float, int]:
-    """RESTING open buy orders of 100 shares at the last price, their cash set aside; then one
-    matching pass fills them all."""
+    """RESTING open buy orders of 100 shares at the last price, their cash set aside, their ids
+    time-ordered as the app's (`core.ids.new_id`); then one matching pass fills them all."""
     now = datetime.now(UTC)
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
@@ -190,7 +192,7 @@ async def time_tick(
             " request_hash, symbol, side, type, quantity, limit_price, status, filled_quantity,"
             " commission, stamp_duty, transfer_fee, cash_held, trading_day, expires_at,"
             " created_at, updated_at)"
-            " SELECT gen_random_uuid(), $1, id, user_id, 'bench-' || $5, repeat('0', 64), symbol,"
+            " SELECT contest_new_id(), $1, id, user_id, 'bench-' || $5, repeat('0', 64), symbol,"
             " 'buy',"
             " 'limit', 100, last_price, 'open', 0, 0, 0, 0, held, current_date, $3, $4, $4"
             " FROM picked",

@@ -2,7 +2,7 @@
 and the paper-cash journal always balancing."""
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -198,4 +198,42 @@ async def test_the_tick_charges_the_fees_the_rules_charge_above_the_minimum(
         ("sell", Decimal("25.33"), Decimal("50.65"), Decimal("1.01")),
     ]
     assert await fees_off_the_rules(db) == []
+    assert await cash_journal_breaks(db) == []
+
+
+async def test_a_buy_and_a_sell_of_one_position_fill_in_the_same_chunk(
+    client: AsyncClient,
+    clock: FrozenClock,
+    marketer: TestUser,
+    learner: TestUser,
+    db: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The chunk's sums move one position twice (the sale, then the purchase) in separate
+    statements: neither is lost, and the cost basis keeps what was not sold."""
+    contest_id = await create_contest(client, marketer, clock.now(), rules={"t_plus_one": False})
+    await join(client, contest_id, learner)
+    await place(client, contest_id, learner, order("buy", 500))
+    held = await db.scalar(sa.text("SELECT cost FROM contest_position"))
+    bid = await place(client, contest_id, learner, order("buy", 100, limit_price="9.90"))
+    async with sessionmaker.begin() as tick:
+        await set_price(tick, MAIN, "9.70")
+    ask = await place(client, contest_id, learner, order("sell", 200, limit_price="9.80"))
+    assert (bid["status"], ask["status"]) == ("open", "open")
+    async with sessionmaker.begin() as tick:
+        await set_price(tick, MAIN, "9.85")  # crosses the bid and the ask at once
+    assert await match(sessionmaker, clock.now()) == 2
+    position = (
+        await db.execute(
+            sa.text("SELECT quantity, reserved, bought_today, cost FROM contest_position")
+        )
+    ).one()
+    bought = (
+        await db.execute(sa.text("SELECT -cash_delta FROM contest_fill WHERE price = 9.90"))
+    ).scalar_one()
+    sold = (held * 200 / 500).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert position.quantity == 500 - 200 + 100
+    assert position.reserved == 0
+    assert position.bought_today == 500 - 200 + 100  # all bought on this trading day
+    assert position.cost == held - sold + bought
     assert await cash_journal_breaks(db) == []
