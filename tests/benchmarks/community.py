@@ -41,7 +41,8 @@ from tests.benchmarks.servers import running, uvicorn_server
 from tests.benchmarks.wrk import WrkResult, ensure_wrk
 from tests.databases import recreate_database
 
-DATABASE = "investquest_bench_community"
+# Its own database (BENCH_DATABASE_NAME + "_community"), beside the HTTP bench's.
+DATABASE = os.environ.get("BENCH_DATABASE_NAME", "investquest_bench") + "_community"
 # Smaller runs for a quick look: BENCH_COMMUNITY_POSTS=100000.
 POSTS = int(os.environ.get("BENCH_COMMUNITY_POSTS", 1_000_000))
 AUTHORS = 1_000
