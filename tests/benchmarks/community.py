@@ -10,7 +10,7 @@
   post, p99 of FILTER_SAMPLES runs: mark at most 1 ms. The mark reads the thread's CPU time
   (what the filter costs); the wall time, which a loaded machine stretches, is shown beside it.
 
-The data set goes straight into a fresh ``$BENCH_DATABASE_NAME`_community` with generate_series:
+The data set goes straight into a fresh `$BENCH_DATABASE_NAME` + `_community` with generate_series:
 AUTHORS members and POSTS posts over the last year, one in five tagged, one in 500 pending
 (two per member, which each reader sees in the feed beside the published ones).
 """
