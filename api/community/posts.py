@@ -16,6 +16,7 @@ from api.community.publishing import on_post_published
 from api.community.schemas import (
     CommentIn,
     CommentOut,
+    CommentPage,
     PostDetailOut,
     PostIn,
     PostOut,
@@ -46,7 +47,7 @@ from gamification.community.errors import InvalidContent
 from gamification.community.models import REPORT_DETAIL_MAX
 from gamification.community.posts import Author, delete_post, write_post
 from gamification.community.reactions import like, unlike
-from gamification.community.reads import feed, read_post
+from gamification.community.reads import comments_page, feed, read_post
 from gamification.community.reports import report_post
 from gamification.community.views import CommentView, PostView
 from gamification.engagement.kinds import POST_READ
@@ -194,7 +195,7 @@ class PostController(Controller):
     @get(
         "/{post_id:uuid}",
         operation_id="getPost",
-        summary="A post with its comments, oldest first",
+        summary="A post with its first page of comments, oldest first",
         responses=problem_responses(400, 401, 404),
     )
     async def detail(
@@ -207,11 +208,21 @@ class PostController(Controller):
         post_id: FromPath[uuid.UUID],
     ) -> PostDetailOut:
         """404 unless the post is published, the caller's own, or the caller moderates.
-        Reading someone else's published post counts for the "read a post" quest (once per
-        post); a moderator reading a held post does not."""
-        view, comments = await read_post(
-            db, post_id=post_id, viewer_id=caller.user_id, moderator=moderates(caller)
+        `comments` is the first page of DEFAULT_LIMIT (20); `comments_next_cursor` reads on in
+        `GET /v1/posts/{id}/comments`. Reading someone else's published post counts for the
+        "read a post" quest (once per post); a moderator reading a held post does not."""
+        moderator = moderates(caller)
+        view = await read_post(db, post_id=post_id, viewer_id=caller.user_id, moderator=moderator)
+        comments = await comments_page(
+            db,
+            post_id=post_id,
+            viewer_id=caller.user_id,
+            moderator=moderator,
+            limit=DEFAULT_LIMIT + 1,
+            after=None,
+            post_checked=True,
         )
+        shown, next_cursor = make_page(comments, DEFAULT_LIMIT, _comment_key)
         if view.status == "published" and view.author_id != caller.user_id:
             await report_event(
                 db, caller, settings, kind=POST_READ, reference=f"post:{post_id}", now=clock.now()
@@ -219,7 +230,40 @@ class PostController(Controller):
         shaped = post_out(view, caller, rules_of(settings), locale)
         return PostDetailOut(
             **{field: getattr(shaped, field) for field in shaped.__struct_fields__},
-            comments=[comment_out(comment, caller) for comment in comments],
+            comments=[comment_out(comment, caller) for comment in shown],
+            comments_next_cursor=next_cursor,
+        )
+
+    @get(
+        "/{post_id:uuid}/comments",
+        operation_id="listComments",
+        summary="A post's comments, oldest first, a page at a time",
+        responses=problem_responses(400, 401, 404, 422),
+    )
+    async def comments(
+        self,
+        db: NamedDependency[AsyncSession],
+        caller: NamedDependency[Caller],
+        post_id: FromPath[uuid.UUID],
+        limit: LimitParam = DEFAULT_LIMIT,
+        cursor: CursorParam = None,
+    ) -> CommentPage:
+        """404 as for the post itself. Published comments, the caller's own pending and hidden
+        ones, and (for a moderator) all but removed ones; keyset on (created_at, id), so a
+        comment written while paging is neither skipped nor repeated."""
+        page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
+        after = (page.after[0], page.after[1]) if page.after else None
+        rows = await comments_page(
+            db,
+            post_id=post_id,
+            viewer_id=caller.user_id,
+            moderator=moderates(caller),
+            limit=limit + 1,
+            after=after,
+        )
+        shown, next_cursor = make_page(rows, limit, _comment_key)
+        return CommentPage(
+            items=[comment_out(comment, caller) for comment in shown], next_cursor=next_cursor
         )
 
     @delete(
@@ -361,3 +405,7 @@ class PostController(Controller):
             now=clock.now(),
         )
         return ReportFiledOut(id=filed.id, status="received")
+
+
+def _comment_key(comment: CommentView) -> tuple[datetime, uuid.UUID]:
+    return (comment.created_at, comment.id)
