@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,11 +28,11 @@ from api.community.schemas import (
 )
 from api.community.shaping import (
     comment_out,
+    live_rules,
     moderates,
     post_out,
     posting_policy,
     rate_limits,
-    rules_of,
 )
 from api.engagement.events import report_event
 from api.idempotency import IDEMPOTENCY_HEADER, run_idempotent
@@ -49,6 +49,7 @@ from gamification.community.posts import Author, delete_post, write_post
 from gamification.community.reactions import like, unlike
 from gamification.community.reads import comments_page, feed, read_post
 from gamification.community.reports import report_post
+from gamification.community.screening import RuleSet
 from gamification.community.views import CommentView, PostView
 from gamification.engagement.kinds import POST_READ
 
@@ -81,6 +82,7 @@ OptionalIdempotencyKey = Annotated[
 class PostController(Controller):
     path = "/v1/posts"
     tags = ("community",)
+    dependencies = {"rules": Provide(live_rules, sync_to_thread=False)}  # noqa: RUF012 - Litestar reads it as a class attribute
 
     @get(
         "/",
@@ -93,6 +95,7 @@ class PostController(Controller):
         locale: NamedDependency[str],
         db: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        rules: NamedDependency[RuleSet],
         caller: NamedDependency[Caller],
         tag: TagFilter = None,
         symbol: SymbolFilter = None,
@@ -113,7 +116,6 @@ class PostController(Controller):
             after=after,
         )
         items, next_cursor = make_page(views, limit, lambda view: (view.created_at, view.id))
-        rules = rules_of(settings)
         return PostPage(
             items=[post_out(view, caller, rules, locale) for view in items],
             next_cursor=next_cursor,
@@ -139,6 +141,7 @@ class PostController(Controller):
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         settings: NamedDependency[Settings],
+        rules: NamedDependency[RuleSet],
         caller: NamedDependency[Caller],
         data: JSONBody[PostIn],
         idempotency_key: OptionalIdempotencyKey = None,
@@ -156,7 +159,7 @@ class PostController(Controller):
                 body=data.body,
                 tags=data.tags,
                 symbols=data.symbols,
-                policy=posting_policy(settings),
+                policy=posting_policy(settings, rules),
                 now=now,
             )
             await on_post_published(db, settings, written.published, now=now)
@@ -176,7 +179,7 @@ class PostController(Controller):
                 liked_by_me=False,
                 created_at=row.created_at,
             )
-            return 201, post_out(view, caller, rules_of(settings), locale)
+            return 201, post_out(view, caller, rules, locale)
 
         if idempotency_key is None:
             status, content = await effect()
@@ -203,6 +206,7 @@ class PostController(Controller):
         locale: NamedDependency[str],
         db: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        rules: NamedDependency[RuleSet],
         caller: NamedDependency[Caller],
         clock: NamedDependency[Clock],
         post_id: FromPath[uuid.UUID],
@@ -227,7 +231,7 @@ class PostController(Controller):
             await report_event(
                 db, caller, settings, kind=POST_READ, reference=f"post:{post_id}", now=clock.now()
             )
-        shaped = post_out(view, caller, rules_of(settings), locale)
+        shaped = post_out(view, caller, rules, locale)
         return PostDetailOut(
             **{field: getattr(shaped, field) for field in shaped.__struct_fields__},
             comments=[comment_out(comment, caller) for comment in shown],
@@ -312,6 +316,7 @@ class PostController(Controller):
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         settings: NamedDependency[Settings],
+        rules: NamedDependency[RuleSet],
         caller: NamedDependency[Caller],
         post_id: FromPath[uuid.UUID],
         data: JSONBody[CommentIn],
@@ -323,7 +328,7 @@ class PostController(Controller):
             post_id=post_id,
             author_id=caller.user_id,
             body=data.body,
-            rules=rules_of(settings),
+            rules=rules,
             limits=rate_limits(settings),
             now=clock.now(),
         )

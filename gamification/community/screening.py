@@ -117,14 +117,19 @@ def moderation_rules(path: Path) -> RuleSet:
 
 def read_rule_set(path: Path) -> RuleSet:
     """The rule file checked as a whole: RuleFileError lists every problem, with its place."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleFileError([f"{path.name}: cannot be read: {exc}"]) from exc
+    document = read_rule_document(path)
     try:
         return parse_rule_set(document)
     except RuleFileError as exc:
         raise RuleFileError([f"{path.name}: {problem}" for problem in exc.problems]) from exc
+
+
+def read_rule_document(path: Path) -> Any:
+    """The file's YAML document, not yet checked (RuleFileError when it cannot be read)."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleFileError([f"{path.name}: cannot be read: {exc}"]) from exc
 
 
 def parse_rule_set(document: Any) -> RuleSet:
