@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.driver_reads import DriverRead, Row
 from gamification.community.errors import PostNotFound
 from gamification.community.views import CommentView, PostView
 
@@ -37,23 +38,32 @@ _OWN_TOPIC = {
 
 _POST_COLUMNS = """p.id, p.user_id, p.body, p.tags, p.symbols, p.status, p.labels,
     p.matched_rules, p.like_count, p.comment_count, p.created_at"""
+# What a feed row holds, in this order (the api unpacks it): only what the page shows. The
+# rules that matched go to the post's author and to moderators only (null for everyone else);
+# the time comes written as every response writes it (`api.timestamps`), and raw for the
+# next cursor.
 _PAGE_COLUMNS = """
-    page.id, page.user_id AS author_id, u.display_name AS author_name, page.body, page.tags,
-    page.symbols, page.status, page.labels, page.matched_rules, page.like_count,
-    page.comment_count, page.created_at,
+    page.id, u.display_name AS author_name, page.body, page.tags, page.symbols, page.status,
+    page.labels,
+    CASE WHEN page.user_id = :me OR CAST(:moderator AS boolean) THEN page.matched_rules END
+        AS matched_rules,
+    page.like_count, page.comment_count,
     EXISTS (
         SELECT FROM community_reaction r
         WHERE r.post_id = page.id AND r.user_id = :me AND r.kind = 'like'
-    ) AS liked_by_me
+    ) AS liked_by_me,
+    to_char(page.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created,
+    page.created_at
 """
 
 
 @functools.cache
-def _feed_sql(topic: str | None, after: bool, limit: int) -> sa.TextClause:
-    """Both parts read their rows straight off their index; the author and the caller's like
-    are looked up for the page's rows only. The limit is written into the statement: as a
-    parameter, PostgreSQL's generic plan (asyncpg prepares statements) would guess a tenth of
-    the table and hash-join the authors."""
+def _feed_read(topic: str | None, after: bool, limit: int) -> DriverRead:
+    """One statement per shape, compiled once and sent straight to the driver: a page is one
+    round trip. Both parts read their rows straight off their index; the author and the
+    caller's like are looked up for the page's rows only. The limit is written into the
+    statement: as a parameter, PostgreSQL's generic plan (asyncpg prepares statements) would
+    guess a tenth of the table and hash-join the authors."""
     before = "AND (p.created_at, p.id) < (:after_at, :after_id)" if after else ""
     if topic is None:
         published = f"""
@@ -71,35 +81,37 @@ def _feed_sql(topic: str | None, after: bool, limit: int) -> sa.TextClause:
         SELECT {_POST_COLUMNS} FROM community_post p
         WHERE p.user_id = :me AND p.status IN ('pending', 'hidden') {before} {_OWN_TOPIC[topic]}
         ORDER BY p.created_at DESC, p.id DESC LIMIT {limit}"""  # noqa: S608 - constants and an int
-    return sa.text(f"""
+    statement = f"""
         WITH page AS (
             ({published}) UNION ALL ({own})
             ORDER BY created_at DESC, id DESC LIMIT {limit}
         )
         SELECT {_PAGE_COLUMNS}
         FROM page JOIN user_account u ON u.id = page.user_id
-        ORDER BY page.created_at DESC, page.id DESC""")  # noqa: S608 - constants and an int
+        ORDER BY page.created_at DESC, page.id DESC"""  # noqa: S608 - constants and an int
+    return DriverRead(sa.text(statement))
 
 
 async def feed(
     db: AsyncSession,
     *,
     viewer_id: uuid.UUID,
+    moderator: bool,
     tag: str | None,
     symbol: str | None,
     limit: int,
     after: tuple[datetime, uuid.UUID] | None,
-) -> list[PostView]:
+) -> list[Row]:
+    """Up to `limit` rows, newest first, with `_PAGE_COLUMNS` in their order."""
     kind, value = ("tag", tag) if tag is not None else ("symbol", symbol)
     topic = kind if value is not None else None
-    params: dict[str, object] = {"me": viewer_id}
+    params: dict[str, object] = {"me": viewer_id, "moderator": moderator}
     if topic is not None:
         params |= {"topic": f"{topic}:{value}", "value": value}
     if after is not None:
         params |= {"after_at": after[0], "after_id": after[1]}
-    statement = _feed_sql(topic, after is not None, max(1, min(int(limit), FEED_LIMIT_MAX)))
-    rows = await db.execute(statement, params)
-    return [PostView.of(row) for row in rows]
+    read = _feed_read(topic, after is not None, max(1, min(int(limit), FEED_LIMIT_MAX)))
+    return await read.all(db, **params)
 
 
 _POST = sa.text(f"""
