@@ -9,12 +9,12 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-# Whole runs of 16 or more digits (a card is a run of 16 to 19): a pattern that starts with a
-# digit lets `re` skip to the next digit in C, where a leading look-behind would be tried at
-# every position.
-_LONG_RUN = re.compile(r"\d{16,}")
-_ID_NUMBER = re.compile(r"(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}\d{2}\d{2}\d{3}[0-9x](?![0-9x])")
-_SEVENTEEN_DIGITS = re.compile(r"\d{17}")  # no ID number without: looked for first
+# Whole runs of 16 or more ASCII digits (a card is a run of 16 to 19): a pattern that starts
+# with one character class lets `re` skip to the next digit in C, where a leading look-behind
+# (or a repeat) is tried at every position.
+_LONG_RUN = re.compile(r"[0-9][0-9]{15,}")
+_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{9}[0-9x](?![0-9x])")
+_SEVENTEEN_DIGITS = re.compile(r"[0-9][0-9]{16}")  # no ID number without: looked for first
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10x98765432"
 
