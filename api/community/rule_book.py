@@ -65,6 +65,8 @@ class RuleChangeListener:
                 await self._listen_once()
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 logger.warning("moderation rules: cannot listen for changes: %s", exc)
+            except Exception:  # anything else must not end the listening for good
+                logger.exception("moderation rules: the listener failed; it starts again")
             await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _listen_once(self) -> None:
