@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.accounts.caller_changes import listening
 from api.accounts.guards import provide_caller, provide_partner
 from api.accounts.session_cache import SessionCache
+from api.community.rule_book import RuleBook, rule_changes_heard
 from api.console.pages import add_content_security_policy
 from api.console.routes import console_templates
 from api.database import create_sessionmaker, provide_db
@@ -39,6 +40,7 @@ from api.scheduler.runner import create_scheduler
 from api.settings import Settings
 from api.timestamps import TimestampedResponse
 from core.clock import Clock, SystemClock
+from gamification.community.rule_versions import file_rule_version
 
 APP_VERSION = version("investquest")
 
@@ -77,6 +79,7 @@ def create_app(
     clock = clock or SystemClock()
     use_sequential_dependencies()
     session_cache = SessionCache(settings.session_cache_seconds)
+    rule_book = RuleBook(file_rule_version(settings.community_rules_file))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
@@ -84,6 +87,7 @@ def create_app(
         stack = contextlib.AsyncExitStack()
         if settings.session_cache_seconds > 0:
             await stack.enter_async_context(listening(engine.url, session_cache))
+        await stack.enter_async_context(rule_changes_heard(engine.url, rule_book))
         scheduler = None
         if run_scheduler:
             context = JobContext(sessionmaker=jobs_sessionmaker, clock=clock, settings=settings)
@@ -107,6 +111,7 @@ def create_app(
                 "autocommit_sessionmaker": autocommit_sessionmaker,
                 "clock": clock,
                 "session_cache": session_cache,
+                "rule_book": rule_book,
                 "migration_head": head_revision(),
             }
         ),

@@ -14,6 +14,7 @@ from api.campaigns.inbox import InboxController
 from api.campaigns.segments import SegmentController
 from api.community.moderation import ModerationController, MyReportsController
 from api.community.posts import PostController
+from api.community.rules import ModerationRulesController
 from api.console.routes import console_router
 from api.contests.contest_admin import ContestAdminController
 from api.contests.contests import ContestController
@@ -72,6 +73,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 PostController,
                 MyReportsController,
                 ModerationController,
+                ModerationRulesController,
                 InboxController,
                 SegmentController,
                 CampaignController,

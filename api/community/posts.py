@@ -4,18 +4,20 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, MediaType, Request, Response, delete, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
 from api.audit import audit_request
+from api.community.feed_page import feed_page_body
 from api.community.publishing import on_post_published
 from api.community.schemas import (
     CommentIn,
     CommentOut,
+    CommentPage,
     PostDetailOut,
     PostIn,
     PostOut,
@@ -27,11 +29,11 @@ from api.community.schemas import (
 )
 from api.community.shaping import (
     comment_out,
+    live_rules,
     moderates,
     post_out,
     posting_policy,
     rate_limits,
-    rules_of,
 )
 from api.engagement.events import report_event
 from api.idempotency import OptionalIdempotencyKey, run_idempotent
@@ -46,8 +48,9 @@ from gamification.community.errors import InvalidContent
 from gamification.community.models import REPORT_DETAIL_MAX
 from gamification.community.posts import Author, delete_post, write_post
 from gamification.community.reactions import like, unlike
-from gamification.community.reads import feed, read_post
+from gamification.community.reads import comments_page, feed, read_post
 from gamification.community.reports import report_post
+from gamification.community.screening import RuleSet
 from gamification.community.views import CommentView, PostView
 from gamification.engagement.kinds import POST_READ
 
@@ -70,43 +73,44 @@ SymbolFilter = Annotated[
 class PostController(Controller):
     path = "/v1/posts"
     tags = ("community",)
+    dependencies = {"rules": Provide(live_rules, sync_to_thread=False)}  # noqa: RUF012 - Litestar reads it as a class attribute
 
     @get(
         "/",
         operation_id="listPosts",
         summary="The feed: published posts, newest first, with the caller's own pending ones",
-        responses=problem_responses(400, 401, 422),
+        responses={
+            200: ResponseSpec(data_container=PostPage, description="A page of the feed"),
+            **problem_responses(400, 401, 422),
+        },
     )
     async def list_posts(
         self,
         locale: NamedDependency[str],
         db: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
+        rules: NamedDependency[RuleSet],
         caller: NamedDependency[Caller],
         tag: TagFilter = None,
         symbol: SymbolFilter = None,
         limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
-    ) -> PostPage:
-        """One filter at a time: `tag` or `symbol` (both is a 422)."""
+    ) -> Response[bytes]:
+        """One filter at a time: `tag` or `symbol` (both is a 422). One statement, sent straight
+        to the driver; the body is encoded once (`api.community.feed_page`)."""
         if tag is not None and symbol is not None:
             raise InvalidContent([("symbol", "filter by tag or by symbol, not both")])
         page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
         after = (page.after[0], page.after[1]) if page.after else None
-        views = await feed(
+        rows = await feed(
             db,
             viewer_id=caller.user_id,
+            moderator=moderates(caller),
             tag=tag.casefold() if tag is not None else None,
             symbol=symbol,
             limit=limit + 1,
             after=after,
         )
-        items, next_cursor = make_page(views, limit, lambda view: (view.created_at, view.id))
-        rules = rules_of(settings)
-        return PostPage(
-            items=[post_out(view, caller, rules, locale) for view in items],
-            next_cursor=next_cursor,
-        )
+        return Response(feed_page_body(rows, limit, rules, locale), media_type=MediaType.JSON)
 
     @post(
         "/",
@@ -128,6 +132,7 @@ class PostController(Controller):
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         settings: NamedDependency[Settings],
+        rules: NamedDependency[RuleSet],
         caller: NamedDependency[Caller],
         data: JSONBody[PostIn],
         idempotency_key: OptionalIdempotencyKey = None,
@@ -145,7 +150,7 @@ class PostController(Controller):
                 body=data.body,
                 tags=data.tags,
                 symbols=data.symbols,
-                policy=posting_policy(settings),
+                policy=posting_policy(settings, rules),
                 now=now,
             )
             await on_post_published(db, settings, written.published, now=now)
@@ -165,7 +170,7 @@ class PostController(Controller):
                 liked_by_me=False,
                 created_at=row.created_at,
             )
-            return 201, post_out(view, caller, rules_of(settings), locale)
+            return 201, post_out(view, caller, rules, locale)
 
         if idempotency_key is None:
             status, content = await effect()
@@ -184,7 +189,7 @@ class PostController(Controller):
     @get(
         "/{post_id:uuid}",
         operation_id="getPost",
-        summary="A post with its comments, oldest first",
+        summary="A post with its first page of comments, oldest first",
         responses=problem_responses(400, 401, 404),
     )
     async def detail(
@@ -192,24 +197,68 @@ class PostController(Controller):
         locale: NamedDependency[str],
         db: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        rules: NamedDependency[RuleSet],
         caller: NamedDependency[Caller],
         clock: NamedDependency[Clock],
         post_id: FromPath[uuid.UUID],
     ) -> PostDetailOut:
         """404 unless the post is published, the caller's own, or the caller moderates.
-        Reading someone else's published post counts for the "read a post" quest (once per
-        post); a moderator reading a held post does not."""
-        view, comments = await read_post(
-            db, post_id=post_id, viewer_id=caller.user_id, moderator=moderates(caller)
+        `comments` is the first page of DEFAULT_LIMIT (20); `comments_next_cursor` reads on in
+        `GET /v1/posts/{id}/comments`. Reading someone else's published post counts for the
+        "read a post" quest (once per post); a moderator reading a held post does not."""
+        moderator = moderates(caller)
+        view = await read_post(db, post_id=post_id, viewer_id=caller.user_id, moderator=moderator)
+        comments = await comments_page(
+            db,
+            post_id=post_id,
+            viewer_id=caller.user_id,
+            moderator=moderator,
+            limit=DEFAULT_LIMIT + 1,
+            after=None,
+            post_checked=True,
         )
+        shown, next_cursor = make_page(comments, DEFAULT_LIMIT, _comment_key)
         if view.status == "published" and view.author_id != caller.user_id:
             await report_event(
                 db, caller, settings, kind=POST_READ, reference=f"post:{post_id}", now=clock.now()
             )
-        shaped = post_out(view, caller, rules_of(settings), locale)
+        shaped = post_out(view, caller, rules, locale)
         return PostDetailOut(
             **{field: getattr(shaped, field) for field in shaped.__struct_fields__},
-            comments=[comment_out(comment, caller) for comment in comments],
+            comments=[comment_out(comment, caller) for comment in shown],
+            comments_next_cursor=next_cursor,
+        )
+
+    @get(
+        "/{post_id:uuid}/comments",
+        operation_id="listComments",
+        summary="A post's comments, oldest first, a page at a time",
+        responses=problem_responses(400, 401, 404, 422),
+    )
+    async def comments(
+        self,
+        db: NamedDependency[AsyncSession],
+        caller: NamedDependency[Caller],
+        post_id: FromPath[uuid.UUID],
+        limit: LimitParam = DEFAULT_LIMIT,
+        cursor: CursorParam = None,
+    ) -> CommentPage:
+        """404 as for the post itself. Published comments, the caller's own pending and hidden
+        ones, and (for a moderator) all but removed ones; keyset on (created_at, id), so a
+        comment written while paging is neither skipped nor repeated."""
+        page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
+        after = (page.after[0], page.after[1]) if page.after else None
+        rows = await comments_page(
+            db,
+            post_id=post_id,
+            viewer_id=caller.user_id,
+            moderator=moderates(caller),
+            limit=limit + 1,
+            after=after,
+        )
+        shown, next_cursor = make_page(rows, limit, _comment_key)
+        return CommentPage(
+            items=[comment_out(comment, caller) for comment in shown], next_cursor=next_cursor
         )
 
     @delete(
@@ -258,6 +307,7 @@ class PostController(Controller):
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         settings: NamedDependency[Settings],
+        rules: NamedDependency[RuleSet],
         caller: NamedDependency[Caller],
         post_id: FromPath[uuid.UUID],
         data: JSONBody[CommentIn],
@@ -269,7 +319,7 @@ class PostController(Controller):
             post_id=post_id,
             author_id=caller.user_id,
             body=data.body,
-            rules=rules_of(settings),
+            rules=rules,
             limits=rate_limits(settings),
             now=clock.now(),
         )
@@ -351,3 +401,7 @@ class PostController(Controller):
             now=clock.now(),
         )
         return ReportFiledOut(id=filed.id, status="received")
+
+
+def _comment_key(comment: CommentView) -> tuple[datetime, uuid.UUID]:
+    return (comment.created_at, comment.id)

@@ -66,7 +66,12 @@ class PostOut(Struct):
 
 
 class PostDetailOut(PostOut, kw_only=True):
-    comments: list[CommentOut]
+    comments: list[CommentOut]  # the first page, oldest first
+    comments_next_cursor: str | None  # the `cursor` of GET /v1/posts/{id}/comments for more
+
+
+class CommentPage(Page[CommentOut]):
+    pass
 
 
 class PostPage(Page[PostOut]):

@@ -2,19 +2,25 @@
 
 import uuid
 from datetime import timedelta
+from typing import Any
+
+from litestar import Request
 
 from api.accounts.caller import Caller, Role
+from api.community.rule_book import RuleBook
 from api.community.schemas import AuthorOut, CommentOut, LabelOut, PostOut, QueueItemOut
 from api.settings import Settings
 from gamification.community.moderation import QueueItem
 from gamification.community.posts import PostingPolicy
-from gamification.community.screening import RuleSet, moderation_rules
+from gamification.community.screening import RuleSet
 from gamification.community.throttle import RateLimits
 from gamification.community.views import CommentView, PostView
 
 
-def rules_of(settings: Settings) -> RuleSet:
-    return moderation_rules(settings.community_rules_file)
+def live_rules(request: Request[Any, Any, Any]) -> RuleSet:
+    """The rules live in this process now (`api.community.rule_book`)."""
+    book: RuleBook = request.app.state.rule_book
+    return book.rules
 
 
 def rate_limits(settings: Settings) -> RateLimits:
@@ -25,9 +31,9 @@ def rate_limits(settings: Settings) -> RateLimits:
     )
 
 
-def posting_policy(settings: Settings) -> PostingPolicy:
+def posting_policy(settings: Settings, rules: RuleSet) -> PostingPolicy:
     return PostingPolicy(
-        rules=rules_of(settings),
+        rules=rules,
         limits=rate_limits(settings),
         new_account_hold=timedelta(hours=settings.community_new_account_hold_hours),
     )

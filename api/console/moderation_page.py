@@ -15,6 +15,7 @@ from api.accounts.caller import Role
 from api.audit import audit_request
 from api.community.publishing import on_post_published
 from api.community.schemas import DecisionIn
+from api.community.shaping import live_rules
 from api.console.forms import FormProblem, checked, domain_problem, status_of, text
 from api.console.highlight import highlighted
 from api.console.pages import render
@@ -30,7 +31,7 @@ from gamification.community.moderation import (
     decide_post,
     moderation_queue,
 )
-from gamification.community.screening import ModerationRule, moderation_rules
+from gamification.community.screening import ModerationRule
 
 QUEUE_SHOWN = 50
 
@@ -70,7 +71,7 @@ class ModerationPageController(Controller):
         problem_for: uuid.UUID | None = None,
         values: dict[str, str] | None = None,
     ) -> Template:
-        rules = {rule.id: rule for rule in moderation_rules(settings.community_rules_file).rules}
+        rules = {rule.id: rule for rule in live_rules(request).rules}
         items = await moderation_queue(db, limit=QUEUE_SHOWN, after=None)
         return render(
             request,

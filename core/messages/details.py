@@ -465,6 +465,10 @@ _COMMUNITY: Texts = {
         "en": "At most {per_minute} comments a minute.",
         "zh-CN": "每分钟最多评论 {per_minute} 条。",
     },
+    "moderation-rules-not-valid": {
+        "en": "The rule set is refused (see errors); the live rules stay as they are.",
+        "zh-CN": "规则集未被接受（见 errors），当前生效的规则保持不变。",
+    },
 }
 
 _OUTCOMES: Texts = {

@@ -9,8 +9,12 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-_CARD_RUN = re.compile(r"(?<!\d)\d{16,19}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}\d{2}\d{2}\d{3}[0-9x](?![0-9x])")
+# Whole runs of 16 or more ASCII digits (a card is a run of 16 to 19): a pattern that starts
+# with one character class lets `re` skip to the next digit in C, where a leading look-behind
+# (or a repeat) is tried at every position.
+_LONG_RUN = re.compile(r"[0-9][0-9]{15,}")
+_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:18|19|20)[0-9]{9}[0-9x](?![0-9x])")
+_SEVENTEEN_DIGITS = re.compile(r"[0-9][0-9]{16}")  # no ID number without: looked for first
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10x98765432"
 
@@ -28,7 +32,9 @@ def luhn_valid(digits: str) -> bool:
 
 
 def has_bank_card(text: str) -> bool:
-    return any(luhn_valid(run.group()) for run in _CARD_RUN.finditer(text))
+    return any(
+        len(run.group()) <= 19 and luhn_valid(run.group()) for run in _LONG_RUN.finditer(text)
+    )
 
 
 def id_number_valid(number: str) -> bool:
@@ -44,6 +50,8 @@ def id_number_valid(number: str) -> bool:
 
 
 def has_id_number(text: str) -> bool:
+    if _SEVENTEEN_DIGITS.search(text) is None:
+        return False
     return any(id_number_valid(found.group()) for found in _ID_NUMBER.finditer(text))
 
 

@@ -46,6 +46,18 @@ class InvalidContent(DomainError):
         super().__init__(errors=tuple(errors))
 
 
+class InvalidRuleSet(DomainError):
+    """A rule set that cannot be stored: `errors` names each problem by its place in the
+    document (`rules[3].patterns.en[0]`), for a 422 problem; the live rules stay."""
+
+    code = "validation-error"
+    kind = ErrorKind.INVALID
+    message = "moderation-rules-not-valid"
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__(errors=tuple(errors))
+
+
 class OwnPostReport(DomainError):
     code = "own-post-report"
     kind = ErrorKind.INVALID

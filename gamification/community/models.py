@@ -5,9 +5,10 @@ constraints (migration 0021) as well as code."""
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 from core.tables import id_field, utc_timestamp
@@ -185,3 +186,22 @@ class CommunityRate(SQLModel, table=True):
     posts_in_day: int = 0
     comments_minute_started_at: datetime | None = utc_timestamp(nullable=True)
     comments_in_minute: int = 0
+
+
+class CommunityRuleSet(SQLModel, table=True):
+    """A version of the compliance rules, as the compliance team wrote it (the document of
+    `seed/moderation.yaml`: `labels` and `rules`). The highest version is live on every
+    replica: inserting one NOTIFYs `investquest_moderation_rules` (migration 0033) and each
+    process swaps its compiled rules when it hears it. Rows are never changed, so every version
+    that was ever live stays readable."""
+
+    __tablename__ = "community_rule_set"
+
+    version: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.BigInteger, sa.Identity(always=True), primary_key=True),
+    )
+    document: dict[str, Any] = Field(sa_type=JSONB)
+    source: str = Field(max_length=16)  # api: sent to the admin route; file: COMMUNITY_RULES_FILE
+    created_by: uuid.UUID | None = Field(default=None, foreign_key=USER_FK)
+    created_at: datetime = utc_timestamp()

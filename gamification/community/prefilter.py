@@ -4,7 +4,14 @@ with look-behinds or a branch of alternatives is slow to search in Python's `re`
 position; most texts contain none of its literals, so most patterns never run.
 
 `required_literals(pattern)` is a set of strings at least one of which appears in every match,
-or None when no such set is found (the pattern then always runs)."""
+or None when no such set is found (the pattern then always runs).
+
+`without_leading_lookbehinds(pattern)` is the pattern less the look-behinds it starts with
+(`(?<!\\d)1[3-9]...` becomes `1[3-9]...`), or None when it starts with none (or when what
+follows them may be skipped, as in `(86)?1...`): `re` searches it in C from one possible
+first character to the next, where the whole pattern is tried at every position. It matches
+wherever the pattern does, so when it finds nothing the pattern cannot match either, and
+most texts are settled by it alone."""
 
 import re
 from re import _constants as sre_constants  # the parser `re` itself uses (Python 3.11+)
@@ -16,6 +23,23 @@ _SUBPATTERN = sre_constants.SUBPATTERN
 _BRANCH = sre_constants.BRANCH
 _REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
 _ZERO_WIDTH = (sre_constants.ASSERT, sre_constants.ASSERT_NOT, sre_constants.AT)
+
+
+_LEADING_LOOKBEHINDS = re.compile(r"^(?:\(\?<[!=](?:[^()\\]|\\.)*\))+")
+
+
+def without_leading_lookbehinds(pattern: str) -> str | None:
+    found = _LEADING_LOOKBEHINDS.match(pattern)
+    if found is None or found.end() == len(pattern):
+        return None
+    rest = pattern[found.end() :]
+    try:
+        first = sre_parse.parse(rest)[0]
+    except (re.error, IndexError):
+        return None
+    if first[0] in _REPEATS and first[1][0] == 0:  # `(\+?86)?1...`: no first character to skip to
+        return None
+    return rest  # with a top-level `|` too: each branch matches where it did, or more
 
 
 def required_literals(pattern: str) -> frozenset[str] | None:

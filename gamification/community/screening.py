@@ -22,7 +22,7 @@ import yaml
 
 from gamification.community.detectors import DETECTORS
 from gamification.community.normalise import normalise, normalise_pattern
-from gamification.community.prefilter import required_literals
+from gamification.community.prefilter import required_literals, without_leading_lookbehinds
 
 LOCALES = ("zh-CN", "en")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,47}$")
@@ -57,13 +57,17 @@ class ModerationRule:
 
 @dataclass(frozen=True)
 class Pattern:
-    """A compiled pattern and the literals it cannot match without (see `prefilter.py`)."""
+    """A compiled pattern, the literals it cannot match without and, when it starts with
+    look-behinds, the same without them (see `prefilter.py`): both are looked for first."""
 
     regex: re.Pattern[str]
     literals: frozenset[str] | None
+    scout: re.Pattern[str] | None = None
 
     def search(self, normalised: str) -> bool:
         if self.literals is not None and not any(lit in normalised for lit in self.literals):
+            return False
+        if self.scout is not None and self.scout.search(normalised) is None:
             return False
         return self.regex.search(normalised) is not None
 
@@ -117,14 +121,19 @@ def moderation_rules(path: Path) -> RuleSet:
 
 def read_rule_set(path: Path) -> RuleSet:
     """The rule file checked as a whole: RuleFileError lists every problem, with its place."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleFileError([f"{path.name}: cannot be read: {exc}"]) from exc
+    document = read_rule_document(path)
     try:
         return parse_rule_set(document)
     except RuleFileError as exc:
         raise RuleFileError([f"{path.name}: {problem}" for problem in exc.problems]) from exc
+
+
+def read_rule_document(path: Path) -> Any:
+    """The file's YAML document, not yet checked (RuleFileError when it cannot be read)."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleFileError([f"{path.name}: cannot be read: {exc}"]) from exc
 
 
 def parse_rule_set(document: Any) -> RuleSet:
@@ -230,5 +239,12 @@ def _patterns(spec: Any, where: str, problems: list[str]) -> tuple[Pattern, ...]
             except re.error as exc:
                 problems.append(f"{place}: not a valid regular expression ({exc})")
                 continue
-            compiled.append(Pattern(regex, required_literals(normalised)))
+            scout = without_leading_lookbehinds(normalised)
+            compiled.append(
+                Pattern(
+                    regex,
+                    required_literals(normalised),
+                    re.compile(scout) if scout is not None else None,
+                )
+            )
     return tuple(compiled)

@@ -10,7 +10,7 @@
   post, p99 of FILTER_SAMPLES runs: mark at most 1 ms. The mark reads the thread's CPU time
   (what the filter costs); the wall time, which a loaded machine stretches, is shown beside it.
 
-The data set goes straight into a fresh `investquest_bench_community` with generate_series:
+The data set goes straight into a fresh `$BENCH_DATABASE_NAME` + `_community` with generate_series:
 AUTHORS members and POSTS posts over the last year, one in five tagged, one in 500 pending
 (two per member, which each reader sees in the feed beside the published ones).
 """
@@ -41,7 +41,8 @@ from tests.benchmarks.servers import running, uvicorn_server
 from tests.benchmarks.wrk import WrkResult, ensure_wrk
 from tests.databases import recreate_database
 
-DATABASE = "investquest_bench_community"
+# Its own database (BENCH_DATABASE_NAME + "_community"), beside the HTTP bench's.
+DATABASE = os.environ.get("BENCH_DATABASE_NAME", "investquest_bench") + "_community"
 # Smaller runs for a quick look: BENCH_COMMUNITY_POSTS=100000.
 POSTS = int(os.environ.get("BENCH_COMMUNITY_POSTS", 1_000_000))
 AUTHORS = 1_000

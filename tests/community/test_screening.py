@@ -38,6 +38,7 @@ def matched(text: str) -> tuple[str, ...]:
         ("QQ群：12345678", "contact-wechat-qq"),
         ("call 13800138000", "contact-phone"),
         ("+86 138-0013-8000", "contact-phone"),
+        ("电话8613800138000", "contact-phone"),
         ("see https://example.com/x", "off-platform-link"),
         ("去 stocks.vip 看看", "off-platform-link"),
         ("私聊我，拉你进群", "off-platform-link"),
