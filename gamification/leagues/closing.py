@@ -58,9 +58,12 @@ _CLAIM_WEEK = sa.text(
     RETURNING week_start
     """
 )
-# Sorting a million members by cohort and XP fits in memory with this much (the default spills
-# the sort to disk); for this transaction only.
-_SORT_MEMORY = sa.text("SET LOCAL work_mem = '256MB'")
+# For this transaction only: sorting a million members by cohort and XP fits in memory with
+# this much (the default spills the sort to disk); a statement over every member, or the claim
+# waiting for a replica's close of the week, may take longer than DB_STATEMENT_TIMEOUT_MS.
+_WEEK_SETTINGS = sa.text(
+    "SELECT set_config('work_mem', '256MB', true), set_config('statement_timeout', '600s', true)"
+)
 _WRITE_RESULTS = sa.text(
     """
     WITH ranked AS (
@@ -148,9 +151,9 @@ def prize_key(week: date, user_id: uuid.UUID) -> str:
 async def close_week(db: AsyncSession, *, week: date, now: datetime, lot_days: int) -> WeekClose:
     """Close the week starting `week` in the caller's transaction; nothing when it was claimed
     before (closed, or being closed by a transaction that then commits)."""
+    await db.execute(_WEEK_SETTINGS)  # first: the claim may wait for another close's commit
     if await db.scalar(_CLAIM_WEEK, {"week": week, "now": now}) is None:
         return WeekClose(0, 0, 0)
-    await db.execute(_SORT_MEMORY)
     params = {"week": week, "now": now}
     members = (await db.execute(_WRITE_RESULTS, params)).rowcount  # type: ignore[attr-defined]
     await db.execute(_MOVE_PLAYERS, params)
