@@ -8,6 +8,10 @@ import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.engagement.jobs import close_league_weeks
+from api.jobs import JobContext
+from api.settings import Settings
+from core.clock import FrozenClock
 from gamification.leagues.closing import close_past_weeks, close_week
 from gamification.leagues.service import add_league_xp
 from gamification.leagues.weeks import week_ends_at, week_start
@@ -209,3 +213,26 @@ async def test_every_unclosed_past_week_closes_oldest_first_however_far_back(
     assert results == weeks
     assert tier == 2  # alone in silver every later week: first, promoted to gold
     assert paid == 50 + (weeks - 1) * 60  # bronze's first prize once, then silver's
+
+
+async def test_the_weekly_job_closes_last_week_and_says_what_it_did(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: FrozenClock,
+    user_factory: UserFactory,
+    load_catalogue: LoadCatalogue,
+) -> None:
+    await load_catalogue()
+    learners = [await user_factory() for _ in range(2)]
+    async with sessionmaker.begin() as db:
+        await align_league_places(db)
+        for place, learner in enumerate(learners):
+            await gain(db, learner, 100 - place)
+    clock.set(NEXT_MONDAY)
+    ctx = JobContext(sessionmaker, clock, settings)
+    assert await close_league_weeks(ctx) == (
+        "closed 1 league weeks before the week of 2026-03-09: 2 results, 2 prizes paid"
+    )
+    assert await close_league_weeks(ctx) == (
+        "closed 0 league weeks before the week of 2026-03-09: 0 results, 0 prizes paid"
+    )
