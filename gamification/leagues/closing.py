@@ -146,9 +146,9 @@ _RECORD = sa.text(
 
 @dataclass(frozen=True)
 class WeekClose:
-    weeks: int
-    members: int
-    prizes: int
+    weeks: int  # weeks this run claimed and closed
+    members: int  # results written
+    prizes: int  # leaders paid
 
 
 def prize_key(week: date, user_id: uuid.UUID) -> str:
