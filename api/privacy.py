@@ -24,12 +24,12 @@ from api.audit import AuditLog
 from api.campaigns.privacy import erase_campaigns, export_campaigns
 from api.community.privacy import erase_community, export_community
 from api.contests.privacy import erase_contests, export_contests
-from api.engagement.privacy import export_engagement
+from api.engagement.privacy import erase_engagement, export_engagement
 from api.learning.privacy import export_learning
 from api.openapi import problem_responses
 from api.outcomes.privacy import erase_outcomes, export_outcomes
 from api.personal_data import PersonalDataSection, rows_of
-from api.rewards.privacy import export_rewards
+from api.rewards.privacy import erase_rewards, export_rewards
 from api.vouchers.privacy import export_vouchers
 from core.clock import Clock
 
@@ -51,10 +51,10 @@ SECTIONS: list[PersonalDataSection] = [
     # Audit entries name the actor only by id and are kept: they record what was done.
     PersonalDataSection("actions", _export_actions, erase=None),
     PersonalDataSection("learning", export_learning, erase=None),
-    PersonalDataSection("rewards", export_rewards, erase=None),
+    PersonalDataSection("rewards", export_rewards, erase_rewards),
     PersonalDataSection("vouchers", export_vouchers, erase=None),
     PersonalDataSection("contests", export_contests, erase_contests),
-    PersonalDataSection("engagement", export_engagement, erase=None),
+    PersonalDataSection("engagement", export_engagement, erase_engagement),
     PersonalDataSection("community", export_community, erase_community),
     PersonalDataSection("campaigns", export_campaigns, erase_campaigns),
     # Erased first (sections go last first): no other section's erasure writes an activity event.

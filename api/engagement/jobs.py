@@ -6,13 +6,13 @@ from gamification.leagues.weeks import week_start
 
 
 async def close_league_weeks(ctx: JobContext) -> str:
-    """Close every cohort of the weeks before this one (this week's Monday, business zone)."""
+    """Close every unclosed week before this one (this week's Monday, business zone)."""
     now = ctx.clock.now()
     current = week_start(now, ctx.settings.business_timezone)
     done = await close_past_weeks(
         ctx.sessionmaker, current_week=current, now=now, lot_days=ctx.settings.points_expiry_days
     )
     return (
-        f"closed {done.cohorts} league cohorts before the week of {current}; "
-        f"{done.prizes} prizes paid"
+        f"closed {done.weeks} league weeks before the week of {current}: "
+        f"{done.members} results, {done.prizes} prizes paid"
     )

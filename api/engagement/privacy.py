@@ -1,14 +1,27 @@
 """The engagement area's personal data: counters, quests completed, badges, league weeks.
 
-Kept on erasure: they name the learner only by id (league tables show the erased account's
-anonymous name), and quest payments are value records.
+Erased with the account, all of it: the counters and events seen, quest completions, badges,
+league memberships (the current week's cohort table loses the learner), results and tier. The
+quest payments and league prizes stay in the ledger (value records, by id only); the streak,
+with its pause and repair, is the rewards area's (`api/rewards/privacy.py`).
 """
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+from gamification.badges.models import BadgeAward
+from gamification.engagement.models import (
+    EngagementCounter,
+    EngagementDayCount,
+    EngagementEventSeen,
+)
+from gamification.leagues.models import LeagueMember, LeaguePlayer, LeagueResult
+from gamification.quests.models import QuestCompletion
 
 _TABLES = {
     "counters": "SELECT kind, value FROM engagement_counter WHERE user_id = :u ORDER BY kind",
@@ -22,6 +35,17 @@ _TABLES = {
     "league_results": "SELECT week_start, tier, rank, xp, outcome, new_tier, prize_points "
     "FROM league_result WHERE user_id = :u ORDER BY week_start",
 }
+# Every engagement table with a row per learner (each has a `user_id` column).
+ERASED: tuple[type[SQLModel], ...] = (
+    EngagementCounter,
+    EngagementDayCount,
+    EngagementEventSeen,
+    QuestCompletion,
+    BadgeAward,
+    LeagueMember,
+    LeagueResult,
+    LeaguePlayer,
+)
 
 
 async def export_engagement(db: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
@@ -29,3 +53,9 @@ async def export_engagement(db: AsyncSession, user_id: uuid.UUID) -> dict[str, A
         name: [dict(row._mapping) for row in await db.execute(sa.text(query), {"u": user_id})]
         for name, query in _TABLES.items()
     }
+
+
+async def erase_engagement(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    for model in ERASED:
+        table = model.__table__  # type: ignore[attr-defined]
+        await db.execute(sa.delete(table).where(table.c.user_id == user_id))

@@ -1,14 +1,28 @@
-"""Closing past weeks: rank each cohort, move learners up and down, pay the leaders.
+"""Closing past weeks: rank every cohort, move learners up and down, post the results, pay the
+leaders.
 
-First the cohorts of the past LISTED_WEEKS weeks are listed from their members (joining writes
-no cohort row). Then it runs in chunks of cohorts claimed with `FOR UPDATE SKIP LOCKED`, each
-chunk one transaction: replicas (or a second run) closing at once share the cohorts and never
-close one twice; a closed cohort is marked and skipped, results are unique per (week,
-learner) and the prizes are ledger earns with unique keys, so running again changes nothing.
+A week closes in one transaction of a few set-based statements, whatever its size (a million
+members is a weekly job of seconds, not of one statement per cohort or learner):
 
-Ranks: XP this week, ties to who reached that XP first. The top `promote` go up (none from the
-highest tier), the bottom `demote` go down (none from the lowest tier, never a promoted
-place); the first places get the tier's prizes; every member finds the result in the inbox.
+1. claim the week: insert its `league_week` row. A second run, or a replica closing at once,
+   conflicts on that row (waiting for the first to commit, or taking over if it rolled back)
+   and leaves the week alone;
+2. rank all the week's cohorts in one window-function statement and write every member's
+   result (INSERT ... SELECT): XP this week, ties to who reached that XP first; the top
+   `promote` go up (none from the highest tier), the bottom `demote` go down (none from the
+   lowest tier, never a promoted place); the first places get the tier's prizes;
+3. write the next weeks' tiers of those who moved (INSERT ... SELECT ... ON CONFLICT);
+4. post every member's result to the inbox (`campaigns.inbox.post_messages_from`);
+5. pay the leaders through the ledger's bulk earn, keys unique per (week, learner), last:
+   it locks the leaders' ledger accounts, so they are held only until the commit just after.
+
+Each statement writes its rows in learner order, the order of the indexes they go into: a
+million rows then fill each index page after page instead of touching pages at random, which
+matters once the indexes outgrow the buffer cache.
+
+Every unclosed week before the current one is closed, oldest first (a job that did not run for
+weeks catches up), each week claimed once. Finding them walks the distinct weeks of
+`league_member` by its primary key, one index descent per week ever played.
 """
 
 import uuid
@@ -18,37 +32,49 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gamification.campaigns.inbox import post_messages_from
 from gamification.ledger.operations import Earn, earn_many
 
 LEAGUE_PRIZE = "league_prize"
-LISTED_WEEKS = 8  # how far back the close looks for weeks not closed yet
 
-_LIST_COHORTS = sa.text(
+# The weeks played before `current` and not claimed: a loose index scan (each step the next
+# week of the primary key (week_start, user_id)), then those without a `league_week` row.
+_UNCLOSED_WEEKS = sa.text(
     """
-    INSERT INTO league_cohort (id, week_start, tier, created_at)
-    SELECT cohort_id, min(week_start), min(tier), :now FROM league_member
-     WHERE week_start >= CAST(:current AS date) - 7 * :weeks AND week_start < :current
-     GROUP BY cohort_id
-    ON CONFLICT DO NOTHING
+    WITH RECURSIVE played(week_start) AS (
+        SELECT min(week_start) FROM league_member
+        UNION ALL
+        SELECT (SELECT min(m.week_start) FROM league_member m
+                 WHERE m.week_start > played.week_start)
+          FROM played
+         WHERE played.week_start < :current
+    )
+    SELECT p.week_start FROM played p
+     WHERE p.week_start < :current
+       AND NOT EXISTS (SELECT 1 FROM league_week w WHERE w.week_start = p.week_start)
+     ORDER BY p.week_start
     """
 )
-
-_CLAIM_COHORTS = sa.text(
+_CLAIM_WEEK = sa.text(
     """
-    SELECT id FROM league_cohort
-     WHERE week_start < :current AND closed_at IS NULL
-     ORDER BY week_start, id
-     LIMIT :size
-       FOR UPDATE SKIP LOCKED
+    INSERT INTO league_week (week_start, closed_at, members, prizes) VALUES (:week, :now, 0, 0)
+    ON CONFLICT DO NOTHING
+    RETURNING week_start
     """
+)
+# For this transaction only: sorting a million members by cohort and XP fits in memory with
+# this much (the default spills the sort to disk); a statement over every member, or the claim
+# waiting for a replica's close of the week, may take longer than DB_STATEMENT_TIMEOUT_MS.
+_WEEK_SETTINGS = sa.text(
+    "SELECT set_config('work_mem', '256MB', true), set_config('statement_timeout', '600s', true)"
 )
 _WRITE_RESULTS = sa.text(
     """
     WITH ranked AS (
-        SELECT m.week_start, m.user_id, m.cohort_id, m.tier, m.xp,
+        SELECT m.user_id, m.cohort_id, m.tier, m.xp,
                row_number() OVER w AS rank, count(*) OVER (PARTITION BY m.cohort_id) AS size
           FROM league_member m
-         WHERE m.cohort_id = ANY(:cohorts)
+         WHERE m.week_start = :week
         WINDOW w AS (PARTITION BY m.cohort_id ORDER BY m.xp DESC, m.reached_at, m.user_id)
     ), top AS (SELECT COALESCE(max(position), 0) AS position FROM league_tier), judged AS (
         SELECT r.*, t.prizes,
@@ -62,10 +88,11 @@ _WRITE_RESULTS = sa.text(
     INSERT INTO league_result
         (week_start, user_id, cohort_id, tier, rank, xp, outcome, new_tier, prize_points,
          closed_at)
-    SELECT week_start, user_id, cohort_id, tier, rank, xp, outcome,
+    SELECT :week, user_id, cohort_id, tier, rank, xp, outcome,
            tier + CASE outcome WHEN 'promoted' THEN 1 WHEN 'demoted' THEN -1 ELSE 0 END,
            COALESCE(prizes[rank], 0), :now
       FROM judged
+     ORDER BY user_id
     ON CONFLICT DO NOTHING
     """
 )
@@ -73,24 +100,14 @@ _MOVE_PLAYERS = sa.text(
     """
     INSERT INTO league_player (user_id, tier, updated_at)
     SELECT user_id, new_tier, :now FROM league_result
-     WHERE cohort_id = ANY(:cohorts) AND new_tier <> tier
+     WHERE week_start = :week AND new_tier <> tier
+     ORDER BY user_id
     ON CONFLICT (user_id) DO UPDATE SET tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at
     """
 )
-_PRIZES = sa.text(
-    """
-    SELECT user_id, week_start, tier, rank, prize_points FROM league_result
-     WHERE cohort_id = ANY(:cohorts) AND prize_points > 0
-     ORDER BY user_id
-    """
-)
-# Each member's result in their inbox (the campaigns' inbox table, idempotent by its unique
-# reference, as `campaigns.inbox.post_message` posts), a chunk in one statement: a million
-# members cannot afford a statement each.
-_POST_RESULTS = sa.text(
-    """
-    INSERT INTO campaign_inbox_message (id, user_id, reference, title, body, created_at)
-    SELECT gen_random_uuid(), r.user_id, 'league-week:' || r.week_start || ':' || r.user_id,
+# Each member's result, in both locales, as rows for the inbox (`post_messages_from`).
+_RESULT_MESSAGES = """
+    SELECT r.user_id, 'league-week:' || r.week_start || ':' || r.user_id,
            jsonb_build_object('zh-CN', '本周联赛结果', 'en', 'Your league week'),
            jsonb_build_object(
                'zh-CN', format('你在%s联赛中以 %s XP 排名第 %s。%s%s',
@@ -108,53 +125,61 @@ _POST_RESULTS = sa.text(
                                   ELSE 'You stay in this league.' END,
                    CASE WHEN r.prize_points > 0
                         THEN format(' Prize: %s points.', r.prize_points) ELSE '' END)),
-           :now
+           NULL::text
       FROM league_result r
       JOIN league_tier t ON t.position = r.tier
       JOIN league_tier n ON n.position = r.new_tier
-     WHERE r.cohort_id = ANY(:cohorts)
-    ON CONFLICT (reference) DO NOTHING
+     WHERE r.week_start = :week
+     ORDER BY r.user_id
+"""
+_PRIZES = sa.text(
+    """
+    SELECT user_id, rank, prize_points FROM league_result
+     WHERE week_start = :week AND prize_points > 0
+     ORDER BY user_id
     """
 )
-_MARK_CLOSED = sa.text("UPDATE league_cohort SET closed_at = :now WHERE id = ANY(:cohorts)")
+_RECORD = sa.text(
+    "UPDATE league_week SET members = :members, prizes = :prizes WHERE week_start = :week"
+)
 
 
 @dataclass(frozen=True)
 class WeekClose:
-    cohorts: int
-    prizes: int
+    weeks: int  # weeks this run claimed and closed
+    members: int  # results written
+    prizes: int  # leaders paid
 
 
 def prize_key(week: date, user_id: uuid.UUID) -> str:
     return f"league:{week}:{user_id}"
 
 
-async def close_chunk(
-    db: AsyncSession, *, current_week: date, size: int, now: datetime, lot_days: int
-) -> WeekClose:
-    """Close up to `size` cohorts of weeks before `current_week` that no one else is closing."""
-    cohorts = list(await db.scalars(_CLAIM_COHORTS, {"current": current_week, "size": size}))
-    if not cohorts:
-        return WeekClose(0, 0)
-    params = {"cohorts": cohorts, "now": now}
-    await db.execute(_WRITE_RESULTS, params)
+async def close_week(db: AsyncSession, *, week: date, now: datetime, lot_days: int) -> WeekClose:
+    """Close the week starting `week` in the caller's transaction; nothing when it was claimed
+    before (closed, or being closed by a transaction that then commits)."""
+    await db.execute(_WEEK_SETTINGS)  # first: the claim may wait for another close's commit
+    if await db.scalar(_CLAIM_WEEK, {"week": week, "now": now}) is None:
+        return WeekClose(0, 0, 0)
+    params = {"week": week, "now": now}
+    members = (await db.execute(_WRITE_RESULTS, params)).rowcount  # type: ignore[attr-defined]
     await db.execute(_MOVE_PLAYERS, params)
+    await post_messages_from(db, _RESULT_MESSAGES, {"week": week})
     prizes = [
         Earn(
             user_id=r.user_id,
             points=int(r.prize_points),
             xp=0,
-            key=prize_key(r.week_start, r.user_id),
-            reference=prize_key(r.week_start, r.user_id),
-            reason={"code": LEAGUE_PRIZE, "rank": r.rank, "week": str(r.week_start)},
+            key=prize_key(week, r.user_id),
+            reference=prize_key(week, r.user_id),
+            reason={"code": LEAGUE_PRIZE, "rank": r.rank, "week": str(week)},
             lot_days=lot_days,
         )
-        for r in await db.execute(_PRIZES, {"cohorts": cohorts})
+        for r in await db.execute(_PRIZES, {"week": week})
     ]
-    posted = await earn_many(db, prizes, now=now)
-    await db.execute(_POST_RESULTS, params)
-    await db.execute(_MARK_CLOSED, params)
-    return WeekClose(len(cohorts), sum(p.posted for p in posted))
+    paid = sum(p.posted for p in await earn_many(db, prizes, now=now))
+    await db.execute(_RECORD, {"week": week, "members": members, "prizes": paid})
+    return WeekClose(1, members, paid)
 
 
 async def close_past_weeks(
@@ -163,19 +188,18 @@ async def close_past_weeks(
     current_week: date,
     now: datetime,
     lot_days: int,
-    chunk: int = 1000,
 ) -> WeekClose:
-    """Close every cohort of the weeks before `current_week`, a chunk per transaction."""
-    async with sessionmaker.begin() as db:
-        await db.execute(
-            _LIST_COHORTS, {"current": current_week, "now": now, "weeks": LISTED_WEEKS}
-        )
-    cohorts = prizes = 0
-    while True:
+    """Close every unclosed week before `current_week`, oldest first (so the tiers the latest
+    week's close writes are the ones that stay), each in its own transaction."""
+    async with sessionmaker() as db:
+        weeks = list(await db.scalars(_UNCLOSED_WEEKS, {"current": current_week}))
+    closed, members, prizes = 0, 0, 0
+    for week in weeks:
         async with sessionmaker.begin() as db:
-            done = await close_chunk(
-                db, current_week=current_week, size=chunk, now=now, lot_days=lot_days
-            )
-        if done.cohorts == 0:
-            return WeekClose(cohorts, prizes)
-        cohorts, prizes = cohorts + done.cohorts, prizes + done.prizes
+            done = await close_week(db, week=week, now=now, lot_days=lot_days)
+        closed, members, prizes = (
+            closed + done.weeks,
+            members + done.members,
+            prizes + done.prizes,
+        )
+    return WeekClose(closed, members, prizes)

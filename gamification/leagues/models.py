@@ -34,18 +34,16 @@ class LeagueTier(SQLModel, table=True):
     updated_at: datetime = utc_timestamp()
 
 
-class LeagueCohort(SQLModel, table=True):
-    """A week's cohort, listed by the week close from its members (joining writes no cohort
-    row: a cohort is named by its tier and place numbers, see `leagues/service.py`)."""
+class LeagueWeek(SQLModel, table=True):
+    """A closed week, claimed by the close's first statement: a second run, or a replica
+    closing at once, finds the row (or waits for it) and leaves the week alone."""
 
-    __tablename__ = "league_cohort"
-    __table_args__ = (sa.Index("ix_league_cohort_open", "week_start", "closed_at"),)
+    __tablename__ = "league_week"
 
-    id: uuid.UUID = Field(primary_key=True)
-    week_start: date
-    tier: int = Field(sa_type=sa.SmallInteger)
-    created_at: datetime = utc_timestamp()
-    closed_at: datetime | None = utc_timestamp(nullable=True)
+    week_start: date = Field(primary_key=True)
+    closed_at: datetime = utc_timestamp()
+    members: int  # results written
+    prizes: int  # leaders paid
 
 
 class LeagueMember(SQLModel, table=True):
@@ -84,7 +82,7 @@ class LeagueResult(SQLModel, table=True):
 
     week_start: date = Field(primary_key=True)
     user_id: uuid.UUID = Field(primary_key=True, foreign_key="user_account.id")
-    cohort_id: uuid.UUID = Field(index=True)
+    cohort_id: uuid.UUID
     tier: int = Field(sa_type=sa.SmallInteger)
     rank: int
     xp: int = Field(sa_type=sa.BigInteger)

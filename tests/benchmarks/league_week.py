@@ -2,8 +2,8 @@
 HTTP bench; alone: `python -m tests.benchmarks.league_week`):
 
 - the league week close at MEMBERS members (cohorts of 30 over the ten tiers): one
-  `close_past_weeks` run, chunks of CLOSE_CHUNK cohorts, prizes included; then a second run,
-  which must find nothing left;
+  `close_past_weeks` run (results, moves, inbox messages and prizes), with the time of each of
+  its statements; then a second run, which must find nothing left;
 - the current-league read (what `GET /v1/leagues/current` asks the database: the caller's
   membership, the cohort ranked with names, the tiers) for random members, at the maximum rate
   with CLIENTS tasks, next to a bare primary-key read of one row through the same pool (the
@@ -13,7 +13,8 @@ HTTP bench; alone: `python -m tests.benchmarks.league_week`):
   with a lesson event for LEARNERS learners at the maximum rate, with the engagement hand-off
   and then without it (the hand-off replaced by nothing, in this process only).
 
-The data set is written straight into a fresh `investquest_bench_leagues` database.
+The data set is written straight into a fresh `investquest_bench_leagues` database
+(`{BENCH_DATABASE_NAME}_leagues` when that is set).
 """
 
 import os
@@ -21,7 +22,9 @@ import random
 import sys
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import cycle
@@ -29,7 +32,8 @@ from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import gamification.rewards.service as reward_service
 from api.database import create_engine, create_sessionmaker, run_in_own_loop
@@ -44,16 +48,15 @@ from gamification.leagues.closing import close_past_weeks
 from gamification.leagues.service import current_cohort
 from gamification.leagues.tiers import all_tiers
 from gamification.leagues.weeks import week_start
-from tests.benchmarks.database import asyncpg_dsn, choose_server
+from tests.benchmarks.database import BENCH_DATABASE, asyncpg_dsn, choose_server
 from tests.benchmarks.ledger import DriverResult, closed_loop
 from tests.benchmarks.wrk import DURATION_SECONDS, WARMUP_SECONDS
 from tests.databases import recreate_database
 
-DATABASE = "investquest_bench_leagues"
+DATABASE = f"{BENCH_DATABASE}_leagues"
 # Smaller runs for a quick look: BENCH_LEAGUE_MEMBERS=30000.
 MEMBERS = int(os.environ.get("BENCH_LEAGUE_MEMBERS", 1_000_000))
 LEARNERS = 2_000
-CLOSE_CHUNK = 1_000
 CLIENTS = 16
 TIMEZONE = "Asia/Shanghai"
 MARKS = {"close_s": 60.0, "read_ratio": 0.25, "completion_loss": 0.20}
@@ -62,7 +65,7 @@ MARKS = {"close_s": 60.0, "read_ratio": 0.25, "completion_loss": 0.20}
 @dataclass(frozen=True)
 class Figures:
     close_seconds: float
-    cohorts: int
+    members: int
     prizes: int
     league_read: DriverResult
     bare_read: DriverResult
@@ -75,7 +78,8 @@ def _cohort_uuid(expression: str) -> str:
 
 
 async def write_members(url: str, week: Any) -> list[uuid.UUID]:
-    """MEMBERS users in cohorts of 30 (tier = cohort number mod 10) this week; a sample back."""
+    """MEMBERS users in cohorts of 30 (tier = cohort number mod 10) this week, as joining
+    writes them (no cohort rows); a sample back."""
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await conn.execute(
@@ -87,13 +91,6 @@ async def write_members(url: str, week: Any) -> list[uuid.UUID]:
             MEMBERS,
         )
         await conn.execute(
-            "INSERT INTO league_cohort (id, week_start, tier, created_at)"
-            f" SELECT {_cohort_uuid('c')}, $1, c % 10, now()"
-            " FROM generate_series(0, ($2::integer - 1) / 30) AS c",
-            week,
-            MEMBERS,
-        )
-        await conn.execute(
             "INSERT INTO league_member (week_start, user_id, cohort_id, tier, xp, reached_at,"
             " joined_at)"
             f" SELECT $1, id, {_cohort_uuid('n / 30')}, (n / 30) % 10,"
@@ -102,7 +99,7 @@ async def write_members(url: str, week: Any) -> list[uuid.UUID]:
             " FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM user_account) u",
             week,
         )
-        for table in ("user_account", "league_cohort", "league_member"):
+        for table in ("user_account", "league_member"):
             await conn.execute(f"VACUUM ANALYZE {table}")
         rows = await conn.fetch(
             "SELECT user_id FROM league_member TABLESAMPLE SYSTEM (2) LIMIT 10000"
@@ -110,6 +107,28 @@ async def write_members(url: str, week: Any) -> list[uuid.UUID]:
     finally:
         await conn.close()
     return [row["user_id"] for row in rows]
+
+
+@contextmanager
+def statement_times(engine: AsyncEngine) -> Iterator[dict[str, float]]:
+    """Seconds spent in each statement executed on `engine` inside the block, by the
+    statement's first 60 characters."""
+    spent: dict[str, float] = defaultdict(float)
+    started: list[float] = []
+
+    def before(*args: Any) -> None:
+        started.append(time.perf_counter())
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        spent[" ".join(statement.split())[:60]] += time.perf_counter() - started.pop()
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    event.listen(engine.sync_engine, "after_cursor_execute", after)
+    try:
+        yield spent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)
+        event.remove(engine.sync_engine, "after_cursor_execute", after)
 
 
 async def measure_reads(
@@ -213,26 +232,28 @@ async def run(url: str) -> Figures:
         )
         print("  week close", flush=True)
         started = time.perf_counter()
-        closed = await close_past_weeks(
-            sessionmaker,
-            current_week=week + timedelta(days=7),
-            now=datetime.now(UTC),
-            lot_days=365,
-            chunk=CLOSE_CHUNK,
-        )
+        with statement_times(engine) as spent:
+            closed = await close_past_weeks(
+                sessionmaker,
+                current_week=week + timedelta(days=7),
+                now=datetime.now(UTC),
+                lot_days=365,
+            )
         close_seconds = round(time.perf_counter() - started, 2)
-        print(f"  closed {closed.cohorts:,} cohorts in {close_seconds:.2f} s", flush=True)
+        for statement, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+            print(f"    {seconds:7.2f} s  {statement}", flush=True)
+        print(f"  closed {closed.members:,} members in {close_seconds:.2f} s", flush=True)
         again = await close_past_weeks(
             sessionmaker, current_week=week + timedelta(days=7), now=datetime.now(UTC), lot_days=365
         )
-        assert again.cohorts == 0, again
+        assert again.weeks == 0, again
         print("  lesson completions: without, then with the engagement hand-off", flush=True)
         with_engagement, without = await measure_completions(sessionmaker, url)
     finally:
         await engine.dispose()
     return Figures(
         close_seconds,
-        closed.cohorts,
+        closed.members,
         closed.prizes,
         league_read,
         bare_read,
@@ -248,7 +269,7 @@ def report(figures: Figures) -> bool:
         / figures.without_engagement.transactions_per_second
     )
     print(
-        f"\nweek close: {figures.cohorts:,} cohorts, {figures.prizes:,} prizes in "
+        f"\nweek close: {figures.members:,} results, {figures.prizes:,} prizes in "
         f"{figures.close_seconds:.2f} s\n"
         f"current-league read {figures.league_read.transactions_per_second:.0f}/s "
         f"(p99 {figures.league_read.p99_ms:.2f} ms), bare read "

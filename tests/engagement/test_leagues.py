@@ -2,14 +2,17 @@
 ranked by the week's XP (ties to who reached it first); the week close moves the top up and
 the bottom down and pays the leaders once."""
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gamification.leagues.closing import close_past_weeks
+from api.engagement.jobs import close_league_weeks
+from api.jobs import JobContext
+from api.settings import Settings
+from core.clock import FrozenClock
+from gamification.leagues.closing import close_past_weeks, close_week
 from gamification.leagues.service import add_league_xp
 from gamification.leagues.weeks import week_ends_at, week_start
 from gamification.ledger.queries import balances
@@ -97,8 +100,8 @@ async def test_the_week_close_moves_learners_pays_leaders_once_and_can_run_again
     week = date(2026, 3, 9)
     first = await close_past_weeks(sessionmaker, current_week=week, now=NEXT_MONDAY, lot_days=365)
     again = await close_past_weeks(sessionmaker, current_week=week, now=NEXT_MONDAY, lot_days=365)
-    assert (first.cohorts, first.prizes) == (1, 3)
-    assert (again.cohorts, again.prizes) == (0, 0)
+    assert (first.weeks, first.members, first.prizes) == (1, 12, 3)
+    assert (again.weeks, again.members, again.prizes) == (0, 0, 0)
     async with sessionmaker() as db:
         rows = await db.execute(
             sa.text("SELECT user_id, rank, outcome, new_tier, prize_points FROM league_result")
@@ -164,5 +167,72 @@ async def test_the_current_week_is_not_closed(
     done = await close_past_weeks(
         sessionmaker, current_week=date(2026, 3, 2), now=MONDAY, lot_days=365
     )
-    assert done.cohorts == 0
-    assert uuid.UUID(int=0) != learner.id
+    assert done.weeks == 0
+    async with sessionmaker() as db:
+        assert await db.scalar(sa.text("SELECT count(*) FROM league_result")) == 0
+
+
+async def test_every_unclosed_past_week_closes_oldest_first_however_far_back(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
+    load_catalogue: LoadCatalogue,
+) -> None:
+    """The job did not run for 20 weeks: all 20 close (each once), in order, so the tier the
+    learner ends with is the one the latest week gives; the week closed before is left alone."""
+    await load_catalogue()
+    learner = await user_factory()
+    weeks = 21
+    async with sessionmaker.begin() as db:
+        for week in range(weeks):
+            await gain(db, learner, 100, MONDAY + timedelta(weeks=week))
+    first_week = week_start(MONDAY, SHANGHAI)
+    async with sessionmaker.begin() as db:  # the first week was closed back then
+        await close_week(db, week=first_week, now=NEXT_MONDAY, lot_days=365)
+        await db.execute(
+            sa.text("UPDATE league_member SET tier = 1 WHERE week_start > :first"),
+            {"first": first_week},
+        )
+    current = first_week + timedelta(weeks=weeks)
+    later = NEXT_MONDAY + timedelta(weeks=weeks)
+    done = await close_past_weeks(sessionmaker, current_week=current, now=later, lot_days=365)
+    again = await close_past_weeks(sessionmaker, current_week=current, now=later, lot_days=365)
+    assert (done.weeks, done.members, done.prizes) == (weeks - 1, weeks - 1, weeks - 1)
+    assert again.weeks == 0
+    async with sessionmaker() as db:
+        closed = list(
+            await db.scalars(sa.text("SELECT week_start FROM league_week ORDER BY week_start"))
+        )
+        results = await db.scalar(
+            sa.text("SELECT count(*) FROM league_result WHERE user_id = :u"), {"u": learner.id}
+        )
+        tier = await db.scalar(
+            sa.text("SELECT tier FROM league_player WHERE user_id = :u"), {"u": learner.id}
+        )
+        paid = (await balances(db, learner.id, now=later)).points
+    assert closed == [first_week + timedelta(weeks=n) for n in range(weeks)]
+    assert results == weeks
+    assert tier == 2  # alone in silver every later week: first, promoted to gold
+    assert paid == 50 + (weeks - 1) * 60  # bronze's first prize once, then silver's
+
+
+async def test_the_weekly_job_closes_last_week_and_says_what_it_did(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: FrozenClock,
+    user_factory: UserFactory,
+    load_catalogue: LoadCatalogue,
+) -> None:
+    await load_catalogue()
+    learners = [await user_factory() for _ in range(2)]
+    async with sessionmaker.begin() as db:
+        await align_league_places(db)
+        for place, learner in enumerate(learners):
+            await gain(db, learner, 100 - place)
+    clock.set(NEXT_MONDAY)
+    ctx = JobContext(sessionmaker, clock, settings)
+    assert await close_league_weeks(ctx) == (
+        "closed 1 league weeks before the week of 2026-03-09: 2 results, 2 prizes paid"
+    )
+    assert await close_league_weeks(ctx) == (
+        "closed 0 league weeks before the week of 2026-03-09: 0 results, 0 prizes paid"
+    )

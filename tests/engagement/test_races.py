@@ -113,12 +113,12 @@ async def test_two_week_closes_at_once_make_one_set_of_moves_and_prizes(
                 current_week=date(2026, 3, 9),
                 now=datetime(2026, 3, 9, 0, 0, tzinfo=UTC),
                 lot_days=365,
-                chunk=1,
             )
             for _ in range(2)
         )
     )
-    assert sum(close.cohorts for close in closes) == 3
+    assert sorted(close.weeks for close in closes) == [0, 1]  # one claimed the week
+    assert sum(close.members for close in closes) == 90
     assert sum(close.prizes for close in closes) == 9  # three leaders in each of 3 cohorts
     async with sessionmaker() as db:
         results = await db.scalar(sa.text("SELECT count(*) FROM league_result"))
