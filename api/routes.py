@@ -27,6 +27,7 @@ from api.learning.editor import EditorController
 from api.learning.versions import CourseVersionsController
 from api.metrics import MetricsController
 from api.openapi import BEARER, PARTNER_KEY
+from api.outcomes.measures import OutcomeMeasureController
 from api.privacy import PrivacyController
 from api.rewards.adjustments import AdjustmentAdminController
 from api.rewards.admin import LedgerAdminController
@@ -73,6 +74,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 InboxController,
                 SegmentController,
                 CampaignController,
+                OutcomeMeasureController,
             ],
         ),
         Router(

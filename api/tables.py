@@ -24,6 +24,7 @@ from gamification.contests import models as contest_models
 from gamification.engagement import models as engagement_models
 from gamification.leagues import models as league_models
 from gamification.ledger import models as ledger_models
+from gamification.outcomes import rollup_tables as outcome_rollup_tables
 from gamification.quests import models as quest_models
 from gamification.rewards import models as reward_models
 from gamification.vouchers import models as voucher_models
@@ -51,6 +52,7 @@ __all__ = [
     "ledger_models",
     "market_models",
     "metadata",
+    "outcome_rollup_tables",
     "quest_models",
     "reward_models",
     "standings_models",

@@ -2,6 +2,7 @@
 in zh-CN and en. `{name}` is a parameter the raise site gives."""
 
 from core.messages.campaigns import CAMPAIGN_DETAILS
+from core.messages.outcome_measures import OUTCOME_MEASURE_DETAILS
 from core.messages.rendering import Texts
 
 _REQUESTS: Texts = {
@@ -479,4 +480,5 @@ DETAILS: Texts = {
     **_ENGAGEMENT,
     **_COMMUNITY,
     **CAMPAIGN_DETAILS,
+    **OUTCOME_MEASURE_DETAILS,
 }
