@@ -263,3 +263,13 @@ async def test_learners_may_not_read_the_measures(
     response = await client.get("/v1/admin/outcomes/retention", headers=learner.headers)
     assert response.status_code == 403
     assert (await client.get("/v1/admin/outcomes/retention")).status_code == 401
+
+
+@pytest.mark.usefixtures("world")
+async def test_the_definition_follows_the_callers_language(
+    client: AsyncClient, staff: TestUser
+) -> None:
+    response = await client.get(
+        "/v1/admin/outcomes/nps", headers=staff.headers | {"Accept-Language": "en"}
+    )
+    assert response.json()["definition"].startswith("NPS by month")
