@@ -6,6 +6,7 @@ from api.accounts.models import (
     LoginFailure,
     Partner,
     PartnerKey,
+    PartnerOwnerRef,
     RefreshToken,
     RiskAssessment,
     UserAccount,
@@ -24,6 +25,7 @@ from gamification.contests import models as contest_models
 from gamification.engagement import models as engagement_models
 from gamification.leagues import models as league_models
 from gamification.ledger import models as ledger_models
+from gamification.outcomes import models as outcome_models
 from gamification.outcomes import rollup_tables as outcome_rollup_tables
 from gamification.quests import models as quest_models
 from gamification.rewards import models as reward_models
@@ -39,6 +41,7 @@ __all__ = [
     "LoginFailure",
     "Partner",
     "PartnerKey",
+    "PartnerOwnerRef",
     "RefreshToken",
     "RiskAssessment",
     "UserAccount",
@@ -52,6 +55,7 @@ __all__ = [
     "ledger_models",
     "market_models",
     "metadata",
+    "outcome_models",
     "outcome_rollup_tables",
     "quest_models",
     "reward_models",

@@ -45,6 +45,9 @@ class UserAccount(SQLModel, table=True):
     password_changed_at: datetime = utc_timestamp()
     created_at: datetime = utc_timestamp()
     deleted_at: datetime | None = utc_timestamp(nullable=True)
+    # Reported by the broker (partner event account_opened): the client's lifecycle counts
+    # from it instead of the app sign-up when it is set.
+    broker_account_opened_at: datetime | None = utc_timestamp(nullable=True)
 
 
 class AuthSession(SQLModel, table=True):
@@ -166,3 +169,16 @@ class PartnerKey(SQLModel, table=True):
     created_at: datetime = utc_timestamp()
     expires_at: datetime | None = utc_timestamp(nullable=True)
     last_used_at: datetime | None = utc_timestamp(nullable=True)  # to the minute, at best
+
+
+class PartnerOwnerRef(SQLModel, table=True):
+    """Each user's owner reference for each partner (`partners.owner_reference`), stored so the
+    partner API finds a client by it with one index read instead of hashing every user. Kept
+    by triggers (migration 0027): a new user gets one per partner, a new partner (or a changed
+    owner secret) one per user."""
+
+    __tablename__ = "partner_owner_ref"
+
+    partner_id: uuid.UUID = Field(foreign_key="partner.id", primary_key=True, ondelete="CASCADE")
+    owner_ref: str = Field(max_length=36, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
