@@ -20,10 +20,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gamification.outcomes import rollup_learning as learning
 from gamification.outcomes import rollup_sql as q
 from gamification.outcomes.months import add_months, each_month, local_month, month_start
 
 LATE_MARGIN = timedelta(days=2)
+EVER = datetime.min.replace(tzinfo=UTC)
 RETENTION_MONTHS = 3  # a cohort's figures change while its third month is recomputed
 _LOCK_STATE = sa.text(
     "SELECT covered_until, zone FROM outcome_rollup_state WHERE id = 1 FOR UPDATE"
@@ -55,7 +57,7 @@ async def roll_up(
             await _fold_month(db, month, zone)
     async with sessionmaker.begin() as db:
         await db.execute(_LOCK_STATE)
-        await _finish(db, first=first, now=now, zone=zone)
+        await _finish(db, first=first, now=now, zone=zone, full=full)
     return RollupRun(first_month=first, months=len(months), covered_until=now, full=full)
 
 
@@ -70,7 +72,7 @@ async def _start(
         earliest = await db.scalar(q.FIRST_SIGN_UP) or now
         first = local_month(earliest, zone)
         await db.execute(q.CLEAR_ALL)
-        users_since = datetime.min.replace(tzinfo=UTC)
+        users_since = EVER
     else:
         resume = covered_until - LATE_MARGIN
         first = local_month(resume, zone)
@@ -95,10 +97,17 @@ async def _fold_month(db: AsyncSession, month: date, zone: ZoneInfo) -> None:
     )
 
 
-async def _finish(db: AsyncSession, *, first: date, now: datetime, zone: ZoneInfo) -> None:
-    """The funnel by sign-up day, the cohorts the recomputed months touch, the watermark."""
+async def _finish(
+    db: AsyncSession, *, first: date, now: datetime, zone: ZoneInfo, full: bool
+) -> None:
+    """The funnel by sign-up day, the cohorts the recomputed months touch, the contest entries
+    whose learning figures may have changed, the watermark."""
     for statement in q.REFRESH_FUNNEL:
         await db.execute(statement)
+    since = EVER if full else month_start(first, zone)
+    changed = {"since": since, "slug": learning.COURSE_SLUG}
+    await db.execute(learning.CLEAR, changed)
+    await db.execute(learning.FILL, changed)
     moved = (await db.scalars(q.MOVED_COHORTS, {"zone": zone.key, "month": first})).all()
     last = local_month(now, zone)
     cohorts = {*each_month(add_months(first, -RETENTION_MONTHS), last), *moved}

@@ -138,5 +138,5 @@ FIRST_SIGN_UP = sa.text("SELECT min(created_at) FROM user_account")
 
 CLEAR_ALL = sa.text(
     "TRUNCATE outcome_user_month, outcome_month, outcome_month_event, outcome_user_first,"
-    " outcome_funnel_day, outcome_cohort"
+    " outcome_funnel_day, outcome_cohort, outcome_learning_entry"
 )

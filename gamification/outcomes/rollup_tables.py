@@ -4,6 +4,7 @@ rebuild recomputes them from the events."""
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -86,6 +87,22 @@ class OutcomeCohort(SQLModel, table=True):
     active_3: int
 
 
+class OutcomeLearningEntry(SQLModel, table=True):
+    """One contest entry's trading in one learning window (`measures_learning.py` says how):
+    `before` or `after` its user completed the risk-and-diversification course, or `never`."""
+
+    __tablename__ = "outcome_learning_entry"
+
+    entry_id: uuid.UUID = Field(primary_key=True)
+    grp: str = Field(primary_key=True, max_length=8)
+    contest_starts_at: datetime = utc_timestamp(index=True)
+    contest_ends_at: datetime = utc_timestamp()
+    turnover: Decimal = Field(sa_type=sa.Numeric)
+    drawdown_pct: Decimal = Field(sa_type=sa.Numeric)
+    holdings: int
+    largest_pct: Decimal | None = Field(default=None, sa_type=sa.Numeric)
+
+
 class OutcomeRollupState(SQLModel, table=True):
     """The one watermark row: the events are rolled up until `covered_until`, with months cut
     in `zone`. Runs lock it, so two never interleave."""
@@ -102,6 +119,7 @@ class OutcomeRollupState(SQLModel, table=True):
 __all__ = [
     "OutcomeCohort",
     "OutcomeFunnelDay",
+    "OutcomeLearningEntry",
     "OutcomeMonth",
     "OutcomeMonthEvent",
     "OutcomeRollupState",

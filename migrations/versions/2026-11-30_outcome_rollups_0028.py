@@ -16,6 +16,8 @@ run is idempotent and late events are counted when their month is recomputed:
   before it).
 - `outcome_cohort`: per start month (broker account opened, else sign-up), the cohort's size
   and how many were active 1, 2 and 3 months later.
+- `outcome_learning_entry`: per contest entry and learning group (`before`, `after` the
+  risk-and-diversification course, or `never`), the entry's trading figures in that window.
 - `outcome_rollup_state`: the single watermark row that also serialises runs.
 
 Derived data, rebuilt by `investquest outcomes rebuild --since`: no foreign keys.
@@ -99,6 +101,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("month", name=op.f("pk_outcome_cohort")),
     )
     op.create_table(
+        "outcome_learning_entry",
+        sa.Column("entry_id", sa.Uuid(), nullable=False),
+        sa.Column("grp", sa.String(length=8), nullable=False),
+        sa.Column("contest_starts_at", TZ, nullable=False),
+        sa.Column("contest_ends_at", TZ, nullable=False),
+        sa.Column("turnover", sa.Numeric(), nullable=False),
+        sa.Column("drawdown_pct", sa.Numeric(), nullable=False),
+        sa.Column("holdings", sa.Integer(), nullable=False),
+        sa.Column("largest_pct", sa.Numeric(), nullable=True),
+        sa.PrimaryKeyConstraint("entry_id", "grp", name=op.f("pk_outcome_learning_entry")),
+    )
+    op.create_index(
+        "ix_outcome_learning_entry_contest_starts_at",
+        "outcome_learning_entry",
+        ["contest_starts_at"],
+    )
+    op.create_table(
         "outcome_rollup_state",
         sa.Column("id", sa.SmallInteger(), nullable=False),
         sa.Column("zone", sa.String(length=64), nullable=True),
@@ -113,6 +132,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in (
         "outcome_rollup_state",
+        "outcome_learning_entry",
         "outcome_cohort",
         "outcome_funnel_day",
         "outcome_user_first",

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FrozenClock
 from gamification.contests.standings_models import EquitySnapshot
-from gamification.outcomes.measures_learning import COURSE_SLUG
+from gamification.outcomes.rollup_learning import COURSE_SLUG
 from tests.contests.standings_data import contest, entry, fills
 from tests.factories import UserFactory
-from tests.outcomes.measure_helpers import at
+from tests.outcomes.measure_helpers import at, rolled_up
 
 FEBRUARY = {"from": "2026-02-01", "to": "2026-02-28"}
 
@@ -102,6 +102,7 @@ async def test_learning_effect_compares_before_after_and_never(
             },
         )
         snapshots(db, theirs, {"2026-02-05": "1000000", "2026-02-06": "950000"})
+    await rolled_up(sessionmaker, clock)
     response = await client.get(
         "/v1/admin/outcomes/learning-effect", params=FEBRUARY, headers=staff.headers
     )
