@@ -47,6 +47,16 @@ IdempotencyKeyHeader = Annotated[
         "replay the first response instead of repeating the effect.",
     ),
 ]
+OptionalIdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name=IDEMPOTENCY_HEADER,
+        required=False,
+        min_length=1,
+        max_length=255,
+        description="Optional: the same key and body replay the first answer.",
+    ),
+]
 
 
 class IdempotencyRecord(SQLModel, table=True):

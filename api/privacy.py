@@ -27,6 +27,7 @@ from api.contests.privacy import erase_contests, export_contests
 from api.engagement.privacy import export_engagement
 from api.learning.privacy import export_learning
 from api.openapi import problem_responses
+from api.outcomes.privacy import erase_outcomes, export_outcomes
 from api.personal_data import PersonalDataSection, rows_of
 from api.rewards.privacy import export_rewards
 from api.vouchers.privacy import export_vouchers
@@ -56,6 +57,8 @@ SECTIONS: list[PersonalDataSection] = [
     PersonalDataSection("engagement", export_engagement, erase=None),
     PersonalDataSection("community", export_community, erase_community),
     PersonalDataSection("campaigns", export_campaigns, erase_campaigns),
+    # Erased first (sections go last first): no other section's erasure writes an activity event.
+    PersonalDataSection("outcomes", export_outcomes, erase_outcomes),
 ]
 
 

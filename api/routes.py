@@ -28,6 +28,8 @@ from api.learning.versions import CourseVersionsController
 from api.metrics import MetricsController
 from api.openapi import BEARER, PARTNER_KEY
 from api.outcomes.measures import OutcomeMeasureController
+from api.outcomes.partner import PartnerClientController
+from api.outcomes.surveys import SurveyController
 from api.privacy import PrivacyController
 from api.rewards.adjustments import AdjustmentAdminController
 from api.rewards.admin import LedgerAdminController
@@ -75,12 +77,17 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 SegmentController,
                 CampaignController,
                 OutcomeMeasureController,
+                SurveyController,
             ],
         ),
         Router(
             "/",
             security=[{PARTNER_KEY: []}],
-            route_handlers=[PartnerVoucherController, PartnerQuoteController],
+            route_handlers=[
+                PartnerVoucherController,
+                PartnerQuoteController,
+                PartnerClientController,
+            ],
         ),
         console_router(),  # HTML for staff, with its own cookie session: not in the schema
     ]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
@@ -34,7 +34,7 @@ from api.community.shaping import (
     rules_of,
 )
 from api.engagement.events import report_event
-from api.idempotency import IDEMPOTENCY_HEADER, run_idempotent
+from api.idempotency import OptionalIdempotencyKey, run_idempotent
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.settings import Settings
@@ -63,16 +63,6 @@ SymbolFilter = Annotated[
         name="symbol",
         pattern=r"^[0-9]{6}\.(SH|SZ|BJ)$",
         description="Only posts about this instrument, e.g. 600519.SH.",
-    ),
-]
-OptionalIdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name=IDEMPOTENCY_HEADER,
-        required=False,
-        min_length=1,
-        max_length=255,
-        description="Optional: the same key and body replay the first answer.",
     ),
 ]
 

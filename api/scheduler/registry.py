@@ -13,6 +13,7 @@ from api.contests.standings_jobs import (
 )
 from api.engagement.jobs import close_league_weeks
 from api.idempotency import purge_idempotency_keys
+from api.outcomes.jobs import add_activity_partitions
 from api.outcomes.rollup_job import roll_up_outcomes
 from api.rewards.jobs import expire_points, forget_old_cap_counters, reconcile_ledger
 from api.scheduler.jobs import PeriodicJob
@@ -100,6 +101,12 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             description="Close last week's league cohorts: promotions, demotions, leaders' prizes",
             schedule=WeeklyAt(0, time(0, 0), settings.timezone),  # Monday 00:00
             run=close_league_weeks,
+        ),
+        PeriodicJob(
+            name="outcomes.partitions",
+            description="Create the activity event log's monthly partitions 24 months ahead",
+            schedule=DailyAt(time(1, 30), settings.timezone),
+            run=add_activity_partitions,
         ),
         PeriodicJob(
             name="campaigns.tick",

@@ -468,6 +468,21 @@ _COMMUNITY: Texts = {
     },
 }
 
+_OUTCOMES: Texts = {
+    "nps-answered-recently": {
+        "en": "The survey can be answered again from {next_allowed_at}.",
+        "zh-CN": "您可在 {next_allowed_at} 之后再次回答此调查。",
+    },
+    "client-not-found": {
+        "en": "No client has this owner reference.",
+        "zh-CN": "没有客户使用此所有者标识。",
+    },
+    "event-id-reused": {
+        "en": "The event id {event_id} was already used for an event with other fields.",
+        "zh-CN": "事件编号 {event_id} 已用于字段不同的另一事件。",
+    },
+}
+
 DETAILS: Texts = {
     **_REQUESTS,
     **_ACCOUNTS,
@@ -479,6 +494,7 @@ DETAILS: Texts = {
     **_CONTESTS,
     **_ENGAGEMENT,
     **_COMMUNITY,
+    **_OUTCOMES,
     **CAMPAIGN_DETAILS,
     **OUTCOME_MEASURE_DETAILS,
 }

@@ -154,6 +154,17 @@ _COMMUNITY: Texts = {
     "moderation-closed": {"en": "This has been removed", "zh-CN": "该内容已被删除"},
 }
 
+_OUTCOMES: Texts = {
+    "nps-answered-recently": {
+        "en": "You answered this survey recently",
+        "zh-CN": "您最近已回答过此调查",
+    },
+    "event-id-reused": {
+        "en": "This event id was used for another event",
+        "zh-CN": "该事件编号已用于其他事件",
+    },
+}
+
 TITLES: Texts = {
     **_HTTP,
     **_ACCOUNTS,
@@ -162,5 +173,6 @@ TITLES: Texts = {
     **_CONTESTS,
     **_ENGAGEMENT,
     **_COMMUNITY,
+    **_OUTCOMES,
     **CAMPAIGN_TITLES,
 }

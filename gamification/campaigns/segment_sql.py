@@ -26,6 +26,7 @@ U = sa.table(
     sa.column("birthday", sa.Date),
     sa.column("created_at", sa.DateTime(timezone=True)),
     sa.column("deleted_at", sa.DateTime(timezone=True)),
+    sa.column("broker_account_opened_at", sa.DateTime(timezone=True)),
 )
 STREAK = sa.table("reward_streak", sa.column("user_id"), sa.column("last_active_on", sa.Date))
 COURSE = sa.table("course_course", sa.column("id"), sa.column("slug"))
@@ -152,12 +153,15 @@ def _membership(predicate: Callable[[Any], Any], condition: Condition) -> Any:
 
 
 def _lifecycle(condition: Condition, ctx: SegmentContext) -> Any:
+    """The stage counts from the broker account's opening when the broker reported it (partner
+    client event `account_opened`), else from the app sign-up."""
     six, twenty_four = sa.text("interval '6 months'"), sa.text("interval '24 months'")
     now = sa.literal(ctx.now, sa.DateTime(timezone=True))
+    since = sa.func.coalesce(U.c.broker_account_opened_at, U.c.created_at)
     stages = {
-        "new": U.c.created_at > now - six,
-        "growing": sa.and_(U.c.created_at <= now - six, U.c.created_at >= now - twenty_four),
-        "mature": U.c.created_at < now - twenty_four,
+        "new": since > now - six,
+        "growing": sa.and_(since <= now - six, since >= now - twenty_four),
+        "mature": since < now - twenty_four,
     }
     return _membership(lambda stage: stages[stage], condition)
 

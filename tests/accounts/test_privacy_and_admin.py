@@ -251,6 +251,7 @@ async def test_export_has_a_section_per_area_with_points_history(
         "engagement",
         "community",
         "campaigns",
+        "outcomes",
     ]
     assert [entry["amount"] for entry in exported["rewards"]["points"]["points"]] == [12]
     assert [entry["amount"] for entry in exported["rewards"]["points"]["xp"]] == [4]
