@@ -66,6 +66,10 @@ async def _start(
 ) -> tuple[date, bool]:
     """The first month to recompute, with the funnel rows made ready for it: new users added,
     and steps first reached from that month on forgotten (the months find them again)."""
+    # The migration writes the row; a database emptied table by table may have lost it.
+    await db.execute(
+        sa.text("INSERT INTO outcome_rollup_state (id) VALUES (1) ON CONFLICT DO NOTHING")
+    )
     covered_until, zone_used = (await db.execute(_LOCK_STATE)).one()
     full = covered_until is None or zone_used != zone.key
     if full:
