@@ -273,3 +273,31 @@ async def test_the_definition_follows_the_callers_language(
         "/v1/admin/outcomes/nps", headers=staff.headers | {"Accept-Language": "en"}
     )
     assert response.json()["definition"].startswith("NPS by month")
+
+
+async def test_a_sign_up_and_a_survey_through_the_api_reach_the_measures(
+    client: AsyncClient,
+    staff: TestUser,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+) -> None:
+    registered = await client.post(
+        "/v1/auth/register",
+        json={"email": "mei@example.com", "password": "a long passphrase", "display_name": "Mei"},
+    )
+    assert registered.status_code == 201, registered.text
+    token = registered.json()["access_token"]
+    answered = await client.post(
+        "/v1/me/surveys/nps",
+        json={"score": 10, "comment": "useful"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answered.status_code == 201, answered.text
+    await rolled_up(sessionmaker, clock)
+    march = {"from": "2026-03-01", "to": "2026-03-31"}
+    nps = await measure(client, staff, "nps", **march)
+    assert nps["rows"] == [["2026-03", 1, 1, 0, 0, 100.0]]
+    funnel = await measure(client, staff, "funnel", **march)
+    assert funnel["rows"][0] == ["signed_up", 1, None, 100.0]
+    interactions = await measure(client, staff, "interactions", **march)
+    assert interactions["rows"] == [["2026-03", 1, 1, 1.0]]  # the answer; the sign-up is none
