@@ -127,3 +127,36 @@ async def test_learning_effect_compares_before_after_and_never(
         headers=staff.headers,
     )
     assert [row[1] for row in march.json()["rows"]] == [0, 0, 0]  # the contest had ended
+
+
+async def test_a_later_completion_moves_past_entries_from_never_to_before(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+) -> None:
+    staff = await user_factory(roles=("marketer",))
+    learner = await user_factory()
+    async with sessionmaker.begin() as db:
+        february = await contest(
+            db,
+            clock.now(),
+            starts_at=at("2026-02-02", 9),
+            ends_at=at("2026-02-27", 15),
+            registration_ends_at=at("2026-02-27", 15),
+        )
+        mine = await entry(db, february, learner.id, joined_at=at("2026-02-02", 9))
+        await fills(db, mine, [fill("600000.SH", 1000, "10.000", "2026-02-03")])
+    await rolled_up(sessionmaker, clock)
+
+    async def groups() -> list[int]:
+        answer = await client.get(
+            "/v1/admin/outcomes/learning-effect", params=FEBRUARY, headers=staff.headers
+        )
+        return [row[1] for row in answer.json()["rows"]]
+
+    assert await groups() == [0, 0, 1]
+    async with sessionmaker.begin() as db:
+        await complete_course(db, learner.id, clock.now())  # after the contest ended
+    await rolled_up(sessionmaker, clock)  # the daily run: not a rebuild
+    assert await groups() == [1, 0, 0]
