@@ -201,7 +201,7 @@ async def write_data_set(url: str) -> tuple[str, float]:
             if statement is ORDERS_SQL:
                 await conn.execute(ENTRIES_SQL, ENTRIES)
             await conn.execute(statement)
-        await conn.execute("VACUUM ANALYZE")
+        await conn.execute("ANALYZE")
         now = datetime.now(UTC)
         [staff] = await create_users(
             conn, 1, group="staff", now=now, password_hash=password_hash_once()
