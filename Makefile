@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.community
 	$(BIN)/python -m tests.benchmarks.league_week
 	$(BIN)/python -m tests.benchmarks.campaigns
+	$(BIN)/python -m tests.benchmarks.outcomes
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

@@ -28,6 +28,7 @@ from api.learning.editor import EditorController
 from api.learning.versions import CourseVersionsController
 from api.metrics import MetricsController
 from api.openapi import BEARER, PARTNER_KEY
+from api.outcomes.measures import OutcomeMeasureController
 from api.outcomes.partner import PartnerClientController
 from api.outcomes.surveys import SurveyController
 from api.privacy import PrivacyController
@@ -77,6 +78,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
                 InboxController,
                 SegmentController,
                 CampaignController,
+                OutcomeMeasureController,
                 SurveyController,
             ],
         ),

@@ -26,6 +26,7 @@ from gamification.engagement import models as engagement_models
 from gamification.leagues import models as league_models
 from gamification.ledger import models as ledger_models
 from gamification.outcomes import models as outcome_models
+from gamification.outcomes import rollup_tables as outcome_rollup_tables
 from gamification.quests import models as quest_models
 from gamification.rewards import models as reward_models
 from gamification.vouchers import models as voucher_models
@@ -55,6 +56,7 @@ __all__ = [
     "market_models",
     "metadata",
     "outcome_models",
+    "outcome_rollup_tables",
     "quest_models",
     "reward_models",
     "standings_models",

@@ -9,6 +9,7 @@ from api.cli.db import db
 from api.cli.group import OperatorGroup
 from api.cli.jobs import jobs
 from api.cli.ledger import ledger
+from api.cli.outcomes import outcomes
 from api.cli.partners import partners
 from api.cli.seed import seed
 from api.cli.serve import serve
@@ -25,5 +26,5 @@ def main() -> None:
     `serve` creates a new embedded database; every command says which database it uses."""
 
 
-for command in (serve, db, jobs, seed, users, partners, courses, ledger, badges):
+for command in (serve, db, jobs, seed, users, partners, courses, ledger, badges, outcomes):
     main.add_command(command)

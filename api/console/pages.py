@@ -43,6 +43,7 @@ NAVIGATION = (
     NavItem("contests", f"{CONSOLE_PATH}/contests", Role.MARKETER),
     NavItem("campaigns", f"{CONSOLE_PATH}/campaigns", Role.MARKETER),
     NavItem("moderation", f"{CONSOLE_PATH}/moderation", Role.MODERATOR),
+    NavItem("outcomes", f"{CONSOLE_PATH}/outcomes", Role.MARKETER),
     NavItem("audit", f"{CONSOLE_PATH}/audit", Role.ADMIN),
 )
 

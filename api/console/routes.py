@@ -15,6 +15,7 @@ from api.console.campaigns_page import CampaignsPageController
 from api.console.contests_page import ContestsPageController
 from api.console.courses_page import CoursesPageController
 from api.console.moderation_page import ModerationPageController
+from api.console.outcomes_page import OutcomesPageController
 from api.console.pages import domain_error_page, staff_only, to_sign_in
 from api.console.segments_page import SegmentsPageController
 from api.console.session import CONSOLE_PATH, SignInRequired, StaffOnly, provide_staff
@@ -49,6 +50,7 @@ def console_router() -> Router:
             SegmentsPageController,
             ModerationPageController,
             AuditPageController,
+            OutcomesPageController,
             create_static_files_router(
                 "/static", directories=[HERE / "static"], name="console-static"
             ),

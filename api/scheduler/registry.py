@@ -14,6 +14,7 @@ from api.contests.standings_jobs import (
 from api.engagement.jobs import close_league_weeks
 from api.idempotency import purge_idempotency_keys
 from api.outcomes.jobs import add_activity_partitions
+from api.outcomes.rollup_job import roll_up_outcomes
 from api.rewards.jobs import expire_points, forget_old_cap_counters, reconcile_ledger
 from api.scheduler.jobs import PeriodicJob
 from api.scheduler.schedules import DailyAt, Every, WeeklyAt
@@ -112,6 +113,12 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             description="Claim due campaign runs and deliver them in chunks (any replica)",
             schedule=Every(seconds=CAMPAIGN_TICK_PERIOD_SECONDS),
             run=tick_campaigns_job,
+        ),
+        PeriodicJob(
+            name="outcomes.rollup",
+            description="Fold the activity events into the outcomes measures' monthly tables",
+            schedule=DailyAt(time(1, 30), settings.timezone),
+            run=roll_up_outcomes,
         ),
     ]
 

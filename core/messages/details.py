@@ -2,6 +2,7 @@
 in zh-CN and en. `{name}` is a parameter the raise site gives."""
 
 from core.messages.campaigns import CAMPAIGN_DETAILS
+from core.messages.outcome_measures import OUTCOME_MEASURE_DETAILS
 from core.messages.rendering import Texts
 
 _REQUESTS: Texts = {
@@ -499,4 +500,5 @@ DETAILS: Texts = {
     **_COMMUNITY,
     **_OUTCOMES,
     **CAMPAIGN_DETAILS,
+    **OUTCOME_MEASURE_DETAILS,
 }

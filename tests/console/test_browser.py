@@ -4,10 +4,12 @@ contests and audit pages, all with the keyboard where a person would use it. Eac
 screenshot is written to $CONSOLE_SCREENSHOTS when it is set (docs/console for the README)."""
 
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -17,6 +19,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FrozenClock
+from gamification.outcomes.rollup import roll_up
 from tests.community.helpers import write
 from tests.console.browser import SCREENSHOTS, chromium_path, served
 from tests.factories import PASSWORD, TestUser, UserFactory
@@ -168,6 +171,7 @@ async def test_staff_work_through_the_console(
     fund: Funder,
     clock: FrozenClock,
     tmp_path: Path,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     admin = await user_factory(roles=["admin"], locale="en", email="mei.admin@example.com")
     broken = bundle_doc("browser-course")
@@ -272,6 +276,16 @@ async def test_staff_work_through_the_console(
         await page.get_by_role("button", name="Decide").click()
         await expect(page.get_by_role("status")).to_contain_text("pending → published")
         assert held["status"] == "pending"
+
+        # Outcomes: every measure over the range asked for, updated in place.
+        await roll_up(sessionmaker, now=clock.now(), zone=ZoneInfo("Asia/Shanghai"))
+        await _go(page, "Outcomes", f"{base}/console/outcomes")
+        await page.get_by_label("From").fill("2026-01-01")
+        await page.get_by_role("button", name="Show").click()
+        await expect(page).to_have_url(re.compile(r".*/console/outcomes\?from=2026-01-01&to=.*"))
+        await expect(page.locator("#m-funnel tbody tr")).to_have_count(5)
+        await expect(page.locator("#m-retention tbody tr")).to_have_count(3)
+        await _shot(page, "outcomes")
 
         # Campaigns: a segment built from condition rows and counted live, then a campaign for
         # it defined in the form (a problem shown by its field, fixed), scheduled, dry-run.
