@@ -6,7 +6,7 @@
 out only when it commits; every server process LISTENs and swaps its compiled rules.
 
 Revision ID: 0033
-Revises: 0026
+Revises: 0031
 Create Date: 2026-11-30 07:40:00.000000+00:00
 """
 

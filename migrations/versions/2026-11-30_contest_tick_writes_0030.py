@@ -13,7 +13,7 @@ Entries and positions are updated by every fill and order: room left on each pag
 written from now on.
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0028
 Create Date: 2026-11-30 07:45:00.000000+00:00
 """
 

@@ -10,7 +10,7 @@ Weeks whose cohorts were all closed become closed `league_week` rows; a week clo
 part gets no row and is closed again in full (every write of a close is idempotent).
 
 Revision ID: 0031
-Revises: 0026
+Revises: 0030
 Create Date: 2026-11-30 08:00:00.000000+00:00
 """
 
