@@ -5,15 +5,10 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from gamification.badges.catalogue import MONTHLY_CHALLENGE
 from gamification.engagement.kinds import DAY_MARK_KINDS, MAXIMUM_KINDS, Tally
-from gamification.engagement.models import (
-    EngagementEventSeen,
-)
 
 # One round trip for a batch: the day counts (a day mark stays at 1), the lifetime counters
 # (maxima keep the larger value, the others add), and every enabled badge over the touched
@@ -59,8 +54,6 @@ _COUNT = sa.text(
     RETURNING badge_id
     """  # noqa: S608 - only a constant is formatted in; values are bound
 )
-_seen = insert(EngagementEventSeen)
-_FIRST_SIGHT = _seen.on_conflict_do_nothing().returning(col(EngagementEventSeen.kind))
 
 
 async def count_batch(
@@ -87,14 +80,3 @@ async def count_batch(
         "touched": sorted(tally.kinds),
     }
     return list((await db.scalars(_COUNT, params)).all())
-
-
-async def first_sight(
-    db: AsyncSession, user_id: uuid.UUID, kind: str, reference: str, *, now: datetime
-) -> bool:
-    """True the first time this event (kind and reference) is reported for the learner."""
-    row = await db.execute(
-        _FIRST_SIGHT,
-        {"user_id": user_id, "kind": kind, "reference": reference, "seen_at": now},
-    )
-    return row.first() is not None
