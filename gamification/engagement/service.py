@@ -1,12 +1,13 @@
 """Handing a batch of events to the quests, the badges and the league, in the transaction of
 the events (the lesson, the quiz, the contest step): counters first, then the quests they
-complete (paid once), the badges they earn (once), and the week's XP for the league.
+complete (paid once), the badges they earn (once), and the week's XP for the league, in one
+call of the database function `engagement_record` (migration 0029).
 
 Two ways in: `record_engagement`, which the rewards service calls with every batch it pays
 for, and `record_event`, the public function for events no rule pays for (a post read, a
-practice order), each counted once per learner, kind and reference by one call of the database
-function `engagement_report` (migration 0029). A voucher redeemed is reported the same way
-from inside `voucher_redeem`, under the knobs `Reporting` gives it.
+practice order), each counted once per learner, kind and reference by one call of
+`engagement_report`. A voucher redeemed is reported the same way from inside
+`voucher_redeem`, under the knobs `Reporting` gives it.
 """
 
 import uuid
@@ -15,22 +16,25 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.days import local_day
-from gamification.badges.service import award_badge
-from gamification.engagement.counters import count_batch
-from gamification.engagement.kinds import REPORTED_KINDS, Tally
+from gamification.engagement.kinds import DAY_MARK_KINDS, MAXIMUM_KINDS, REPORTED_KINDS, Tally
 from gamification.leagues.tiers import COHORT_SIZE, MAX_TIERS
 from gamification.quests.catalogue import DAILY_QUESTS
-from gamification.quests.draw import Periods
-from gamification.quests.service import QuestPaid, advance_quests
 
 # Built once: a reported event counted, its badges, quests and league XP (migration 0029).
 _REPORT = sa.text(
     "SELECT engagement_report(:user_id, :kind, :reference, :day, :cap_day, :daily_cap, "
     ":lot_days, :now, :daily_quests, :highest_tier, :cohort_size)"
 )
+# Built once: a batch counted, its badges, quests and the league XP (migration 0029).
+_RECORD = sa.text(
+    "SELECT points, xp, reason FROM engagement_record(:user_id, :day_kinds, :day_counts, "
+    ":day_mark_kinds, :kinds, :values, :maximum_kinds, :touched, :day, :cap_day, :daily_cap, "
+    ":lot_days, :now, :daily_quests, :league_xp, :highest_tier, :cohort_size)"
+).columns(points=sa.BigInteger, xp=sa.BigInteger, reason=JSONB)
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,15 @@ def reporting(*, timezone: str | None, now: datetime, payout: Payout) -> Reporti
 
 
 @dataclass(frozen=True)
+class QuestPaid:
+    points: int  # after the global daily cap
+    xp: int
+    reason: dict[str, Any]  # as stored on the ledger transaction
+
+
+@dataclass(frozen=True)
 class Engagement:
     quests: list[QuestPaid]
-    badges: list[str]
 
 
 async def record_engagement(
@@ -85,31 +95,34 @@ async def record_engagement(
     user_id: uuid.UUID,
     timezone: str | None,
     counted: Tally,
+    league_xp: int,
     now: datetime,
     payout: Payout,
 ) -> Engagement:
-    """Count the batch, pay the quests it completes, award the badges it earns. League XP is
-    added separately (`add_league_xp`), last in the transaction: joining holds a shared row."""
-    if not counted.kinds:
-        return Engagement([], [])
-    today = local_day(now, timezone, payout.business_timezone)
-    badges = await count_batch(db, user_id, counted, day=today, now=now)
-    paid = await advance_quests(
-        db,
-        user_id=user_id,
-        kinds=set(counted.counts),
-        periods=Periods(today),
-        cap_day=local_day(now, None, payout.business_timezone),
-        daily_points_cap=payout.daily_points_cap,
-        lot_days=payout.lot_days,
-        now=now,
+    """Count the batch, award the badges it earns, pay the quests it completes, and add the
+    batch's `league_xp` with the quests' XP to the learner's league week: one statement."""
+    if not counted.kinds and league_xp <= 0:
+        return Engagement([])
+    by_day = sorted(counted.counts.items())
+    lifetime = sorted(
+        (kind, value)
+        for kind, value in {**counted.counts, **counted.maxima}.items()
+        if kind not in DAY_MARK_KINDS
     )
-    for quest in paid:
-        if quest.quest.badge_id and await award_badge(
-            db, user_id=user_id, badge_id=quest.quest.badge_id, now=now
-        ):
-            badges.append(quest.quest.badge_id)
-    return Engagement(paid, badges)
+    params = reporting(timezone=timezone, now=now, payout=payout).params() | {
+        "user_id": user_id,
+        "now": now,
+        "day_kinds": [kind for kind, _ in by_day],
+        "day_counts": [count for _, count in by_day],
+        "day_mark_kinds": sorted(DAY_MARK_KINDS),
+        "kinds": [kind for kind, _ in lifetime],
+        "values": [value for _, value in lifetime],
+        "maximum_kinds": sorted(MAXIMUM_KINDS),
+        "touched": sorted(counted.kinds),
+        "league_xp": league_xp,
+    }
+    rows = await db.execute(_RECORD, params)
+    return Engagement([QuestPaid(int(r.points), int(r.xp), r.reason) for r in rows])
 
 
 async def record_event(

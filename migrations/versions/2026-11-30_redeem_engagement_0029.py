@@ -107,53 +107,57 @@ BEGIN
 END $$
 """
 
-# A reported event, once per (learner, kind, reference): the XP its quests paid (0 when the
-# event was seen before). `p_day` is the learner's day, `p_cap_day` the business day (the
-# global daily points cap's day and the league's week).
-ENGAGEMENT_REPORT = """
-CREATE FUNCTION engagement_report(
-    p_user_id uuid, p_kind text, p_reference text, p_day date, p_cap_day date,
-    p_daily_cap bigint, p_lot_days integer, p_now timestamptz, p_daily_quests integer,
-    p_highest_tier integer, p_cohort_size integer
-) RETURNS bigint LANGUAGE plpgsql AS $$
+# A batch of events counted (the rewards path's, or one reported event): the day counts (a
+# day mark stays at 1 a day), the lifetime counters (maxima keep the larger value, the others
+# add), every enabled badge over the touched counters whose criterion now holds (once: the
+# award's key), the drawn quests of the counted kinds that reach their target (paid once by
+# `quest_complete`, a monthly challenge's badge with it), and the week's league XP: the
+# batch's own `p_league_xp` and the quests'. The rows: the quests paid.
+ENGAGEMENT_RECORD = """
+CREATE FUNCTION engagement_record(
+    p_user_id uuid, p_day_kinds text[], p_day_counts integer[], p_day_mark_kinds text[],
+    p_kinds text[], p_values bigint[], p_maximum_kinds text[], p_touched text[], p_day date,
+    p_cap_day date, p_daily_cap bigint, p_lot_days integer, p_now timestamptz,
+    p_daily_quests integer, p_league_xp bigint, p_highest_tier integer, p_cohort_size integer
+) RETURNS TABLE (quest_id text, points bigint, xp bigint, reason jsonb)
+LANGUAGE plpgsql AS $$
 DECLARE
-    v_value bigint;
-    v_xp bigint := 0;
     v_quest record;
-    v_paid boolean;
+    v_paid record;
+    v_xp bigint := p_league_xp;
 BEGIN
-    INSERT INTO engagement_event_seen (user_id, kind, reference, seen_at)
-    VALUES (p_user_id, p_kind, p_reference, p_now)
-    ON CONFLICT DO NOTHING;
-    IF NOT FOUND THEN
-        RETURN 0;
-    END IF;
     INSERT INTO engagement_day_count AS d (user_id, kind, day, count)
-    VALUES (p_user_id, p_kind, p_day, 1)
-    ON CONFLICT (user_id, kind, day) DO UPDATE SET count = d.count + 1;
+    SELECT p_user_id, t.kind, p_day, t.n FROM unnest(p_day_kinds, p_day_counts) AS t(kind, n)
+    ON CONFLICT (user_id, kind, day) DO UPDATE SET count = CASE
+        WHEN d.kind = ANY(p_day_mark_kinds) THEN GREATEST(d.count, EXCLUDED.count)
+        ELSE d.count + EXCLUDED.count END;
     INSERT INTO engagement_counter AS c (user_id, kind, value)
-    VALUES (p_user_id, p_kind, 1)
-    ON CONFLICT (user_id, kind) DO UPDATE SET value = c.value + 1
-    RETURNING c.value INTO v_value;
+    SELECT p_user_id, t.kind, t.n FROM unnest(p_kinds, p_values) AS t(kind, n)
+    ON CONFLICT (user_id, kind) DO UPDATE SET value = CASE
+        WHEN c.kind = ANY(p_maximum_kinds) THEN GREATEST(c.value, EXCLUDED.value)
+        ELSE c.value + EXCLUDED.value END;
     INSERT INTO badge_award (user_id, badge_id, earned_at)
     SELECT p_user_id, b.id, p_now
       FROM badge b
-     WHERE b.enabled AND b.counter = p_kind
-       AND CASE WHEN b.window_days IS NULL THEN v_value
-           ELSE (SELECT COALESCE(sum(d.count), 0) FROM engagement_day_count d
-                  WHERE d.user_id = p_user_id AND d.kind = p_kind
-                    AND d.day > p_day - b.window_days)
-           END >= b.target
+     WHERE b.enabled AND b.counter = ANY(p_touched) AND b.counter <> 'monthly_challenge'
+       AND COALESCE(CASE WHEN b.window_days IS NULL THEN
+               (SELECT c.value FROM engagement_counter c
+                 WHERE c.user_id = p_user_id AND c.kind = b.counter)
+           ELSE
+               (SELECT sum(d.count) FROM engagement_day_count d
+                 WHERE d.user_id = p_user_id AND d.kind = b.counter
+                   AND d.day > p_day - b.window_days)
+           END, 0) >= b.target
     ON CONFLICT DO NOTHING;
     FOR v_quest IN
         SELECT q.* FROM quest_drawn(p_user_id, p_day, p_daily_quests) q
-         WHERE q.kind = p_kind
+         WHERE q.kind = ANY(p_day_kinds)
            AND (SELECT COALESCE(sum(d.count), 0) FROM engagement_day_count d
-                 WHERE d.user_id = p_user_id AND d.kind = p_kind
+                 WHERE d.user_id = p_user_id AND d.kind = q.kind
                    AND d.day BETWEEN q.period_start AND p_day) >= q.target
          ORDER BY q.id COLLATE "C"
     LOOP
-        SELECT c.paid INTO v_paid
+        SELECT * INTO v_paid
           FROM quest_complete(
                    p_user_id, v_quest.id, v_quest.period_start, v_quest.points, v_quest.xp,
                    'quest:' || to_char(v_quest.period_start, 'YYYY-MM-DD') || ':' || v_quest.id
@@ -161,19 +165,45 @@ BEGIN
                    jsonb_build_object('code', 'quest_completed', 'quest', v_quest.id,
                                       'title', COALESCE(v_quest.title ->> 'zh-CN', ''),
                                       'title_en', COALESCE(v_quest.title ->> 'en', '')),
-                   p_cap_day, p_daily_cap, p_now, p_lot_days) c;
-        IF v_paid THEN  -- not completed before, nor by a concurrent event that committed first
-            v_xp := v_xp + v_quest.xp;
-            INSERT INTO badge_award (user_id, badge_id, earned_at)
-            SELECT p_user_id, b.id, p_now FROM badge b
-             WHERE b.id = v_quest.badge_id AND b.enabled
-            ON CONFLICT DO NOTHING;
-        END IF;
+                   p_cap_day, p_daily_cap, p_now, p_lot_days);
+        -- Not paid: completed before, or by a concurrent event that committed first.
+        CONTINUE WHEN NOT v_paid.paid;
+        INSERT INTO badge_award (user_id, badge_id, earned_at)
+        SELECT p_user_id, b.id, p_now FROM badge b WHERE b.id = v_quest.badge_id AND b.enabled
+        ON CONFLICT DO NOTHING;
+        v_xp := v_xp + v_quest.xp;
+        quest_id := v_quest.id;
+        points := v_paid.points;
+        xp := v_quest.xp;
+        reason := v_paid.reason;
+        RETURN NEXT;
     END LOOP;
     PERFORM league_add_xp(p_user_id, v_xp,
                           p_cap_day - (extract(isodow FROM p_cap_day)::integer - 1), p_now,
                           p_highest_tier, p_cohort_size);
-    RETURN v_xp;
+END $$
+"""
+
+# A reported event, once per (learner, kind, reference): a batch of one (no day mark, no
+# maximum); the XP its quests paid (0 when the event was seen before).
+ENGAGEMENT_REPORT = """
+CREATE FUNCTION engagement_report(
+    p_user_id uuid, p_kind text, p_reference text, p_day date, p_cap_day date,
+    p_daily_cap bigint, p_lot_days integer, p_now timestamptz, p_daily_quests integer,
+    p_highest_tier integer, p_cohort_size integer
+) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO engagement_event_seen (user_id, kind, reference, seen_at)
+    VALUES (p_user_id, p_kind, p_reference, p_now)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    RETURN (SELECT COALESCE(sum(r.xp), 0)
+              FROM engagement_record(p_user_id, ARRAY[p_kind], ARRAY[1], '{}', ARRAY[p_kind],
+                                     ARRAY[1::bigint], '{}', ARRAY[p_kind], p_day, p_cap_day,
+                                     p_daily_cap, p_lot_days, p_now, p_daily_quests, 0,
+                                     p_highest_tier, p_cohort_size) r);
 END $$
 """
 
@@ -287,6 +317,7 @@ NEW_REDEEM = (
 def upgrade() -> None:
     op.execute(QUEST_DRAWN)
     op.execute(LEAGUE_ADD_XP)
+    op.execute(ENGAGEMENT_RECORD)
     op.execute(ENGAGEMENT_REPORT)
     op.execute(f"DROP FUNCTION {OLD_REDEEM}")
     op.execute(VOUCHER_REDEEM)
@@ -298,6 +329,11 @@ def downgrade() -> None:
     op.execute(
         "DROP FUNCTION engagement_report(uuid, text, text, date, date, bigint, integer, "
         "timestamptz, integer, integer, integer)"
+    )
+    op.execute(
+        "DROP FUNCTION engagement_record(uuid, text[], integer[], text[], text[], bigint[], "
+        "text[], text[], date, date, bigint, integer, timestamptz, integer, bigint, integer, "
+        "integer)"
     )
     op.execute("DROP FUNCTION league_add_xp(uuid, bigint, date, timestamptz, integer, integer)")
     op.execute("DROP FUNCTION quest_drawn(uuid, date, integer)")
