@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from courses.bundle import ORIGINAL_LOCALE
 from courses.errors import CourseLocked, LessonNotFound
-from courses.gating import CourseLock, course_lock
+from courses.gating import CourseLock, course_lock, risk_rank
 from courses.models import (
     Course,
     CourseProgress,
@@ -120,8 +121,37 @@ async def lesson_context(
     row = (await db.execute(query, params)).first()
     if row is None:
         raise LessonNotFound(lesson_id=lesson_id)
+    return _context(row, lesson_id, with_text=locale is not None)
+
+
+async def open_lesson_context(
+    db: AsyncSession,
+    lesson_id: uuid.UUID,
+    *,
+    user_id: uuid.UUID,
+    locale: str,
+    risk_profile: str | None,
+    now: datetime,
+) -> tuple[LessonContext, datetime | None]:
+    """The lesson with its content (as `lesson_context`), and its clock started in the same
+    statement when this is the caller's first opening of a lesson they may take: the time
+    the clock started (a concurrent first opening's, if earlier), None when it was not."""
+    params = {
+        "lesson_id": lesson_id,
+        "user_id": user_id,
+        "locale": locale,
+        "risk_rank": risk_rank(risk_profile),
+        "now": now,
+    }
+    row = (await db.execute(_OPENING, params)).first()
+    if row is None:
+        raise LessonNotFound(lesson_id=lesson_id)
+    return _context(row, lesson_id, with_text=True), row.started_at
+
+
+def _context(row: Any, lesson_id: uuid.UUID, *, with_text: bool) -> LessonContext:
     text = None
-    if locale is not None:
+    if with_text:
         text = LessonText(
             row.locale, row.title, row.cards or [], row.questions or [], row.explanations
         )
@@ -225,3 +255,47 @@ def _unless(skip: bool, column: Any) -> Any:
 _LESSON = _lesson_query()
 _LESSON_TEXT = _with_text(_LESSON, explanations_only=False)
 _LESSON_EXPLANATIONS = _with_text(_LESSON, explanations_only=True)
+
+
+def _opening_query() -> Any:
+    """The lesson with its text, and the upsert of its clock as a data-modifying CTE: one round
+    trip for an opening. The clock starts only when it has not (the row's `opened_at`) and only
+    for a lesson the caller may take: `LessonContext.lock`'s rule in SQL (open to all, or the
+    caller's risk rank at least the course's minimum and every prerequisite completed), so a
+    locked lesson writes nothing. A concurrent first opening keeps the earlier time."""
+    lesson = _LESSON_TEXT.cte("lesson")
+    progress: sa.Table = LessonProgress.__table__  # type: ignore[attr-defined]
+    now = sa.bindparam("now", type_=progress.c.opened_at.type)
+    minimum_rank = sa.cast(sa.func.substr(lesson.c.min_risk_profile, 2), sa.Integer)
+    may_take = sa.or_(
+        lesson.c.open_to_all,
+        sa.and_(
+            sa.bindparam("risk_rank", type_=sa.Integer()) >= minimum_rank,
+            sa.or_(
+                sa.func.cardinality(lesson.c.prerequisites) == 0,
+                lesson.c.prerequisites.contained_by(lesson.c.completed),
+            ),
+        ),
+    )
+    started = (
+        insert(progress)
+        .from_select(
+            ["user_id", "lesson_id", "course_id", "opened_at"],
+            sa.select(
+                sa.bindparam("user_id", type_=sa.Uuid()),
+                sa.bindparam("lesson_id", type_=sa.Uuid()),
+                lesson.c.course_id,
+                now,
+            ).where(lesson.c.opened_at.is_(None), may_take),
+        )
+        .on_conflict_do_update(
+            index_elements=["user_id", "lesson_id"],
+            set_={"opened_at": sa.func.coalesce(progress.c.opened_at, now)},
+        )
+        .returning(progress.c.opened_at)
+        .cte("started")
+    )
+    return sa.select(lesson, sa.select(started.c.opened_at).scalar_subquery().label("started_at"))
+
+
+_OPENING = _opening_query()

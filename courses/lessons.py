@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from courses.access import LessonContext, lesson_context
+from courses.access import LessonContext, lesson_context, open_lesson_context
 from courses.errors import LessonNotOpened, LessonReadTooFast
 from courses.events import CourseCompleted, LearningEvent, LessonCompleted
 from courses.models import CourseProgress, LessonProgress, LessonVersion
@@ -59,10 +59,13 @@ async def open_lesson(
     min_read_factor: float,
 ) -> LessonView:
     """The lesson without its answers, its choices in the learner's own order; the first
-    opening starts the lesson's clock."""
-    context = await lesson_context(db, lesson_id, user_id=user_id, locale=locale)
+    opening starts the lesson's clock, in the statement that reads the lesson."""
+    context, started_at = await open_lesson_context(
+        db, lesson_id, user_id=user_id, locale=locale, risk_profile=risk_profile, now=now
+    )
     context.ensure_unlocked(risk_profile)
-    opened_at = context.opened_at or await _start_clock(db, context, user_id=user_id, now=now)
+    opened_at = context.opened_at or started_at
+    assert opened_at is not None, "the statement starts the clock of a lesson the caller may take"
     text = context.content
     assert text is not None
     return LessonView(
@@ -82,45 +85,6 @@ async def open_lesson(
             "questions": questions_for(text.questions, learner_id=user_id, lesson_id=lesson_id),
         },
     )
-
-
-def _start_clock_statement() -> Any:
-    """Built once, with bound parameters: nearly every opening of a lesson is its first.
-    (Named unlike the columns, which SQLAlchemy reserves for VALUES.)"""
-    progress: sa.Table = LessonProgress.__table__  # type: ignore[attr-defined]
-    now = sa.bindparam("now", type_=progress.c.opened_at.type)
-    return (
-        insert(progress)
-        .values(
-            user_id=sa.bindparam("user", type_=sa.Uuid()),
-            lesson_id=sa.bindparam("lesson", type_=sa.Uuid()),
-            course_id=sa.bindparam("course", type_=sa.Uuid()),
-            opened_at=now,
-        )
-        .on_conflict_do_update(
-            index_elements=["user_id", "lesson_id"],
-            set_={"opened_at": sa.func.coalesce(progress.c.opened_at, now)},
-        )
-        .returning(progress.c.opened_at)
-    )
-
-
-_START_CLOCK = _start_clock_statement()
-
-
-async def _start_clock(
-    db: AsyncSession, context: LessonContext, *, user_id: uuid.UUID, now: datetime
-) -> datetime:
-    """Store `opened_at` once; a concurrent first opening keeps the earlier time."""
-    params = {
-        "user": user_id,
-        "lesson": context.lesson_id,
-        "course": context.course_id,
-        "now": now,
-    }
-    opened_at: datetime | None = (await db.execute(_START_CLOCK, params)).scalar_one()
-    assert opened_at is not None
-    return opened_at
 
 
 async def complete_lesson(

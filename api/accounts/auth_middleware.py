@@ -33,6 +33,7 @@ from api.accounts.tokens import AccessClaims, ExpiredToken, InvalidToken, read_a
 from api.database import request_session
 from api.settings import Settings
 from core.clock import Clock
+from core.driver_reads import DriverRead
 
 PUBLIC_PATHS = [
     "^/v1/auth/register$",
@@ -132,8 +133,9 @@ async def _partner_from_key(db: AsyncSession, key: str | None, *, now: datetime)
     return partner
 
 
-# Built once: this runs on every authenticated request.
-_LIVE_CALLER = (
+# Built once and sent straight to the driver: this runs on every authenticated request the
+# session cache cannot answer (the ORM's load of the row cost about 0.5 ms of CPU).
+_LIVE_CALLER = DriverRead(
     sa.select(UserAccount)
     .join(AuthSession, col(AuthSession.user_id) == col(UserAccount.id))
     .where(
@@ -148,14 +150,13 @@ _LIVE_CALLER = (
 async def load_caller(
     db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, *, now: datetime
 ) -> Caller | None:
-    """The live user behind a live session, in one indexed read. The account is detached from
-    `db`: the caller may be cached and shared by later requests, so a handler that changes the
-    account loads its own copy."""
-    params = {"session_id": session_id, "user_id": user_id}
-    account = (await db.execute(_LIVE_CALLER, params)).scalar_one_or_none()
-    if account is None:
+    """The live user behind a live session, in one indexed read. The account is built from the
+    row, in no session: the caller may be cached and shared by later requests, so a handler
+    that changes the account writes its own statement (and reads its own copy)."""
+    row = await _LIVE_CALLER.first(db, session_id=session_id, user_id=user_id)
+    if row is None:
         return None
-    db.expunge(account)
+    account = UserAccount.model_construct(**dict(row.items()))  # the database's own values
     return Caller(
         user_id=account.id,
         session_id=session_id,

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.accounts.caller import Caller
 from api.rewards.wallets import reward_policy
 from api.settings import Settings
-from gamification.engagement.service import record_event
+from gamification.engagement.service import Reporting, record_event, reporting
 
 
 async def report_event(
@@ -30,3 +30,8 @@ async def report_event(
         now=now,
         payout=reward_policy(settings).payout,
     )
+
+
+def reporting_of(caller: Caller, settings: Settings, now: datetime) -> Reporting:
+    """The knobs a redemption reports its event under, inside `voucher_redeem`."""
+    return reporting(timezone=caller.timezone, now=now, payout=reward_policy(settings).payout)

@@ -14,7 +14,7 @@ import core.messages as messages
 from api.accounts.caller import Caller
 from api.autocommit_routes import AUTOCOMMIT
 from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
-from api.engagement.events import report_event
+from api.engagement.events import reporting_of
 from api.idempotency import IdempotencyKeyHeader, run_idempotent
 from api.openapi import CourseRef, problem_responses
 from api.pagination import (
@@ -37,7 +37,6 @@ from api.vouchers.schemas import (
 from api.vouchers.shaping import localised_title, redeemer_of, voucher_out
 from core.clock import Clock
 from courses.titles import Titles, course_titles
-from gamification.engagement.kinds import VOUCHERS_REDEEMED
 from gamification.vouchers.eligibility import Ineligible
 from gamification.vouchers.lifecycle import user_voucher, user_vouchers
 from gamification.vouchers.models import VoucherProduct
@@ -144,14 +143,7 @@ class VoucherController(Controller):
                 db,
                 product_id=data.product_id,
                 redeemer=redeemer_of(db, caller, now, locale),
-                now=now,
-            )
-            await report_event(
-                db,
-                caller,
-                settings,
-                kind=VOUCHERS_REDEEMED,
-                reference=f"voucher:{redemption.voucher.id}",
+                engagement=reporting_of(caller, settings, now).params(),
                 now=now,
             )
             count_on_commit(db, REDEMPTIONS.labels(redemption.voucher.kind))

@@ -1,9 +1,9 @@
 """Awarding badges when their criterion first holds, and the learner's badges with progress.
 
-Badges over counters are awarded by the statement that moves the counters
-(`gamification/engagement/counters.count_batch`): every enabled badge over those counters whose
-criterion now holds, once per learner (the award's primary key), so concurrent events award a
-badge once. A monthly challenge's badge comes with its quest (`award_badge`).
+Badges over counters are awarded by the database function that moves the counters
+(`engagement_record`, migration 0029): every enabled badge over those counters whose criterion
+now holds, once per learner (the award's primary key), so concurrent events award a badge
+once. A monthly challenge's badge comes with its quest, in the same function.
 """
 
 import uuid
@@ -26,14 +26,6 @@ _VALUE = """
             AND d.day > CAST(:today AS date) - b.window_days)
     END
 """
-_AWARD_ONE = sa.text(
-    """
-    INSERT INTO badge_award (user_id, badge_id, earned_at)
-    SELECT :user_id, b.id, :now FROM badge b WHERE b.id = :badge_id AND b.enabled
-    ON CONFLICT DO NOTHING
-    RETURNING badge_id
-    """
-)
 _BADGES_OF = sa.text(
     f"""
     SELECT b.id, b.name, b.description, b.tier, b.counter, b.target, a.earned_at,
@@ -75,14 +67,6 @@ class BadgeStatus:
     target: int
     progress: int
     earned_at: datetime | None
-
-
-async def award_badge(
-    db: AsyncSession, *, user_id: uuid.UUID, badge_id: str, now: datetime
-) -> bool:
-    """Award one badge (a monthly challenge's); False when it was earned before."""
-    params = {"user_id": user_id, "badge_id": badge_id, "now": now}
-    return (await db.execute(_AWARD_ONE, params)).first() is not None
 
 
 async def badges_of(db: AsyncSession, *, user_id: uuid.UUID, today: date) -> list[BadgeStatus]:

@@ -1,25 +1,40 @@
 """Handing a batch of events to the quests, the badges and the league, in the transaction of
 the events (the lesson, the quiz, the contest step): counters first, then the quests they
-complete (paid once), the badges they earn (once), and the week's XP for the league.
+complete (paid once), the badges they earn (once), and the week's XP for the league, in one
+call of the database function `engagement_record` (migration 0029).
 
 Two ways in: `record_engagement`, which the rewards service calls with every batch it pays
 for, and `record_event`, the public function for events no rule pays for (a post read, a
-practice order, a voucher redeemed), each counted once per learner, kind and reference.
+practice order), each counted once per learner, kind and reference by one call of
+`engagement_report`. A voucher redeemed is reported the same way from inside
+`voucher_redeem`, under the knobs `Reporting` gives it.
 """
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.days import local_day
-from gamification.badges.service import award_badge
-from gamification.engagement.counters import count_batch, first_sight
-from gamification.engagement.kinds import REPORTED_KINDS, Tally, tally
-from gamification.leagues.service import add_league_xp
-from gamification.quests.draw import Periods
-from gamification.quests.service import QuestPaid, advance_quests
+from gamification.engagement.kinds import DAY_MARK_KINDS, MAXIMUM_KINDS, REPORTED_KINDS, Tally
+from gamification.leagues.tiers import COHORT_SIZE, MAX_TIERS
+from gamification.quests.catalogue import DAILY_QUESTS
+
+# Built once: a reported event counted, its badges, quests and league XP (migration 0029).
+_REPORT = sa.text(
+    "SELECT engagement_report(:user_id, :kind, :reference, :day, :cap_day, :daily_cap, "
+    ":lot_days, :now, :daily_quests, :highest_tier, :cohort_size)"
+)
+# Built once: a batch counted, its badges, quests and the league XP (migration 0029).
+_RECORD = sa.text(
+    "SELECT points, xp, reason FROM engagement_record(:user_id, :day_kinds, :day_counts, "
+    ":day_mark_kinds, :kinds, :values, :maximum_kinds, :touched, :day, :cap_day, :daily_cap, "
+    ":lot_days, :now, :daily_quests, :league_xp, :highest_tier, :cohort_size)"
+).columns(points=sa.BigInteger, xp=sa.BigInteger, reason=JSONB)
 
 
 @dataclass(frozen=True)
@@ -33,9 +48,45 @@ class Payout:
 
 
 @dataclass(frozen=True)
+class Reporting:
+    """What `engagement_report` needs besides the event: the learner's day (quests, day
+    counts), the business day (the global daily points cap, the league's week) and the
+    payout knobs, with the draw's and the league's constants."""
+
+    day: date
+    cap_day: date
+    payout: Payout
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "day": self.day,
+            "cap_day": self.cap_day,
+            "daily_cap": self.payout.daily_points_cap,
+            "lot_days": self.payout.lot_days,
+            "daily_quests": DAILY_QUESTS,
+            "highest_tier": MAX_TIERS - 1,
+            "cohort_size": COHORT_SIZE,
+        }
+
+
+def reporting(*, timezone: str | None, now: datetime, payout: Payout) -> Reporting:
+    return Reporting(
+        day=local_day(now, timezone, payout.business_timezone),
+        cap_day=local_day(now, None, payout.business_timezone),
+        payout=payout,
+    )
+
+
+@dataclass(frozen=True)
+class QuestPaid:
+    points: int  # after the global daily cap
+    xp: int
+    reason: dict[str, Any]  # as stored on the ledger transaction
+
+
+@dataclass(frozen=True)
 class Engagement:
     quests: list[QuestPaid]
-    badges: list[str]
 
 
 async def record_engagement(
@@ -44,31 +95,34 @@ async def record_engagement(
     user_id: uuid.UUID,
     timezone: str | None,
     counted: Tally,
+    league_xp: int,
     now: datetime,
     payout: Payout,
 ) -> Engagement:
-    """Count the batch, pay the quests it completes, award the badges it earns. League XP is
-    added separately (`add_league_xp`), last in the transaction: joining holds a shared row."""
-    if not counted.kinds:
-        return Engagement([], [])
-    today = local_day(now, timezone, payout.business_timezone)
-    badges = await count_batch(db, user_id, counted, day=today, now=now)
-    paid = await advance_quests(
-        db,
-        user_id=user_id,
-        kinds=set(counted.counts),
-        periods=Periods(today),
-        cap_day=local_day(now, None, payout.business_timezone),
-        daily_points_cap=payout.daily_points_cap,
-        lot_days=payout.lot_days,
-        now=now,
+    """Count the batch, award the badges it earns, pay the quests it completes, and add the
+    batch's `league_xp` with the quests' XP to the learner's league week: one statement."""
+    if not counted.kinds and league_xp <= 0:
+        return Engagement([])
+    by_day = sorted(counted.counts.items())
+    lifetime = sorted(
+        (kind, value)
+        for kind, value in {**counted.counts, **counted.maxima}.items()
+        if kind not in DAY_MARK_KINDS
     )
-    for quest in paid:
-        if quest.quest.badge_id and await award_badge(
-            db, user_id=user_id, badge_id=quest.quest.badge_id, now=now
-        ):
-            badges.append(quest.quest.badge_id)
-    return Engagement(paid, badges)
+    params = reporting(timezone=timezone, now=now, payout=payout).params() | {
+        "user_id": user_id,
+        "now": now,
+        "day_kinds": [kind for kind, _ in by_day],
+        "day_counts": [count for _, count in by_day],
+        "day_mark_kinds": sorted(DAY_MARK_KINDS),
+        "kinds": [kind for kind, _ in lifetime],
+        "values": [value for _, value in lifetime],
+        "maximum_kinds": sorted(MAXIMUM_KINDS),
+        "touched": sorted(counted.kinds),
+        "league_xp": league_xp,
+    }
+    rows = await db.execute(_RECORD, params)
+    return Engagement([QuestPaid(int(r.points), int(r.xp), r.reason) for r in rows])
 
 
 async def record_event(
@@ -80,26 +134,11 @@ async def record_event(
     timezone: str | None,
     now: datetime,
     payout: Payout,
-) -> Engagement:
+) -> int:
     """Count an event no rule pays for (`post_read`, `practice_order`, `vouchers_redeemed`)
-    once per reference, with its quests, badges and the quests' XP."""
+    once per reference, with its badges, quests and the quests' XP: the XP paid."""
     if kind not in REPORTED_KINDS:
         raise ValueError(f"not a reported engagement kind: {kind}")
-    if not await first_sight(db, user_id, kind, reference, now=now):
-        return Engagement([], [])
-    done = await record_engagement(
-        db,
-        user_id=user_id,
-        timezone=timezone,
-        counted=tally([kind], day_counted=False, longest_streak=None),
-        now=now,
-        payout=payout,
-    )
-    await add_league_xp(
-        db,
-        user_id=user_id,
-        xp=sum(q.xp for q in done.quests),
-        now=now,
-        business_timezone=payout.business_timezone,
-    )
-    return done
+    params = reporting(timezone=timezone, now=now, payout=payout).params()
+    params |= {"user_id": user_id, "kind": kind, "reference": reference, "now": now}
+    return int(await db.scalar(_REPORT, params) or 0)

@@ -20,35 +20,13 @@ from gamification.leagues.weeks import week_start
 
 ANONYMOUS = "anonymous"
 
-# The week's XP in one statement: added to the learner's membership or, with the week's first
-# XP, joining. Joining takes the next place of the learner's tier (the lowest without a
-# `league_player` row, or when tiers were removed since); the cohort's id is derived from (week,
-# tier, place / 30), so every replica names it alike. A concurrent first XP of the same learner
-# may have joined meanwhile: then this XP is added to that membership (the place taken here
-# stays empty).
-_ADD_XP = sa.text(
-    """
-    WITH bumped AS (
-        UPDATE league_member SET xp = xp + :xp, reached_at = :now
-         WHERE week_start = :week AND user_id = :user_id
-        RETURNING 1
-    ), tier AS (
-        SELECT LEAST(COALESCE((SELECT tier FROM league_player WHERE user_id = :user_id), 0),
-                     COALESCE((SELECT max(position) FROM league_tier), 0), :highest) AS tier
-         WHERE NOT EXISTS (SELECT 1 FROM bumped)
-    ), place AS (
-        SELECT tier.tier, nextval(format('league_place_%s', tier.tier)::regclass) AS n
-          FROM tier
-    )
-    INSERT INTO league_member AS m
-        (week_start, user_id, cohort_id, tier, xp, reached_at, joined_at)
-    SELECT :week, :user_id,
-           CAST(md5(:week_prefix || place.tier || ':' || (place.n / :cohort_size)) AS uuid),
-           place.tier, :xp, :now, :now
-      FROM place
-    ON CONFLICT (week_start, user_id) DO UPDATE SET xp = m.xp + EXCLUDED.xp, reached_at = :now
-    """
-)
+# The week's XP in one statement, `league_add_xp` (migration 0029): added to the learner's
+# membership or, with the week's first XP, joining. Joining takes the next place of the
+# learner's tier (the lowest without a `league_player` row, or when tiers were removed since);
+# the cohort's id is derived from (week, tier, place / 30), so every replica names it alike. A
+# concurrent first XP of the same learner may have joined meanwhile: then this XP is added to
+# that membership (the place taken here stays empty).
+_ADD_XP = sa.text("SELECT league_add_xp(:user_id, :xp, :week, :now, :highest, :cohort_size)")
 _MEMBERSHIP = sa.text(
     "SELECT cohort_id, tier FROM league_member WHERE week_start = :week AND user_id = :user_id"
 )
@@ -94,7 +72,6 @@ async def add_league_xp(
         "now": now,
         "highest": MAX_TIERS - 1,
         "cohort_size": COHORT_SIZE,
-        "week_prefix": f"{week}:",  # with the tier and the place / 30: the cohort's name
     }
     await db.execute(_ADD_XP, params)
 

@@ -1,26 +1,23 @@
-"""Quest progress and payment, in the transaction of the events that make the progress.
+"""The learner's quests with their progress.
 
 A quest completes when its counter, summed over its period on the learner's calendar, reaches
-the target. The completion row (learner, quest, period) is inserted once, whoever gets there
-first among concurrent events; only that insert pays, within the global daily points cap,
-under the ledger reference `quest:{period start}:{quest}:{user}`: one call of the database
-function `quest_complete` (migration 0026).
+the target. Completing and paying is done by the database in the transaction of the events
+that make the progress (`engagement_record`, migration 0029, with this module's draw as
+`quest_drawn`): the completion row (learner, quest, period) is inserted once, whoever gets
+there first among concurrent events; only that insert pays, within the global daily points
+cap, under the ledger reference `quest:{period start}:{quest}:{user}` (`quest_complete`,
+migration 0026).
 """
 
 import uuid
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gamification.quests.catalogue import Quest
 from gamification.quests.draw import Drawn, Periods, draw
-
-QUEST_COMPLETED = "quest_completed"
 
 # Built once: the pool with, for each template, the learner's count over the template's
 # current period and whether it is completed for that period, in one read.
@@ -40,24 +37,6 @@ _POOL = sa.text(
      WHERE q.enabled
     """
 )
-# Built once: a completed quest is claimed and paid by this one call (migration 0026).
-_COMPLETE = (
-    sa.text(
-        "SELECT paid, points, reason FROM quest_complete(:user_id, :quest_id, :period_start, "
-        ":points, :xp, :reference, :reason, :cap_day, :daily_cap, :now, :lot_days)"
-    )
-    .bindparams(sa.bindparam("reason", type_=JSONB))
-    .columns(reason=JSONB)
-)
-
-
-@dataclass(frozen=True)
-class QuestPaid:
-    quest: Quest
-    period_start: date
-    points: int  # after the daily cap
-    xp: int
-    reason: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -66,10 +45,6 @@ class QuestProgress:
     period_start: date
     progress: int
     completed: bool
-
-
-def ledger_reference(period_start: date, quest_id: str, user_id: uuid.UUID) -> str:
-    return f"quest:{period_start}:{quest_id}:{user_id}"
 
 
 @dataclass(frozen=True)
@@ -104,77 +79,6 @@ async def _pool(db: AsyncSession, user_id: uuid.UUID, periods: Periods) -> list[
         )
         for r in await db.execute(_POOL, params)
     ]
-
-
-async def advance_quests(
-    db: AsyncSession,
-    *,
-    user_id: uuid.UUID,
-    kinds: Collection[str],
-    periods: Periods,
-    cap_day: date,
-    daily_points_cap: int,
-    lot_days: int,
-    now: datetime,
-) -> list[QuestPaid]:
-    """Complete and pay the drawn quests the counted `kinds` bring to their target."""
-    pool = await _pool(db, user_id, periods)
-    pooled = {p.quest.id: p for p in pool}
-    drawn = draw([p.quest for p in pool], user_id, periods).all
-    paid = []
-    for quest in drawn:
-        status = pooled[quest.id]
-        if quest.kind in kinds and not status.completed and status.progress >= quest.target:
-            payment = await _complete(
-                db,
-                quest,
-                user_id=user_id,
-                period_start=periods.start_of(quest.cadence),
-                cap_day=cap_day,
-                cap=daily_points_cap,
-                lot_days=lot_days,
-                now=now,
-            )
-            if payment is not None:
-                paid.append(payment)
-    return paid
-
-
-async def _complete(
-    db: AsyncSession,
-    quest: Quest,
-    *,
-    user_id: uuid.UUID,
-    period_start: date,
-    cap_day: date,
-    cap: int,
-    lot_days: int,
-    now: datetime,
-) -> QuestPaid | None:
-    """Claim and pay the quest for its period: one call of `quest_complete` (migration 0026)."""
-    reason: dict[str, Any] = {
-        "code": QUEST_COMPLETED,
-        "quest": quest.id,
-        "title": quest.title.get("zh-CN", ""),
-        "title_en": quest.title.get("en", ""),
-    }
-    params = {
-        "user_id": user_id,
-        "quest_id": quest.id,
-        "period_start": period_start,
-        "points": quest.points,
-        "xp": quest.xp,
-        "reference": ledger_reference(period_start, quest.id, user_id),
-        "reason": reason,
-        "cap_day": cap_day,
-        "daily_cap": cap,
-        "now": now,
-        "lot_days": lot_days,
-    }
-    row = (await db.execute(_COMPLETE, params)).one()
-    if not row.paid:
-        return None  # completed before, or by a concurrent event that committed first
-    return QuestPaid(quest, period_start, int(row.points), quest.xp, row.reason)
 
 
 async def quests_of(

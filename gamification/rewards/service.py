@@ -29,7 +29,6 @@ from gamification.engagement.kinds import (
     tally,
 )
 from gamification.engagement.service import Payout, record_engagement
-from gamification.leagues.service import add_league_xp
 from gamification.ledger.operations import DEFAULT_LOT_DAYS
 from gamification.ledger.queries import Balances, balances_of, expiring_before
 from gamification.rewards.levels import level_for, xp_to_next_level
@@ -152,18 +151,17 @@ async def award_for_events(
     held = _wallet(balances_of(row), streak, today)
     counted = _tally(events, streak, today, active=learned if active is None else active)
     engaged = await record_engagement(
-        db, user_id=user_id, timezone=timezone, counted=counted, now=now, payout=policy.payout
+        db,
+        user_id=user_id,
+        timezone=timezone,
+        counted=counted,
+        league_xp=sum(reward.xp for reward in rewards),  # the quests' XP is added to it
+        now=now,
+        payout=policy.payout,
     )
     if engaged.quests:  # they moved the balances: the wallet is read again
         rewards += [Reward(QUEST_REWARD, q.points, q.xp, q.reason) for q in engaged.quests]
         held = await wallet(db, user_id=user_id, timezone=timezone, now=now, policy=policy)
-    await add_league_xp(
-        db,
-        user_id=user_id,
-        xp=sum(reward.xp for reward in rewards),
-        now=now,
-        business_timezone=policy.business_timezone,
-    )
     return rewards, held
 
 

@@ -2,14 +2,18 @@
 
 Two statements. The product is read (no lock) and the sale window and eligibility checked in
 Python; a sold-out product is refused here already, so a sold-out storm costs one read each.
-Then one call of the database function `voucher_redeem` (migration 0011) does the rest, in
-lock order:
+Then one call of the database function `voucher_redeem` (migrations 0013 and 0029) does the
+rest, in lock order:
 
 1. count against the per-user limit on the (user, product) counter row: a conditional upsert,
    so concurrent redemptions by one user queue on that row and can never both pass;
 2. debit the points through the ledger (oldest lots first, under the user's account lock);
 3. insert the voucher with the code drawn here;
-4. take one unit of stock with a conditional update (`remaining_stock > 0`). This is the one
+4. report `vouchers_redeemed` to the quests, badges and league (`engagement_report`, under the
+   knobs `engagement` gives, `gamification.engagement.service.Reporting.params()`, passed in
+   by the api layer: vouchers stay unaware of the engagement's imports): inside the function,
+   so a refusal undoes it too;
+5. take one unit of stock with a conditional update (`remaining_stock > 0`). This is the one
    row every redeemer of the product shares, so it is locked last, for the shortest time.
 
 A refusal at any step undoes the steps before it inside the function, so a refused
@@ -17,6 +21,7 @@ redemption writes nothing and the caller's transaction stays usable.
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,11 +40,12 @@ from gamification.vouchers.products import Redeemer, get_product, why_ineligible
 CODE_ATTEMPTS = 5
 
 # Built once: every redemption runs it. The debit goes to the redemption account, under the
-# key `voucher:{voucher_id}`.
+# key `voucher:{voucher_id}`, the reference the engagement counts the event under too.
 _REDEEM = sa.text(
     "SELECT outcome, debit_transaction_id, points_balance FROM voucher_redeem("
     ":id, :code, :product_id, :user_id, :per_user_limit, :points_price, :kind, :title, "
-    ":title_en, :terms, :reason, :issued_at, :expires_at)"
+    ":title_en, :terms, :reason, :issued_at, :expires_at, :day, :cap_day, :daily_cap, "
+    ":lot_days, :daily_quests, :highest_tier, :cohort_size)"
 ).bindparams(sa.bindparam("terms", type_=JSONB), sa.bindparam("reason", type_=JSONB))
 REDEEMED = "redeemed"
 CODE_TAKEN = "code-taken"
@@ -52,7 +58,12 @@ class Redemption:
 
 
 async def redeem_voucher(
-    db: AsyncSession, *, product_id: uuid.UUID, redeemer: Redeemer, now: datetime
+    db: AsyncSession,
+    *,
+    product_id: uuid.UUID,
+    redeemer: Redeemer,
+    engagement: Mapping[str, Any],
+    now: datetime,
 ) -> Redemption:
     product = await get_product(db, product_id)
     problem = await why_ineligible(product, redeemer, now=now)
@@ -61,10 +72,11 @@ async def redeem_voucher(
     if product.remaining_stock <= 0:
         raise OutOfStock()
     voucher_id = new_id()
-    terms = {"per_user_limit": product.per_user_limit, "reason": _debit_reason(product, voucher_id)}
+    fixed = {"per_user_limit": product.per_user_limit, "reason": _debit_reason(product, voucher_id)}
+    fixed |= engagement  # the same for every code drawn
     for _ in range(CODE_ATTEMPTS):  # a code collision (about 1 in 10^17 a pair) draws again
         issued = _issued(voucher_id, new_code(), product, redeemer.user_id, now)
-        row = (await db.execute(_REDEEM, issued | terms)).one()
+        row = (await db.execute(_REDEEM, issued | fixed)).one()
         if row.outcome != CODE_TAKEN:
             break
     else:

@@ -3,18 +3,19 @@ replica still reaches every other within a second (LISTEN/NOTIFY), or the cache 
 itself while it cannot hear."""
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from httpx import AsyncClient
 from litestar import Litestar
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.accounts import auth_middleware
 from api.accounts.caller import Caller, Role
 from api.accounts.caller_changes import RECONNECT_SECONDS, listening
 from api.accounts.models import UserAccount
@@ -23,6 +24,7 @@ from api.app import create_app
 from api.database import create_engine, create_sessionmaker
 from api.settings import Settings
 from core.clock import FrozenClock
+from core.driver_reads import Row
 from tests.factories import UserFactory
 from tests.helpers import http_client
 from tests.waiting import eventually
@@ -35,7 +37,7 @@ class Replica:
     app: Litestar
     client: AsyncClient
     engine: AsyncEngine
-    session_reads: list[str]  # statements that read auth_session, as sent
+    session_reads: list[uuid.UUID]  # the sessions read from the database, as checked
 
     @property
     def cache(self) -> SessionCache:
@@ -49,15 +51,19 @@ async def replicas(
     database_url: str,
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[tuple[Replica, Replica]]:
     """Two app instances, each with its own engine, pool, cache and listener."""
+    reads_by_engine: dict[AsyncEngine, list[uuid.UUID]] = {}
+    monkeypatch.setattr(
+        auth_middleware._LIVE_CALLER, "first", _noting_session_reads(reads_by_engine)
+    )
     async with AsyncExitStack() as stack:
         started = []
         for _ in range(2):
             engine = create_engine(database_url, settings, serves_requests=True)
             stack.push_async_callback(engine.dispose)
-            reads: list[str] = []
-            event.listen(engine.sync_engine, "before_cursor_execute", _noting_session_reads(reads))
+            reads = reads_by_engine.setdefault(engine, [])
             app = create_app(
                 settings, engine, sessionmaker=create_sessionmaker(engine), clock=clock
             )
@@ -71,10 +77,17 @@ async def replicas(
         yield started[0], started[1]
 
 
-def _noting_session_reads(reads: list[str]) -> Callable[..., None]:
-    def note(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if "FROM user_account JOIN auth_session" in statement:
-            reads.append(statement)
+def _noting_session_reads(
+    reads_by_engine: dict[AsyncEngine, list[uuid.UUID]],
+) -> Callable[..., Awaitable[Row | None]]:
+    """The token check's read (a driver read: no SQLAlchemy event sees it), noted per app
+    instance by the engine of the session it runs on."""
+    read = auth_middleware._LIVE_CALLER.first
+
+    async def note(db: AsyncSession, **params: Any) -> Row | None:
+        assert isinstance(db.bind, AsyncEngine)
+        reads_by_engine.setdefault(db.bind, []).append(params["session_id"])
+        return await read(db, **params)
 
     return note
 

@@ -189,13 +189,11 @@ async def measure_completions(
         return 1
 
     async def no_engagement(*args: Any, **kwargs: Any) -> Engagement:
-        return Engagement([], [])
+        return Engagement([])
 
-    async def no_league(*args: Any, **kwargs: Any) -> None:
-        return None
-
-    # The hand-off off, in this process only: what a completion costs without it.
-    hand_off = {"record_engagement": no_engagement, "add_league_xp": no_league}
+    # The hand-off (counters, badges, quests and league XP) off, in this process only: what a
+    # completion costs without it.
+    hand_off = {"record_engagement": no_engagement}
     shipped = {name: vars(reward_service)[name] for name in hand_off}
     for name, replacement in hand_off.items():
         setattr(reward_service, name, replacement)

@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from httpx import AsyncClient
 from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.settings import Settings
 from core.clock import FrozenClock
@@ -164,3 +166,28 @@ async def test_choices_keep_one_order_per_learner_and_differ_between_learners(
     assert all(order[2] == ["true", "false"] for order in seen)
     # 8 learners with 36 possible orders each: all alike by chance is about 1 in 10**12
     assert len({str(order) for order in seen}) > 1
+
+
+async def test_opening_a_locked_lesson_starts_no_clock(
+    client: AsyncClient,
+    db: AsyncSession,
+    user_factory: UserFactory,
+    publish: Publish,
+) -> None:
+    """The clock starts in the statement that reads the lesson, under the lock's rule in SQL:
+    a lesson the caller may not take (risk profile, prerequisites) writes no progress row."""
+    above = await publish(bundle_doc("options", min_risk_profile="C4"))
+    needs = await publish(bundle_doc("next-step", lessons=1, prerequisites=["test-course"]))
+    cautious = await user_factory(risk_profile="C3")
+    for lesson in (above["lesson-0"], needs["lesson-0"]):
+        response = await client.get(f"/v1/lessons/{lesson}", headers=cautious.headers)
+        assert response.status_code == 403
+    started = await db.scalar(
+        sa.text("SELECT count(*) FROM course_lesson_progress WHERE user_id = :u"),
+        {"u": cautious.id},
+    )
+    assert started == 0
+    bold = await user_factory(risk_profile="C4")
+    opened = await client.get(f"/v1/lessons/{above['lesson-0']}", headers=bold.headers)
+    assert opened.status_code == 200
+    assert opened.json()["opened_at"] is not None

@@ -19,7 +19,7 @@ from api.settings import Settings
 from core.clock import FrozenClock
 from tests.benchmarks.wire import WireCounts, WireProxy, wire_proxy
 from tests.factories import UserFactory
-from tests.helpers import http_client, serve_in_loop
+from tests.helpers import Publish, bundle_doc, http_client, serve_in_loop
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.committing
@@ -78,6 +78,23 @@ async def test_me_is_one_round_trip(
     user = await user_factory()
     counts = await _counted_get(proxy, client, "/v1/me", user)
     assert counts.round_trips == 1  # the consents; the caller is cached, no BEGIN or COMMIT
+
+
+async def test_opening_a_lesson_for_the_first_time_is_one_round_trip(
+    counted: tuple[WireProxy, AsyncClient], user_factory: UserFactory, publish: Publish
+) -> None:
+    proxy, client = counted
+    lessons = await publish(bundle_doc())
+    user = await user_factory()
+    for _ in range(2):  # the first prepares the statement and fills the cache
+        opened = await client.get(f"/v1/lessons/{lessons['lesson-0']}", headers=user.headers)
+        assert opened.status_code == 200
+    await asyncio.sleep(SETTLE_SECONDS)
+    proxy.take()
+    first = await client.get(f"/v1/lessons/{lessons['lesson-1']}", headers=user.headers)
+    await asyncio.sleep(SETTLE_SECONDS)
+    assert first.json()["opened_at"] is not None
+    assert proxy.take().round_trips == 1  # the lesson read with its clock's upsert
 
 
 async def test_a_pooled_connection_the_server_closed_is_replaced_without_an_error(

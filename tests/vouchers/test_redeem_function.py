@@ -1,5 +1,6 @@
-"""`voucher_redeem` (migration 0013) called directly in SQL: all or nothing, never oversold,
-never paid with expired points; and the redemption route's statements around it."""
+"""`voucher_redeem` (migrations 0013 and 0029) called directly in SQL: all or nothing, never
+oversold, never paid with expired points, the engagement counted inside it and undone with a
+refusal; and the redemption route's statements around it."""
 
 import uuid
 from datetime import timedelta
@@ -12,16 +13,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.clock import FrozenClock
+from gamification.engagement.service import Payout, reporting
 from gamification.ledger.operations import earn
+from gamification.quests.catalogue import save_quests
 from gamification.vouchers.models import VoucherProduct
+from tests.engagement.catalogue import save_catalogue
+from tests.engagement.test_report_function import NOON, engagement_state, reported_quest
 from tests.factories import UserFactory
 from tests.helpers import Funder, ProductFactory, redeem
 from tests.statements import statements_sent
 
 REDEEM = sa.text(
     "SELECT * FROM voucher_redeem(:voucher_id, :code, :product_id, :user_id, :per_user_limit, "
-    ":price, 'fee', 'title', NULL, '{}', '{}', :now, :expires_at)"
+    ":price, 'fee', 'title', NULL, '{}', '{}', :now, :expires_at, :day, :cap_day, :daily_cap, "
+    ":lot_days, :daily_quests, :highest_tier, :cohort_size)"
 )
+PAYOUT = Payout(daily_points_cap=500, lot_days=365, business_timezone="Asia/Shanghai")
 
 
 async def call_redeem(
@@ -42,6 +49,7 @@ async def call_redeem(
         "price": product.points_price,
         "now": clock.now(),
         "expires_at": clock.now() + timedelta(days=30),
+        **reporting(timezone=None, now=clock.now(), payout=PAYOUT).params(),
     }
     return (await db.execute(REDEEM, params)).one()
 
@@ -194,14 +202,29 @@ async def test_a_redemption_sends_the_product_read_and_one_call_between_its_key_
     first = next(i for i, s in enumerate(sent) if s.startswith("INSERT INTO idempotency_record"))
     last = next(i for i, s in enumerate(sent) if s.startswith("UPDATE idempotency_record"))
     between = [s.split(" FROM ")[-1].split()[0] for s in sent[first + 1 : last]]
-    # The product, the redemption, the engagement (the event seen once, the counters with the
-    # badges they earn, the quest pool with its progress), then the wallet in the answer
-    # (balances and streak at once).
-    assert between == [
-        "voucher_product",
-        "voucher_redeem($1,",
-        "INSERT",
-        "by_day",
-        "quest_template",
-        "ledger_balances($1,",
-    ]
+    # The product, the redemption with its engagement, then the wallet in the answer
+    # (balances and streak at once): nothing between the stock update and the wallet read.
+    assert between == ["voucher_product", "voucher_redeem($1,", "ledger_balances($1,"]
+
+
+async def test_a_redemption_counts_inside_the_function_and_a_refusal_undoes_the_count(
+    db: AsyncSession,
+    user_factory: UserFactory,
+    product_factory: ProductFactory,
+    fund: Funder,
+    clock: FrozenClock,
+) -> None:
+    await save_catalogue(db, clock)
+    await save_quests(
+        db, [reported_quest("daily-redeem", "daily", kind="vouchers_redeemed")], now=NOON
+    )
+    user = await user_factory()
+    await fund(user.id, 100)
+    sold_out = await product_factory(points_price=30, total_stock=0)
+    refused = await call_redeem(db, sold_out, user.id, clock)
+    assert refused.outcome == "out-of-stock"
+    assert await engagement_state(db, user.id) == (None, None, None, None, 100)
+    product = await product_factory(points_price=30)
+    row = await call_redeem(db, product, user.id, clock, code="3333-4444-5555")
+    assert (row.outcome, row.points_balance) == ("redeemed", 70)  # the quest pays after
+    assert await engagement_state(db, user.id) == (1, ["redeemer"], ["daily-redeem"], 5, 80)
