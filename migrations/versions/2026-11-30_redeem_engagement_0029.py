@@ -18,7 +18,7 @@ the commit. `quest_drawn` is `gamification/quests/draw.py`'s draw in SQL (the sa
 order; a test holds the two equal).
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0028
 Create Date: 2026-11-30 07:30:00.000000+00:00
 """
 
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0029"
-down_revision: str | None = "0026"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
