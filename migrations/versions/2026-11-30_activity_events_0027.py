@@ -9,7 +9,7 @@ calls it daily. A row trigger refuses UPDATE (the log is append-only); DELETE st
 for erasing one user's rows with the account.
 
 Revision ID: 0027
-Revises: 0026
+Revises: 0033
 Create Date: 2026-11-30 07:20:00.000000+00:00
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0027"
-down_revision: str | None = "0026"
+down_revision: str | None = "0033"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,7 +13,7 @@ Entries and positions are updated by every fill and order: room left on each pag
 written from now on.
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0027
 Create Date: 2026-11-30 07:45:00.000000+00:00
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0030"
-down_revision: str | None = "0026"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

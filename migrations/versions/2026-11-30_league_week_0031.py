@@ -10,7 +10,7 @@ Weeks whose cohorts were all closed become closed `league_week` rows; a week clo
 part gets no row and is closed again in full (every write of a close is idempotent).
 
 Revision ID: 0031
-Revises: 0026
+Revises: 0030
 Create Date: 2026-11-30 08:00:00.000000+00:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0031"
-down_revision: str | None = "0026"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
