@@ -44,13 +44,22 @@ class PartnerKeys:
     keys: list[PartnerKey]  # oldest first
 
 
+# Generous: the references of every live user, computed and indexed in one statement.
+OWNER_REFS_TIMEOUT = "30min"
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 async def create_partner(db: AsyncSession, clock: Clock, *, name: str) -> tuple[Partner, str]:
-    """Create a partner with its owner-reference secret and a first key, returned once."""
+    """Create a partner with its owner-reference secret and a first key, returned once.
+
+    The insert's trigger (`partner_owner_refs`, migration 0027) writes every live user's owner
+    reference for the partner in that one statement: minutes at a million users, far past the
+    engine's statement_timeout (`DB_STATEMENT_TIMEOUT_MS`), so this transaction lifts it."""
     now = clock.now()
+    await db.execute(sa.text(f"SET LOCAL statement_timeout = '{OWNER_REFS_TIMEOUT}'"))
     partner = (
         await db.execute(
             insert(Partner)

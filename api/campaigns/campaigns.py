@@ -3,12 +3,12 @@ runs. Every change and every state change is audited in the same transaction."""
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller, Role
@@ -24,7 +24,7 @@ from api.campaigns.schemas import (
 )
 from api.campaigns.segments import segment_context
 from api.campaigns.shaping import campaign_out, members_out, run_out
-from api.idempotency import IDEMPOTENCY_HEADER, run_idempotent
+from api.idempotency import OptionalIdempotencyKey, run_idempotent
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.settings import Settings
@@ -43,16 +43,6 @@ from gamification.campaigns.service import (
 from gamification.contests.calendar import market_calendar
 
 STATE_RESPONSES = problem_responses(400, 401, 403, 404, 409)
-OptionalIdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name=IDEMPOTENCY_HEADER,
-        required=False,
-        min_length=1,
-        max_length=255,
-        description="Optional: a retry with the same key and body answers the first campaign.",
-    ),
-]
 
 
 async def _out(db: AsyncSession, campaign: Campaign) -> CampaignOut:

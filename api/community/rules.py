@@ -1,5 +1,6 @@
-"""The compliance rules, changed without a restart: moderators read the live set, replace it
-with a new version, or store COMMUNITY_RULES_FILE as one; each change is audited and is live on
+"""The compliance rules, changed without a restart: moderators read the live set; admins
+replace it with a new version, or store COMMUNITY_RULES_FILE as one (a set is live on every
+server at once, so changing it takes the stronger role); each change is audited and is live on
 every replica within a second of its commit (`api.community.rule_book`)."""
 
 from datetime import datetime
@@ -61,6 +62,7 @@ class ModerationRulesController(Controller):
         summary="Store a new version of the compliance rules",
         status_code=200,
         responses=problem_responses(400, 401, 403, 422),
+        guards=[requires_role(Role.ADMIN)],
     )
     async def replace(
         self,
@@ -85,6 +87,7 @@ class ModerationRulesController(Controller):
         summary="Store COMMUNITY_RULES_FILE as a new version of the compliance rules",
         status_code=200,
         responses=problem_responses(401, 403, 422),
+        guards=[requires_role(Role.ADMIN)],
     )
     async def reload(
         self,

@@ -7,6 +7,7 @@ of the chosen action and schedule kind are read: the others stay in the page, hi
 stylesheet shows a kind's fields while its radio button is checked), and are ignored.
 """
 
+import re
 from typing import Any
 
 from litestar.datastructures import FormMultiDict
@@ -55,12 +56,16 @@ def _action(form: FormMultiDict) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
+
+
 def _days(raw: str | None) -> list[int | str] | None:
-    """`0, 7, 30` as a list of days; a part that is not a number is kept, for its message."""
+    """`0, 7, 30` as a list of days; a part that is not a number is kept, for its message.
+    ASCII digits only: `str.isdigit` takes `²`, which `int` refuses."""
     if raw is None:
         return None
     parts = [part.strip() for part in raw.split(",") if part.strip()]
-    return [int(part) if part.lstrip("-").isdigit() else part for part in parts]
+    return [int(part) if _WHOLE_NUMBER.fullmatch(part) else part for part in parts]
 
 
 def _schedule(form: FormMultiDict) -> tuple[dict[str, Any], dict[str, Any] | None]:

@@ -143,7 +143,8 @@ def edited(builder: Builder, edit: str) -> Builder:
     (a group left with no row goes too). An unknown edit changes nothing."""
     kind, _, where = edit.partition(":")
     groups = list(builder.groups)
-    numbers = [int(n) for n in where.split(":") if n.isdigit()]
+    # ASCII digits only: `str.isdigit` takes `²`, which `int` refuses.
+    numbers = [int(n) for n in where.split(":") if n.isascii() and n.isdigit()]
     if kind == "add-group" and len(groups) < MAX_GROUPS:
         groups.append(Group())
     elif kind == "add-row" and numbers and numbers[0] < len(groups):

@@ -64,7 +64,9 @@ class PartnerClientController(Controller):
         except DomainError as exc:
             await _audit(db, request, partner, owner_ref, summary | {"refused": exc.code})
             raise CommittedRefusal(exc) from exc
-        summary |= {"repeated": not recorded.first_time, "user_id": str(recorded.user_id)}
+        # No user id: audit entries outlive erasure, and the owner reference (the object id)
+        # must not stay linked to the learner through them.
+        summary |= {"repeated": not recorded.first_time}
         await _audit(db, request, partner, owner_ref, summary)
         event = recorded.event
         out = ClientEventOut(event.event_id, data.type, event.at, event.tier, recorded.received_at)

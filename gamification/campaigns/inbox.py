@@ -1,19 +1,19 @@
-"""The inbox: any domain posts a message to a learner with `post_message` (or many at once with
-`post_messages`, or `post_messages_from` a query); learners page through theirs, newest first,
-and mark them read.
+"""The inbox: any domain posts a message to a learner with `post_message` (or one per row of
+a query with `post_messages_from`); learners page through theirs, newest first, and mark them
+read.
 
 Posting is idempotent by `reference` (a unique index): the same reference again writes nothing.
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -90,49 +90,7 @@ async def post_message(
     return message_id
 
 
-@dataclass(frozen=True)
-class Message:
-    """A message to post: `title` and `body` keyed by locale, as `post_message` takes them."""
-
-    user_id: UUID
-    reference: str
-    title: Mapping[str, str]
-    body: Mapping[str, str]
-    deep_link: str | None = None
-
-
-# Many messages in one statement: the columns come as arrays, one element per message.
-_POST_MANY = sa.text(
-    """
-    INSERT INTO campaign_inbox_message (id, user_id, reference, title, body, deep_link, created_at)
-    SELECT uuid_v7(), m.user_id, m.reference, m.title, m.body, m.deep_link, now()
-      FROM unnest(CAST(:user_ids AS uuid[]), CAST(:references AS text[]),
-                  CAST(:titles AS jsonb[]), CAST(:bodies AS jsonb[]),
-                  CAST(:deep_links AS text[]))
-           AS m(user_id, reference, title, body, deep_link)
-    ON CONFLICT (reference) DO NOTHING
-    """
-).bindparams(sa.bindparam("titles", type_=ARRAY(JSONB)), sa.bindparam("bodies", type_=ARRAY(JSONB)))
 POSTED_COLUMNS = ("user_id", "reference", "title", "body", "deep_link")
-
-
-async def post_messages(session: AsyncSession, messages: Sequence[Message]) -> int:
-    """Put every message in its learner's inbox, in the caller's transaction and one
-    statement, and return how many were written (a reference already posted writes nothing).
-    Checked as `post_message` checks one: a bad message refuses the lot with ValueError."""
-    for message in messages:
-        _checked(message.reference, message.title, message.body, message.deep_link)
-    if not messages:
-        return 0
-    params = {
-        "user_ids": [m.user_id for m in messages],
-        "references": [m.reference for m in messages],
-        "titles": [dict(m.title) for m in messages],
-        "bodies": [dict(m.body) for m in messages],
-        "deep_links": [m.deep_link for m in messages],
-    }
-    result = await session.execute(_POST_MANY, params)
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def post_messages_from(session: AsyncSession, query: str, params: Mapping[str, Any]) -> int:

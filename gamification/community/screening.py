@@ -22,6 +22,7 @@ import yaml
 
 from gamification.community.detectors import DETECTORS
 from gamification.community.normalise import normalise, normalise_pattern
+from gamification.community.pattern_safety import pattern_problem
 from gamification.community.prefilter import required_literals, without_leading_lookbehinds
 
 LOCALES = ("zh-CN", "en")
@@ -141,6 +142,9 @@ def parse_rule_set(document: Any) -> RuleSet:
         raise RuleFileError(["needs `labels:` and a `rules:` list"])
     problems: list[str] = []
     labels = _labels(document.get("labels"), problems)
+    if not document["rules"]:
+        # An empty set would switch screening off on every server at once.
+        problems.append("rules: needs at least one rule")
     rules: list[ModerationRule] = []
     for index, spec in enumerate(document["rules"]):
         where = f"rules[{index}]"
@@ -238,6 +242,11 @@ def _patterns(spec: Any, where: str, problems: list[str]) -> tuple[Pattern, ...]
                 regex = re.compile(normalised)
             except re.error as exc:
                 problems.append(f"{place}: not a valid regular expression ({exc})")
+                continue
+            # As typed and as run: full-width brackets become syntax once normalised.
+            unsafe = pattern_problem(pattern) or pattern_problem(normalised)
+            if unsafe is not None:
+                problems.append(f"{place}: {unsafe}")
                 continue
             scout = without_leading_lookbehinds(normalised)
             compiled.append(

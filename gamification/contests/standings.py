@@ -175,11 +175,9 @@ async def refresh_standings(
     until `drop_superseded_generations`. None when another transaction is refreshing the
     contest or its standings are frozen.
 
-    A running contest's generation is UNLOGGED: writing a million rows and two indexes to the
-    WAL cost more than ranking them, and the next refresh rebuilds it from the books anyway.
-    A server crash empties it (the board shows nobody until the next refresh, and the running
-    peaks restart from the starting cash; the report card's drawdown also reads the durable
-    daily closes). The frozen final standings, which prizes are paid from, are logged.
+    Every generation is logged, running ones too: each carries the running peak equity and
+    max drawdown on to the next, and the final standings prizes are paid from are built from
+    them, so a crash must not reset them.
     """
     state = (await db.execute(_LOCK_STATE, {"contest_id": contest_id})).one_or_none()
     if state is None or state.frozen_at is not None:
@@ -189,10 +187,9 @@ async def refresh_standings(
     for setting in _REFRESH_SETTINGS:
         await db.execute(setting)
     # DDL takes no bind parameters: the one value formatted in is the sequence's integer.
-    persistence = "" if freeze else "UNLOGGED"
     await db.execute(
         sa.text(
-            f"CREATE {persistence} TABLE {table} (LIKE contest_standing INCLUDING DEFAULTS"
+            f"CREATE TABLE {table} (LIKE contest_standing INCLUDING DEFAULTS"
             f" INCLUDING CONSTRAINTS, CHECK (generation = {generation}))"
         )
     )

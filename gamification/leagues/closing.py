@@ -21,10 +21,13 @@ million rows then fill each index page after page instead of touching pages at r
 matters once the indexes outgrow the buffer cache.
 
 Every unclosed week before the current one is closed, oldest first (a job that did not run for
-weeks catches up), each week claimed once. Finding them walks the distinct weeks of
+weeks catches up), each week claimed once. A week left unclosed behind a later closed one (its
+close failed, the next week's did not) still gets its results and prizes, but moves nobody:
+the later close set the tiers learners play with now. Finding them walks the distinct weeks of
 `league_member` by its primary key, one index descent per week ever played.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,6 +39,7 @@ from gamification.campaigns.inbox import post_messages_from
 from gamification.ledger.operations import Earn, earn_many
 
 LEAGUE_PRIZE = "league_prize"
+logger = logging.getLogger(__name__)
 
 # The weeks played before `current` and not claimed: a loose index scan (each step the next
 # week of the primary key (week_start, user_id)), then those without a `league_week` row.
@@ -78,7 +82,8 @@ _WRITE_RESULTS = sa.text(
         WINDOW w AS (PARTITION BY m.cohort_id ORDER BY m.xp DESC, m.reached_at, m.user_id)
     ), top AS (SELECT COALESCE(max(position), 0) AS position FROM league_tier), judged AS (
         SELECT r.*, t.prizes,
-               CASE WHEN r.tier < top.position AND r.rank <= t.promote THEN 'promoted'
+               CASE WHEN NOT CAST(:moves AS boolean) THEN 'stayed'
+                    WHEN r.tier < top.position AND r.rank <= t.promote THEN 'promoted'
                     WHEN r.tier > 0 AND r.rank > GREATEST(r.size - t.demote, t.promote)
                          THEN 'demoted'
                     ELSE 'stayed' END AS outcome
@@ -96,6 +101,9 @@ _WRITE_RESULTS = sa.text(
     ON CONFLICT DO NOTHING
     """
 )
+# A later week closed first (this one's close had failed, or was claimed and rolled back): that
+# close set the tiers learners play with now, which this older week must not overwrite.
+_LATER_WEEK_CLOSED = sa.text("SELECT EXISTS (SELECT 1 FROM league_week WHERE week_start > :week)")
 _MOVE_PLAYERS = sa.text(
     """
     INSERT INTO league_player (user_id, tier, updated_at)
@@ -157,12 +165,18 @@ def prize_key(week: date, user_id: uuid.UUID) -> str:
 
 async def close_week(db: AsyncSession, *, week: date, now: datetime, lot_days: int) -> WeekClose:
     """Close the week starting `week` in the caller's transaction; nothing when it was claimed
-    before (closed, or being closed by a transaction that then commits)."""
+    before (closed, or being closed by a transaction that then commits). When a later week is
+    closed already, its close set the tiers: this week's results are written and its leaders
+    paid, but everyone `stayed` (nobody moves, the message says so)."""
     await db.execute(_WEEK_SETTINGS)  # first: the claim may wait for another close's commit
     if await db.scalar(_CLAIM_WEEK, {"week": week, "now": now}) is None:
         return WeekClose(0, 0, 0)
     params = {"week": week, "now": now}
-    members = (await db.execute(_WRITE_RESULTS, params)).rowcount  # type: ignore[attr-defined]
+    moves = not await db.scalar(_LATER_WEEK_CLOSED, params)
+    if not moves:
+        logger.warning("league week %s closes after a later week: ranks and prizes, no moves", week)
+    written = await db.execute(_WRITE_RESULTS, params | {"moves": moves})
+    members = written.rowcount  # type: ignore[attr-defined]
     await db.execute(_MOVE_PLAYERS, params)
     await post_messages_from(db, _RESULT_MESSAGES, {"week": week})
     prizes = [

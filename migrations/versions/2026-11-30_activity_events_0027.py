@@ -291,11 +291,14 @@ END $$""",
 CREATE TRIGGER activity_voucher_redeemed AFTER INSERT ON voucher
     REFERENCING NEW TABLE AS new_vouchers FOR EACH STATEMENT
     EXECUTE FUNCTION activity_voucher_redeemed()""",
+    # Vouchers outlive their owner's erasure (the broker holds the codes): a voucher used
+    # after it records nothing, or the erased learner would have activity again.
     """
 CREATE FUNCTION activity_voucher_consumed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO activity_event (occurred_at, user_id, kind, detail)
-    VALUES (NEW.consumed_at, NEW.user_id, 'voucher_consumed', NEW.kind);
+    SELECT NEW.consumed_at, NEW.user_id, 'voucher_consumed', NEW.kind
+    FROM user_account u WHERE u.id = NEW.user_id AND u.deleted_at IS NULL;
     RETURN NULL;
 END $$""",
     """

@@ -3,18 +3,11 @@ through theirs newest first, see the unread count and mark messages read."""
 
 from datetime import timedelta
 
-import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FrozenClock
-from gamification.campaigns.inbox import (
-    Message,
-    post_message,
-    post_messages,
-    post_messages_from,
-    user_messages,
-)
+from gamification.campaigns.inbox import post_message, post_messages_from, user_messages
 from tests.factories import UserFactory
 
 TITLE = {"zh-CN": "比赛成绩单", "en": "Your report card"}
@@ -127,43 +120,6 @@ async def test_the_export_lists_the_inbox_and_erasure_deletes_it(
     export = (await client.get("/v1/me/export", headers=learner.headers)).json()
     assert [m["title"] for m in export["campaigns"]["inbox"]] == [TITLE]
     assert (await client.delete("/v1/me", headers=learner.headers)).status_code == 204
-    async with sessionmaker() as db:
-        assert await user_messages(db, learner.id) == []
-
-
-async def test_many_messages_post_in_one_call_once_per_reference(
-    sessionmaker: async_sessionmaker[AsyncSession], user_factory: UserFactory
-) -> None:
-    first, second = await user_factory(), await user_factory()
-    messages = [
-        Message(first.id, "bulk:1", TITLE, BODY, "contest:0190a1b2-0000-7000-8000-000000000001"),
-        Message(second.id, "bulk:2", TITLE, BODY),
-    ]
-    async with sessionmaker.begin() as db:
-        assert await post_messages(db, messages) == 2
-        assert await post_messages(db, [*messages, Message(first.id, "bulk:3", TITLE, BODY)]) == 1
-        assert await post_messages(db, []) == 0
-    async with sessionmaker() as db:
-        mine = await user_messages(db, first.id)
-    assert [(m.reference, m.title, m.body, m.deep_link) for m in mine] == [
-        ("bulk:1", TITLE, BODY, "contest:0190a1b2-0000-7000-8000-000000000001"),
-        ("bulk:3", TITLE, BODY, None),
-    ]
-
-
-async def test_a_bad_message_in_a_batch_posts_none_of_it(
-    sessionmaker: async_sessionmaker[AsyncSession], user_factory: UserFactory
-) -> None:
-    learner = await user_factory()
-    good = Message(learner.id, "batch:good", TITLE, BODY)
-    for bad, problem in (
-        (Message(learner.id, "batch:bad", {"fr": "Bonjour"}, BODY), "unknown locale"),
-        (Message(learner.id, "x" * 201, TITLE, BODY), "a reference is 1 to 200"),
-        (Message(learner.id, "batch:link", TITLE, BODY, "planet:mars"), "not a deep link"),
-    ):
-        async with sessionmaker.begin() as db:
-            with pytest.raises(ValueError, match=problem):
-                await post_messages(db, [good, bad])
     async with sessionmaker() as db:
         assert await user_messages(db, learner.id) == []
 

@@ -119,6 +119,14 @@ async def test_a_campaign_is_defined_with_the_apis_problems_first(
             {"schedule.kind": "lifecycle", "trigger.days_after_signup": "0, seven"},
             "trigger.days_after_signup",
         ),
+        (
+            {"schedule.kind": "lifecycle", "trigger.days_after_signup": "0, ²"},
+            "trigger.days_after_signup",
+        ),
+        (
+            {"schedule.kind": "lifecycle", "trigger.days_after_signup": "--5"},
+            "trigger.days_after_signup",
+        ),
         ({"schedule.at": "tomorrow"}, "schedule.at"),
         ({"starts_at": "2026-03-05T00:00:00Z", "ends_at": "2026-03-04T00:00:00Z"}, "ends_at"),
     ],

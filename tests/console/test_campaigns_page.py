@@ -111,6 +111,12 @@ async def test_the_builder_adds_rows_and_offers_each_fields_operators(
     )
     assert "<html" in page.text  # without htmx: the whole page, the builder as edited
     assert 'name="g1.mode"' in page.text
+    for edit in ("add-row:²", "remove-row:0:²", "add-row:--5"):  # not a number: nothing changes
+        odd = await console.post(
+            "/console/campaigns/segments/builder", params={"edit": edit}, data=form, headers=htmx
+        )
+        assert odd.status_code == 200, edit
+        assert 'name="g0.r1.field"' not in odd.text
 
 
 async def test_a_segment_built_from_rows_is_counted_and_its_problems_shown_by_the_row(

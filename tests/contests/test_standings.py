@@ -184,29 +184,6 @@ async def test_frozen_standings_are_not_refreshed(
     assert await refresh_standings(db, contest.id, ranking="return", now=now) is None
 
 
-PERSISTENCE = sa.text(
-    "SELECT c.relpersistence::text FROM contest_standings_state s"
-    " JOIN pg_class c ON c.relname = 'g' || s.generation"
-    " JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'contest_generations'"
-    " WHERE s.contest_id = :c"
-)
-
-
-async def test_running_standings_skip_the_wal_and_the_frozen_ones_are_logged(
-    db: AsyncSession, clock: FrozenClock, user_factory: UserFactory
-) -> None:
-    """A running contest's generation is rebuilt from the books at the next refresh, so it is
-    unlogged; the final standings prizes are paid from must survive a crash."""
-    now = clock.now()
-    await data.market(db, now)
-    contest = await data.contest(db, now)
-    await data.entry(db, contest, (await user_factory()).id, joined_at=now)
-    await refresh(db, contest.id, clock)
-    assert await db.scalar(PERSISTENCE, {"c": contest.id}) == "u"
-    await refresh(db, contest.id, clock, freeze=True)
-    assert await db.scalar(PERSISTENCE, {"c": contest.id}) == "p"
-
-
 GENERATION_TABLES = sa.text(
     "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
     "WHERE i.inhparent = 'contest_standing'::regclass ORDER BY c.relname"

@@ -215,6 +215,46 @@ async def test_every_unclosed_past_week_closes_oldest_first_however_far_back(
     assert paid == 50 + (weeks - 1) * 60  # bronze's first prize once, then silver's
 
 
+async def test_a_week_closed_after_a_later_week_pays_but_leaves_the_later_tiers(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
+    load_catalogue: LoadCatalogue,
+) -> None:
+    """The first week's close failed and the second's did not: closing the first afterwards
+    must not put the learner back to the tier the first week would have given."""
+    await load_catalogue()
+    learner = await user_factory()
+    first_week = week_start(MONDAY, SHANGHAI)
+    second_week = first_week + timedelta(weeks=1)
+    async with sessionmaker.begin() as db:
+        for week in range(2):
+            await gain(db, learner, 100, MONDAY + timedelta(weeks=week))
+        await db.execute(
+            sa.text("UPDATE league_member SET tier = 1 WHERE week_start = :w"), {"w": second_week}
+        )
+    async with sessionmaker.begin() as db:  # alone in silver: promoted to gold
+        await close_week(db, week=second_week, now=NEXT_MONDAY + timedelta(weeks=1), lot_days=365)
+    later = NEXT_MONDAY + timedelta(weeks=2)
+    done = await close_past_weeks(
+        sessionmaker, current_week=second_week + timedelta(weeks=1), now=later, lot_days=365
+    )
+    assert (done.weeks, done.members, done.prizes) == (1, 1, 1)
+    async with sessionmaker() as db:
+        tier = await db.scalar(
+            sa.text("SELECT tier FROM league_player WHERE user_id = :u"), {"u": learner.id}
+        )
+        result = (
+            await db.execute(
+                sa.text("SELECT outcome, new_tier FROM league_result WHERE week_start = :w"),
+                {"w": first_week},
+            )
+        ).one()
+        paid = (await balances(db, learner.id, now=later)).points
+    assert tier == 2  # gold, as the second week left it (the first alone would give silver)
+    assert (result.outcome, result.new_tier) == ("stayed", 0)
+    assert paid == 60 + 50  # silver's first prize, then bronze's
+
+
 async def test_the_weekly_job_closes_last_week_and_says_what_it_did(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,

@@ -138,6 +138,27 @@ async def test_a_redeemed_voucher_and_its_use_at_the_broker_write_their_kind(
     ]
 
 
+async def test_a_voucher_used_after_its_owner_is_erased_writes_no_event(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    product_factory: ProductFactory,
+    fund: Funder,
+    partner: PartnerKey,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    learner = await user_factory()
+    await fund(learner.id, 1000)
+    response = await redeem(client, learner.headers, (await product_factory(kind="fee")).id)
+    assert response.status_code == 201, response.text
+    code = response.json()["voucher"]["code"]
+    assert (await client.delete("/v1/me", headers=learner.headers)).status_code == 204
+    consumed = await client.post(
+        f"/v1/partner/vouchers/{code}/consume", json={"reference": "T-9"}, headers=partner.headers
+    )
+    assert consumed.status_code == 200, consumed.text  # the broker may still use it
+    assert await events_of(sessionmaker, learner.id) == []
+
+
 @pytest.mark.usefixtures("trading_market")
 async def test_joining_a_contest_and_each_order_write_the_contest_id(
     client: AsyncClient,

@@ -106,6 +106,16 @@ async def test_owner_references_survive_rotation_and_a_new_secret_key(
     assert elsewhere.json()["owner_reference"] != before
 
 
+async def test_creating_a_partner_is_not_cut_by_the_engines_statement_timeout(
+    db: AsyncSession, clock: FrozenClock
+) -> None:
+    """Its insert writes every live user's owner reference in one statement: minutes at a
+    million users, past the 15 s the engine gives a statement."""
+    assert await db.scalar(text("SHOW statement_timeout")) != "30min"
+    await create_partner(db, clock, name="a-big-broker")
+    assert await db.scalar(text("SHOW statement_timeout")) == "30min"
+
+
 async def test_a_keys_last_use_is_written_at_most_once_a_minute(
     client: AsyncClient,
     partner: PartnerKey,
