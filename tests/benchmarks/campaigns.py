@@ -9,7 +9,7 @@
 - `GET /v1/me` p99 at half load, idle and while that run executes: one app server (no
   scheduler), driven in-process with Poisson arrivals at half the rate measured idle.
 
-The data set is written straight into a fresh `investquest_bench_campaigns` database with
+The data set is written straight into a fresh `{BENCH_DATABASE_NAME}_campaigns` database with
 generate_series: USERS learners of mixed locale, age, birthday and risk profile, a third with a
 streak; plus the accounts data set's 1,000 learners with sessions, whose tokens /v1/me uses.
 """
@@ -47,13 +47,13 @@ from gamification.campaigns.tick import claim_due, deliver_run
 from gamification.contests.calendar import market_calendar
 from gamification.ledger.operations import Earn, earn_many
 from tests.benchmarks.accounts import BenchUser, access_tokens, create_users, password_hash_once
-from tests.benchmarks.database import asyncpg_dsn, choose_server
+from tests.benchmarks.database import BENCH_DATABASE, asyncpg_dsn, choose_server
 from tests.benchmarks.ledger import DriverResult, closed_loop, open_loop
 from tests.benchmarks.servers import HOST, Server, running
 from tests.benchmarks.wrk import DURATION_SECONDS, WARMUP_SECONDS
 from tests.databases import recreate_database
 
-DATABASE = "investquest_bench_campaigns"
+DATABASE = f"{BENCH_DATABASE}_campaigns"
 # A quick look: BENCH_CAMPAIGN_USERS=100000.
 USERS = int(os.environ.get("BENCH_CAMPAIGN_USERS", 1_000_000))
 PREVIEWS = 3
