@@ -186,8 +186,9 @@ async def change_state(
     calendar: TradingCalendar,
 ) -> tuple[Campaign, str]:
     """Apply `change` (schedule, pause, resume, cancel) under the campaign's row lock; returns
-    the campaign and its status before. Cancelling also cancels its unfinished runs (their
-    pending deliveries are never made)."""
+    the campaign and its status before. Resuming skips the cron firings missed while paused
+    (`Schedule.resumed`). Cancelling also cancels its unfinished runs (their pending
+    deliveries are never made)."""
     campaign = await get_campaign(db, campaign_id, lock=True)
     before = campaign.status
     after = TRANSITIONS[change].get(before)
@@ -197,6 +198,8 @@ async def change_state(
     campaign.updated_at = now
     if change == "schedule":
         campaign.next_run_at = schedule_of(campaign).first_run(now, calendar)
+    if change == "resume":
+        campaign.next_run_at = schedule_of(campaign).resumed(campaign.next_run_at, now, calendar)
     if change == "cancel":
         campaign.next_run_at = None
         await db.execute(
