@@ -10,6 +10,8 @@ practice order, a voucher redeemed), each counted once per learner, kind and ref
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,14 +24,26 @@ from gamification.quests.draw import Periods
 from gamification.quests.service import QuestPaid, advance_quests
 
 
+class QuestMultiplier(Protocol):
+    """The campaign multiplier of a learner's quest points at a moment (1 outside any)."""
+
+    async def __call__(self, db: AsyncSession, user_id: uuid.UUID, now: datetime) -> Decimal: ...
+
+
+async def no_quest_multiplier(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> Decimal:
+    return Decimal(1)
+
+
 @dataclass(frozen=True)
 class Payout:
     """The rewards knobs quests are paid under: the daily points cap, the lifetime of
-    earned points, and the business time zone (cap days and league weeks)."""
+    earned points, the business time zone (cap days and league weeks), and the campaign
+    multiplier of quest points (applied before the cap takes its share)."""
 
     daily_points_cap: int
     lot_days: int
     business_timezone: str
+    quest_multiplier: QuestMultiplier = no_quest_multiplier
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,7 @@ async def record_engagement(
         daily_points_cap=payout.daily_points_cap,
         lot_days=payout.lot_days,
         now=now,
+        multiplier=lambda: payout.quest_multiplier(db, user_id, now),
     )
     for quest in paid:
         if quest.quest.badge_id and await award_badge(

@@ -8,9 +8,10 @@ function `quest_complete` (migration 0026).
 """
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -116,18 +117,24 @@ async def advance_quests(
     daily_points_cap: int,
     lot_days: int,
     now: datetime,
+    multiplier: Callable[[], Awaitable[Decimal]],
 ) -> list[QuestPaid]:
-    """Complete and pay the drawn quests the counted `kinds` bring to their target."""
+    """Complete and pay the drawn quests the counted `kinds` bring to their target, their
+    points times the campaign `multiplier` (asked once, only when a quest completes)."""
     pool = await _pool(db, user_id, periods)
     pooled = {p.quest.id: p for p in pool}
     drawn = draw([p.quest for p in pool], user_id, periods).all
     paid = []
+    factor: Decimal | None = None
     for quest in drawn:
         status = pooled[quest.id]
         if quest.kind in kinds and not status.completed and status.progress >= quest.target:
+            if factor is None:
+                factor = await multiplier()
             payment = await _complete(
                 db,
                 quest,
+                points=_multiplied(quest.points, factor),
                 user_id=user_id,
                 period_start=periods.start_of(quest.cadence),
                 cap_day=cap_day,
@@ -140,10 +147,16 @@ async def advance_quests(
     return paid
 
 
+def _multiplied(points: int, factor: Decimal) -> int:
+    """Quest points times a campaign multiplier, rounded down as the rules' are."""
+    return max(0, int((Decimal(points) * factor).to_integral_value(rounding=ROUND_FLOOR)))
+
+
 async def _complete(
     db: AsyncSession,
     quest: Quest,
     *,
+    points: int,
     user_id: uuid.UUID,
     period_start: date,
     cap_day: date,
@@ -162,7 +175,7 @@ async def _complete(
         "user_id": user_id,
         "quest_id": quest.id,
         "period_start": period_start,
-        "points": quest.points,
+        "points": points,
         "xp": quest.xp,
         "reference": ledger_reference(period_start, quest.id, user_id),
         "reason": reason,
