@@ -26,6 +26,7 @@ def tick_context(ctx: JobContext) -> TickContext:
         ),
         chunk_size=settings.campaign_chunk_size,
         chunk_pause=settings.campaign_chunk_pause_ms / 1000,
+        chunk_workers=settings.campaign_chunk_workers,
     )
 
 

@@ -66,6 +66,7 @@ class TickContext:
     delivery: DeliveryPolicy
     chunk_size: int
     chunk_pause: float = 0.0  # seconds a delivering worker rests after each chunk
+    chunk_workers: int = 0  # chunks of one run delivered at once, all replicas together (0: any)
 
 
 def _targets(
@@ -204,12 +205,13 @@ async def _live_campaign(db: AsyncSession, run_id: uuid.UUID) -> Campaign | None
 
 async def deliver_chunk(db: AsyncSession, run_id: uuid.UUID, ctx: TickContext) -> int:
     """Claim up to `chunk_size` pending deliveries of the run and make them, in the caller's
-    transaction; returns how many were claimed (0: none left unclaimed, or the campaign is
-    paused or cancelled). An action failing with an error no retry can cure marks the chunk's
-    users failed with the error, so a run always moves on; an error a retry may cure
-    (`retryable`) is raised, and the chunk's users stay pending for the next tick."""
+    transaction; returns how many were claimed (0: none left unclaimed, the campaign is
+    paused or cancelled, or `chunk_workers` chunks of the run are under way already). An
+    action failing with an error no retry can cure marks the chunk's users failed with the
+    error, so a run always moves on; an error a retry may cure (`retryable`) is raised, and
+    the chunk's users stay pending for the next tick."""
     campaign = await _live_campaign(db, run_id)
-    if campaign is None:
+    if campaign is None or not await _worker_slot(db, run_id, ctx.chunk_workers):
         return 0
     if campaign.action_type == "grant_points":
         chunk = await grant_points_chunk(
@@ -239,6 +241,22 @@ async def deliver_chunk(db: AsyncSession, run_id: uuid.UUID, ctx: TickContext) -
         return len(users)
     await _record(db, run_id, outcome, ctx.now)
     return len(users)
+
+
+# One of the run's `workers` slots, held to the chunk's commit: a transaction-level advisory
+# lock on (the run, the slot), the first free slot in order, so at most `workers` chunks of a
+# run are delivered at once however many replicas tick.
+_SLOT = sa.text(
+    "SELECT slot FROM generate_series(0, :workers - 1) AS slot "
+    "WHERE pg_try_advisory_xact_lock(hashtext(:run), slot) LIMIT 1"
+)
+
+
+async def _worker_slot(db: AsyncSession, run_id: uuid.UUID, workers: int) -> bool:
+    """Whether this chunk may go on: always without a cap, else when a slot is free."""
+    if workers <= 0:
+        return True
+    return await db.scalar(_SLOT, {"workers": workers, "run": f"campaign_run:{run_id}"}) is not None
 
 
 def retryable(exc: DBAPIError) -> bool:
