@@ -73,9 +73,13 @@ class Settings(BaseSettings):
     community_new_account_hold_hours: int = Field(default=24, ge=0, le=24 * 365)
     community_rules_file: Path = Field(default=MODERATION_RULES)
     # Campaigns: messages a learner may get from campaigns per local day (all campaigns
-    # together), and the users each delivery chunk (one transaction) serves.
+    # together), the users each delivery chunk (one transaction) serves, and the rest a
+    # delivering tick takes after each chunk so the API keeps its latency during a big run.
     campaign_messages_per_day: int = Field(default=2, ge=1, le=100)
     campaign_chunk_size: int = Field(default=1000, ge=1, le=10_000)
+    campaign_chunk_pause_ms: int = Field(default=100, ge=0, le=60_000)
+    # Chunks of one run delivered at once across all replicas (0: as many as replicas tick).
+    campaign_chunk_workers: int = Field(default=1, ge=0, le=64)
     market_simulator_seed: int = Field(default=2026, ge=0, le=2**63 - 1)
     market_replay_file: Path = Field(default=REPLAY_SAMPLE)
     market_minute_bar_retention_days: int = Field(default=30, ge=1, le=3650)

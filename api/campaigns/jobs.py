@@ -25,6 +25,8 @@ def tick_context(ctx: JobContext) -> TickContext:
             lot_days=reward_policy(settings).lot_days,
         ),
         chunk_size=settings.campaign_chunk_size,
+        chunk_pause=settings.campaign_chunk_pause_ms / 1000,
+        chunk_workers=settings.campaign_chunk_workers,
     )
 
 

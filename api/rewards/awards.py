@@ -1,7 +1,6 @@
 """Rewards for the learning routes: paid in the route's own transaction, shaped for the API."""
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +12,6 @@ from api.rewards.schemas import RewardOut, StreakOut, WalletOut
 from api.rewards.wallets import reward_policy, wallet_out
 from api.settings import Settings
 from courses.events import LearningEvent
-from gamification.campaigns.multipliers import campaign_multiplier
 from gamification.rewards.service import award_for_events, streak_view
 
 
@@ -29,15 +27,15 @@ async def pay_rewards(
 ) -> tuple[list[RewardOut], WalletOut]:
     """Pay for the events (and count the learner's day when `active`); the rewards with
     their reason in `locale`, and the wallet after them."""
-    # Campaign multipliers scale the rules' points before the daily caps take their share.
-    multiplier = await campaign_multiplier(db, caller.user_id, now)
+    # Campaign multipliers (from the policy) scale the rules' points before the daily caps
+    # take their share.
     rewards, wallet = await award_for_events(
         db,
         user_id=caller.user_id,
         timezone=caller.timezone,
         events=events,
         now=now,
-        policy=replace(reward_policy(settings), multiplier=multiplier),
+        policy=reward_policy(settings),
         active=active,
     )
     count_on_commit(db, POINTS_EARNED, sum(r.points for r in rewards))

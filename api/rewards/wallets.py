@@ -11,16 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.accounts.caller import Caller
 from api.rewards.schemas import ExpiringPointsOut, StreakOut, WalletOut
 from api.settings import Settings
+from gamification.campaigns.multipliers import campaign_multiplier
 from gamification.rewards.service import RewardPolicy, Wallet, wallet
 
 
 def reward_policy(settings: Settings) -> RewardPolicy:
-    """The rules' knobs from settings (the learning routes add the campaign multiplier in
-    `awards.py`)."""
+    """The rules' knobs from settings, with the campaigns' multipliers: every area pays its
+    rewards under this policy, so a points multiplier campaign reaches every rule it names
+    and quests, whichever route or job pays them."""
     return RewardPolicy(
         daily_points_cap=settings.rewards_daily_points_cap,
         lot_days=settings.points_expiry_days,
         business_timezone=settings.business_timezone,
+        multipliers=campaign_multiplier,
     )
 
 

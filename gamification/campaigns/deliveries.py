@@ -1,7 +1,8 @@
 """What one chunk of a run does for its users, by action. Each executor runs inside the
 chunk's transaction and returns who was served and who was skipped (and why); the chunk
-records it on the deliveries. Points and vouchers carry the reference `campaign:{run}:{user}`,
-so even a replayed chunk could not pay twice."""
+records it on the deliveries. A `grant_points` chunk, the action that reaches a million users,
+is one database call instead (`grant_points_chunk`). Points and vouchers carry the reference
+`campaign:{run}:{user}`, so even a replayed chunk could not pay twice."""
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -11,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ids import new_id
@@ -20,7 +21,7 @@ from gamification.campaigns.models import Campaign, CampaignMultiplier, MessageD
 from gamification.campaigns.schedule import held_until, local_date
 from gamification.campaigns.segment_sql import ACCOUNT, U
 from gamification.campaigns.templates import fill
-from gamification.ledger.operations import Earn, earn_many
+from gamification.ledger.models import TransactionKind
 from gamification.vouchers.grants import grant_vouchers
 
 BUDGET_EXHAUSTED = "budget_exhausted"
@@ -58,65 +59,59 @@ Executor = Callable[
 ]
 
 
-async def _take_budget(db: AsyncSession, campaign: Campaign, wanted: int, each: int) -> int:
-    """How many of `wanted` grants of `each` points the budget still covers, taken from it
-    under the campaign row's lock (held to the chunk's commit, so racing chunks on any
-    replica queue here and together never exceed it; a CHECK backs this up)."""
-    if campaign.budget_points is None:
-        return wanted  # no budget: no counter to take from, and no lock to queue on
-    table = Campaign.__table__  # type: ignore[attr-defined]
-    row = (
-        await db.execute(
-            sa.select(table.c.budget_points, table.c.points_spent)
-            .where(table.c.id == campaign.id)
-            .with_for_update()
-        )
-    ).one()
-    affordable = min(wanted, max(0, int(row.budget_points) - int(row.points_spent)) // each)
-    if affordable:
-        await db.execute(
-            sa.update(table)
-            .where(table.c.id == campaign.id)
-            .values(points_spent=table.c.points_spent + affordable * each)
-        )
-    return affordable
+@dataclass(frozen=True)
+class GrantChunk:
+    """What one `grant_points` chunk did: `claimed` 0 means no pending delivery was left."""
+
+    claimed: int
+    delivered: int
+    skipped: int
+    failed: int
+    points: int
 
 
-async def grant_points(
+# Built once: a whole `grant_points` chunk is this one call (migration 0032).
+_GRANT_CHUNK = sa.text(
+    "SELECT claimed, delivered, skipped, failed, points FROM campaign_grant_chunk("
+    ":run_id, :campaign_id, :size, :points, :kind, :reason, :lot_days, :now, :max_errors)"
+).bindparams(sa.bindparam("reason", type_=JSONB))
+
+
+async def grant_points_chunk(
     db: AsyncSession,
     campaign: Campaign,
     run_id: uuid.UUID,
-    users: Sequence[uuid.UUID],
+    *,
+    size: int,
     now: datetime,
     policy: DeliveryPolicy,
-) -> ChunkOutcome:
-    points = int(campaign.action["points"])
-    affordable = await _take_budget(db, campaign, len(users), points)
-    payees, unpaid = users[:affordable], users[affordable:]
-    reason = {
-        "code": "campaign_grant",
-        "campaign": str(campaign.id),
-        "reason_zh": campaign.action["reason"]["zh-CN"],
-        "reason_en": campaign.action["reason"]["en"],
+    max_errors: int,
+) -> GrantChunk:
+    """Claim and pay up to `size` pending deliveries of a `grant_points` run in one statement:
+    the claim (`FOR UPDATE SKIP LOCKED`), the budget taken under the campaign's row lock (so
+    racing chunks on any replica never exceed it; a CHECK backs this up), one bulk earn
+    through the ledger's `ledger_earn_many` under `campaign:{run}:{user}`, the deliveries and
+    the run's counters. Users past the budget are skipped; an error no retry can cure marks
+    the chunk failed and lists it on the run."""
+    action = campaign.action
+    params = {
+        "run_id": run_id,
+        "campaign_id": campaign.id,
+        "size": size,
+        "points": int(action["points"]),
+        "kind": TransactionKind.EARN.value,
+        "reason": {
+            "code": "campaign_grant",
+            "campaign": str(campaign.id),
+            "reason_zh": action["reason"]["zh-CN"],
+            "reason_en": action["reason"]["en"],
+        },
+        "lot_days": policy.lot_days,
+        "now": now,
+        "max_errors": max_errors,
     }
-    earns = [
-        Earn(
-            user_id=user,
-            points=points,
-            xp=0,
-            key=reference(run_id, user),
-            reference=reference(run_id, user),
-            reason=reason,
-            lot_days=policy.lot_days,
-        )
-        for user in payees  # in user id order: the ledger locks accounts in this order
-    ]
-    await earn_many(db, earns, now=now)
-    return ChunkOutcome(
-        delivered=list(payees),
-        skipped=dict.fromkeys(unpaid, BUDGET_EXHAUSTED),
-        points=points * len(payees),
-    )
+    row = (await db.execute(_GRANT_CHUNK, params)).one()
+    return GrantChunk(row.claimed, row.delivered, row.skipped, row.failed, int(row.points))
 
 
 async def points_multiplier(
@@ -248,8 +243,8 @@ async def voucher_drop(
     return ChunkOutcome(delivered=granted.issued, skipped=skipped)
 
 
+# `grant_points` is not here: its whole chunk is one statement (`grant_points_chunk`).
 EXECUTORS: dict[str, Executor] = {
-    "grant_points": grant_points,
     "points_multiplier": points_multiplier,
     "message": message,
     "voucher_drop": voucher_drop,

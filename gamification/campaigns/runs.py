@@ -27,7 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.ids import new_id
-from gamification.campaigns.deliveries import EXECUTORS, ChunkOutcome, DeliveryPolicy
+from gamification.campaigns.deliveries import (
+    EXECUTORS,
+    ChunkOutcome,
+    DeliveryPolicy,
+    grant_points_chunk,
+)
 from gamification.campaigns.filters import Filter
 from gamification.campaigns.models import Campaign, CampaignDelivery, CampaignRun, Segment
 from gamification.campaigns.schedule import lifecycle_window
@@ -41,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 LIVE = ("scheduled", "running")
 MAX_ERRORS = 20  # per run: the first ones say what went wrong
+# SQLSTATE classes a chunk is retried for (connection, transaction rollback, resources,
+# operator intervention), as `campaign_grant_chunk` (migration 0032) tells them apart too.
+RETRYABLE_CLASSES = ("08", "40", "53", "57")
+LOCK_NOT_AVAILABLE = "55P03"
 MAX_CATCH_UP = 96  # lifecycle slots claimed per campaign and tick (a day of 15-minute slots)
 TARGETING_TIMEOUT = "10min"  # the claim's one INSERT ... SELECT of a segment's deliveries
 
@@ -56,6 +65,8 @@ class TickContext:
     calendar: TradingCalendar
     delivery: DeliveryPolicy
     chunk_size: int
+    chunk_pause: float = 0.0  # seconds a delivering worker rests after each chunk
+    chunk_workers: int = 0  # chunks of one run delivered at once, all replicas together (0: any)
 
 
 def _targets(
@@ -194,12 +205,27 @@ async def _live_campaign(db: AsyncSession, run_id: uuid.UUID) -> Campaign | None
 
 async def deliver_chunk(db: AsyncSession, run_id: uuid.UUID, ctx: TickContext) -> int:
     """Claim up to `chunk_size` pending deliveries of the run and make them, in the caller's
-    transaction; returns how many were claimed (0: none left unclaimed, or the campaign is
-    paused or cancelled). An action that fails marks the chunk's users failed with the error,
-    so a run always moves on."""
+    transaction; returns how many were claimed (0: none left unclaimed, the campaign is
+    paused or cancelled, or `chunk_workers` chunks of the run are under way already). An
+    action failing with an error no retry can cure marks the chunk's users failed with the
+    error, so a run always moves on; an error a retry may cure (`retryable`) is raised, and
+    the chunk's users stay pending for the next tick."""
     campaign = await _live_campaign(db, run_id)
-    if campaign is None:
+    if campaign is None or not await _worker_slot(db, run_id, ctx.chunk_workers):
         return 0
+    if campaign.action_type == "grant_points":
+        chunk = await grant_points_chunk(
+            db,
+            campaign,
+            run_id,
+            size=ctx.chunk_size,
+            now=ctx.now,
+            policy=ctx.delivery,
+            max_errors=MAX_ERRORS,
+        )
+        if chunk.failed:
+            logger.error("campaign chunk failed", extra={"run_id": str(run_id)})
+        return chunk.claimed
     users = list((await db.scalars(_PENDING, {"run_id": run_id, "size": ctx.chunk_size})).all())
     if not users:
         return 0
@@ -208,11 +234,36 @@ async def deliver_chunk(db: AsyncSession, run_id: uuid.UUID, ctx: TickContext) -
         async with db.begin_nested():
             outcome = await execute(db, campaign, run_id, users, ctx.now, ctx.delivery)
     except DBAPIError as exc:
+        if retryable(exc):
+            raise
         logger.exception("campaign chunk failed", extra={"run_id": str(run_id)})
         await _record_failure(db, run_id, users, ctx.now, type(exc.orig).__name__)
         return len(users)
     await _record(db, run_id, outcome, ctx.now)
     return len(users)
+
+
+# One of the run's `workers` slots, held to the chunk's commit: a transaction-level advisory
+# lock on (the run, the slot), the first free slot in order, so at most `workers` chunks of a
+# run are delivered at once however many replicas tick.
+_SLOT = sa.text(
+    "SELECT slot FROM generate_series(0, :workers - 1) AS slot "
+    "WHERE pg_try_advisory_xact_lock(hashtext(:run), slot) LIMIT 1"
+)
+
+
+async def _worker_slot(db: AsyncSession, run_id: uuid.UUID, workers: int) -> bool:
+    """Whether this chunk may go on: always without a cap, else when a slot is free."""
+    if workers <= 0:
+        return True
+    return await db.scalar(_SLOT, {"workers": workers, "run": f"campaign_run:{run_id}"}) is not None
+
+
+def retryable(exc: DBAPIError) -> bool:
+    """Errors a later attempt may not meet: serialization failures and deadlocks, lock and
+    statement timeouts, exhausted resources, a lost connection, a server shutting down."""
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return sqlstate.startswith(RETRYABLE_CLASSES) or sqlstate == LOCK_NOT_AVAILABLE
 
 
 async def _record(
@@ -270,13 +321,15 @@ async def _record_failure(
 
 
 async def finish_run(db: AsyncSession, run_id: uuid.UUID, now: datetime) -> bool:
-    """Complete the run if no delivery is pending, then its campaign if nothing is left of it:
-    no next occurrence, no trigger still watching, no other unfinished run."""
+    """End the run if no delivery is pending: `failed` when any of its deliveries failed
+    (its `errors` say why; the others were made), else `completed`; then settle its campaign
+    if nothing is left of it: no next occurrence, no trigger still watching, no other
+    unfinished run."""
     pending = sa.exists().where(DELIVERY.c.run_id == run_id, DELIVERY.c.status == "pending")
     campaign_id = await db.scalar(
         sa.update(RUN)
         .where(RUN.c.id == run_id, RUN.c.status == "running", ~pending)
-        .values(status="completed", finished_at=now)
+        .values(status=sa.case((RUN.c.failed > 0, "failed"), else_="completed"), finished_at=now)
         .returning(RUN.c.campaign_id)
     )
     if campaign_id is None:

@@ -1,8 +1,9 @@
 """When a campaign runs, and when a message may reach a learner. Pure: no database.
 
 A campaign runs once at `at`, or at each firing of a cron expression read in a named IANA
-zone (APScheduler's `CronTrigger`, so daylight-saving changes are the zone's own), between
-`starts_at` and `ends_at`; optionally only on days the exchanges open. A `lifecycle` trigger
+zone (APScheduler's `CronTrigger`, so daylight-saving changes are the zone's own; weekdays
+numbered as cron numbers them, see `crontab.py`), between `starts_at` and `ends_at`;
+optionally only on days the exchanges open. A `lifecycle` trigger
 runs in fixed slots (each sign-up anniversary falls in exactly one); an `index_drop` trigger
 runs when the index falls, at most once per trading day. Quiet hours hold messages from 22:00
 to 08:00 in the learner's own zone.
@@ -12,8 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from apscheduler.triggers.cron import CronTrigger
-
+from gamification.campaigns.crontab import cron_trigger
 from gamification.contests.calendar import TradingCalendar
 
 LIFECYCLE_SLOT = timedelta(minutes=15)
@@ -36,7 +36,7 @@ def zone_problem(name: str) -> str | None:
 
 def cron_problem(expression: str, zone: str) -> str | None:
     try:
-        CronTrigger.from_crontab(expression, timezone=zone)
+        cron_trigger(expression, zone)
     except ValueError as exc:
         return f"not a cron expression (minute hour day month weekday): {exc}"
     return None
@@ -78,12 +78,25 @@ class Schedule:
             return self._cron_from(max(occurrence + timedelta(seconds=1), now), calendar)
         return None
 
+    def resumed(
+        self, pending: datetime | None, now: datetime, calendar: TradingCalendar
+    ) -> datetime | None:
+        """The next occurrence of a campaign resumed at `now` whose `pending` one was due
+        while it was paused. Cron firings missed while paused are skipped: only the next
+        firing after now runs (a marketer who paused "every Monday 09:00" for two weeks does
+        not want two Mondays' worth at once, nor one late). A one-off `at` still runs, late:
+        it is the campaign's only occurrence. Lifecycle slots missed are caught up: each
+        holds its own sign-ups, who would otherwise never get their welcome."""
+        if self.cron is not None and pending is not None and pending <= now:
+            return self._cron_from(now, calendar)
+        return pending
+
     def _inside(self, moment: datetime) -> bool:
         return moment >= self.starts_at and (self.ends_at is None or moment < self.ends_at)
 
     def _cron_from(self, since: datetime, calendar: TradingCalendar) -> datetime | None:
         assert self.cron is not None
-        trigger = CronTrigger.from_crontab(self.cron, timezone=self.timezone)
+        trigger = cron_trigger(self.cron, self.timezone)
         moment = since
         for _ in range(MAX_SKIPPED_FIRINGS):
             fire: datetime | None = trigger.get_next_fire_time(None, moment)

@@ -19,6 +19,7 @@ from gamification.campaigns.segment_sql import SegmentContext
 from gamification.campaigns.segments import Member, checked_filter, segment_count, segment_sample
 from gamification.contests.calendar import TradingCalendar
 from gamification.rewards.catalogue import enabled_rule_kinds
+from gamification.rewards.service import QUEST_REWARD
 from gamification.vouchers.models import VoucherProduct
 
 # Which changes each status allows, and the status each change leads to.
@@ -69,7 +70,7 @@ async def _database_problems(db: AsyncSession, draft: CampaignDraft) -> Problems
         problems.append(("segment_id", "no segment with this id"))
     action = draft.action
     if action.get("type") == "points_multiplier" and isinstance(action.get("rules"), list):
-        known = await enabled_rule_kinds(db, action["rules"])
+        known = await enabled_rule_kinds(db, action["rules"]) | {QUEST_REWARD}
         for i, kind in enumerate(action["rules"]):
             if kind not in known:
                 problems.append((f"action.rules.{i}", f"no enabled reward rule {kind!r}"))
@@ -186,8 +187,9 @@ async def change_state(
     calendar: TradingCalendar,
 ) -> tuple[Campaign, str]:
     """Apply `change` (schedule, pause, resume, cancel) under the campaign's row lock; returns
-    the campaign and its status before. Cancelling also cancels its unfinished runs (their
-    pending deliveries are never made)."""
+    the campaign and its status before. Resuming skips the cron firings missed while paused
+    (`Schedule.resumed`). Cancelling also cancels its unfinished runs (their pending
+    deliveries are never made)."""
     campaign = await get_campaign(db, campaign_id, lock=True)
     before = campaign.status
     after = TRANSITIONS[change].get(before)
@@ -197,6 +199,8 @@ async def change_state(
     campaign.updated_at = now
     if change == "schedule":
         campaign.next_run_at = schedule_of(campaign).first_run(now, calendar)
+    if change == "resume":
+        campaign.next_run_at = schedule_of(campaign).resumed(campaign.next_run_at, now, calendar)
     if change == "cancel":
         campaign.next_run_at = None
         await db.execute(

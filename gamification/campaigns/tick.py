@@ -2,11 +2,14 @@
 what has finished. Each step is its own transaction, so the tick can stop anywhere (a crash,
 a cancelled task, a replica going away) and the next tick, on any replica, carries on."""
 
+import asyncio
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gamification.campaigns.runs import (
@@ -19,9 +22,12 @@ from gamification.campaigns.runs import (
     ended_trigger_campaigns,
     finish_run,
     index_drop_occurrences,
+    retryable,
     settle_campaign,
     unfinished_runs,
 )
+
+logger = logging.getLogger(__name__)
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -69,14 +75,24 @@ async def _next_run_at(db: AsyncSession, campaign_id: uuid.UUID) -> datetime | N
 
 
 async def deliver_run(sessions: Sessions, run_id: uuid.UUID, ctx: TickContext) -> tuple[int, bool]:
-    """Deliver the run's chunks until none is left to claim; (deliveries made, finished)."""
+    """Deliver the run's chunks until none is left to claim, pausing `chunk_pause` seconds
+    after each so the API's queries find the database between chunks; (deliveries made,
+    finished). A chunk meeting an error a retry may cure is left pending for the next tick."""
     made = 0
     while True:
-        async with sessions.begin() as db:
-            claimed = await deliver_chunk(db, run_id, ctx)
+        try:
+            async with sessions.begin() as db:
+                claimed = await deliver_chunk(db, run_id, ctx)
+        except DBAPIError as exc:
+            if not retryable(exc):
+                raise
+            logger.warning("campaign chunk left for the next tick", extra={"run_id": str(run_id)})
+            return made, False
         if claimed == 0:
             break
         made += claimed
+        if ctx.chunk_pause > 0:
+            await asyncio.sleep(ctx.chunk_pause)
     async with sessions.begin() as db:
         finished = await finish_run(db, run_id, ctx.now)
     return made, finished

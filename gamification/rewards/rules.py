@@ -16,6 +16,8 @@ from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from courses.events import CourseCompleted, LearningEvent, LessonCompleted, QuizPassed, QuizPerfect
 
 LESSON_COMPLETED = "lesson_completed"
@@ -77,6 +79,19 @@ class CampaignMultiplier(Protocol):
 
 def no_campaign(kind: str, user_id: uuid.UUID, at: datetime) -> Decimal:
     return Decimal(1)
+
+
+class MultiplierSource(Protocol):
+    """Where the rewards engine looks up a learner's campaign multipliers, at each award, in
+    the award's transaction (the campaigns area provides it; the api layer plugs it in)."""
+
+    async def __call__(
+        self, db: AsyncSession, user_id: uuid.UUID, now: datetime
+    ) -> CampaignMultiplier: ...
+
+
+async def no_campaigns(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> CampaignMultiplier:
+    return no_campaign
 
 
 def occurrence_of(event: LearningEvent | RewardEvent) -> Occurrence:

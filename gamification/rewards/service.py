@@ -34,9 +34,9 @@ from gamification.ledger.queries import Balances, balances_of, expiring_before
 from gamification.rewards.levels import level_for, xp_to_next_level
 from gamification.rewards.rules import (
     STREAK_PREFIX,
-    CampaignMultiplier,
+    MultiplierSource,
     RewardEvent,
-    no_campaign,
+    no_campaigns,
     occurrence_of,
 )
 from gamification.rewards.streaking import read_streak
@@ -44,22 +44,28 @@ from gamification.rewards.streaks import MILESTONES, Streak, StreakView, streak_
 
 DEFAULT_DAILY_POINTS_CAP = 500
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-QUEST_REWARD = "quest"  # the kind of a quest's reward among a batch's rewards
+# The kind of a quest's reward among a batch's rewards, and the kind a points multiplier
+# campaign names to multiply quests.
+QUEST_REWARD = "quest"
 
 
 @dataclass(frozen=True)
 class RewardPolicy:
     """The knobs from settings: the global daily points cap per learner, the lifetime of
-    earned points, the zone of learners without one, and the campaign multiplier hook."""
+    earned points, the zone of learners without one, and where campaign multipliers are
+    looked up: every path that pays rules or quests (lessons, quizzes, streaks, posts,
+    contests, reported events) goes through this policy, so a multiplier reaches them all."""
 
     daily_points_cap: int = DEFAULT_DAILY_POINTS_CAP
     lot_days: int = DEFAULT_LOT_DAYS
     business_timezone: str = DEFAULT_TIMEZONE
-    multiplier: CampaignMultiplier = field(default=no_campaign)
+    multipliers: MultiplierSource = field(default=no_campaigns)
 
     @property
     def payout(self) -> Payout:
-        """The knobs quests are paid under: the same cap, lifetime and zone."""
+        """The knobs quests are paid under: the same cap, lifetime and zone. A multiplier
+        campaign naming the `quest` rule reaches quests inside `engagement_record` (SQL), which
+        reads it from `campaign_multiplier` when a quest completes."""
         return Payout(self.daily_points_cap, self.lot_days, self.business_timezone)
 
 
@@ -121,7 +127,8 @@ async def award_for_events(
     learned = any(not isinstance(event, RewardEvent) for event in events)
     # The multiplier of each kind that may be paid: the events', then the streak milestones'.
     kinds = [o.kind for o in occurrences] + [f"{STREAK_PREFIX}{days}" for days in MILESTONES]
-    multipliers = {kind: policy.multiplier(kind, user_id, now) for kind in dict.fromkeys(kinds)}
+    multiplier = await policy.multipliers(db, user_id, now)
+    multipliers = {kind: multiplier(kind, user_id, now) for kind in dict.fromkeys(kinds)}
     today = local_day(now, timezone, policy.business_timezone)  # streaks count their days
     params = {
         "user_id": user_id,

@@ -6,7 +6,7 @@
 out only when it commits; every server process LISTENs and swaps its compiled rules.
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 Create Date: 2026-11-30 07:40:00.000000+00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0033"
-down_revision: str | None = "0031"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -125,6 +125,7 @@ DECLARE
     v_quest record;
     v_paid record;
     v_xp bigint := p_league_xp;
+    v_factor numeric;  -- the campaign multiplier of quest points, read at the first completion
 BEGIN
     INSERT INTO engagement_day_count AS d (user_id, kind, day, count)
     SELECT p_user_id, t.kind, p_day, t.n FROM unnest(p_day_kinds, p_day_counts) AS t(kind, n)
@@ -157,9 +158,19 @@ BEGIN
                    AND d.day BETWEEN q.period_start AND p_day) >= q.target
          ORDER BY q.id COLLATE "C"
     LOOP
+        -- A points multiplier campaign naming the `quest` rule scales quest points (the
+        -- largest factor in force, never compounded; rounded down as the rules' are; the
+        -- daily cap still applies in quest_complete).
+        IF v_factor IS NULL THEN
+            SELECT COALESCE(max(m.factor), 1) INTO v_factor
+              FROM campaign_multiplier m JOIN campaign c ON c.id = m.campaign_id
+             WHERE m.user_id = p_user_id AND m.starts_at <= p_now AND m.ends_at > p_now
+               AND c.status <> 'cancelled' AND 'quest' = ANY(m.rules);
+        END IF;
         SELECT * INTO v_paid
           FROM quest_complete(
-                   p_user_id, v_quest.id, v_quest.period_start, v_quest.points, v_quest.xp,
+                   p_user_id, v_quest.id, v_quest.period_start,
+                   floor(v_quest.points * v_factor)::bigint, v_quest.xp,
                    'quest:' || to_char(v_quest.period_start, 'YYYY-MM-DD') || ':' || v_quest.id
                        || ':' || p_user_id,
                    jsonb_build_object('code', 'quest_completed', 'quest', v_quest.id,

@@ -1,7 +1,9 @@
 """What a run may deliver: quiet hours, the daily message cap, multipliers under the caps,
 the welcome series by sign-up day, and the index-drop trigger."""
 
-from datetime import UTC, datetime, timedelta
+import uuid
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -9,11 +11,15 @@ import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.rewards.wallets import reward_policy
 from api.settings import Settings
 from core.clock import FrozenClock
 from gamification.campaigns.inbox import unread_count
 from gamification.campaigns.multipliers import campaign_multiplier
-from gamification.rewards.service import RewardPolicy, award_for_events
+from gamification.rewards.caps import points_earned_on
+from gamification.rewards.models import ALL_RULES
+from gamification.rewards.rules import RewardEvent
+from gamification.rewards.service import award_for_events
 from tests.campaigns.campaign_helpers import (
     MESSAGE,
     make_campaign,
@@ -22,6 +28,7 @@ from tests.campaigns.campaign_helpers import (
     runs_of,
     tick,
 )
+from tests.engagement.catalogue import save_catalogue
 from tests.factories import UserFactory
 from tests.helpers import (
     funder_for,
@@ -120,7 +127,7 @@ async def test_a_multiplier_scales_rewards_and_the_daily_cap_still_holds(
         assert (await campaign_multiplier(db, outsider.id, now))(
             "lesson_completed", outsider.id, now
         ) == 1
-        policy = RewardPolicy(daily_points_cap=50, multiplier=multiplier)
+        policy = replace(reward_policy(settings), daily_points_cap=50)
         events = [lesson_done(learner.id, now) for _ in range(3)]
         rewards, wallet = await award_for_events(
             db, user_id=learner.id, timezone=None, events=events, now=now, policy=policy
@@ -129,6 +136,69 @@ async def test_a_multiplier_scales_rewards_and_the_daily_cap_still_holds(
         : len(rewards)
     ]
     assert wallet.points == 50  # three lessons at 30 each, capped at 50 for the day
+
+
+async def test_a_multiplier_reaches_every_rewards_path_it_names_within_the_caps(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    settings: Settings,
+) -> None:
+    """Rules paid by the learning routes, by other domains' events (a contest joined) and
+    quests (`quest`), completed by a lesson or by a reported event: each under the policy every
+    area pays with, so the multiplier reaches them all and the daily cap still holds."""
+    async with sessionmaker.begin() as db:
+        await save_catalogue(db, clock)  # daily quests: one lesson (10), keep the streak (10)
+    await rules_loader(sessionmaker, clock)()
+    marketer = await marketer_of(user_factory)
+    learner = await user_factory(locale="en")
+    capped = await user_factory(locale="en")
+    outsider = await user_factory(locale="zh-CN")
+    action = {
+        "type": "points_multiplier",
+        "factor": "2",
+        "rules": ["lesson_completed", "contest_joined", "quest"],
+        "starts_at": "2026-03-02T00:00:00Z",
+        "ends_at": "2026-03-09T00:00:00Z",
+    }
+    await make_campaign(client, marketer, await make_segment(client, marketer, EN), action=action)
+    await tick(sessionmaker, clock, settings)
+    now = clock.now()
+    policy = reward_policy(settings)  # as every route and job builds it
+
+    async def paid(user_id: uuid.UUID, *events: Any, cap: int | None = None) -> list[Any]:
+        used = policy if cap is None else replace(policy, daily_points_cap=cap)
+        async with sessionmaker.begin() as db:
+            rewards, _ = await award_for_events(
+                db, user_id=user_id, timezone=None, events=events, now=now, policy=used
+            )
+        return sorted((r.kind, r.points) for r in rewards)
+
+    joined = RewardEvent("contest_joined", learner.id, "contest:spring", now)
+    assert await paid(learner.id, lesson_done(learner.id, now), joined) == [
+        ("contest_joined", 20),
+        ("lesson_completed", 20),
+        ("quest", 20),  # the daily lesson quest: 10, doubled
+        ("quest", 20),  # the daily streak quest: 10, doubled
+    ]
+    assert await paid(outsider.id, lesson_done(outsider.id, now)) == [
+        ("lesson_completed", 10),
+        ("quest", 10),
+        ("quest", 10),
+    ]
+    # The cap takes its share after the multiplier: 20 + 20 + 20 asked, 50 let through.
+    assert sum(p for _, p in await paid(capped.id, lesson_done(capped.id, now), cap=50)) == 50
+    async with sessionmaker.begin() as db:
+        earned = await points_earned_on(
+            db, user_id=capped.id, day=date(2026, 3, 2), scope=ALL_RULES
+        )
+    assert earned == 50
+    # Quests completed by reported events (a post read, a practice order) are paid under the
+    # same policy's payout.
+    async with sessionmaker.begin() as db:
+        assert await policy.payout.quest_multiplier(db, learner.id, now) == Decimal(2)
+        assert await policy.payout.quest_multiplier(db, outsider.id, now) == Decimal(1)
 
 
 async def test_the_welcome_series_reaches_each_learner_on_day_zero_and_day_seven(

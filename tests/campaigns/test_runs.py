@@ -31,7 +31,14 @@ LEARNERS = 300
 
 
 def small_chunks(settings: Settings, size: int = 20) -> Settings:
-    return settings.model_copy(update={"campaign_chunk_size": size})
+    """Small chunks, no rest, and no cap on chunks at once: replicas race for real."""
+    return settings.model_copy(
+        update={
+            "campaign_chunk_size": size,
+            "campaign_chunk_pause_ms": 0,
+            "campaign_chunk_workers": 0,
+        }
+    )
 
 
 async def test_three_schedulers_ticking_at_once_serve_each_user_once(
@@ -131,3 +138,38 @@ async def test_racing_replicas_never_spend_more_than_the_budget(
         )
         assert spent == 1_000
         assert list(reasons) == ["budget_exhausted"]
+
+
+async def test_a_run_delivers_no_more_chunks_at_once_than_its_workers_cap(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    settings: Settings,
+) -> None:
+    marketer = await marketer_of(user_factory)
+    await bulk_learners(sessionmaker, 30, created_at=clock.now(), locale="en")
+    segment_id = await make_segment(
+        client, marketer, {"field": "locale", "op": "eq", "value": "en"}
+    )
+    campaign = await make_campaign(client, marketer, segment_id)
+    capped = settings.model_copy(
+        update={
+            "campaign_chunk_size": 10,
+            "campaign_chunk_pause_ms": 0,
+            "campaign_chunk_workers": 1,
+        }
+    )
+    ctx = tick_context(job_context(sessionmaker, clock, capped))
+    assert await claim_due(sessionmaker, ctx) == 1
+    async with sessionmaker() as db:
+        run_id = await db.scalar(sa.text("SELECT id FROM campaign_run"))
+    async with sessionmaker.begin() as other:  # another replica mid-chunk holds the one slot
+        await other.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:run), 0)"),
+            {"run": f"campaign_run:{run_id}"},
+        )
+        assert await deliver_run(sessionmaker, run_id, ctx) == (0, False)
+    assert await deliver_run(sessionmaker, run_id, ctx) == (30, True)
+    (run,) = await runs_of(client, marketer, campaign["id"])
+    assert (run["status"], run["delivered"]) == ("completed", 30)

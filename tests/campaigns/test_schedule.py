@@ -3,6 +3,9 @@ saving), closed exchange days skipped, lifecycle slots, quiet hours."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from gamification.campaigns.crontab import cron_trigger
 from gamification.campaigns.schedule import LIFECYCLE_SLOT, Schedule, held_until
 from gamification.contests.calendar import market_calendar
 
@@ -77,3 +80,32 @@ def test_quiet_hours_hold_messages_until_eight_in_the_learners_zone() -> None:
     assert held_until(early, "Asia/Shanghai") == datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
     assert held_until(datetime(2026, 3, 2, 2, 0, tzinfo=UTC), "Asia/Shanghai") is None
     assert held_until(late, "Europe/London") is None  # 15:00 in London
+
+
+def test_cron_weekdays_count_from_sunday_as_in_crontab() -> None:
+    monday = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
+    fired = {
+        expression: cron_trigger(expression, "UTC").get_next_fire_time(None, monday)
+        for expression in ("0 9 * * 1", "0 9 * * 0", "0 9 * * 7", "0 9 * * 5-7", "0 9 * * */2")
+    }
+    assert {e: f.strftime("%a %d") for e, f in fired.items() if f is not None} == {
+        "0 9 * * 1": "Mon 02",
+        "0 9 * * 0": "Sun 08",
+        "0 9 * * 7": "Sun 08",
+        "0 9 * * 5-7": "Fri 06",
+        "0 9 * * */2": "Tue 03",  # Sunday, Tuesday, Thursday, Saturday
+    }
+
+
+@pytest.mark.parametrize(
+    ("expression", "problem"),
+    [
+        ("0 9 * * 8", "is not 0-7"),
+        ("0 9 * * 5-1", "runs backwards"),
+        ("0 9 * * someday", "is not 0-7"),
+        ("0 9 * * 1/0", "is not positive"),
+    ],
+)
+def test_a_weekday_field_that_names_no_day_is_refused(expression: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        cron_trigger(expression, "UTC")

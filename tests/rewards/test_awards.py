@@ -10,7 +10,7 @@ from courses.events import LearningEvent
 from gamification.ledger.queries import balances
 from gamification.rewards.caps import forget_days_before, points_earned_on
 from gamification.rewards.models import ALL_RULES
-from gamification.rewards.rules import RewardEvent
+from gamification.rewards.rules import CampaignMultiplier, RewardEvent
 from gamification.rewards.service import Reward, RewardPolicy, Wallet, award_for_events
 from tests.factories import UserFactory
 from tests.helpers import (
@@ -157,7 +157,10 @@ async def test_a_campaign_multiplier_scales_points_but_not_xp(
         seen.append((kind, user_id, at))
         return Decimal("2.5") if kind == "lesson_completed" else Decimal(1)
 
-    policy = RewardPolicy(multiplier=double_lessons)
+    async def lookup(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> CampaignMultiplier:
+        return double_lessons
+
+    policy = RewardPolicy(multipliers=lookup)
     rewards, _ = await award(
         db,
         user.id,
