@@ -9,7 +9,7 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.engagement.privacy import ERASED
-from gamification.engagement.counters import first_sight
+from gamification.engagement.service import Payout, record_event
 from gamification.leagues.closing import close_week
 from gamification.rewards.service import award_for_events
 from gamification.rewards.streak_extras import pause_streak
@@ -66,7 +66,15 @@ async def test_erasure_removes_the_engagement_and_the_streak_and_keeps_the_payme
                 events=[lesson_done(user.id, NOON)],
                 now=NOON,
             )
-            await first_sight(db, user.id, "post_read", "post:1", now=NOON)
+            await record_event(
+                db,
+                user_id=user.id,
+                kind="post_read",
+                reference="post:1",
+                timezone="Asia/Shanghai",
+                now=NOON,
+                payout=Payout(500, 365, "Asia/Shanghai"),
+            )
         await pause_streak(
             db,
             user_id=learner.id,
