@@ -6,6 +6,7 @@ Titles and details are the message catalogue's (`core/messages`), in the request
 import logging
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -223,6 +224,17 @@ def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> R
     )
 
 
+def handle_driver_data_error(
+    request: Request[Any, Any, Any], exc: asyncpg.exceptions.DataError
+) -> Response[Any]:
+    """The same refusal (SQLSTATE class 22) raised by a prebuilt read or write sent straight to
+    the driver (`core/driver_reads`), which SQLAlchemy does not wrap in a DBAPIError."""
+    logger.info("value refused by the database", extra={"sqlstate": exc.sqlstate})
+    return catalogued_problem(
+        request, status=422, code="validation-error", message="value-not-storable"
+    )
+
+
 def handle_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """No pooled connection in time, or the database did not answer: retry shortly, not a bug."""
     request_id = request_id_of(request.scope)
@@ -261,6 +273,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: handle_http_exception,
     RecursionError: handle_unreadable_body,
     DBAPIError: handle_database_error,
+    asyncpg.exceptions.DataError: handle_driver_data_error,
     DatabaseUnavailable: handle_database_unavailable,
     PoolTimeoutError: handle_database_unavailable,  # every pooled connection stayed busy
     # Raw from asyncpg when the pool's pre-ping gets no answer: on the request path, only the

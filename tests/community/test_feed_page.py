@@ -56,3 +56,15 @@ async def test_pages_cover_every_post_once_newest_first(
     both = await client.get("/v1/posts?tag=etf&symbol=600519.SH", headers=reader.headers)
     assert both.status_code == 422
     assert both.json()["errors"][0]["field"] == "symbol"
+
+
+@pytest.mark.parametrize("name", ["symbol", "tag"])
+async def test_a_filter_the_database_cannot_hold_is_a_422_not_a_500(
+    client: AsyncClient, user_factory: UserFactory, name: str
+) -> None:
+    """The feed is read straight through the driver: a NUL in a filter is refused as a value
+    PostgreSQL cannot store, like everywhere else."""
+    reader = await member(user_factory)
+    answer = await client.get("/v1/posts", params={name: "a\x00b"}, headers=reader.headers)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
