@@ -44,19 +44,37 @@ def recreate_database(server_url: str, database: str) -> str:
     return with_database(server_url, database)
 
 
+# Truncating every table costs about 0.3 s a test once the partitioned tables (activity events,
+# standings) bring 150 relations: only the tables a test wrote to are truncated (with CASCADE,
+# those referencing them too), found by one cheap EXISTS per table, all in one round trip.
+_TRUNCATE_WRITTEN = """
+DO $$
+DECLARE
+    r record;
+    written text;
+    has_rows boolean;
+BEGIN
+    FOR r IN SELECT c.oid::regclass AS rel
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'alembic_version'
+    LOOP
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', r.rel) INTO has_rows;
+        IF has_rows THEN
+            written := concat_ws(', ', written, r.rel::text);
+        END IF;
+    END LOOP;
+    IF written IS NOT NULL THEN
+        EXECUTE 'TRUNCATE ' || written || ' CASCADE';
+    END IF;
+END $$
+"""
+
+
 async def empty_tables(engine: AsyncEngine) -> None:
     """Empty every table but Alembic's, then put back the rows the migrations made."""
     async with engine.begin() as conn:
-        tables = (
-            await conn.execute(
-                text(
-                    "SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables "
-                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-                )
-            )
-        ).scalar_one()
         await conn.execute(text("SET session_replication_role = replica"))  # skip user triggers
-        await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+        await conn.execute(text(_TRUNCATE_WRITTEN))
         await conn.execute(text("SET session_replication_role = DEFAULT"))
         await restore_reference_rows(conn)
 
