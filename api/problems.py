@@ -218,10 +218,7 @@ def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> R
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
     if not sqlstate.startswith(DATA_EXCEPTION_CLASS):
         return handle_unexpected_error(request, exc)
-    logger.info("value refused by the database", extra={"sqlstate": sqlstate})
-    return catalogued_problem(
-        request, status=422, code="validation-error", message="value-not-storable"
-    )
+    return _value_not_storable(request, sqlstate)
 
 
 def handle_driver_data_error(
@@ -229,7 +226,11 @@ def handle_driver_data_error(
 ) -> Response[Any]:
     """The same refusal (SQLSTATE class 22) raised by a prebuilt read or write sent straight to
     the driver (`core/driver_reads`), which SQLAlchemy does not wrap in a DBAPIError."""
-    logger.info("value refused by the database", extra={"sqlstate": exc.sqlstate})
+    return _value_not_storable(request, exc.sqlstate)
+
+
+def _value_not_storable(request: Request[Any, Any, Any], sqlstate: str) -> Response[Any]:
+    logger.info("value refused by the database", extra={"sqlstate": sqlstate})
     return catalogued_problem(
         request, status=422, code="validation-error", message="value-not-storable"
     )
