@@ -16,8 +16,11 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/investquest serve
 
+# Two processes (pytest-xdist), each with its own database cloned from one migrated template
+# (tests/conftest.py); tests are stolen from a busy worker's queue by an idle one, so the long
+# tests (fuzz, restart, CLI) do not leave one worker alone at the end.
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -55,6 +55,70 @@ def _provide_settings(request: Request[Any, Any, Any]) -> Settings:
     return settings
 
 
+def app_state(
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    jobs_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    autocommit_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    clock: Clock | None = None,
+    run_scheduler: bool = False,
+) -> State:
+    """Everything the app's requests and lifespan work with, apart from its routes.
+
+    Jobs use `jobs_sessionmaker` when given: an engine without the requests' statement deadline.
+    Routes that opt in to autocommit (`api.autocommit_routes`) use `autocommit_sessionmaker`;
+    without one they use `sessionmaker` when it is given (the tests' rolled-back transaction),
+    else autocommit sessions on `engine`.
+    """
+    if autocommit_sessionmaker is None:
+        autocommit_sessionmaker = sessionmaker or create_sessionmaker(engine, autocommit=True)
+    sessionmaker = sessionmaker or create_sessionmaker(engine)
+    return State(
+        {
+            "settings": settings,
+            "engine": engine,
+            "sessionmaker": sessionmaker,
+            "autocommit_sessionmaker": autocommit_sessionmaker,
+            "jobs_sessionmaker": jobs_sessionmaker or sessionmaker,
+            "clock": clock or SystemClock(),
+            "run_scheduler": run_scheduler,
+            "session_cache": SessionCache(settings.session_cache_seconds),
+            "rule_book": RuleBook(file_rule_version(settings.community_rules_file)),
+            "migration_head": head_revision(),
+        }
+    )
+
+
+@asynccontextmanager
+async def _lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+    """Metrics of the pool, the listeners (session changes, rule changes) and the scheduler,
+    all from `app.state`."""
+    state = app.state
+    settings: Settings = state.settings
+    engine: AsyncEngine = state.engine
+    collector = register_pool_collector(engine)
+    stack = contextlib.AsyncExitStack()
+    if settings.session_cache_seconds > 0:
+        await stack.enter_async_context(listening(engine.url, state.session_cache))
+    await stack.enter_async_context(rule_changes_heard(engine.url, state.rule_book))
+    scheduler = None
+    if state.run_scheduler:
+        context = JobContext(
+            sessionmaker=state.jobs_sessionmaker, clock=state.clock, settings=settings
+        )
+        scheduler = create_scheduler(context, all_jobs(settings))
+        scheduler.start()
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        unregister_collector(collector)
+        await stack.aclose()
+
+
 def create_app(
     settings: Settings,
     engine: AsyncEngine,
@@ -65,56 +129,22 @@ def create_app(
     clock: Clock | None = None,
     run_scheduler: bool = False,
 ) -> Litestar:
-    """Build the app around an engine the caller owns (and disposes of).
-
-    Jobs use `jobs_sessionmaker` when given: an engine without the requests' statement deadline.
-    Routes that opt in to autocommit (`api.autocommit_routes`) use `autocommit_sessionmaker`;
-    without one they use `sessionmaker` when it is given (the tests' rolled-back transaction),
-    else autocommit sessions on `engine`.
-    """
-    if autocommit_sessionmaker is None:
-        autocommit_sessionmaker = sessionmaker or create_sessionmaker(engine, autocommit=True)
-    sessionmaker = sessionmaker or create_sessionmaker(engine)
-    jobs_sessionmaker = jobs_sessionmaker or sessionmaker
-    clock = clock or SystemClock()
+    """Build the app around an engine the caller owns (and disposes of); `app_state` says what
+    the keyword arguments are for. Its state may be replaced by another `app_state` later (the
+    tests reuse one app that way: building the route table is most of this function's cost)."""
     use_sequential_dependencies()
-    session_cache = SessionCache(settings.session_cache_seconds)
-    rule_book = RuleBook(file_rule_version(settings.community_rules_file))
-
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        collector = register_pool_collector(engine)
-        stack = contextlib.AsyncExitStack()
-        if settings.session_cache_seconds > 0:
-            await stack.enter_async_context(listening(engine.url, session_cache))
-        await stack.enter_async_context(rule_changes_heard(engine.url, rule_book))
-        scheduler = None
-        if run_scheduler:
-            context = JobContext(sessionmaker=jobs_sessionmaker, clock=clock, settings=settings)
-            scheduler = create_scheduler(context, all_jobs(settings))
-            scheduler.start()
-        try:
-            yield
-        finally:
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
-            unregister_collector(collector)
-            await stack.aclose()
-
+    state = app_state(
+        settings,
+        engine,
+        sessionmaker=sessionmaker,
+        jobs_sessionmaker=jobs_sessionmaker,
+        autocommit_sessionmaker=autocommit_sessionmaker,
+        clock=clock,
+        run_scheduler=run_scheduler,
+    )
     return Litestar(
         route_handlers=route_handlers(),
-        state=State(
-            {
-                "settings": settings,
-                "engine": engine,
-                "sessionmaker": sessionmaker,
-                "autocommit_sessionmaker": autocommit_sessionmaker,
-                "clock": clock,
-                "session_cache": session_cache,
-                "rule_book": rule_book,
-                "migration_head": head_revision(),
-            }
-        ),
+        state=state,
         dependencies={
             "db": Provide(provide_db),
             "clock": Provide(_provide_clock, sync_to_thread=False),
@@ -132,7 +162,7 @@ def create_app(
             add_content_security_policy,
             allow_from_route_table,
         ],
-        lifespan=[lifespan],
+        lifespan=[_lifespan],
         template_config=console_templates(),
         openapi_config=openapi_config(APP_VERSION, SECURITY_SCHEMES),
         plugins=OPENAPI_SCHEMA_PLUGINS,

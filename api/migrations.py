@@ -1,5 +1,6 @@
 """Running Alembic from code: the config, upgrade under an advisory lock, and head checks."""
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -35,7 +36,9 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The newest migration on disk, read once per process (the files do not change under it)."""
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     return script.get_current_head()
 

@@ -38,9 +38,9 @@ def create_order(data: JSONBody[Order]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(app: Litestar) -> Litestar:
-    app.register(create_order)
-    return app
+def app(own_app: Litestar) -> Litestar:
+    own_app.register(create_order)
+    return own_app
 
 
 def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:

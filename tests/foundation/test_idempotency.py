@@ -66,9 +66,9 @@ async def effects(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
 
 
 @pytest.fixture
-def app(app: Litestar) -> Litestar:
-    app.register(create_transfer)
-    return app
+def app(own_app: Litestar) -> Litestar:
+    own_app.register(create_transfer)
+    return own_app
 
 
 async def test_five_replays_make_one_effect_and_equal_answers(

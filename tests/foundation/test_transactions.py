@@ -45,9 +45,9 @@ async def write_then_refuse(
 
 
 @pytest.fixture
-def app(app: Litestar) -> Litestar:
-    app.register(write_then_refuse)
-    return app
+def app(own_app: Litestar) -> Litestar:
+    own_app.register(write_then_refuse)
+    return own_app
 
 
 async def count(sessionmaker: async_sessionmaker[AsyncSession], query: Any) -> int:
