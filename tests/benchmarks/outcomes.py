@@ -8,9 +8,9 @@
 - each measure's endpoint over HTTP (one app server, no scheduler), REQUESTS times one after
   another for the twelve months to today and for 36 months: p50 and p99, marked against 2 s.
 
-`python -m tests.benchmarks.outcomes generate` only writes the data set, `... time` only times
-an existing one (the rollup restarted from nothing each time), so that the timing alone runs
-under the shared bench lock; no argument does both.
+Steps, all three by default: `generate` writes the data set; `rollup` times the rollup on it
+(from nothing each time); `endpoints` times the endpoints on what the rollup wrote. Run them
+one by one so that only the timings hold the shared bench lock, each briefly.
 Smaller runs: BENCH_OUTCOMES_USERS=20000 BENCH_OUTCOMES_EVENTS=1000000.
 """
 
@@ -161,17 +161,16 @@ async def time_endpoints(base_url: str, token: str) -> dict[str, dict[str, float
     return figures
 
 
-def report(
-    load: float | None,
-    full: float,
-    daily: float,
-    scope: str,
-    figures: dict[str, dict[str, float]],
-) -> bool:
+def print_load(when: str) -> None:
+    print(f"  load average (1, 5, 15 min) {when}: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
+def report_rollups(full: float, daily: float, scope: str) -> None:
     print(f"outcomes at {USERS:,} clients and ~{EVENTS:,} events ({ENTRIES:,} contest entries):")
-    if load is not None:
-        print(f"  data set written in {load:.0f} s")
     print(f"  rollup from nothing: {full:.1f} s ({scope}); the next daily run: {daily:.1f} s")
+
+
+def report_endpoints(figures: dict[str, dict[str, float]]) -> bool:
     met = True
     for name, figure in figures.items():
         ok = figure["p99_ms"] <= MARK_SECONDS * 1000
@@ -180,38 +179,52 @@ def report(
             f"  {name}: p50 {figure['p50_ms']} ms, p99 {figure['p99_ms']} ms"
             f" (mark <= {MARK_SECONDS * 1000:.0f} ms) {'ok' if ok else 'MISSED'}"
         )
-    print("  load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     return met
 
 
-def generate(server_url: str) -> float:
+def generate(server_url: str) -> None:
     url = recreate_database(server_url, DATABASE)
     upgrade(url)
-    return run_in_own_loop(lambda: write_data_set(url))
+    load = run_in_own_loop(lambda: write_data_set(url))
+    print(f"  data set written in {load:.0f} s", flush=True)
 
 
-def measure(url: str, load: float | None) -> bool:
-    print(
-        "  load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-    )
+def time_rollup_step(url: str) -> None:
+    print_load("at the start")
     full, daily, scope = run_in_own_loop(lambda: time_rollups(url))
+    report_rollups(full, daily, scope)
+    print_load("at the end")
+
+
+def time_endpoint_step(url: str) -> bool:
+    """Each endpoint over HTTP, on the rollup tables the rollup step filled."""
+    print_load("at the start")
     token = run_in_own_loop(lambda: staff_token(url))
     env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "WARNING", "SECRET_KEY": SECRET}
     with tempfile.TemporaryDirectory(prefix="investquest-bench-") as data_dir:
         env["INVESTQUEST_DATA_DIR"] = data_dir
         with running(APP, env, Path(data_dir) / "app.log") as base_url:
             figures = run_in_own_loop(lambda: time_endpoints(base_url, token))
-    return report(load, full, daily, scope, figures)
+    met = report_endpoints(figures)
+    print_load("at the end")
+    return met
+
+
+STEPS = ("generate", "rollup", "endpoints")
 
 
 def main() -> None:
-    steps = sys.argv[1:] or ["generate", "time"]
-    if not set(steps) <= {"generate", "time"}:
-        sys.exit("usage: python -m tests.benchmarks.outcomes [generate] [time]")
+    steps = sys.argv[1:] or list(STEPS)
+    if not set(steps) <= set(STEPS):
+        sys.exit(f"usage: python -m tests.benchmarks.outcomes [{'] ['.join(STEPS)}]")
     source, server_url = choose_server()
     print(f"outcomes bench: database {DATABASE} (server: {source})", flush=True)
-    load = generate(server_url) if "generate" in steps else None
-    if "time" in steps and not measure(with_database(server_url, DATABASE), load):
+    url = with_database(server_url, DATABASE)
+    if "generate" in steps:
+        generate(server_url)
+    if "rollup" in steps:
+        time_rollup_step(url)
+    if "endpoints" in steps and not time_endpoint_step(url):
         sys.exit(1)
 
 
