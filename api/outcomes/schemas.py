@@ -26,6 +26,11 @@ class NpsOut(Struct):
     next_allowed_at: datetime  # the survey is answered at most once per 90 days
 
 
+class NpsDueOut(Struct):
+    due: bool  # ask now: a milestone since the last answer, which is at least 90 days old
+    next_allowed_at: datetime | None  # while the last answer holds the survey closed
+
+
 ClientEventType = Literal["account_opened", "first_trade", "asset_tier_changed"]
 
 

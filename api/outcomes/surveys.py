@@ -1,9 +1,9 @@
-"""The learner's NPS survey route: the app asks after a milestone; an answer is accepted at
-most once per 90 days."""
+"""The learner's NPS survey routes: whether the survey is due (the app asks after a
+milestone), and the answer, accepted at most once per 90 days."""
 
 from typing import Any
 
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
@@ -12,15 +12,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.accounts.caller import Caller
 from api.idempotency import OptionalIdempotencyKey, run_idempotent
 from api.openapi import problem_responses
-from api.outcomes.schemas import NpsIn, NpsOut
+from api.outcomes.schemas import NpsDueOut, NpsIn, NpsOut
 from api.timestamps import TimestampedResponse
 from core.clock import Clock
-from gamification.outcomes.nps import answer_nps
+from gamification.outcomes.nps import answer_nps, nps_due
 
 
 class SurveyController(Controller):
     path = "/v1/me/surveys"
     tags = ("outcomes",)
+
+    @get(
+        "/nps",
+        operation_id="npsDue",
+        summary="Whether the app should ask the satisfaction survey now",
+        responses=problem_responses(401),
+    )
+    async def due(
+        self,
+        db: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        caller: NamedDependency[Caller],
+    ) -> NpsDueOut:
+        """`due` once the caller has reached a milestone (a course completed, a voucher bought
+        with points, a contest entered finished) since the last answer, and that answer is at
+        least 90 days old; `next_allowed_at` while an answer holds the survey closed."""
+        answer = await nps_due(db, user_id=caller.user_id, now=clock.now())
+        return NpsDueOut(answer.due, answer.next_allowed_at)
 
     @post(
         "/nps",

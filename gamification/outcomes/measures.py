@@ -106,9 +106,11 @@ MEASURES: dict[str, Measure] = {
                 "en": "Contest entrants' trading before and after completing the "
                 "risk-and-diversification course, and of those who have not: mean holdings and "
                 "largest position share at the window's end, turnover (traded notional over "
-                "starting cash) and max drawdown of the daily equity, per entry.",
+                "starting cash, per 30 days of the window) and max drawdown of the daily "
+                "equity, per entry.",
                 "zh-CN": "学习效果：模拟赛参赛者在完成“风险与分散”课程之前、之后，以及未完成者的"
-                "平均持仓数、最大持仓占比、换手率（成交额/初始资金）和日净值最大回撤。",
+                "平均持仓数、最大持仓占比、换手率（成交额/初始资金，按每 30 天折算）"
+                "和日净值最大回撤。",
             },
             learning_effect,
         ),

@@ -8,8 +8,9 @@ the whole contest), `before` (the contest up to the completion) and `after` (fro
 completion to the contest's end); a completion before the contest leaves only `after`, one
 after it only `before`. Per entry and window:
 
-- turnover: the notional of the window's fills over the entry's starting cash (1.0: the cash
-  traded once);
+- turnover: the notional of the window's fills over the entry's starting cash, per 30 days of
+  the window (1.0: the cash traded once a month), so that a short `before` window and a long
+  `after` one compare;
 - max drawdown: the largest fall of the window's daily equity snapshots from their running
   peak, in percent of that peak;
 - holdings: the instruments held at the window's end (the entry's fills up to then, bought

@@ -1,5 +1,5 @@
 """The in-app satisfaction survey: a 0-10 score and an optional comment, at most once per
-`NPS_INTERVAL` per user.
+`NPS_INTERVAL` per user; `nps_due` tells the app when to ask (after a milestone).
 
 Race-safe by the user's row lock: two answers at once queue on it, and the second, checking
 after the first committed (a new statement sees it under READ COMMITTED), is refused.
@@ -68,3 +68,42 @@ async def answer_nps(
     if answered is None:
         raise NpsAnsweredRecently(next_allowed_at=latest + NPS_INTERVAL)
     return NpsAnswer(answer_id, score, comment, answered)
+
+
+# The app asks after a milestone: a course completed, a voucher bought with points, a contest
+# the user entered finished. Each read is one index range on the user's rows.
+_DUE = sa.text(
+    """
+    SELECT (SELECT max(answered_at) FROM nps_response WHERE user_id = :user_id) AS answered_at,
+           greatest(
+               (SELECT max(completed_at) FROM course_progress
+                WHERE user_id = :user_id AND completed_at <= :now),
+               (SELECT max(issued_at) FROM voucher
+                WHERE user_id = :user_id AND debit_transaction_id IS NOT NULL
+                  AND issued_at <= :now),
+               (SELECT max(k.ends_at) FROM contest_entry e JOIN contest k ON k.id = e.contest_id
+                WHERE e.user_id = :user_id AND k.ends_at <= :now)
+           ) AS milestone_at
+    """
+)
+
+
+@dataclass(frozen=True)
+class NpsDue:
+    due: bool
+    next_allowed_at: datetime | None  # None: no answer holds the survey closed
+
+
+async def nps_due(db: AsyncSession, *, user_id: uuid.UUID, now: datetime) -> NpsDue:
+    """Due when a milestone was reached after the last answer (or with none yet), and the last
+    answer is at least `NPS_INTERVAL` old."""
+    answered_at, milestone_at = (await db.execute(_DUE, {"user_id": user_id, "now": now})).one()
+    next_allowed_at = answered_at + NPS_INTERVAL if answered_at is not None else None
+    if next_allowed_at is not None and next_allowed_at <= now:
+        next_allowed_at = None
+    due = (
+        milestone_at is not None
+        and next_allowed_at is None
+        and (answered_at is None or milestone_at > answered_at)
+    )
+    return NpsDue(due, next_allowed_at)

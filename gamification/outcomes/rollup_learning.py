@@ -8,7 +8,10 @@ move from `never` to `before`/`after`). A rebuild from the first month recompute
 
 import sqlalchemy as sa
 
+from gamification.outcomes.rollup_sql import STAFF_IDS
+
 COURSE_SLUG = "risk-and-diversification"
+TURNOVER_DAYS = 30  # turnover is scaled to this window length, so windows of any length compare
 
 # Entries to recompute: `:since` is the run's start (the watermark less the late margin).
 _CHANGED = """
@@ -37,7 +40,7 @@ WITH done AS (
         ('before', k.starts_at, least(d.completed_at, k.ends_at), d.completed_at IS NOT NULL),
         ('after', greatest(d.completed_at, k.starts_at), k.ends_at, d.completed_at IS NOT NULL)
     ) AS g(grp, lo, hi, applies)
-    WHERE g.applies AND g.lo < g.hi AND e.id IN ({_CHANGED})
+    WHERE g.applies AND g.lo < g.hi AND e.id IN ({_CHANGED}) AND e.user_id NOT IN ({STAFF_IDS})
 ), traded AS (
     SELECT w.entry_id, w.grp, sum(f.notional) AS notional
     FROM windows w JOIN contest_fill f
@@ -66,7 +69,9 @@ WITH done AS (
 )
 INSERT INTO outcome_learning_entry (entry_id, grp, contest_starts_at, contest_ends_at, turnover,
                                     drawdown_pct, holdings, largest_pct)
-SELECT w.entry_id, w.grp, w.starts_at, w.ends_at, coalesce(t.notional, 0) / w.starting_cash,
+SELECT w.entry_id, w.grp, w.starts_at, w.ends_at,
+       coalesce(t.notional, 0) / w.starting_cash
+           * (86400 * {TURNOVER_DAYS}) / extract(epoch FROM w.hi - w.lo),
        coalesce(d.pct, 0), coalesce(v.holdings, 0), v.largest_pct
 FROM windows w
 LEFT JOIN traded t ON t.entry_id = w.entry_id AND t.grp = w.grp

@@ -3,11 +3,22 @@
 One month is folded in one statement: the month's events grouped once by user, kind and
 category (`s`, materialised), then written to the per-user, per-month and per-kind tables and
 used to advance each user's first funnel steps. Months are cut at the business zone's midnight.
+
+Staff accounts (any of `STAFF_ROLES`) are the broker's people, not clients: their events, their
+sign-ups and their contest entries are left out of every measure (their roles as of the run
+that computes the month).
 """
 
 import sqlalchemy as sa
 
 from gamification.outcomes.kinds import CATEGORISED, KINDS, NOT_INTERACTIONS, TOOLS, mask
+
+# The staff roles of `api.accounts.caller.Role` (the console's `STAFF_ROLES`).
+STAFF_ROLES = ("editor", "marketer", "moderator", "admin")
+# Run once per statement (a hashed NOT IN): a scan of the accounts, no join per event.
+_STAFF_ARRAY = "ARRAY[" + ", ".join(f"'{role}'" for role in STAFF_ROLES) + "]::varchar[]"
+STAFF_IDS = f"SELECT id FROM user_account WHERE roles && {_STAFF_ARRAY}"  # noqa: S608
+NOT_STAFF = f"NOT roles && {_STAFF_ARRAY}"
 
 CLEAR_MONTH = [
     sa.text("DELETE FROM outcome_user_month WHERE month = :month"),
@@ -29,7 +40,7 @@ WITH s AS MATERIALIZED (
                 ELSE '' END AS detail,
            count(*) AS events, min(occurred_at) AS first_at
     FROM activity_event
-    WHERE occurred_at >= :starts AND occurred_at < :ends
+    WHERE occurred_at >= :starts AND occurred_at < :ends AND user_id NOT IN ({STAFF_IDS})
     GROUP BY 1, 2, 3
 ), per_user AS (
     INSERT INTO outcome_user_month (month, user_id, kinds, events, interactions)
@@ -88,7 +99,7 @@ WHERE first_lesson_at >= :starts OR first_quiz_passed_at >= :starts
 
 REFRESH_FUNNEL = [
     sa.text("DELETE FROM outcome_funnel_day"),
-    sa.text("""
+    sa.text(f"""
 INSERT INTO outcome_funnel_day (day, signed_up, lesson, quiz_passed, voucher, consumed)
 SELECT signed_up_on, count(*),
        count(*) FILTER (WHERE first_lesson_at IS NOT NULL),
@@ -97,8 +108,8 @@ SELECT signed_up_on, count(*),
                         AND first_voucher_at IS NOT NULL),
        count(*) FILTER (WHERE first_lesson_at IS NOT NULL AND first_quiz_passed_at IS NOT NULL
                         AND first_voucher_at IS NOT NULL AND first_consumed_at IS NOT NULL)
-FROM outcome_user_first GROUP BY signed_up_on
-"""),
+FROM outcome_user_first WHERE user_id NOT IN ({STAFF_IDS}) GROUP BY signed_up_on
+"""),  # noqa: S608 - the constant above
 ]
 
 # Cohort months whose members may have moved: a broker account opened in a recomputed month
@@ -116,7 +127,7 @@ SELECT DISTINCT m FROM (
 CLEAR_COHORTS = sa.text("DELETE FROM outcome_cohort WHERE month = ANY(:months)")
 
 # A user's client life starts when the broker account opened, else at the app sign-up.
-FILL_COHORTS = sa.text("""
+FILL_COHORTS = sa.text(f"""
 INSERT INTO outcome_cohort (month, size, active_1, active_2, active_3)
 SELECT c.month, count(*),
        count(*) FILTER (WHERE EXISTS (SELECT FROM outcome_user_month m WHERE m.user_id = c.id
@@ -128,13 +139,13 @@ SELECT c.month, count(*),
 FROM (
     SELECT id, date_trunc('month', coalesce(broker_account_opened_at, created_at)
                                    AT TIME ZONE :zone)::date AS month
-    FROM user_account
+    FROM user_account WHERE {NOT_STAFF}
 ) c
 WHERE c.month = ANY(:months)
 GROUP BY c.month
-""")
+""")  # noqa: S608 - the constant above
 
-FIRST_SIGN_UP = sa.text("SELECT min(created_at) FROM user_account")
+FIRST_SIGN_UP = sa.text(f"SELECT min(created_at) FROM user_account WHERE {NOT_STAFF}")  # noqa: S608
 
 CLEAR_ALL = sa.text(
     "TRUNCATE outcome_user_month, outcome_month, outcome_month_event, outcome_user_first,"

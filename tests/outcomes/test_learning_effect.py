@@ -117,9 +117,10 @@ async def test_learning_effect_compares_before_after_and_never(
         "max_drawdown_pct",
     ]
     assert body["rows"] == [
-        ["before", 1, 1.0, 100.0, 0.01, 10.0],
-        ["after", 1, 2.0, 66.7, 0.02, 2.0],
-        ["never", 1, 1.0, 100.0, 0.05, 5.0],
+        # turnover per 30 days: 0.01 over 12.1 days, 0.02 over 13.1, 0.05 over 25.3
+        ["before", 1, 1.0, 100.0, 0.02, 10.0],
+        ["after", 1, 2.0, 66.7, 0.05, 2.0],
+        ["never", 1, 1.0, 100.0, 0.06, 5.0],
     ]
     march = await client.get(
         "/v1/admin/outcomes/learning-effect",

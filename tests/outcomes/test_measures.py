@@ -210,6 +210,37 @@ async def test_a_month_is_recomputed_with_its_late_events_and_a_rebuild_reaches_
     assert funnel["rows"][1][1] == 3  # c's late lesson counts in the funnel too
 
 
+async def test_staff_accounts_are_left_out_of_every_measure(
+    world: dict[str, Any],
+    client: AsyncClient,
+    staff: TestUser,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+) -> None:
+    before = {
+        name: await measure(client, staff, name)
+        for name in ("retention", "interactions", "tool-usage", "funnel")
+    }
+    # A moderator who signed up in January and uses the app like a client, and the marketer
+    # reading the measures, active too: neither is a client.
+    moderator = await user_factory(roles=("moderator",))
+    await set_created(sessionmaker, moderator.id, at("2026-01-12", 9))
+    await add_events(
+        sessionmaker,
+        [
+            (moderator.id, "signed_up", None, at("2026-01-12", 9)),
+            (moderator.id, "lesson_opened", "l1", at("2026-01-13")),
+            (moderator.id, "quiz_attempted", "passed", at("2026-01-13", 13)),
+            (moderator.id, "report_filed", None, at("2026-02-10")),
+            (staff.id, "inbox_read", None, at("2026-02-11")),
+        ],
+    )
+    await rolled_up(sessionmaker, clock, since=at("2026-01-01").date())
+    for name, body in before.items():
+        assert (await measure(client, staff, name))["rows"] == body["rows"], name
+
+
 async def test_before_the_first_rollup_the_measures_are_empty_and_say_so(
     client: AsyncClient, staff: TestUser
 ) -> None:
