@@ -1,4 +1,5 @@
-"""quiz attempt in one statement; one definition of the campaign multiplier in force
+"""quiz attempt in one statement; one definition of the campaign multiplier in force; a
+redemption's wallet read inside `voucher_redeem`
 
 A quiz attempt wrote through three functions called one after the other from Python
 (`quiz_attempt_record`, `reward_award`, `engagement_record`), with a read of the learner's
@@ -17,6 +18,12 @@ reduce quest points while the rules never went below 1). `campaign_multipliers_i
 now the one definition, per rule kind the largest factor of the campaigns (not cancelled)
 covering the moment, never below 1; Python reads it, `engagement_record` and
 `quiz_attempt_submit` call it.
+
+A redemption read the wallet (balances and streak) after `voucher_redeem` returned, one more
+round trip while its transaction held the product's stock row, which every redeemer of the
+product shares. `voucher_redeem` now reads it itself, after the engagement report (whose quests
+may pay) and before it takes the stock, and returns it: the row lock is held from the stock
+update to the commit with one round trip less inside it.
 
 Revision ID: 0034_core
 Revises: 0033
@@ -241,6 +248,90 @@ BEGIN
     END IF;
 END $$
 """
+# Migration 0029's redemption, with `{wallet_*}` where this one reads the wallet after it
+# (`ledger_balances` and the streak row, as `gamification/rewards/service.wallet` reads them)
+# before it takes the stock, and returns it.
+VOUCHER_REDEEM = """
+CREATE FUNCTION voucher_redeem(
+    p_voucher_id uuid, p_code text, p_product_id uuid, p_user_id uuid,
+    p_per_user_limit integer, p_points_price bigint, p_kind text, p_title text,
+    p_title_en text, p_terms jsonb, p_reason jsonb, p_now timestamptz,
+    p_expires_at timestamptz, p_day date, p_cap_day date, p_daily_cap bigint,
+    p_lot_days integer, p_daily_quests integer, p_highest_tier integer, p_cohort_size integer,
+    {wallet_parameter}OUT outcome text, OUT debit_transaction_id uuid, OUT points_balance bigint{wallet_columns}
+) LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_reference text := 'voucher:' || p_voucher_id;
+BEGIN
+    INSERT INTO voucher_user_count AS c (user_id, product_id, redeemed)
+    VALUES (p_user_id, p_product_id, 1)
+    ON CONFLICT (user_id, product_id) DO UPDATE SET redeemed = c.redeemed + 1
+    WHERE c.redeemed < p_per_user_limit;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'limit-reached' USING ERRCODE = 'IQ409';
+    END IF;
+    INSERT INTO ledger_transaction
+        (id, idempotency_key, kind, reference, reason, reverses_id, created_at)
+    VALUES (uuid_v7(), v_reference, 'spend', v_reference, p_reason, NULL, p_now)
+    RETURNING id INTO debit_transaction_id;
+    points_balance := ledger_debit_points(
+        debit_transaction_id, p_user_id, p_points_price, '00000000-0000-7000-8000-000000000002', p_now);
+    INSERT INTO voucher (id, code, product_id, user_id, kind, title, title_en, terms,
+                         points_price, status, issued_at, expires_at, debit_transaction_id)
+    VALUES (p_voucher_id, p_code, p_product_id, p_user_id, p_kind, p_title, p_title_en,
+            p_terms, p_points_price, 'issued', p_now, p_expires_at, debit_transaction_id)
+    ON CONFLICT (code) DO NOTHING;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'code-taken' USING ERRCODE = 'IQ409';
+    END IF;
+    PERFORM engagement_report(p_user_id, 'vouchers_redeemed', v_reference, p_day, p_cap_day,
+                              p_daily_cap, p_lot_days, p_now, p_daily_quests, p_highest_tier,
+                              p_cohort_size);{wallet_read}
+    UPDATE voucher_product SET remaining_stock = remaining_stock - 1
+    WHERE id = p_product_id AND remaining_stock > 0;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'out-of-stock' USING ERRCODE = 'IQ409';
+    END IF;
+    outcome := 'redeemed';
+EXCEPTION WHEN SQLSTATE 'IQ409' THEN
+    outcome := SQLERRM;
+    debit_transaction_id := NULL;
+    points_balance := NULL;{wallet_cleared}
+END $$
+"""
+WALLET = {
+    "wallet_parameter": "p_expiring_before timestamptz,\n    ",
+    "wallet_columns": """,
+    OUT points bigint, OUT xp bigint, OUT expiring_points bigint[],
+    OUT expiring_at timestamptz[], OUT streak_current integer, OUT streak_longest integer,
+    OUT streak_freezes integer, OUT streak_last_active_on date, OUT streak_run_started_on date""",
+    "wallet_read": """
+    SELECT b.points, b.xp, b.expiring_points, b.expiring_at
+      INTO points, xp, expiring_points, expiring_at
+      FROM ledger_balances(p_user_id, p_now, p_expiring_before) b;
+    SELECT s.current, s.longest, s.freezes, s.last_active_on, s.run_started_on
+      INTO streak_current, streak_longest, streak_freezes, streak_last_active_on,
+           streak_run_started_on
+      FROM reward_streak s WHERE s.user_id = p_user_id;""",
+    # A refusal returns no wallet (the caller's answer is the refusal).
+    "wallet_cleared": """
+    points := NULL;
+    xp := NULL;
+    expiring_points := NULL;
+    expiring_at := NULL;
+    streak_current := NULL;
+    streak_longest := NULL;
+    streak_freezes := NULL;
+    streak_last_active_on := NULL;
+    streak_run_started_on := NULL;""",
+}
+WITHOUT_WALLET = dict.fromkeys(WALLET, "")
+REDEEM_0029 = (
+    "voucher_redeem(uuid, text, uuid, uuid, integer, bigint, text, text, text, jsonb, jsonb, "
+    "timestamptz, timestamptz, date, date, bigint, integer, integer, integer, integer)"
+)
+REDEEM = REDEEM_0029.replace("integer)", "integer, timestamptz)")
 QUIZ_ATTEMPT_SUBMIT_SIGNATURE = (
     "quiz_attempt_submit(uuid, uuid, uuid, text, uuid, integer, uuid, jsonb, text[], integer, "
     "integer, boolean, boolean, boolean, timestamptz, date, date, bigint, integer, timestamptz, "
@@ -252,9 +343,13 @@ def upgrade() -> None:
     op.execute(MULTIPLIERS_IN_FORCE)
     op.execute(ENGAGEMENT_RECORD.replace("{quest_factor}", QUEST_FACTOR_IN_FORCE))
     op.execute(QUIZ_ATTEMPT_SUBMIT)
+    op.execute(f"DROP FUNCTION {REDEEM_0029}")
+    op.execute(VOUCHER_REDEEM.format(**WALLET))
 
 
 def downgrade() -> None:
+    op.execute(f"DROP FUNCTION {REDEEM}")
+    op.execute(VOUCHER_REDEEM.format(**WITHOUT_WALLET))
     op.execute(f"DROP FUNCTION {QUIZ_ATTEMPT_SUBMIT_SIGNATURE}")
     op.execute(ENGAGEMENT_RECORD.replace("{quest_factor}", QUEST_FACTOR))
     op.execute("DROP FUNCTION campaign_multipliers_in_force(uuid, timestamptz)")
