@@ -18,6 +18,7 @@ from courses.models import (
     Course,
     CourseProgress,
     CourseVersion,
+    CourseVersionText,
     Lesson,
     LessonContent,
     LessonProgress,
@@ -32,6 +33,7 @@ class LessonText:
     cards: list[dict[str, Any]]
     questions: list[dict[str, Any]]
     explanations: dict[str, Any]
+    course_title: str | None = None  # read with the explanations only (a quiz's rewards)
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,12 @@ def _context(row: Any, lesson_id: uuid.UUID, *, with_text: bool) -> LessonContex
     text = None
     if with_text:
         text = LessonText(
-            row.locale, row.title, row.cards or [], row.questions or [], row.explanations
+            row.locale,
+            row.title,
+            row.cards or [],
+            row.questions or [],
+            row.explanations,
+            row.course_title,
         )
     return LessonContext(
         lesson_id=lesson_id,
@@ -231,12 +238,24 @@ def _lesson_query() -> Any:
 
 def _with_text(query: Any, *, explanations_only: bool) -> Any:
     locale = sa.bindparam("locale", type_=sa.String())
+    # The course's title in the lesson's locale, for the reward lines of a quiz attempt.
+    course_title = (
+        sa.select(col(CourseVersionText.title))
+        .where(
+            col(CourseVersionText.version_id) == col(CourseVersion.id),
+            col(CourseVersionText.locale) == col(LessonContent.locale),
+        )
+        .scalar_subquery()
+    )
     return query.add_columns(
         col(LessonContent.locale),
         col(LessonContent.title),
         _unless(explanations_only, col(LessonContent.cards)),
         _unless(explanations_only, col(LessonContent.questions)),
         col(LessonContent.explanations),
+        course_title.label("course_title")
+        if explanations_only
+        else sa.null().label("course_title"),
     ).join(
         LessonContent,
         sa.and_(

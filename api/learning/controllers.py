@@ -41,7 +41,7 @@ from api.pagination import (
     make_page,
     page_request,
 )
-from api.rewards.awards import pay_rewards, streak_out
+from api.rewards.awards import pay_quiz_attempt, pay_rewards, streak_out
 from api.settings import Settings
 from core.clock import Clock
 from courses.catalogue import CourseSummary, course_detail, list_courses
@@ -49,7 +49,7 @@ from courses.events import CourseCompleted, LessonCompleted
 from courses.grading import SCORING
 from courses.lessons import complete_lesson, open_lesson
 from courses.progress import my_progress
-from courses.quizzes import submit_quiz
+from courses.quizzes import grade_quiz
 
 
 def _course_item(course: CourseSummary, lock_message: str | None) -> dict[str, object]:
@@ -266,6 +266,9 @@ class LearningController(Controller):
         "the `quiz_perfect` reward is paid only for a perfect first attempt at the quiz (every "
         "attempt shows the answers), `quiz_passed` for the first pass.",
         responses=problem_responses(400, 401, 403, 404, 422, 429),
+        # One read (the grading's), then one statement that records and pays the attempt: a
+        # transaction around them would add BEGIN and COMMIT and buy nothing.
+        opt=AUTOCOMMIT,
     )
     async def quiz_attempt(
         self,
@@ -278,28 +281,19 @@ class LearningController(Controller):
         locale: NamedDependency[str],
     ) -> QuizAttemptOut:
         now = clock.now()
-        outcome = await submit_quiz(
+        graded = await grade_quiz(
             db,
             lesson_id,
             user_id=caller.user_id,
             risk_profile=caller.risk_profile,
-            timezone=settings.business_timezone,  # attempt days are business days, like caps
             locale=locale,
             answers=data.answers,
-            now=now,
-            daily_attempts=settings.quiz_daily_attempts,
+        )
+        # Any graded attempt counts the learner's day for the streak, passed or not.
+        outcome, rewards, wallet = await pay_quiz_attempt(
+            db, caller, settings, graded, now=now, locale=locale
         )
         count_on_commit(db, QUIZ_ATTEMPTS.labels("passed" if outcome.passed else "failed"))
-        # Any graded attempt counts the learner's day for the streak, passed or not.
-        rewards, wallet = await pay_rewards(
-            db,
-            caller,
-            settings,
-            outcome.events,
-            now=now,
-            locale=locale,
-            active=True,
-        )
         return QuizAttemptOut(
             attempt_id=outcome.attempt_id,
             score=outcome.score,

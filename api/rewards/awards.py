@@ -12,7 +12,10 @@ from api.rewards.schemas import RewardOut, StreakOut, WalletOut
 from api.rewards.wallets import reward_policy, wallet_out
 from api.settings import Settings
 from courses.events import LearningEvent
-from gamification.rewards.service import award_for_events, streak_view
+from courses.quizzes import GradedQuiz, QuizOutcome
+from courses.titles import Titles
+from gamification.rewards.quizzes import submit_quiz_attempt
+from gamification.rewards.service import Reward, award_for_events, streak_view
 
 
 async def pay_rewards(
@@ -38,14 +41,60 @@ async def pay_rewards(
         policy=reward_policy(settings),
         active=active,
     )
-    count_on_commit(db, POINTS_EARNED, sum(r.points for r in rewards))
     titles = await reason_titles(db, (r.reason for r in rewards), locale=locale)
+    return _rewards_out(db, rewards, locale=locale, titles=titles), wallet_out(wallet)
+
+
+async def pay_quiz_attempt(
+    db: AsyncSession,
+    caller: Caller,
+    settings: Settings,
+    graded: GradedQuiz,
+    *,
+    now: datetime,
+    locale: str,
+) -> tuple[QuizOutcome, list[RewardOut], WalletOut]:
+    """Record the graded attempt and pay what it earns, in one statement: its outcome, the
+    rewards with their reason in `locale` (the quiz's course named by the title read with the
+    grading), and the wallet after them. QuizAttemptsExhausted when today's are spent."""
+    paid = await submit_quiz_attempt(
+        db,
+        graded,
+        user_id=caller.user_id,
+        timezone=caller.timezone,
+        now=now,
+        daily_attempts=settings.quiz_daily_attempts,
+        policy=reward_policy(settings),
+    )
+    outcome = graded.outcome(
+        paid.recorded,
+        user_id=caller.user_id,
+        timezone=settings.business_timezone,  # attempt days are business days, like caps
+        now=now,
+        daily_attempts=settings.quiz_daily_attempts,
+    )
+    assert paid.wallet is not None  # recorded, so paid
+    content = graded.context.content
+    course_title = content.course_title if content else None
+    titles = Titles(courses={graded.context.course_slug: course_title} if course_title else {})
+    return (
+        outcome,
+        _rewards_out(db, paid.rewards, locale=locale, titles=titles),
+        wallet_out(paid.wallet),
+    )
+
+
+def _rewards_out(
+    db: AsyncSession, rewards: Sequence[Reward], *, locale: str, titles: Titles
+) -> list[RewardOut]:
+    """The rewards with their reason in `locale`, counted as earned when `db` commits."""
+    count_on_commit(db, POINTS_EARNED, sum(r.points for r in rewards))
     return [
         RewardOut(
             r.kind, r.points, r.xp, reason_text(r.reason, kind="earn", locale=locale, titles=titles)
         )
         for r in rewards
-    ], wallet_out(wallet)
+    ]
 
 
 async def streak_out(

@@ -5,14 +5,17 @@ and `schemas.py` only.
 """
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
 from api.rewards.schemas import ExpiringPointsOut, StreakOut, WalletOut
 from api.settings import Settings
+from core.days import local_day
 from gamification.campaigns.multipliers import campaign_multiplier
-from gamification.rewards.service import RewardPolicy, Wallet, wallet
+from gamification.ledger.queries import balances_of
+from gamification.rewards.service import RewardPolicy, Wallet, streak_of, wallet, wallet_of
 
 
 def reward_policy(settings: Settings) -> RewardPolicy:
@@ -50,3 +53,10 @@ async def caller_wallet(
         policy=reward_policy(settings),
     )
     return wallet_out(held)
+
+
+def wallet_of_row(row: Any, caller: Caller, settings: Settings, now: datetime) -> WalletOut:
+    """The caller's wallet from columns a write returned with its own work (`ledger_balances`'
+    and the streak row's as `streak_*`), as `caller_wallet` would read it."""
+    today = local_day(now, caller.timezone, settings.business_timezone)
+    return wallet_out(wallet_of(balances_of(row), streak_of(row), today))

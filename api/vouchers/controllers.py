@@ -24,7 +24,7 @@ from api.pagination import (
     make_page,
     page_request,
 )
-from api.rewards.wallets import caller_wallet
+from api.rewards.wallets import wallet_of_row
 from api.settings import Settings
 from api.vouchers.schemas import (
     ProductOut,
@@ -150,7 +150,7 @@ class VoucherController(Controller):
             count_on_commit(db, POINTS_SPENT, redemption.voucher.points_price)
             return 201, RedemptionOut(
                 voucher=voucher_out(redemption.voucher, now=now, locale=locale),
-                wallet=await caller_wallet(db, caller, settings, now),
+                wallet=wallet_of_row(redemption.wallet_row, caller, settings, now),
             )
 
         return await run_idempotent(

@@ -1,4 +1,9 @@
-"""The points multipliers campaigns granted a learner, as the rewards engine's hook."""
+"""The points multipliers campaigns granted a learner, as the rewards engine's hook.
+
+What is in force is defined once, in the database function `campaign_multipliers_in_force`
+(migration 0034_core): the rules' path reads it here, and the SQL paths (quests inside
+`engagement_record`, quiz attempts inside `quiz_attempt_submit`) call it directly.
+"""
 
 import uuid
 from datetime import datetime
@@ -7,22 +12,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gamification.campaigns.deliveries import MULTIPLIER
-from gamification.campaigns.runs import CAMPAIGN
 from gamification.rewards.rules import CampaignMultiplier
 
 ONE = Decimal(1)
 
-_IN_FORCE = (
-    sa.select(MULTIPLIER.c.factor, MULTIPLIER.c.rules)
-    .join(CAMPAIGN, CAMPAIGN.c.id == MULTIPLIER.c.campaign_id)
-    .where(
-        MULTIPLIER.c.user_id == sa.bindparam("user_id"),
-        MULTIPLIER.c.starts_at <= sa.bindparam("now"),
-        MULTIPLIER.c.ends_at > sa.bindparam("now"),
-        CAMPAIGN.c.status != "cancelled",
-    )
-)
+# Built once: every award runs it.
+_IN_FORCE = sa.text("SELECT kind, factor FROM campaign_multipliers_in_force(:user_id, :now)")
 
 
 async def campaign_multiplier(
@@ -32,10 +27,10 @@ async def campaign_multiplier(
     campaigns covering the rule (campaigns never compound), 1 for every other rule. Cancelling
     a campaign ends its multiplier."""
     owner = user_id
-    best: dict[str, Decimal] = {}
-    for row in await db.execute(_IN_FORCE, {"user_id": user_id, "now": now}):
-        for kind in row.rules:
-            best[kind] = max(best.get(kind, ONE), row.factor)
+    best: dict[str, Decimal] = {
+        row.kind: row.factor
+        for row in await db.execute(_IN_FORCE, {"user_id": user_id, "now": now})
+    }
 
     def multiplier(kind: str, user_id: uuid.UUID, at: datetime) -> Decimal:
         return best.get(kind, ONE) if user_id == owner else ONE

@@ -154,8 +154,8 @@ async def award_for_events(
         Reward(item["kind"], int(item["points"]), int(item["xp"]), item["reason"])
         for item in row.rewards
     ]
-    streak = _streak_of(row)
-    held = _wallet(balances_of(row), streak, today)
+    streak = streak_of(row)
+    held = wallet_of(balances_of(row), streak, today)
     counted = _tally(events, streak, today, active=learned if active is None else active)
     engaged = await record_engagement(
         db,
@@ -190,7 +190,7 @@ def _tally(
     return tally(kinds, day_counted=kept, longest_streak=streak.longest if kept else None)
 
 
-def _streak_of(row: Any) -> Streak:
+def streak_of(row: Any) -> Streak:
     """The streak row from columns named `streak_*` (all NULL: no row yet)."""
     if row.streak_current is None:
         return Streak()
@@ -203,7 +203,7 @@ def _streak_of(row: Any) -> Streak:
     )
 
 
-def _wallet(held: Balances, streak: Streak, today: date) -> Wallet:
+def wallet_of(held: Balances, streak: Streak, today: date) -> Wallet:
     return Wallet(
         points=held.points,
         xp=held.xp,
@@ -249,4 +249,4 @@ async def wallet(
     params = {"user_id": user_id, "now": now, "expiring_before": expiring_before(now)}
     row = (await db.execute(_WALLET, params)).one()
     today = local_day(now, timezone, policy.business_timezone)
-    return _wallet(balances_of(row), _streak_of(row), today)
+    return wallet_of(balances_of(row), streak_of(row), today)

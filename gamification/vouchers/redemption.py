@@ -13,7 +13,9 @@ rest, in lock order:
    knobs `engagement` gives, `gamification.engagement.service.Reporting.params()`, passed in
    by the api layer: vouchers stay unaware of the engagement's imports): inside the function,
    so a refusal undoes it too;
-5. take one unit of stock with a conditional update (`remaining_stock > 0`). This is the one
+5. read the wallet after it all (balances and streak, returned for the answer: migration
+   0034_core), so that no read follows the stock update;
+6. take one unit of stock with a conditional update (`remaining_stock > 0`). This is the one
    row every redeemer of the product shares, so it is locked last, for the shortest time.
 
 A refusal at any step undoes the steps before it inside the function, so a refused
@@ -32,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ids import new_id
 from gamification.ledger.errors import InsufficientPoints
+from gamification.ledger.queries import expiring_before
 from gamification.vouchers.codes import new_code
 from gamification.vouchers.errors import LimitReached, NotEligible, OutOfStock
 from gamification.vouchers.models import Voucher, VoucherProduct, VoucherStatus
@@ -41,11 +44,14 @@ CODE_ATTEMPTS = 5
 
 # Built once: every redemption runs it. The debit goes to the redemption account, under the
 # key `voucher:{voucher_id}`, the reference the engagement counts the event under too.
+# The wallet after the redemption comes back with it (read before the stock row is locked).
 _REDEEM = sa.text(
-    "SELECT outcome, debit_transaction_id, points_balance FROM voucher_redeem("
+    "SELECT outcome, debit_transaction_id, points_balance, points, xp, expiring_points, "
+    "expiring_at, streak_current, streak_longest, streak_freezes, streak_last_active_on, "
+    "streak_run_started_on FROM voucher_redeem("
     ":id, :code, :product_id, :user_id, :per_user_limit, :points_price, :kind, :title, "
     ":title_en, :terms, :reason, :issued_at, :expires_at, :day, :cap_day, :daily_cap, "
-    ":lot_days, :daily_quests, :highest_tier, :cohort_size)"
+    ":lot_days, :daily_quests, :highest_tier, :cohort_size, :expiring_before)"
 ).bindparams(sa.bindparam("terms", type_=JSONB), sa.bindparam("reason", type_=JSONB))
 REDEEMED = "redeemed"
 CODE_TAKEN = "code-taken"
@@ -55,6 +61,9 @@ CODE_TAKEN = "code-taken"
 class Redemption:
     voucher: Voucher
     points_balance: int  # the user's points balance right after the debit
+    # The wallet's columns after the redemption (`ledger_balances`' and the streak row's as
+    # `streak_*`), for the rewards area to shape: vouchers do not know it.
+    wallet_row: Any
 
 
 async def redeem_voucher(
@@ -74,6 +83,7 @@ async def redeem_voucher(
     voucher_id = new_id()
     fixed = {"per_user_limit": product.per_user_limit, "reason": _debit_reason(product, voucher_id)}
     fixed |= engagement  # the same for every code drawn
+    fixed["expiring_before"] = expiring_before(now)
     for _ in range(CODE_ATTEMPTS):  # a code collision (about 1 in 10^17 a pair) draws again
         issued = _issued(voucher_id, new_code(), product, redeemer.user_id, now)
         row = (await db.execute(_REDEEM, issued | fixed)).one()
@@ -83,7 +93,7 @@ async def redeem_voucher(
         raise RuntimeError("could not draw an unused voucher code")  # pragma: no cover
     _refuse_unless_redeemed(row.outcome, product)
     voucher = Voucher(**issued, debit_transaction_id=row.debit_transaction_id)
-    return Redemption(voucher, int(row.points_balance))
+    return Redemption(voucher, int(row.points_balance), row)
 
 
 def _issued(

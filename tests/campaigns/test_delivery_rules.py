@@ -31,6 +31,9 @@ from tests.campaigns.campaign_helpers import (
 from tests.engagement.catalogue import save_catalogue
 from tests.factories import UserFactory
 from tests.helpers import (
+    Publish,
+    answers_for,
+    bundle_doc,
     funder_for,
     lesson_done,
     product_factory_for,
@@ -312,3 +315,50 @@ async def test_a_voucher_drop_takes_stock_and_skips_whom_limit_or_stock_leave_ou
         skipped = {row.user_id: row.reason for row in reasons}
     assert skipped[holder.id] == "limit_reached"
     assert sorted(skipped.values()) == ["limit_reached", "out_of_stock"]
+
+
+async def test_a_multiplier_reaches_a_quiz_attempt_and_its_quests_in_one_statement(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    settings: Settings,
+    publish: Publish,
+) -> None:
+    """`quiz_attempt_submit` reads the multipliers in force from the same definition as the
+    rules' path (`campaign_multipliers_in_force`): the rules and quests it names, doubled."""
+    async with sessionmaker.begin() as db:
+        await save_catalogue(db, clock)  # daily quests: a perfect quiz (20), the streak (10)
+    await rules_loader(sessionmaker, clock)()  # quiz_passed and quiz_perfect pay 10 each
+    lessons = await publish(bundle_doc())
+    marketer = await marketer_of(user_factory)
+    learner = await user_factory(locale="en")
+    outsider = await user_factory(locale="zh-CN")
+    action = {
+        "type": "points_multiplier",
+        "factor": "2",
+        "rules": ["quiz_passed", "quest"],
+        "starts_at": "2026-03-02T00:00:00Z",
+        "ends_at": "2026-03-09T00:00:00Z",
+    }
+    await make_campaign(client, marketer, await make_segment(client, marketer, EN), action=action)
+    await tick(sessionmaker, clock, settings)
+
+    async def attempt(headers: dict[str, str]) -> tuple[list[tuple[str, int]], int]:
+        response = await client.post(
+            f"/v1/lessons/{lessons['lesson-0']}/quiz-attempts",
+            json={"answers": answers_for(0)},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return sorted((r["kind"], r["points"]) for r in body["rewards"]), body["wallet"]["points"]
+
+    assert await attempt(learner.headers) == (
+        [("quest", 20), ("quest", 40), ("quiz_passed", 20), ("quiz_perfect", 10)],
+        90,
+    )
+    assert await attempt(outsider.headers) == (
+        [("quest", 10), ("quest", 20), ("quiz_passed", 10), ("quiz_perfect", 10)],
+        50,
+    )

@@ -18,9 +18,11 @@ from courses.events import CourseCompleted, LessonCompleted, QuizPassed, QuizPer
 from courses.importing import import_course, publish_course
 from courses.lessons import complete_lesson, open_lesson
 from courses.models import QuizAttempt, QuizDay
-from courses.quizzes import submit_quiz
+from courses.quizzes import grade_quiz
 from courses.sources import bundle_source
 from courses.validation import validate_course
+from gamification.rewards.quizzes import submit_quiz_attempt
+from gamification.rewards.service import RewardPolicy
 from tests.factories import UserFactory
 from tests.helpers import Publish, answers_for, bundle_doc
 
@@ -169,15 +171,29 @@ async def attempt(
     learner = await user_factory()
 
     async def run(answers: dict[str, list[str]]) -> list[type]:
-        outcome = await submit_quiz(
+        graded = await grade_quiz(
             db,
             lessons["lesson-0"],
             user_id=learner.id,
             risk_profile=None,
-            timezone="Asia/Shanghai",
             locale="zh-CN",
             answers=answers,
-            now=clock.now(),
+        )
+        now = clock.now()
+        paid = await submit_quiz_attempt(
+            db,
+            graded,
+            user_id=learner.id,
+            timezone="Asia/Shanghai",
+            now=now,
+            daily_attempts=10,
+            policy=RewardPolicy(),
+        )
+        outcome = graded.outcome(
+            paid.recorded,
+            user_id=learner.id,
+            timezone="Asia/Shanghai",
+            now=now,
             daily_attempts=10,
         )
         return [type(event) for event in outcome.events]

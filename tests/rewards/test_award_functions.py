@@ -1,7 +1,6 @@
 """The write functions of migration 0019 called directly in SQL (`reward_award`,
-`quiz_attempt_record`), and that a graded quiz attempt writes through exactly those two
-statements and the engagement's two (counters with badges, the league week), with one read of
-the quest pool."""
+`quiz_attempt_record`), and that a graded quiz attempt is one read of the lesson and one call
+of `quiz_attempt_submit` (migration 0034_core), which runs them with the engagement's."""
 
 import uuid
 from datetime import UTC, date, datetime
@@ -158,7 +157,7 @@ async def test_quiz_attempt_record_takes_the_cap_and_records_the_first_pass_once
     assert stored == 2
 
 
-async def test_a_graded_quiz_attempt_writes_in_three_statements(
+async def test_a_graded_quiz_attempt_is_one_read_and_one_statement(
     client: AsyncClient,
     engine: AsyncEngine,
     user_factory: UserFactory,
@@ -176,12 +175,11 @@ async def test_a_graded_quiz_attempt_writes_in_three_statements(
         )
     assert response.status_code == 200
     assert [r["kind"] for r in response.json()["rewards"]] == ["quiz_passed", "quiz_perfect"]
-    writes = [s for s in sent if not s.startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
-    assert writes == []  # every write is inside a function
-    functions = [
-        s.split(" FROM ")[1].split("(")[0] for s in sent if "_record(" in s or "_award(" in s
-    ]
-    # The attempt, its rewards, then the engagement: the counters and the badges they earn,
-    # the quests they complete and the league week's XP.
-    assert functions == ["quiz_attempt_record", "reward_award", "engagement_record"]
+    statements = [s for s in sent if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    # The grading's read of the lesson, then one call: the attempt, its rewards, then the
+    # engagement (the counters and the badges they earn, the quests they complete and the
+    # league week's XP), and the wallet. Every write is inside the function.
+    assert len(statements) == 2
+    assert all(s.startswith("SELECT") for s in statements)
+    assert statements[1].split(" FROM ")[1].split("(")[0] == "quiz_attempt_submit"
     assert not any("quest_template" in s for s in sent)

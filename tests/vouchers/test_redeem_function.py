@@ -1,4 +1,4 @@
-"""`voucher_redeem` (migrations 0013 and 0029) called directly in SQL: all or nothing, never
+"""`voucher_redeem` (migrations 0013, 0029 and 0034_core) called directly in SQL: all or nothing, never
 oversold, never paid with expired points, the engagement counted inside it and undone with a
 refusal; and the redemption route's statements around it."""
 
@@ -26,7 +26,7 @@ from tests.statements import statements_sent
 REDEEM = sa.text(
     "SELECT * FROM voucher_redeem(:voucher_id, :code, :product_id, :user_id, :per_user_limit, "
     ":price, 'fee', 'title', NULL, '{}', '{}', :now, :expires_at, :day, :cap_day, :daily_cap, "
-    ":lot_days, :daily_quests, :highest_tier, :cohort_size)"
+    ":lot_days, :daily_quests, :highest_tier, :cohort_size, CAST(:now AS timestamptz) + interval '30 days')"
 )
 PAYOUT = Payout(daily_points_cap=500, lot_days=365, business_timezone="Asia/Shanghai")
 
@@ -202,9 +202,9 @@ async def test_a_redemption_sends_the_product_read_and_one_call_between_its_key_
     first = next(i for i, s in enumerate(sent) if s.startswith("INSERT INTO idempotency_record"))
     last = next(i for i, s in enumerate(sent) if s.startswith("UPDATE idempotency_record"))
     between = [s.split(" FROM ")[-1].split()[0] for s in sent[first + 1 : last]]
-    # The product, the redemption with its engagement, then the wallet in the answer
-    # (balances and streak at once): nothing between the stock update and the wallet read.
-    assert between == ["voucher_product", "voucher_redeem($1,", "ledger_balances($1,"]
+    # The product, then the redemption with its engagement and the wallet in the answer
+    # (balances and streak, read before the stock update): nothing after the stock update.
+    assert between == ["voucher_product", "voucher_redeem($1,"]
 
 
 async def test_a_redemption_counts_inside_the_function_and_a_refusal_undoes_the_count(
