@@ -32,7 +32,7 @@ from api.contests.contest_shaping import (
     order_out,
     portfolio_out,
 )
-from api.engagement.events import report_event
+from api.engagement.events import reporting_of
 from api.idempotency import request_fingerprint
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
@@ -46,8 +46,7 @@ from gamification.contests.entries import join_contest
 from gamification.contests.order_book import cancel_order, list_orders
 from gamification.contests.orders import OrderRequest, place_order
 from gamification.contests.portfolio import read_portfolio
-from gamification.contests.rules import OrderStatus, OrderType, Side
-from gamification.engagement.kinds import PRACTICE_ORDER
+from gamification.contests.rules import OrderType, Side
 
 MAX_LIMIT_PRICE = Decimal(1_000_000)
 PRICE_PLACES = 3  # the finest tick (ETFs): a price with more places can be on no tick
@@ -166,6 +165,7 @@ class ContestController(Controller):
         operation_id="placeOrder",
         summary="Place a market or limit order",
         status_code=201,
+        opt=AUTOCOMMIT,  # one statement, atomic on its own
         responses={
             200: ResponseSpec(
                 data_container=OrderOut, description="The order placed before with this id"
@@ -199,12 +199,8 @@ class ContestController(Controller):
             now=now,
             per_minute=settings.contest_orders_per_minute,
             calendar=market_calendar(),
+            engagement=reporting_of(caller, settings, now).params(),
         )
-        if placed.order.status != OrderStatus.REJECTED:  # a practice order for the quests
-            reference = f"order:{placed.order.id}"
-            await report_event(
-                db, caller, settings, kind=PRACTICE_ORDER, reference=reference, now=now
-            )
         return TimestampedResponse(
             order_out(placed.order), status_code=200 if placed.replayed else 201
         )

@@ -33,5 +33,6 @@ async def report_event(
 
 
 def reporting_of(caller: Caller, settings: Settings, now: datetime) -> Reporting:
-    """The knobs a redemption reports its event under, inside `voucher_redeem`."""
+    """The knobs a redemption (inside `voucher_redeem`) or an order (inside
+    `contest_place_order_reported`) reports its event under."""
     return reporting(timezone=caller.timezone, now=now, payout=reward_policy(settings).payout)

@@ -180,9 +180,10 @@ class ContestOrder(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    contest_id: uuid.UUID = Field(foreign_key=CONTEST_FK)
+    # The entry's contest and user: no foreign keys of their own (migration 0034_orders).
+    contest_id: uuid.UUID
     entry_id: uuid.UUID = Field(foreign_key=ENTRY_FK)
-    user_id: uuid.UUID = Field(foreign_key=USER_FK)
+    user_id: uuid.UUID
     client_order_id: str = Field(max_length=64)
     request_hash: str = Field(max_length=64)  # the body the client_order_id was first used with
     symbol: str = Field(max_length=16)  # as sent: an unknown symbol is a rejected order

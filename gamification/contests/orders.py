@@ -1,5 +1,9 @@
-"""Placing an order, inside the caller's transaction: one statement, `contest_place_order`
-(migration 0025), with the trading calendar's answers for the moment of the order.
+"""Placing an order: one statement, `contest_place_order_reported` (migration 0034_orders), with
+the trading calendar's answers for the moment of the order. It calls `contest_place_order`
+(migration 0025), which decides and carries out the order, then reports an order placed (not
+rejected) to the quests, badges and league as `practice_order` under the reference
+`order:{id}`, under the knobs the caller passes (`engagement`, the api layer's: contests stay
+unaware of the engagement's imports). One statement is atomic: the route needs no transaction.
 
 The function counts the order against the entry's order rate with one conditional update of
 the entry row. That row lock is held until the transaction ends, so one entry's orders are
@@ -14,9 +18,11 @@ queued for the open: the app shows the reason and the next open.
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,10 +41,11 @@ from gamification.contests.rules import OrderType, Side
 _PLACE = sa.text(
     """
     SELECT r.outcome, r.retry_after, (r.placed).*
-    FROM contest_place_order(
+    FROM contest_place_order_reported(
         :contest_id, :user_id, :order_id, :fill_id, :client_order_id, :request_hash, :symbol,
         :side, :type, :quantity, :limit_price, :now, :per_minute, :market_open, :trading_day,
-        :day_closes_at
+        :day_closes_at, :day, :cap_day, :daily_cap, :lot_days, :daily_quests, :highest_tier,
+        :cohort_size
     ) AS r
     """
 )
@@ -70,9 +77,10 @@ async def place_order(
     now: datetime,
     per_minute: int,
     calendar: TradingCalendar,
+    engagement: Mapping[str, Any],
 ) -> PlacedOrder:
     day = calendar.trading_day(now)
-    params = {
+    params = dict(engagement) | {
         "contest_id": contest_id,
         "user_id": user_id,
         "order_id": new_id(),

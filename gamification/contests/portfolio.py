@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.driver_reads import DriverRead
 from gamification.contests.calendar import TradingCalendar
 from gamification.contests.errors import NotJoined
 from gamification.contests.rules import HUNDRED, to_fen
@@ -15,9 +16,11 @@ from gamification.contests.rules import HUNDRED, to_fen
 PRICE_PLACES = Decimal("0.001")
 
 # One round trip: the entry (with its contest's T+1 switch) and each position held, with its
-# last price; an entry without positions is one row of NULL positions.
-_PORTFOLIO = sa.text(
-    """
+# last price; an entry without positions is one row of NULL positions. Sent straight to the
+# driver (a prepared statement, no ORM): every player's app polls it.
+_PORTFOLIO = DriverRead(
+    sa.text(
+        """
     SELECT e.id, e.starting_cash, e.cash, e.cash_held, e.fees_paid, c.t_plus_one,
            p.symbol, p.quantity, p.reserved, p.bought_today, p.bought_on, p.cost,
            q.last_price, q.simulated, i.t_plus_zero
@@ -29,6 +32,7 @@ _PORTFOLIO = sa.text(
     WHERE e.contest_id = :contest_id AND e.user_id = :user_id
     ORDER BY p.symbol
     """
+    )
 )
 
 
@@ -69,7 +73,7 @@ async def read_portfolio(
     now: datetime,
     calendar: TradingCalendar,
 ) -> Portfolio:
-    rows = (await db.execute(_PORTFOLIO, {"contest_id": contest_id, "user_id": user_id})).all()
+    rows = await _PORTFOLIO.all(db, contest_id=contest_id, user_id=user_id)
     if not rows:
         raise NotJoined()
     entry = rows[0]

@@ -318,6 +318,32 @@ async def test_the_same_client_order_id_returns_the_same_order_and_another_body_
     assert (await portfolio(client, contest_id, learner))["positions"][0]["quantity"] == 100
 
 
+async def test_an_order_placed_counts_once_as_a_practice_order_and_a_rejection_not_at_all(
+    client: AsyncClient,
+    db: AsyncSession,
+    clock: FrozenClock,
+    marketer: TestUser,
+    learner: TestUser,
+) -> None:
+    contest_id = await create_contest(client, marketer, clock.now())
+    await join(client, contest_id, learner)
+    body = order("buy", 100, client_order_id="app-1")
+    placed = await place(client, contest_id, learner, body)
+    assert (await place(client, contest_id, learner, body))["id"] == placed["id"]  # replayed
+    rejected = await place(client, contest_id, learner, order("buy", 150))
+    assert rejected["status"] == "rejected"
+    seen = await db.execute(
+        sa.text("SELECT reference FROM engagement_event_seen WHERE user_id = :u AND kind = :k"),
+        {"u": learner.id, "k": "practice_order"},
+    )
+    assert seen.scalars().all() == [f"order:{placed['id']}"]
+    counted = await db.scalar(
+        sa.text("SELECT value FROM engagement_counter WHERE user_id = :u AND kind = :k"),
+        {"u": learner.id, "k": "practice_order"},
+    )
+    assert counted == 1
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
