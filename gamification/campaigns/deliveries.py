@@ -61,20 +61,23 @@ Executor = Callable[
 
 @dataclass(frozen=True)
 class GrantChunk:
-    """What one `grant_points` chunk did: `claimed` 0 means no pending delivery was left."""
+    """What one `grant_points` chunk did: `claimed` 0 means no pending delivery was left after
+    `after`; `last_user` is where the worker's next chunk starts."""
 
     claimed: int
     delivered: int
     skipped: int
     failed: int
     points: int
+    last_user: uuid.UUID | None
 
 
-# Built once: a whole `grant_points` chunk is this one call (migration 0032).
+# Built once: a whole `grant_points` chunk is this one call (migration 0034_campaign).
 _GRANT_CHUNK = sa.text(
-    "SELECT claimed, delivered, skipped, failed, points FROM campaign_grant_chunk("
-    ":run_id, :campaign_id, :size, :points, :kind, :reason, :lot_days, :now, :max_errors)"
-).bindparams(sa.bindparam("reason", type_=JSONB))
+    "SELECT claimed, delivered, skipped, failed, points, last_user FROM campaign_grant_chunk("
+    ":run_id, :campaign_id, :after, :size, :points, :kind, :reason, :lot_days, :now, "
+    ":max_errors)"
+).bindparams(sa.bindparam("reason", type_=JSONB), sa.bindparam("after", type_=sa.Uuid))
 
 
 async def grant_points_chunk(
@@ -82,21 +85,23 @@ async def grant_points_chunk(
     campaign: Campaign,
     run_id: uuid.UUID,
     *,
+    after: uuid.UUID | None,
     size: int,
     now: datetime,
     policy: DeliveryPolicy,
     max_errors: int,
 ) -> GrantChunk:
     """Claim and pay up to `size` pending deliveries of a `grant_points` run in one statement:
-    the claim (`FOR UPDATE SKIP LOCKED`), the budget taken under the campaign's row lock (so
-    racing chunks on any replica never exceed it; a CHECK backs this up), one bulk earn
-    through the ledger's `ledger_earn_many` under `campaign:{run}:{user}`, the deliveries and
-    the run's counters. Users past the budget are skipped; an error no retry can cure marks
-    the chunk failed and lists it on the run."""
+    the claim (the first pending users after `after`, `FOR UPDATE SKIP LOCKED`), the budget
+    taken under the campaign's row lock (so racing chunks on any replica never exceed it; a
+    CHECK backs this up), one bulk earn through the ledger's `ledger_earn_many` under
+    `campaign:{run}:{user}`, the deliveries and the run's counters. Users past the budget are
+    skipped; an error no retry can cure marks the chunk failed and lists it on the run."""
     action = campaign.action
     params = {
         "run_id": run_id,
         "campaign_id": campaign.id,
+        "after": after,
         "size": size,
         "points": int(action["points"]),
         "kind": TransactionKind.EARN.value,
@@ -111,7 +116,9 @@ async def grant_points_chunk(
         "max_errors": max_errors,
     }
     row = (await db.execute(_GRANT_CHUNK, params)).one()
-    return GrantChunk(row.claimed, row.delivered, row.skipped, row.failed, int(row.points))
+    return GrantChunk(
+        row.claimed, row.delivered, row.skipped, row.failed, int(row.points), row.last_user
+    )
 
 
 async def points_multiplier(

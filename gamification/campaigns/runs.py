@@ -182,13 +182,32 @@ async def index_drop_occurrences(
     return [(row.id, opened) for row in rows if fall >= Decimal(str(row.trigger["pct"]))]
 
 
+# A chunk's users: the first pending ones after where its worker's last chunk ended (`after`;
+# the nil UUID: from the run's first), by a row comparison only the run's (run_id, user_id)
+# indexes serve, so a chunk never walks what earlier chunks delivered (migration
+# 0034_campaign does the same for `grant_points`).
 _PENDING = (
     sa.select(DELIVERY.c.user_id)
-    .where(DELIVERY.c.run_id == sa.bindparam("run_id"), DELIVERY.c.status == "pending")
-    .order_by(DELIVERY.c.user_id)
+    .where(
+        DELIVERY.c.run_id == sa.bindparam("run_id"),
+        DELIVERY.c.status == "pending",
+        sa.tuple_(DELIVERY.c.run_id, DELIVERY.c.user_id)
+        > sa.tuple_(sa.bindparam("run_id"), sa.bindparam("after", type_=sa.Uuid)),
+    )
+    .order_by(DELIVERY.c.run_id, DELIVERY.c.user_id)
     .limit(sa.bindparam("size"))
     .with_for_update(skip_locked=True)
 )
+FIRST = uuid.UUID(int=0)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What `deliver_chunk` claimed (0: nothing more to do now) and where the same worker's
+    next chunk starts."""
+
+    claimed: int
+    last_user: uuid.UUID | None = None
 
 
 async def _live_campaign(db: AsyncSession, run_id: uuid.UUID) -> Campaign | None:
@@ -203,21 +222,24 @@ async def _live_campaign(db: AsyncSession, run_id: uuid.UUID) -> Campaign | None
     )
 
 
-async def deliver_chunk(db: AsyncSession, run_id: uuid.UUID, ctx: TickContext) -> int:
-    """Claim up to `chunk_size` pending deliveries of the run and make them, in the caller's
-    transaction; returns how many were claimed (0: none left unclaimed, the campaign is
-    paused or cancelled, or `chunk_workers` chunks of the run are under way already). An
-    action failing with an error no retry can cure marks the chunk's users failed with the
-    error, so a run always moves on; an error a retry may cure (`retryable`) is raised, and
-    the chunk's users stay pending for the next tick."""
+async def deliver_chunk(
+    db: AsyncSession, run_id: uuid.UUID, ctx: TickContext, after: uuid.UUID | None = None
+) -> Chunk:
+    """Claim up to `chunk_size` pending deliveries of the run after user `after` (None: from
+    its first) and make them, in the caller's transaction; claimed 0 when none is left
+    unclaimed after `after`, the campaign is paused or cancelled, or `chunk_workers` chunks of
+    the run are under way already. An action failing with an error no retry can cure marks
+    the chunk's users failed with the error, so a run always moves on; an error a retry may
+    cure (`retryable`) is raised, and the chunk's users stay pending for the next tick."""
     campaign = await _live_campaign(db, run_id)
     if campaign is None or not await _worker_slot(db, run_id, ctx.chunk_workers):
-        return 0
+        return Chunk(0)
     if campaign.action_type == "grant_points":
         chunk = await grant_points_chunk(
             db,
             campaign,
             run_id,
+            after=after,
             size=ctx.chunk_size,
             now=ctx.now,
             policy=ctx.delivery,
@@ -225,10 +247,11 @@ async def deliver_chunk(db: AsyncSession, run_id: uuid.UUID, ctx: TickContext) -
         )
         if chunk.failed:
             logger.error("campaign chunk failed", extra={"run_id": str(run_id)})
-        return chunk.claimed
-    users = list((await db.scalars(_PENDING, {"run_id": run_id, "size": ctx.chunk_size})).all())
+        return Chunk(chunk.claimed, chunk.last_user)
+    params = {"run_id": run_id, "after": after or FIRST, "size": ctx.chunk_size}
+    users = list((await db.scalars(_PENDING, params)).all())
     if not users:
-        return 0
+        return Chunk(0)
     execute = EXECUTORS[campaign.action_type]
     try:
         async with db.begin_nested():
@@ -238,9 +261,9 @@ async def deliver_chunk(db: AsyncSession, run_id: uuid.UUID, ctx: TickContext) -
             raise
         logger.exception("campaign chunk failed", extra={"run_id": str(run_id)})
         await _record_failure(db, run_id, users, ctx.now, type(exc.orig).__name__)
-        return len(users)
+        return Chunk(len(users), users[-1])
     await _record(db, run_id, outcome, ctx.now)
-    return len(users)
+    return Chunk(len(users), users[-1])
 
 
 # One of the run's `workers` slots, held to the chunk's commit: a transaction-level advisory

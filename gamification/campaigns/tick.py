@@ -75,22 +75,26 @@ async def _next_run_at(db: AsyncSession, campaign_id: uuid.UUID) -> datetime | N
 
 
 async def deliver_run(sessions: Sessions, run_id: uuid.UUID, ctx: TickContext) -> tuple[int, bool]:
-    """Deliver the run's chunks until none is left to claim, pausing `chunk_pause` seconds
-    after each so the API's queries find the database between chunks; (deliveries made,
-    finished). A chunk meeting an error a retry may cure is left pending for the next tick."""
+    """Deliver the run's chunks until none is left to claim, each starting after the last
+    user of the one before (users another worker held and let go are the next tick's, which
+    starts from the first again), pausing `chunk_pause` seconds after each so the API's
+    queries find the database between chunks; (deliveries made, finished). A chunk meeting an
+    error a retry may cure is left pending for the next tick."""
     made = 0
+    after: uuid.UUID | None = None
     while True:
         try:
             async with sessions.begin() as db:
-                claimed = await deliver_chunk(db, run_id, ctx)
+                chunk = await deliver_chunk(db, run_id, ctx, after)
         except DBAPIError as exc:
             if not retryable(exc):
                 raise
             logger.warning("campaign chunk left for the next tick", extra={"run_id": str(run_id)})
             return made, False
-        if claimed == 0:
+        if chunk.claimed == 0:
             break
-        made += claimed
+        made += chunk.claimed
+        after = chunk.last_user
         if ctx.chunk_pause > 0:
             await asyncio.sleep(ctx.chunk_pause)
     async with sessions.begin() as db:
