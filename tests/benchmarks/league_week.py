@@ -1,5 +1,5 @@
 """Issue 15's engagement figures against PostgreSQL (`make bench` runs every part; alone:
-`python -m tests.benchmarks.league_week [prepare | measure | completions]`):
+`python -m tests.benchmarks.league_week [prepare | measure | reads | completions]`):
 
 - `prepare` (no timing, so outside the bench lock): a fresh `investquest_bench_leagues`
   database (`{BENCH_DATABASE_NAME}_leagues` when that is set) with MEMBERS league members this
@@ -7,12 +7,14 @@
   analysed;
 - `measure` (under the lock) on that database:
   - `GET /v1/leagues/current` with wrk, one server process, as random members, next to B-db
-    (`tests.benchmarks.baselines:db_app` GET /item) on the same server: mark at least 0.25x;
+    (`tests.benchmarks.baselines:db_app` GET /item) on the same server, in turn ROUNDS times
+    (medians): mark at least 0.25x;
     and the same read in-process (the caller's membership, the cohort ranked with names, the
     tiers) next to a bare primary-key read through the same pool, for the statements' share;
   - the league week close: one `close_past_weeks` run (results, moves, inbox messages and
     prizes), with the time of each of its statements; then a second run, which must find
-    nothing left. It closes the week, so each `measure` needs a `prepare` before it;
+    nothing left. It closes the week, so each `measure` needs a `prepare` before it (`reads`
+    measures the reads alone, before or after a close);
 - `completions` (under the lock), in a fresh small database of its own
   (`..._leagues_completions`, vacuumed and analysed first, so no million-row close is being
   cleaned up beside it): the extra cost of quests, badges and the league on a lesson
@@ -266,17 +268,24 @@ def measure_http(
             "LOG_LEVEL": "WARNING",
             "BUSINESS_TIMEZONE": TIMEZONE,
         }
-        with running(B_DB, env) as base:
-            wrk.warm_up(f"{base}/item", None)
-            db_item = wrk.max_rate(f"{base}/item", None)
         app = type(B_DB)("app", lambda port, workers: [
             *APP_COMMAND, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)
         ])  # fmt: skip
-        with running(app, env, data_dir / "app.log") as base:
-            wrk.warm_up(f"{base}/v1/leagues/current", LEAGUE_SCRIPT)
-            league = wrk.max_rate(f"{base}/v1/leagues/current", LEAGUE_SCRIPT)
-    if league.errors or set(league.statuses) != {200}:
-        raise RuntimeError(f"GET /v1/leagues/current answered {league.statuses}")
+        # Both servers up at once and measured in turn, ROUNDS times (the median of each): on
+        # a shared machine, one run of each minutes apart compares two different loads.
+        with running(B_DB, env) as base, running(app, env, data_dir / "app.log") as app_base:
+            targets = ((f"{base}/item", None), (f"{app_base}/v1/leagues/current", LEAGUE_SCRIPT))
+            for target, script in targets:
+                wrk.warm_up(target, script)
+            runs: list[list[WrkResult]] = [[], []]
+            for _ in range(ROUNDS):
+                for index, (target, script) in enumerate(targets):
+                    runs[index].append(wrk.max_rate(target, script))
+    db_item, league = (sorted(results, key=lambda r: r.rps)[ROUNDS // 2] for results in runs)
+    for name, results in (("B-db", runs[0]), ("leagues/current", runs[1])):
+        print(f"    {name}: {', '.join(f'{r.rps:.0f}' for r in results)} rps", flush=True)
+    if any(r.errors or set(r.statuses) != {200} for r in runs[1]):
+        raise RuntimeError(f"GET /v1/leagues/current answered {[r.statuses for r in runs[1]]}")
     return league, db_item
 
 
@@ -303,44 +312,45 @@ async def close(
     return closed, seconds
 
 
-def measure(url: str) -> bool:
-    """The reads and the week close on the prepared database; whether the marks are met."""
-    print(f"league bench: reads and week close (load average {os.getloadavg()[0]:.2f})", flush=True)
+def measure(url: str, *, close_week: bool = True) -> bool:
+    """The reads and (with `close_week`) the week close on the prepared database; whether the
+    marks are met. The close leaves the week's members, so reads alone can run after it."""
+    print(f"league bench: reads (load average {os.getloadavg()[0]:.2f})", flush=True)
     sessions = run_in_own_loop(lambda: session_members(url))
     print("  GET /v1/leagues/current and B-db with wrk, one server process each", flush=True)
     http_league, http_db = measure_http(url, sessions)
     settings = Settings(database_url=url, db_pool_size=CLIENTS, db_max_overflow=0)
 
-    async def in_process() -> tuple[DriverResult, DriverResult, WeekClose, float]:
+    async def in_process() -> tuple[DriverResult, DriverResult, tuple[WeekClose, float] | None]:
         engine = create_engine(url, settings)
         sessionmaker = create_sessionmaker(engine)
         try:
             print("  current-league read and bare read in-process", flush=True)
             league, bare = await measure_in_process(sessionmaker, [s[0] for s in sessions])
-            print(f"  week close (load average {os.getloadavg()[0]:.2f})", flush=True)
-            closed, seconds = await close(sessionmaker, engine, this_week())
+            closed = None
+            if close_week:
+                print(f"  week close (load average {os.getloadavg()[0]:.2f})", flush=True)
+                closed = await close(sessionmaker, engine, this_week())
         finally:
             await engine.dispose()
-        return league, bare, closed, seconds
+        return league, bare, closed
 
-    league, bare, closed, close_seconds = run_in_own_loop(in_process)
+    league, bare, closed = run_in_own_loop(in_process)
     http_ratio = http_league.rps / http_db.rps
     print(
-        f"\nweek close: {closed.members:,} results, {closed.prizes:,} prizes in "
-        f"{close_seconds:.2f} s\n"
-        f"GET /v1/leagues/current {http_league.rps:.0f} rps (p99 {http_league.p99_ms:.2f} ms), "
-        f"B-db {http_db.rps:.0f} rps (p99 {http_db.p99_ms:.2f} ms), one process each\n"
+        f"\nGET /v1/leagues/current {http_league.rps:.0f} rps (p99 {http_league.p99_ms:.2f} ms), "
+        f"B-db {http_db.rps:.0f} rps (p99 {http_db.p99_ms:.2f} ms), one process each, medians\n"
         f"in-process: current-league read {league.transactions_per_second:.0f}/s "
         f"(p99 {league.p99_ms:.2f} ms), bare read {bare.transactions_per_second:.0f}/s "
         f"({CLIENTS} clients), ratio "
         f"{league.transactions_per_second / bare.transactions_per_second:.2f}\n"
     )
-    return print_marks(
-        [
-            (f"week close at {MEMBERS:,} members (s)", close_seconds, "close_s", False),
-            ("GET /v1/leagues/current rps / B-db rps", http_ratio, "read_ratio", True),
-        ]
-    )
+    marks = [("GET /v1/leagues/current rps / B-db rps", http_ratio, "read_ratio", True)]
+    if closed is not None:
+        week, seconds = closed
+        print(f"week close: {week.members:,} results, {week.prizes:,} prizes in {seconds:.2f} s")
+        marks.insert(0, (f"week close at {MEMBERS:,} members (s)", seconds, "close_s", False))
+    return print_marks(marks)
 
 
 async def measure_completions(url: str) -> tuple[list[float], list[float]]:
@@ -444,9 +454,9 @@ def main() -> None:
     if part == "prepare":
         prepare()
         return
-    if part == "measure":
+    if part in ("measure", "reads"):
         url = with_database(choose_server()[1], DATABASE)
-        met = measure(url)
+        met = measure(url, close_week=part == "measure")
     elif part == "completions":
         met = completions()
     elif part == "all":
@@ -454,7 +464,7 @@ def main() -> None:
         met &= completions()
     else:
         raise SystemExit(
-            "usage: python -m tests.benchmarks.league_week [prepare|measure|completions]"
+            "usage: python -m tests.benchmarks.league_week [prepare|measure|reads|completions]"
         )
     if not met:
         sys.exit(1)
