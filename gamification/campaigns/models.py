@@ -31,7 +31,8 @@ class InboxMessage(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    user_id: uuid.UUID = Field(foreign_key=USER_FK)
+    # No foreign key: a league week posts a million at once (migration 0034).
+    user_id: uuid.UUID
     reference: str = Field(max_length=200, unique=True)
     title: dict[str, Any] = Field(sa_type=JSONB)  # locale -> text
     body: dict[str, Any] = Field(sa_type=JSONB)  # locale -> text

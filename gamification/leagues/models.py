@@ -67,7 +67,8 @@ class LeaguePlayer(SQLModel, table=True):
 
     __tablename__ = "league_player"
 
-    user_id: uuid.UUID = Field(primary_key=True, foreign_key="user_account.id")
+    # No foreign key: the week close writes these rows from `league_member`'s (migration 0034).
+    user_id: uuid.UUID = Field(primary_key=True)
     tier: int = Field(sa_type=sa.SmallInteger)
     updated_at: datetime = utc_timestamp()
 
@@ -81,7 +82,8 @@ class LeagueResult(SQLModel, table=True):
     )
 
     week_start: date = Field(primary_key=True)
-    user_id: uuid.UUID = Field(primary_key=True, foreign_key="user_account.id")
+    # No foreign key: written from `league_member`'s, a million at a time (migration 0034).
+    user_id: uuid.UUID = Field(primary_key=True)
     cohort_id: uuid.UUID
     tier: int = Field(sa_type=sa.SmallInteger)
     rank: int

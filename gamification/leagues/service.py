@@ -15,6 +15,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.driver_reads import DriverRead
 from gamification.leagues.tiers import COHORT_SIZE, MAX_TIERS
 from gamification.leagues.weeks import week_start
 
@@ -27,17 +28,21 @@ ANONYMOUS = "anonymous"
 # concurrent first XP of the same learner may have joined meanwhile: then this XP is added to
 # that membership (the place taken here stays empty).
 _ADD_XP = sa.text("SELECT league_add_xp(:user_id, :xp, :week, :now, :highest, :cohort_size)")
-_MEMBERSHIP = sa.text(
-    "SELECT cohort_id, tier FROM league_member WHERE week_start = :week AND user_id = :user_id"
-)
-_TABLE = sa.text(
-    """
-    SELECT row_number() OVER (ORDER BY m.xp DESC, m.reached_at, m.user_id) AS rank,
-           m.user_id, m.xp, u.display_name, u.public_boards
-      FROM league_member m JOIN user_account u ON u.id = m.user_id
-     WHERE m.cohort_id = :cohort_id
-     ORDER BY rank
-    """
+# The caller's cohort this week, ranked with names, in one read sent straight to the driver
+# (the membership by its key, then the cohort by its index): no rows before the first XP.
+_COHORT_TABLE = DriverRead(
+    sa.text(
+        """
+        SELECT me.cohort_id, me.tier,
+               row_number() OVER (ORDER BY m.xp DESC, m.reached_at, m.user_id) AS rank,
+               m.user_id, m.xp, u.display_name, u.public_boards
+          FROM league_member me
+          JOIN league_member m ON m.cohort_id = me.cohort_id
+          JOIN user_account u ON u.id = m.user_id
+         WHERE me.week_start = :week AND me.user_id = :user_id
+         ORDER BY rank
+        """
+    )
 )
 
 
@@ -82,10 +87,9 @@ async def current_cohort(
     """The learner's cohort this week, ranked by XP (ties: who reached it first); None before
     their first XP of the week."""
     week = week_start(now, business_timezone)
-    membership = (await db.execute(_MEMBERSHIP, {"week": week, "user_id": user_id})).first()
-    if membership is None:
+    rows = await _COHORT_TABLE.all(db, week=week, user_id=user_id)
+    if not rows:
         return None
-    rows = await db.execute(_TABLE, {"cohort_id": membership.cohort_id})
     members = [
         Standing(
             rank=r.rank,
@@ -95,4 +99,4 @@ async def current_cohort(
         )
         for r in rows
     ]
-    return CohortTable(week, membership.cohort_id, membership.tier, members)
+    return CohortTable(week, rows[0].cohort_id, rows[0].tier, members)

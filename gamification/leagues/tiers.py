@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.driver_reads import DriverRead
 from gamification.engagement.catalogue import (
     Problems,
     check_fields,
@@ -110,8 +111,14 @@ async def save_tiers(db: AsyncSession, tiers: Sequence[Tier], *, now: datetime) 
     return len(tiers)
 
 
+# Read on every `GET /v1/leagues/current`: straight to the driver, no ORM objects.
+_ALL_TIERS = DriverRead(
+    sa.text("SELECT position, id, name, promote, demote, prizes FROM league_tier ORDER BY position")
+)
+
+
 async def all_tiers(db: AsyncSession) -> list[Tier]:
-    rows = await db.execute(sa.select(LeagueTier).order_by(col(LeagueTier.position)))
     return [
-        Tier(t.position, t.id, t.name, t.promote, t.demote, tuple(t.prizes)) for t in rows.scalars()
+        Tier(t.position, t.id, t.name, t.promote, t.demote, tuple(t.prizes))
+        for t in await _ALL_TIERS.all(db)
     ]
