@@ -37,9 +37,13 @@ _FILLERS = "-_*~·•|'\"`^"
 _FOLD = str.maketrans({**_DIGIT_WORDS, **_HOMOGLYPHS})
 # Whitespace, zero-width characters and fillers: gone. The spaces and line breaks of every text
 # go first with `str.replace` (a copy in C), so that this scan seldom has much to take out.
-_DROP = re.compile("[\\s" + re.escape(_INVISIBLE + _FILLERS) + "]+")
+# Runs written `[x][x]*`, not `[x]+`: a pattern that starts with a set lets `re` skip in C to the
+# next character in it, where a repeat is tried at every position (a third of a scan's time).
+_DROPPED = "[\\s" + re.escape(_INVISIBLE + _FILLERS) + "]"
+_DROP = re.compile(_DROPPED + _DROPPED + "*")
 _VISIBLE = re.compile("[^\\s" + re.escape(_INVISIBLE + _FILLERS) + "]")
-_FOLDABLE = re.compile("[" + "".join(_DIGIT_WORDS) + "".join(_HOMOGLYPHS) + "]+")
+_FOLDABLES = "[" + "".join(_DIGIT_WORDS) + "".join(_HOMOGLYPHS) + "]"
+_FOLDABLE = re.compile(_FOLDABLES + _FOLDABLES + "*")
 
 
 def _folded(run: re.Match[str]) -> str:
