@@ -35,6 +35,7 @@ from api.community.shaping import (
     posting_policy,
     rate_limits,
 )
+from api.database import request_session
 from api.engagement.events import report_event
 from api.idempotency import OptionalIdempotencyKey, run_idempotent
 from api.openapi import problem_responses
@@ -86,8 +87,8 @@ class PostController(Controller):
     )
     async def list_posts(
         self,
+        request: Request[Any, Any, Any],
         locale: NamedDependency[str],
-        db: NamedDependency[AsyncSession],
         rules: NamedDependency[RuleSet],
         caller: NamedDependency[Caller],
         tag: TagFilter = None,
@@ -96,13 +97,16 @@ class PostController(Controller):
         cursor: CursorParam = None,
     ) -> Response[bytes]:
         """One filter at a time: `tag` or `symbol` (both is a 422). One statement, sent straight
-        to the driver; the body is encoded once (`api.community.feed_page`)."""
+        to the driver; the body is encoded once (`api.community.feed_page`). It reads through
+        the request's session without the `db` dependency: a plain read begins no transaction,
+        so there is nothing to commit, and the generator dependency's cleanup was a cost of
+        its own on the hottest community read."""
         if tag is not None and symbol is not None:
             raise InvalidContent([("symbol", "filter by tag or by symbol, not both")])
         page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
         after = (page.after[0], page.after[1]) if page.after else None
         rows = await feed(
-            db,
+            request_session(request.scope),
             viewer_id=caller.user_id,
             moderator=moderates(caller),
             tag=tag.casefold() if tag is not None else None,

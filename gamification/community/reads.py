@@ -43,7 +43,9 @@ _POST_COLUMNS = """p.id, p.user_id, p.body, p.tags, p.symbols, p.status, p.label
 # the time comes written as every response writes it (`api.timestamps`), and raw for the
 # next cursor.
 _PAGE_COLUMNS = """
-    page.id, u.display_name AS author_name, page.body, page.tags, page.symbols, page.status,
+    page.id,
+    (SELECT u.display_name FROM user_account u WHERE u.id = page.user_id) AS author_name,
+    page.body, page.tags, page.symbols, page.status,
     page.labels,
     CASE WHEN page.user_id = :me OR CAST(:moderator AS boolean) THEN page.matched_rules END
         AS matched_rules,
@@ -60,8 +62,9 @@ _PAGE_COLUMNS = """
 @functools.cache
 def _feed_read(topic: str | None, after: bool, limit: int) -> DriverRead:
     """One statement per shape, compiled once and sent straight to the driver: a page is one
-    round trip. Both parts read their rows straight off their index; the author and the
-    caller's like are looked up for the page's rows only. The limit is written into the
+    round trip. Both parts read their rows straight off their index; the author (a subquery:
+    a join hashed the whole account table, 0.2 of 0.7 ms at 1,000 members) and the caller's like
+    are looked up by key for the page's rows only. The limit is written into the
     statement: as a parameter, PostgreSQL's generic plan (asyncpg prepares statements) would
     guess a tenth of the table and hash-join the authors."""
     before = "AND (p.created_at, p.id) < (:after_at, :after_id)" if after else ""
@@ -87,7 +90,7 @@ def _feed_read(topic: str | None, after: bool, limit: int) -> DriverRead:
             ORDER BY created_at DESC, id DESC LIMIT {limit}
         )
         SELECT {_PAGE_COLUMNS}
-        FROM page JOIN user_account u ON u.id = page.user_id
+        FROM page
         ORDER BY page.created_at DESC, page.id DESC"""  # noqa: S608 - constants and an int
     return DriverRead(sa.text(statement))
 

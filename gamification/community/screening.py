@@ -10,10 +10,11 @@ match wins; every matching rule is named.
 """
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,11 @@ import yaml
 from gamification.community.detectors import DETECTORS
 from gamification.community.normalise import normalise, normalise_pattern
 from gamification.community.pattern_safety import pattern_problem
-from gamification.community.prefilter import required_literals, without_leading_lookbehinds
+from gamification.community.prefilter import (
+    LiteralScan,
+    required_literals,
+    without_leading_lookbehinds,
+)
 
 LOCALES = ("zh-CN", "en")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,47}$")
@@ -50,8 +55,9 @@ class ModerationRule:
     patterns: tuple["Pattern", ...]
     detector: str | None
 
-    def matches(self, normalised: str) -> bool:
-        if any(pattern.search(normalised) for pattern in self.patterns):
+    def matches(self, normalised: str, present: frozenset[str]) -> bool:
+        """`present`: the literals of the rule's patterns the text holds (`LiteralScan`)."""
+        if any(pattern.search(normalised, present) for pattern in self.patterns):
             return True
         return self.detector is not None and DETECTORS[self.detector](normalised)
 
@@ -65,8 +71,8 @@ class Pattern:
     literals: frozenset[str] | None
     scout: re.Pattern[str] | None = None
 
-    def search(self, normalised: str) -> bool:
-        if self.literals is not None and not any(lit in normalised for lit in self.literals):
+    def search(self, normalised: str, present: frozenset[str]) -> bool:
+        if self.literals is not None and self.literals.isdisjoint(present):
             return False
         if self.scout is not None and self.scout.search(normalised) is None:
             return False
@@ -89,10 +95,16 @@ class Verdict:
 class RuleSet:
     rules: tuple[ModerationRule, ...]
     labels: Mapping[str, Mapping[str, str]]  # label id -> text by locale (rules' and built-in)
+    literals: LiteralScan = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        every = (p.literals or () for rule in self.rules for p in rule.patterns)
+        object.__setattr__(self, "literals", LiteralScan(itertools.chain.from_iterable(every)))
 
     def screen(self, text: str) -> Verdict:
         normalised = normalise(text)
-        found = [rule for rule in self.rules if rule.matches(normalised)]
+        present = self.literals.present(normalised)
+        found = [rule for rule in self.rules if rule.matches(normalised, present)]
         action = max((rule.action for rule in found), default=None)
         blocked = next((rule for rule in found if rule.action is Action.BLOCK), None)
         labels = tuple(rule.id for rule in found if rule.action is Action.LABEL)

@@ -11,7 +11,11 @@ from api.settings import MODERATION_RULES
 from gamification.community.detectors import has_bank_card, has_id_number
 from gamification.community.nfkc import nfkc
 from gamification.community.normalise import normalise
-from gamification.community.prefilter import without_leading_lookbehinds
+from gamification.community.prefilter import (
+    LiteralScan,
+    required_literals,
+    without_leading_lookbehinds,
+)
 from gamification.community.screening import moderation_rules
 
 # Characters NFKC treats specially (combining marks, Hangul jamo that compose, compatibility
@@ -29,6 +33,38 @@ def test_nfkc_is_unicodedatas_on_mixed_texts() -> None:
     for _ in range(20_000):
         text = "".join(picker.choice(alphabet) for _ in range(picker.randrange(1, 16)))
         assert nfkc(text) == unicodedata.normalize("NFKC", text), [hex(ord(c)) for c in text]
+
+
+def test_nfkc_run_by_run_is_unicodedatas_without_joining_characters() -> None:
+    """Compatibility forms beside the starters they follow: half-width ﾞ joins カ, so it takes
+    the careful path; full-width letters and marks do not, and go run by run."""
+    picker = random.Random(31)
+    alphabet = list("荐股abc 123，。：ｆＷＸﾞｶカ가①ﬁ\u3000\u11a8")
+    for _ in range(5_000):
+        text = "".join(picker.choice(alphabet) for _ in range(picker.randrange(1, 12)))
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), [hex(ord(c)) for c in text]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "literals"),
+    [
+        (r"(?<=[a-z0-9])(\.|dot)(com|cn)(?![a-z])", {".com", ".cn", "dotcom", "dotcn"}),
+        (r"跟(着)?老师(买|炒)", {"跟着老师买", "跟着老师炒", "跟老师买", "跟老师炒"}),
+        (r"(?<!\d)1[3-9]\d{9}(?!\d)", None),  # one character: in nearly every text
+        (r"(微信|vx)[:号]?[a-z]", {"微信", "微信:", "微信号", "vx", "vx:", "vx号"}),
+    ],
+)
+def test_required_literals_join_adjacent_alternatives(
+    pattern: str, literals: set[str] | None
+) -> None:
+    assert required_literals(pattern) == (frozenset(literals) if literals else None)
+
+
+def test_the_literal_scan_finds_overlapping_and_nested_literals() -> None:
+    scan = LiteralScan(["me", "message", "sage", "荐股", "股票", "qq", "qq号"])
+    assert scan.present("messageme") == {"me", "message", "sage"}
+    assert scan.present("荐股票qq号") == {"荐股", "股票", "qq", "qq号"}
+    assert scan.present("nothing here") == frozenset()
 
 
 @pytest.mark.parametrize(
