@@ -12,7 +12,6 @@ match wins; every matching rule is named.
 import functools
 import itertools
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -22,6 +21,7 @@ from typing import Any
 import yaml
 
 from gamification.community.detectors import DETECTORS
+from gamification.community.nfkc import nfkc
 from gamification.community.normalise import normalise, normalise_pattern
 from gamification.community.pattern_safety import pattern_problem
 from gamification.community.prefilter import (
@@ -116,8 +116,9 @@ class RuleSet:
 
 
 def names_a_security(text: str) -> bool:
-    """Read with its spaces: `600519.SH annual` names it, glued words would hide the end."""
-    return _SECURITY_CODE.search(unicodedata.normalize("NFKC", text).casefold()) is not None
+    """Read with its spaces: `600519.SH annual` names it, glued words would hide the end. NFKC by
+    `nfkc.py` (the same text as `unicodedata`'s, a fraction of its time on a Chinese post)."""
+    return _SECURITY_CODE.search(nfkc(text).casefold()) is not None
 
 
 class RuleFileError(ValueError):
