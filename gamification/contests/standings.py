@@ -40,14 +40,11 @@ EQUITY_SQL = """
 
 GENERATIONS_SCHEMA = "contest_generations"
 # Ranked in one window pass, whose sort also orders the rows written: the new generation's
-# heap is in rank order, so a range of ranks reads a few neighbouring pages. The sort's first
-# key is the score in ten-thousandths as a bigint (scores have at most four decimals, so the
-# order is the same), compared far faster than a numeric.
+# heap is in rank order, so a range of ranks reads a few neighbouring pages.
 # EQUITY_SQL and the table name are this module's; every value is a bound parameter.
-_RANK_ORDER = "(score * 10000)::bigint DESC, joined_at, id"
 _RANKED = f"""
     SELECT :contest_id AS contest_id, :generation AS generation, id AS entry_id, user_id,
-           row_number() OVER (ORDER BY {_RANK_ORDER}) AS rank,
+           row_number() OVER (ORDER BY score DESC, joined_at, id) AS rank,
            equity, return_pct, score, peak AS peak_equity, drawdown AS max_drawdown_pct,
            joined_at
     FROM (
@@ -75,7 +72,7 @@ _RANKED = f"""
                    ON old.generation = :previous AND old.entry_id = now_.id
         ) measured
     ) scored
-    ORDER BY {_RANK_ORDER}
+    ORDER BY score DESC, joined_at, id
 """  # noqa: S608
 _COLUMNS = (
     "contest_id, generation, entry_id, user_id, rank, equity, return_pct, score, peak_equity,"
