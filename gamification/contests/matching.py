@@ -34,8 +34,10 @@ from gamification.contests.rules import Side
 
 CHUNK_SIZE = 10_000
 
-# Every open order the last price crosses, by id: read once per tick (the resting index is
-# walked per instrument and side), then filled chunk by chunk.
+# Every open order the last price crosses: read once per tick (the resting index is walked
+# per instrument and side), then filled chunk by chunk in entry order, so that each chunk's
+# books (the entries and the positions, both keyed by entry) are a narrow band of their
+# indexes and pages, each page written once per tick rather than once per chunk.
 _CROSSED_IDS = sa.text(
     """
     SELECT o.id
@@ -45,7 +47,7 @@ _CROSSED_IDS = sa.text(
      AND ((o.side = 'buy' AND o.limit_price >= q.last_price)
           OR (o.side = 'sell' AND o.limit_price <= q.last_price))
     WHERE o.expires_at > :now
-    ORDER BY o.id
+    ORDER BY o.entry_id, o.id
     """
 )
 # What a chunk's fills move in the books, per entry, instrument and side; this transaction's

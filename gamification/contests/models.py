@@ -130,9 +130,10 @@ class ContestPosition(SQLModel, table=True):
         sa.CheckConstraint("cost >= 0", name="cost_not_negative"),
     )
 
-    entry_id: uuid.UUID = Field(foreign_key=ENTRY_FK, primary_key=True)
-    symbol: str = Field(max_length=9, primary_key=True, foreign_key="contest_instrument.symbol")
-    user_id: uuid.UUID  # the entry's (no foreign key of its own: migration 0030)
+    # No foreign keys: the writers lock the entry and accept only listed symbols (0030, 0034).
+    entry_id: uuid.UUID = Field(primary_key=True)
+    symbol: str = Field(max_length=9, primary_key=True)
+    user_id: uuid.UUID  # the entry's
     quantity: int = Field(sa_type=SHARES)
     reserved: int = Field(default=0, sa_type=SHARES)
     bought_today: int = Field(default=0, sa_type=SHARES)
@@ -222,7 +223,7 @@ class ContestFill(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    order_id: uuid.UUID = Field(foreign_key="contest_order.id", unique=True)
+    order_id: uuid.UUID = Field(unique=True)  # written with its order's update (0034)
     # The order's own keys (no foreign keys of their own: migration 0030).
     contest_id: uuid.UUID
     entry_id: uuid.UUID
