@@ -183,18 +183,16 @@ async def index_drop_occurrences(
 
 
 # A chunk's users: the first pending ones after where its worker's last chunk ended (`after`;
-# the nil UUID: from the run's first), by a row comparison only the run's (run_id, user_id)
-# indexes serve, so a chunk never walks what earlier chunks delivered (migration
-# 0034_campaign does the same for `grant_points`).
+# the nil UUID: from the run's first), where the index scan starts, so a chunk never walks
+# what earlier chunks delivered (migration 0034_campaign does the same for `grant_points`).
 _PENDING = (
     sa.select(DELIVERY.c.user_id)
     .where(
         DELIVERY.c.run_id == sa.bindparam("run_id"),
         DELIVERY.c.status == "pending",
-        sa.tuple_(DELIVERY.c.run_id, DELIVERY.c.user_id)
-        > sa.tuple_(sa.bindparam("run_id"), sa.bindparam("after", type_=sa.Uuid)),
+        DELIVERY.c.user_id > sa.bindparam("after", type_=sa.Uuid),
     )
-    .order_by(DELIVERY.c.run_id, DELIVERY.c.user_id)
+    .order_by(DELIVERY.c.user_id)
     .limit(sa.bindparam("size"))
     .with_for_update(skip_locked=True)
 )

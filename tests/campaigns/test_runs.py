@@ -173,3 +173,38 @@ async def test_a_run_delivers_no_more_chunks_at_once_than_its_workers_cap(
     assert await deliver_run(sessionmaker, run_id, ctx) == (30, True)
     (run,) = await runs_of(client, marketer, campaign["id"])
     assert (run["status"], run["delivered"]) == ("completed", 30)
+
+
+async def test_users_a_worker_passed_over_while_held_are_delivered_by_the_next_pass(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    settings: Settings,
+) -> None:
+    """A worker's chunks go on after its last user; those another worker held meanwhile (and
+    let go without delivering) stay pending for the next pass, which starts from the first."""
+    marketer = await marketer_of(user_factory)
+    learners = await bulk_learners(sessionmaker, 30, created_at=clock.now(), locale="en")
+    segment_id = await make_segment(
+        client, marketer, {"field": "locale", "op": "eq", "value": "en"}
+    )
+    campaign = await make_campaign(client, marketer, segment_id)
+    ctx = tick_context(job_context(sessionmaker, clock, small_chunks(settings, 10)))
+    assert await claim_due(sessionmaker, ctx) == 1
+    async with sessionmaker() as db:
+        run_id = await db.scalar(sa.text("SELECT id FROM campaign_run"))
+    async with sessionmaker.begin() as other:  # another worker holds the first chunk
+        await other.execute(
+            sa.text(
+                "SELECT 1 FROM campaign_delivery WHERE run_id = :run "
+                "ORDER BY user_id LIMIT 10 FOR UPDATE"
+            ),
+            {"run": run_id},
+        )
+        assert await deliver_run(sessionmaker, run_id, ctx) == (20, False)
+    assert sorted(await points_paid(sessionmaker, campaign["id"])) == sorted(learners)[10:]
+    assert await deliver_run(sessionmaker, run_id, ctx) == (10, True)
+    paid = await points_paid(sessionmaker, campaign["id"])
+    assert sorted(paid) == sorted(learners)
+    assert set(paid.values()) == {1}
