@@ -23,7 +23,9 @@ slowed from 0.65 s to 1.75 s between the first and the 600,000th delivery:
   id order): the backend's CPU for a 1,000-user chunk went from 163 ms to 113 ms;
 - the budget is read and locked in one statement, only for a campaign with a budget.
 
-Everything else is as migration 0032 wrote it (restored on downgrade).
+Everything else is as migrations 0032 and 0037 wrote it (restored on downgrade). Migration 0037's
+walk of each account's postings by position (no join between two CTEs) is kept: the upsert's
+accounts are numbered in (owner, currency) order and each posting finds its own by number.
 
 Revision ID: 0034_campaign
 Revises: 0033
@@ -244,7 +246,8 @@ EARN_MANY = """
         WHERE x.amount > 0;
         RETURN QUERY
         WITH postings AS (
-            SELECT p.*, sum(p.amount) OVER (PARTITION BY p.owner, p.currency) AS total
+            SELECT p.*, sum(p.amount) OVER (PARTITION BY p.owner, p.currency) AS total,
+                   dense_rank() OVER (ORDER BY p.owner, p.currency)::integer AS account_n
             FROM unnest(v_earns, v_owners, v_currencies, v_amounts) WITH ORDINALITY
                 AS p(earn, owner, currency, amount, position)
         ), moved AS (
@@ -256,10 +259,19 @@ EARN_MANY = """
             ON CONFLICT (user_id, currency) WHERE user_id IS NOT NULL
             DO UPDATE SET balance = a.balance + excluded.balance
             RETURNING a.id, a.user_id, a.currency, a.balance
+        ), accounts AS (
+            -- The accounts in (owner, currency) order: posting p's is number `account_n`, found
+            -- by position, not by joining two CTEs the planner estimates at a row each (a
+            -- nested loop comparing every posting with every account: quadratic, 10^10 pairs
+            -- for a million-member league week's prizes; see migration 0037).
+            SELECT array_agg(m.id ORDER BY m.user_id, m.currency) AS ids,
+                   array_agg(m.balance ORDER BY m.user_id, m.currency) AS balances
+            FROM moved m
         ), walked AS (
-            SELECT p.*, m.id AS account_id, (m.balance - p.total
-                + sum(p.amount) OVER (PARTITION BY m.id ORDER BY p.position))::bigint AS balance_after
-            FROM postings p JOIN moved m ON m.user_id = p.owner AND m.currency = p.currency
+            SELECT p.*, a.ids[p.account_n] AS account_id, (a.balances[p.account_n] - p.total
+                + sum(p.amount) OVER (PARTITION BY p.account_n ORDER BY p.position))::bigint
+                AS balance_after
+            FROM postings p CROSS JOIN accounts a
         ), entries AS (
             INSERT INTO ledger_entry
                 (id, transaction_id, account_id, amount, balance_after, created_at)
@@ -349,14 +361,21 @@ EARN_MANY_BEFORE = """
             JOIN ledger_account a ON a.user_id = p.owner AND a.currency = p.currency
         ), moved AS (
             UPDATE ledger_account a SET balance = a.balance + t.total
-            FROM (SELECT account_id, sum(amount) AS total FROM postings GROUP BY account_id) t
+            FROM (SELECT account_id, sum(amount) AS total,
+                         array_agg(earn ORDER BY position) AS earns,
+                         array_agg(amount ORDER BY position) AS amounts,
+                         array_agg(position ORDER BY position) AS positions
+                    FROM postings GROUP BY account_id) t
             WHERE a.id = t.account_id
-            RETURNING a.id, (a.balance - t.total)::bigint AS balance_before
+            RETURNING a.id AS account_id, a.currency, (a.balance - t.total)::bigint AS balance_before,
+                      t.earns, t.amounts, t.positions
         ), walked AS (
-            SELECT p.*, (m.balance_before
-                + sum(p.amount) OVER (PARTITION BY p.account_id ORDER BY p.position))::bigint
-                AS balance_after
-            FROM postings p JOIN moved m ON m.id = p.account_id
+            SELECT m.account_id, m.currency, x.earn, x.amount, x.position,
+                   (m.balance_before + sum(x.amount)
+                       OVER (PARTITION BY m.account_id ORDER BY x.position))::bigint
+                       AS balance_after
+            FROM moved m
+            CROSS JOIN LATERAL unnest(m.earns, m.amounts, m.positions) AS x(earn, amount, position)
         ), entries AS (
             INSERT INTO ledger_entry
                 (id, transaction_id, account_id, amount, balance_after, created_at)
