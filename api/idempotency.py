@@ -9,12 +9,10 @@ commits the stored answer while the effect's savepoint is already rolled back. U
 errors roll everything back.
 """
 
-import functools
 import hashlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -79,20 +77,6 @@ class IdempotencyRecord(SQLModel, table=True):
 Effect = Callable[[], Awaitable[tuple[int, Any]]]
 
 
-@dataclass(frozen=True)
-class LastWrite:
-    """A conditional write that ends a successful effect, in the statement that stores its
-    answer, right before COMMIT: a data-modifying CTE (`write`, with `params`) that returns a
-    row when it wrote. When it returns none, nothing is stored and `refusal` is raised: the
-    whole transaction rolls back (the effect wrote nothing that stays) and a retry with the
-    same key runs afresh. For the write on a row every request shares (a product's stock),
-    which is then locked for the shortest time."""
-
-    write: sa.CTE
-    params: dict[str, Any]
-    refusal: DomainError
-
-
 # Built once: every idempotent request runs both. The columns to insert or set are the keys of
 # the parameters passed. On the table's own columns (not the model's attributes), so that they
 # run as plain Core statements, without the ORM's bulk insert and update machinery.
@@ -120,7 +104,6 @@ async def run_idempotent(
     body: Any,
     effect: Effect,
     refusals_write_nothing: bool = False,
-    last_write: LastWrite | None = None,
 ) -> Response[Any]:
     """Run `effect` at most once for this caller, route and key, and answer like the first time.
 
@@ -162,40 +145,24 @@ async def run_idempotent(
         problem = handle_domain_error(request, exc)
         await _store(db, claimed, problem.status_code or 409, problem.content, PROBLEM_MEDIA_TYPE)
         raise CommittedRefusal(exc) from exc  # the stored answer commits; the effect did not
-    encoded = await _store(db, claimed, status, content, "application/json", last_write)
+    encoded = await _store(db, claimed, status, content, "application/json")
     return Response(content=encoded, status_code=status, media_type="application/json")
 
 
 async def _store(
-    db: AsyncSession,
-    record_id: uuid.UUID,
-    status: int,
-    content: Any,
-    media_type: str,
-    last_write: LastWrite | None = None,
+    db: AsyncSession, record_id: uuid.UUID, status: int, content: Any, media_type: str
 ) -> bytes:
     encoded = encode_body(content)  # stored as sent: replays match the first answer
-    params = {
-        "record_id": record_id,
-        "status_code": status,
-        "response_body": encoded.decode(),
-        "media_type": media_type,
-    }
-    if last_write is None:
-        await db.execute(_STORE_RESPONSE, params)
-        return encoded
-    stored = await db.scalar(_store_after(last_write.write), params | last_write.params)
-    if stored is None:
-        raise last_write.refusal
-    return encoded
-
-
-@functools.cache
-def _store_after(write: sa.CTE) -> Any:
-    """The answer's store, made only when `write` wrote a row (built once per write)."""
-    return (
-        _STORE_RESPONSE.add_cte(write).where(sa.exists(sa.select(write))).returning(_RECORDS.c.id)
+    await db.execute(
+        _STORE_RESPONSE,
+        {
+            "record_id": record_id,
+            "status_code": status,
+            "response_body": encoded.decode(),
+            "media_type": media_type,
+        },
     )
+    return encoded
 
 
 async def _replay(

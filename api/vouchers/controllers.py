@@ -15,7 +15,7 @@ from api.accounts.caller import Caller
 from api.autocommit_routes import AUTOCOMMIT
 from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
 from api.engagement.events import reporting_of
-from api.idempotency import IdempotencyKeyHeader, LastWrite, run_idempotent
+from api.idempotency import IdempotencyKeyHeader, run_idempotent
 from api.openapi import CourseRef, problem_responses
 from api.pagination import (
     DEFAULT_LIMIT,
@@ -38,11 +38,10 @@ from api.vouchers.shaping import localised_title, redeemer_of, voucher_out
 from core.clock import Clock
 from courses.titles import Titles, course_titles
 from gamification.vouchers.eligibility import Ineligible
-from gamification.vouchers.errors import OutOfStock
 from gamification.vouchers.lifecycle import user_voucher, user_vouchers
 from gamification.vouchers.models import VoucherProduct
 from gamification.vouchers.products import products_on_sale
-from gamification.vouchers.redemption import TAKE_STOCK, redeem_voucher
+from gamification.vouchers.redemption import redeem_voucher
 from gamification.vouchers.wording import localised_terms, terms_text
 
 StatusFilter = Annotated[
@@ -163,8 +162,6 @@ class VoucherController(Controller):
             body=data,
             effect=effect,
             refusals_write_nothing=True,  # every refusal comes before or undoes its writes
-            # The unit of stock is taken last, with the answer's store (see TAKE_STOCK).
-            last_write=LastWrite(TAKE_STOCK, {"stock_product_id": data.product_id}, OutOfStock()),
         )
 
     @get(

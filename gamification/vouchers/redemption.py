@@ -14,15 +14,12 @@ rest, in lock order:
    by the api layer: vouchers stay unaware of the engagement's imports): inside the function,
    so a refusal undoes it too;
 5. read the wallet after it all (balances and streak, returned for the answer: migration
-   0034_core).
+   0034_core), so that no read follows the stock update;
+6. take one unit of stock with a conditional update (`remaining_stock > 0`). This is the one
+   row every redeemer of the product shares, so it is locked last, for the shortest time.
 
-A sold-out product is refused first, without a lock. A refusal at any step undoes the steps
-before it inside the function, so a refused redemption writes nothing and the caller's
-transaction stays usable. The unit of stock is not taken there: the product's row is the one
-row every redeemer of it shares, so the caller takes it last, with `TAKE_STOCK` (a conditional
-update, `remaining_stock > 0`) in the statement that stores its answer right before COMMIT, and
-the row is locked for that statement and the commit only. When it takes nothing (the last unit
-went meanwhile) the whole transaction is rolled back: out of stock, nothing written.
+A refusal at any step undoes the steps before it inside the function, so a refused
+redemption writes nothing and the caller's transaction stays usable.
 """
 
 import uuid
@@ -58,18 +55,6 @@ _REDEEM = sa.text(
 ).bindparams(sa.bindparam("terms", type_=JSONB), sa.bindparam("reason", type_=JSONB))
 REDEEMED = "redeemed"
 CODE_TAKEN = "code-taken"
-
-
-_PRODUCTS: sa.Table = VoucherProduct.__table__  # type: ignore[attr-defined]
-# Built once: one unit of the product taken, as a data-modifying CTE for the statement that
-# ends the redemption (`stock_product_id`); it returns a row only when a unit was left.
-TAKE_STOCK = (
-    sa.update(_PRODUCTS)
-    .where(_PRODUCTS.c.id == sa.bindparam("stock_product_id"), _PRODUCTS.c.remaining_stock > 0)
-    .values(remaining_stock=_PRODUCTS.c.remaining_stock - 1)
-    .returning(_PRODUCTS.c.id)
-    .cte("taken_stock")
-)
 
 
 @dataclass(frozen=True)

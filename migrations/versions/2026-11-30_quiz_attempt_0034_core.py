@@ -19,15 +19,11 @@ now the one definition, per rule kind the largest factor of the campaigns (not c
 covering the moment, never below 1; Python reads it, `engagement_record` and
 `quiz_attempt_submit` call it.
 
-A redemption read the wallet (balances and streak) after `voucher_redeem` returned, then stored
-its answer and committed, all while its transaction held the product's stock row, which every
-redeemer of the product shares: sampled in the storm, about nine connections at a time waited
-for that row lock, behind holders idle in transaction while Python built their answers.
-`voucher_redeem` now reads the wallet itself, after the engagement report (whose quests may
-pay), and returns it; it refuses a sold-out product without a lock, and no longer takes the
-unit: the caller takes it in the statement that stores the answer, right before COMMIT
-(`gamification/vouchers/redemption.TAKE_STOCK`), so the row is held for that statement and the
-commit only.
+A redemption read the wallet (balances and streak) after `voucher_redeem` returned, one more
+round trip while its transaction held the product's stock row, which every redeemer of the
+product shares. `voucher_redeem` now reads it itself, after the engagement report (whose quests
+may pay) and before it takes the stock, and returns it: the row lock is held from the stock
+update to the commit with one round trip less inside it.
 
 Revision ID: 0034_core
 Revises: 0033
@@ -267,7 +263,7 @@ CREATE FUNCTION voucher_redeem(
 #variable_conflict use_column
 DECLARE
     v_reference text := 'voucher:' || p_voucher_id;
-BEGIN{stock_check}
+BEGIN
     INSERT INTO voucher_user_count AS c (user_id, product_id, redeemed)
     VALUES (p_user_id, p_product_id, 1)
     ON CONFLICT (user_id, product_id) DO UPDATE SET redeemed = c.redeemed + 1
@@ -291,7 +287,12 @@ BEGIN{stock_check}
     END IF;
     PERFORM engagement_report(p_user_id, 'vouchers_redeemed', v_reference, p_day, p_cap_day,
                               p_daily_cap, p_lot_days, p_now, p_daily_quests, p_highest_tier,
-                              p_cohort_size);{wallet_read}{stock}
+                              p_cohort_size);{wallet_read}
+    UPDATE voucher_product SET remaining_stock = remaining_stock - 1
+    WHERE id = p_product_id AND remaining_stock > 0;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'out-of-stock' USING ERRCODE = 'IQ409';
+    END IF;
     outcome := 'redeemed';
 EXCEPTION WHEN SQLSTATE 'IQ409' THEN
     outcome := SQLERRM;
@@ -313,14 +314,6 @@ WALLET = {
       INTO streak_current, streak_longest, streak_freezes, streak_last_active_on,
            streak_run_started_on
       FROM reward_streak s WHERE s.user_id = p_user_id;""",
-    # The stock is no longer taken here: a sold-out product is refused without a lock, and the
-    # caller takes the unit last (`gamification/vouchers/redemption.TAKE_STOCK`).
-    "stock_check": """
-    IF NOT EXISTS (SELECT 1 FROM voucher_product
-                    WHERE id = p_product_id AND remaining_stock > 0) THEN
-        RAISE EXCEPTION 'out-of-stock' USING ERRCODE = 'IQ409';
-    END IF;""",
-    "stock": "",
     # A refusal returns no wallet (the caller's answer is the refusal).
     "wallet_cleared": """
     points := NULL;
@@ -333,15 +326,7 @@ WALLET = {
     streak_last_active_on := NULL;
     streak_run_started_on := NULL;""",
 }
-# Migration 0029's: no wallet, and the stock taken last inside the function.
-WITHOUT_WALLET = dict.fromkeys(WALLET, "") | {
-    "stock": """
-    UPDATE voucher_product SET remaining_stock = remaining_stock - 1
-    WHERE id = p_product_id AND remaining_stock > 0;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'out-of-stock' USING ERRCODE = 'IQ409';
-    END IF;"""
-}
+WITHOUT_WALLET = dict.fromkeys(WALLET, "")
 REDEEM_0029 = (
     "voucher_redeem(uuid, text, uuid, uuid, integer, bigint, text, text, text, jsonb, jsonb, "
     "timestamptz, timestamptz, date, date, bigint, integer, integer, integer, integer)"

@@ -174,8 +174,8 @@ async def test_a_connection_killed_mid_redemption_then_retried_issues_exactly_on
             {"id": product.id},
         )
         request = asyncio.create_task(redeem(client, user.headers, product.id, "k"))
-        # The stock is taken by the statement that stores the answer (`TAKE_STOCK`).
-        pid = await backend_waiting_on(engine, "WITH taken_stock AS")
+        # The stock update runs inside the redemption's one statement (`voucher_redeem`).
+        pid = await backend_waiting_on(engine, "SELECT outcome, debit_transaction_id")
         await holder.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         killed = await request
         await holder.rollback()
