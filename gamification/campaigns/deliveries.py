@@ -72,7 +72,7 @@ class GrantChunk:
     last_user: uuid.UUID | None
 
 
-# Built once: a whole `grant_points` chunk is this one call (migration 0034_campaign).
+# Built once: a whole `grant_points` chunk is this one call (migration 0038).
 _GRANT_CHUNK = sa.text(
     "SELECT claimed, delivered, skipped, failed, points, last_user FROM campaign_grant_chunk("
     ":run_id, :campaign_id, :after, :size, :points, :kind, :reason, :lot_days, :now, "

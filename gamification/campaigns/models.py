@@ -31,7 +31,7 @@ class InboxMessage(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    # No foreign key: a league week posts a million at once (migration 0034).
+    # No foreign key: a league week posts a million at once (migration 0037).
     user_id: uuid.UUID
     reference: str = Field(max_length=200, unique=True)
     title: dict[str, Any] = Field(sa_type=JSONB)  # locale -> text

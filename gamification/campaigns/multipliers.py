@@ -1,7 +1,7 @@
 """The points multipliers campaigns granted a learner, as the rewards engine's hook.
 
 What is in force is defined once, in the database function `campaign_multipliers_in_force`
-(migration 0034_core): the rules' path reads it here, and the SQL paths (quests inside
+(migration 0034): the rules' path reads it here, and the SQL paths (quests inside
 `engagement_record`, quiz attempts inside `quiz_attempt_submit`) call it directly.
 """
 

@@ -184,7 +184,7 @@ async def index_drop_occurrences(
 
 # A chunk's users: the first pending ones after where its worker's last chunk ended (`after`;
 # the nil UUID: from the run's first), where the index scan starts, so a chunk never walks
-# what earlier chunks delivered (migration 0034_campaign does the same for `grant_points`).
+# what earlier chunks delivered (migration 0038 does the same for `grant_points`).
 _PENDING = (
     sa.select(DELIVERY.c.user_id)
     .where(

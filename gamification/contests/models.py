@@ -130,7 +130,7 @@ class ContestPosition(SQLModel, table=True):
         sa.CheckConstraint("cost >= 0", name="cost_not_negative"),
     )
 
-    # No foreign keys: the writers lock the entry and accept only listed symbols (0030, 0034).
+    # No foreign keys: the writers lock the entry and accept only listed symbols (0030, 0036).
     entry_id: uuid.UUID = Field(primary_key=True)
     symbol: str = Field(max_length=9, primary_key=True)
     user_id: uuid.UUID  # the entry's
@@ -181,7 +181,7 @@ class ContestOrder(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    # The entry's contest and user: no foreign keys of their own (migration 0034_orders).
+    # The entry's contest and user: no foreign keys of their own (migration 0035).
     contest_id: uuid.UUID
     entry_id: uuid.UUID = Field(foreign_key=ENTRY_FK)
     user_id: uuid.UUID
@@ -223,7 +223,7 @@ class ContestFill(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    order_id: uuid.UUID = Field(unique=True)  # written with its order's update (0034)
+    order_id: uuid.UUID = Field(unique=True)  # written with its order's update (0036)
     # The order's own keys (no foreign keys of their own: migration 0030).
     contest_id: uuid.UUID
     entry_id: uuid.UUID

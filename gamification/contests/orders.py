@@ -1,4 +1,4 @@
-"""Placing an order: one statement, `contest_place_order_reported` (migration 0034_orders), with
+"""Placing an order: one statement, `contest_place_order_reported` (migration 0035), with
 the trading calendar's answers for the moment of the order. It calls `contest_place_order`
 (migration 0025), which decides and carries out the order, then reports an order placed (not
 rejected) to the quests, badges and league as `practice_order` under the reference

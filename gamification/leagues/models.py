@@ -67,7 +67,7 @@ class LeaguePlayer(SQLModel, table=True):
 
     __tablename__ = "league_player"
 
-    # No foreign key: the week close writes these rows from `league_member`'s (migration 0034).
+    # No foreign key: the week close writes these rows from `league_member`'s (migration 0037).
     user_id: uuid.UUID = Field(primary_key=True)
     tier: int = Field(sa_type=sa.SmallInteger)
     updated_at: datetime = utc_timestamp()
@@ -82,7 +82,7 @@ class LeagueResult(SQLModel, table=True):
     )
 
     week_start: date = Field(primary_key=True)
-    # No foreign key: written from `league_member`'s, a million at a time (migration 0034).
+    # No foreign key: written from `league_member`'s, a million at a time (migration 0037).
     user_id: uuid.UUID = Field(primary_key=True)
     cohort_id: uuid.UUID
     tier: int = Field(sa_type=sa.SmallInteger)

@@ -1,5 +1,5 @@
 """A graded quiz attempt recorded and paid in one statement: `quiz_attempt_submit`
-(migration 0034_core).
+(migration 0034).
 
 What `award_for_events` and `record_engagement` do for other events in three to five
 statements, the function does for a quiz attempt inside the one that records it: the first pass

@@ -14,7 +14,7 @@ rest, in lock order:
    by the api layer: vouchers stay unaware of the engagement's imports): inside the function,
    so a refusal undoes it too;
 5. read the wallet after it all (balances and streak, returned for the answer: migration
-   0034_core), so that no read follows the stock update;
+   0034), so that no read follows the stock update;
 6. take one unit of stock with a conditional update (`remaining_stock > 0`). This is the one
    row every redeemer of the product shares, so it is locked last, for the shortest time.
 

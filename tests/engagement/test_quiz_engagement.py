@@ -1,4 +1,4 @@
-"""A quiz attempt pays and counts inside `quiz_attempt_submit` (migration 0034_core) exactly as
+"""A quiz attempt pays and counts inside `quiz_attempt_submit` (migration 0034) exactly as
 the Python path pays and counts the same events (`award_for_events`: the rules, the streak day,
 then `record_engagement`): the same rewards, counters, day counts, badges, quests, league XP,
 streak and balances, attempt after attempt."""

@@ -1,6 +1,6 @@
 """The write functions of migration 0019 called directly in SQL (`reward_award`,
 `quiz_attempt_record`), and that a graded quiz attempt is one read of the lesson and one call
-of `quiz_attempt_submit` (migration 0034_core), which runs them with the engagement's."""
+of `quiz_attempt_submit` (migration 0034), which runs them with the engagement's."""
 
 import uuid
 from datetime import UTC, date, datetime

@@ -1,4 +1,4 @@
-"""`voucher_redeem` (migrations 0013, 0029 and 0034_core) called directly in SQL: all or nothing, never
+"""`voucher_redeem` (migrations 0013, 0029 and 0034) called directly in SQL: all or nothing, never
 oversold, never paid with expired points, the engagement counted inside it and undone with a
 refusal; and the redemption route's statements around it."""
 

@@ -16,8 +16,8 @@ a crossed order once more. At fillfactor 85 two thirds of the tick's entry updat
 on their page (33% HOT over 100,000 fills), each then adding an entry to the table's four indexes
 on random pages. At 70, 67% were HOT. It applies to pages written from now on.
 
-Revision ID: 0034_tick
-Revises: 0033
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-11-30 10:55:00.000000+00:00
 """
 
@@ -25,8 +25,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0034_tick"
-down_revision: str | None = "0033"
+revision: str = "0036"
+down_revision: str | None = "0035"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,8 +23,8 @@ took at 100,000 members, 2.9 s of the 10.6 s of their inbox messages (EXPLAIN AN
 `Trigger for constraint`, load average 11). An account is never deleted (erasure blanks it and
 deletes these rows by user id), so the checks guarded nothing but a poster's own bug.
 
-Revision ID: 0034_league
-Revises: 0033
+Revision ID: 0037
+Revises: 0036
 Create Date: 2026-11-30 10:45:00.000000+00:00
 """
 
@@ -32,8 +32,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0034_league"
-down_revision: str | None = "0033"
+revision: str = "0037"
+down_revision: str | None = "0036"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

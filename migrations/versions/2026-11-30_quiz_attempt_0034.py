@@ -25,7 +25,7 @@ product shares. `voucher_redeem` now reads it itself, after the engagement repor
 may pay) and before it takes the stock, and returns it: the row lock is held from the stock
 update to the commit with one round trip less inside it.
 
-Revision ID: 0034_core
+Revision ID: 0034
 Revises: 0033
 Create Date: 2026-11-30 10:45:00.000000+00:00
 """
@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0034_core"
+revision: str = "0034"
 down_revision: str | None = "0033"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

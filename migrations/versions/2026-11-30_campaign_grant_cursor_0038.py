@@ -27,8 +27,8 @@ Everything else is as migrations 0032 and 0037 wrote it (restored on downgrade).
 walk of each account's postings by position (no join between two CTEs) is kept: the upsert's
 accounts are numbered in (owner, currency) order and each posting finds its own by number.
 
-Revision ID: 0034_campaign
-Revises: 0033
+Revision ID: 0038
+Revises: 0037
 Create Date: 2026-11-30 11:00:00.000000+00:00
 """
 
@@ -36,8 +36,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0034_campaign"
-down_revision: str | None = "0033"
+revision: str = "0038"
+down_revision: str | None = "0037"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

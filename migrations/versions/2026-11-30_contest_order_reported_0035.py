@@ -21,8 +21,8 @@ An order's own foreign keys to its contest and its user go, as migration 0030 di
 fills: its entry (still a foreign key) names both, and inserting an order took a share lock on
 the contest row every order shares.
 
-Revision ID: 0034_orders
-Revises: 0033
+Revision ID: 0035
+Revises: 0034
 Create Date: 2026-11-30 10:40:00.000000+00:00
 """
 
@@ -33,8 +33,8 @@ from types import ModuleType
 
 from alembic import op
 
-revision: str = "0034_orders"
-down_revision: str | None = "0033"
+revision: str = "0035"
+down_revision: str | None = "0034"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
