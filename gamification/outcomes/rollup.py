@@ -27,13 +27,16 @@ from gamification.outcomes.months import add_months, each_month, local_month, mo
 LATE_MARGIN = timedelta(days=2)
 EVER = datetime.min.replace(tzinfo=UTC)
 RETENTION_MONTHS = 3  # a cohort's figures change while its third month is recomputed
-# A month's fold groups millions of events (a month at 50 million a year: 9.5 million into 5
-# million user-kind groups): with the default 4 MB its hash aggregates spilled to disk in some
-# seventy batches (one month took 64 s, mostly temp I/O); with this, in memory or a few batches.
-# No JIT: compiling costs seconds a statement, and a statement a month adds up in a rebuild.
-_FOLD_SETTINGS = (
-    sa.text("SET LOCAL work_mem = '256MB'"),
-    sa.text("SET LOCAL jit = off"),
+# Every transaction of a run first lifts the engine's statement timeout (15 s for requests and
+# jobs alike): at a million users the first run's funnel rows (one insert of every user) and a
+# month's fold (millions of events) take longer. A fold groups millions of events (a month at
+# 50 million a year: 9.5 million into 5 million user-kind groups): with the default 4 MB of
+# work_mem its hash aggregates spilled to disk in some seventy batches (one month 64 s, mostly
+# temp I/O); with 256 MB, in memory. No JIT: compiling costs seconds a statement, and a
+# statement a month adds up in a rebuild.
+_RUN_SETTINGS = sa.text(
+    "SELECT set_config('statement_timeout', '600s', true), set_config('work_mem', '256MB', true),"
+    " set_config('jit', 'off', true)"
 )
 _LOCK_STATE = sa.text(
     "SELECT covered_until, zone FROM outcome_rollup_state WHERE id = 1 FOR UPDATE"
@@ -57,13 +60,16 @@ async def roll_up(
 ) -> RollupRun:
     """Recompute from the watermark (or from `since`'s month) to `now`."""
     async with sessionmaker.begin() as db:
+        await db.execute(_RUN_SETTINGS)
         first, full = await _start(db, now=now, zone=zone, since=since)
     months = list(each_month(first, now.astimezone(zone).date()))
     for month in months:
         async with sessionmaker.begin() as db:
+            await db.execute(_RUN_SETTINGS)
             await db.execute(_LOCK_STATE)
             await _fold_month(db, month, zone)
     async with sessionmaker.begin() as db:
+        await db.execute(_RUN_SETTINGS)
         await db.execute(_LOCK_STATE)
         await _finish(db, first=first, now=now, zone=zone, full=full)
     return RollupRun(first_month=first, months=len(months), covered_until=now, full=full)
@@ -97,8 +103,6 @@ async def _start(
 
 
 async def _fold_month(db: AsyncSession, month: date, zone: ZoneInfo) -> None:
-    for setting in _FOLD_SETTINGS:
-        await db.execute(setting)
     for statement in q.CLEAR_MONTH:
         await db.execute(statement, {"month": month})
     await db.execute(

@@ -60,9 +60,13 @@ CREATE UNLOGGED TABLE bench_client (
 FILL_CLIENTS_SQL = """
 INSERT INTO bench_client
 SELECT id, created_at, opened_at,
-       CASE WHEN x < .5 THEN least($2, opened_at + x * interval '60 days') END,
-       CASE WHEN x >= .75 THEN least($2, opened_at + (x - .75) * interval '720 days') END,
-       CASE WHEN x >= .75 THEN (ARRAY['silver', 'gold', 'platinum'])[1 + (x * 1000)::int % 3] END,
+       -- least() skips a NULL: without an account, no broker facts (not "now")
+       CASE WHEN opened_at IS NOT NULL AND x < .5
+            THEN least($2, opened_at + x * interval '60 days') END,
+       CASE WHEN opened_at IS NOT NULL AND x >= .75
+            THEN least($2, opened_at + (x - .75) * interval '720 days') END,
+       CASE WHEN opened_at IS NOT NULL AND x >= .75
+            THEN (ARRAY['silver', 'gold', 'platinum'])[1 + (x * 1000)::int % 3] END,
        extract(epoch FROM created_at), greatest(extract(epoch FROM $2 - created_at), 1),
        -ln(1 - random()) * $1::float8
 FROM (SELECT id, created_at, broker_account_opened_at AS opened_at, random() AS x
