@@ -24,7 +24,7 @@ class UserAccount(SQLModel, table=True):
             name="live_account_has_credentials",
         ),
         # The few staff accounts, which the outcomes rollup leaves out of every month it folds
-        # (migration 0034_outcomes; the predicate is the rollup's, word for word).
+        # (migration 0039; the predicate is the rollup's, word for word).
         sa.Index(
             "ix_user_account_staff",
             "id",

@@ -5,8 +5,8 @@ month partition it scans: without this index that is a scan of every account (at
 accounts, 43,000 pages, about two seconds a month on the shared bench machine); with it, a read
 of a few entries.
 
-Revision ID: 0034_outcomes
-Revises: 0033
+Revision ID: 0039
+Revises: 0038
 Create Date: 2026-11-30 11:25:00.000000+00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0034_outcomes"
-down_revision: str | None = "0033"
+revision: str = "0039"
+down_revision: str | None = "0038"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
