@@ -12,7 +12,9 @@ from two loops.
 """
 
 import os
-from collections.abc import AsyncIterator
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -137,6 +139,17 @@ def publish(sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock) 
 def scratch_database(database_url: str) -> str:
     """An empty database of its own, for tests that migrate up and down."""
     return recreate_database(admin_url(database_url), f"{TEST_DATABASE}_scratch")
+
+
+@pytest.fixture
+def embedded_data_dir() -> Iterator[Path]:
+    """A data folder for an embedded PostgreSQL of the test's own, outside pytest's temporary
+    root: run as root, the server runs as the `pgserver` user, and every pytest session that
+    starts (another checkout's, on a shared machine) makes that root private to its owner
+    again, which would lock the server out of a folder in `tmp_path`."""
+    path = Path(tempfile.mkdtemp(prefix="investquest-test-pg-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

@@ -134,13 +134,13 @@ def test_jobs_list_shows_each_jobs_latest_runs(cli_env: dict[str, str]) -> None:
     assert listed[purge + 1].strip() == "never run"
 
 
-def test_the_embedded_database_prints_no_runtime_dir_warning(tmp_path: Path) -> None:
+def test_the_embedded_database_prints_no_runtime_dir_warning(embedded_data_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "XDG_RUNTIME_DIR")}
-    env["INVESTQUEST_DATA_DIR"] = str(tmp_path)
+    env["INVESTQUEST_DATA_DIR"] = str(embedded_data_dir)
     started = subprocess.run(
         [sys.executable, "-c", "import sys; from pathlib import Path; "
          "from api.embedded_postgres import start_embedded_postgres; "
-         "start_embedded_postgres(Path(sys.argv[1]))", str(tmp_path)],
+         "start_embedded_postgres(Path(sys.argv[1]))", str(embedded_data_dir)],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert started.returncode == 0, started.stderr

@@ -38,14 +38,14 @@ FAIL_FAST_WITHIN_SECONDS = 6.0  # a timeout, plus closing the timed-out connecti
 
 
 @pytest.fixture
-def own_database(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def own_database(embedded_data_dir: Path) -> Iterator[tuple[str, Path]]:
     """A migrated database on an embedded PostgreSQL of this test's own; its data folder."""
-    url = start_embedded_postgres(tmp_path)
+    url = start_embedded_postgres(embedded_data_dir)
     upgrade(url)
     try:
-        yield url, tmp_path / "pgdata"
+        yield url, embedded_data_dir / "pgdata"
     finally:
-        pgserver.get_server(tmp_path / "pgdata").cleanup()  # stops it: this was the only user
+        pgserver.get_server(embedded_data_dir / "pgdata").cleanup()  # stops it: its only user
 
 
 @contextmanager
