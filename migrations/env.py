@@ -1,4 +1,5 @@
-"""Alembic environment: async engine, one transaction for the whole upgrade, under a lock."""
+"""Alembic environment: async engine, one transaction for the whole upgrade (but for autocommit
+blocks), under a lock."""
 
 import asyncio
 
@@ -46,10 +47,18 @@ def do_run_migrations(connection: Connection) -> None:
         transaction_per_migration=False,
         include_name=lambda name, type_, _parents: type_ != "table" or name not in partitions,
     )
-    with context.begin_transaction():
-        # Held until this transaction commits; released automatically if the process dies.
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        context.run_migrations()
+    # Held by the session, not by the transaction, so a migration that commits part of its work
+    # early (an index built CONCURRENTLY, in an autocommit block) still runs under it; released
+    # when the migrations end, or with the session if the process dies.
+    lock = {"key": MIGRATION_LOCK_KEY}
+    connection.execute(text("SELECT pg_advisory_lock(:key)"), lock)
+    connection.commit()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), lock)
+        connection.commit()
 
 
 async def run_async_migrations() -> None:

@@ -30,11 +30,13 @@ from api.settings import Settings
 from core.clock import FrozenClock
 from tests.databases import (
     REPO_ROOT,
-    TEST_DATABASE,
+    RunDatabases,
     admin_url,
+    drop_run_databases,
     empty_tables,
     migrated_database,
     recreate_database,
+    run_databases,
     run_id_of,
 )
 from tests.factories import UserFactory, user_factory_for
@@ -42,12 +44,23 @@ from tests.helpers import Publish, http_client, publisher
 
 
 @pytest.fixture(scope="session")
-def database_url(pytestconfig: pytest.Config) -> str:
-    """This process's database (one per pytest-xdist worker), migrated once per run."""
+def run_names(pytestconfig: pytest.Config) -> tuple[RunDatabases, str]:
+    """This run's database names and its id (shared by the workers of a pytest-xdist run)."""
+    run_id = run_id_of(pytestconfig)
+    return run_databases(run_id), run_id
+
+
+@pytest.fixture(scope="session")
+def database_url(run_names: tuple[RunDatabases, str]) -> Iterator[str]:
+    """This process's database (one per pytest-xdist worker), migrated once per run; dropped
+    at the end when it is named after the run (`RunDatabases`)."""
+    names, run_id = run_names
     server_url = os.environ.get("TEST_DATABASE_URL") or start_embedded_postgres(
         REPO_ROOT / ".investquest" / "test", database="postgres"
     )
-    return migrated_database(server_url, TEST_DATABASE, run_id_of(pytestconfig))
+    yield migrated_database(server_url, names, run_id)
+    if names.per_run:
+        drop_run_databases(server_url, names)
 
 
 @pytest.fixture(scope="session")
@@ -114,13 +127,21 @@ def app(
 
 @pytest.fixture
 def own_app(
+    request: pytest.FixtureRequest,
     settings: Settings,
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: FrozenClock,
 ) -> Litestar:
-    """An app of the test's own, for tests that add routes to it."""
-    return create_app(settings, engine, sessionmaker=sessionmaker, clock=clock)
+    """An app of the test's own, for tests that add routes to it. Under
+    `@pytest.mark.committing` its autocommit routes (`api.autocommit_routes`) run as they do in
+    production, each statement committing on its own; otherwise in the test's transaction."""
+    autocommit = None
+    if request.node.get_closest_marker("committing"):
+        autocommit = create_sessionmaker(engine, autocommit=True)
+    return create_app(
+        settings, engine, sessionmaker=sessionmaker, autocommit_sessionmaker=autocommit, clock=clock
+    )
 
 
 @pytest.fixture
@@ -136,9 +157,9 @@ def publish(sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock) 
 
 
 @pytest.fixture
-def scratch_database(database_url: str) -> str:
+def scratch_database(database_url: str, run_names: tuple[RunDatabases, str]) -> str:
     """An empty database of its own, for tests that migrate up and down."""
-    return recreate_database(admin_url(database_url), f"{TEST_DATABASE}_scratch")
+    return recreate_database(admin_url(database_url), run_names[0].scratch)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import asyncio
 import os
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -15,13 +16,34 @@ from api.migrations import upgrade
 from gamification.ledger.accounts import SYSTEM_ACCOUNTS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Runs sharing one server (several checkouts, CI beside a developer) pick their own names.
-TEST_DATABASE_BASE = os.environ.get("TEST_DATABASE_NAME", "investquest_test")
-# Under pytest-xdist each worker (gw0, gw1, ...) has a database of its own, cloned from one
-# migrated template (see `migrated_database`).
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER")
-TEST_DATABASE = f"{TEST_DATABASE_BASE}_{_WORKER}" if _WORKER else TEST_DATABASE_BASE
-TEMPLATE_DATABASE = f"{TEST_DATABASE_BASE}_template"
+
+
+@dataclass(frozen=True)
+class RunDatabases:
+    """One test run's databases on the server: this process's own (under pytest-xdist each
+    worker, gw0, gw1, ..., has one, cloned from one migrated `template`, see
+    `migrated_database`), and a scratch database beside it for the tests that migrate an empty
+    one.
+
+    Runs sharing one server (several checkouts, CI beside a developer) must not share names:
+    each would drop the other's databases. `TEST_DATABASE_NAME` names them; without it they are
+    named after the run (`investquest_test_<run id>`) and dropped at its end (`per_run`)."""
+
+    own: str
+    template: str
+    per_run: bool
+
+    @property
+    def scratch(self) -> str:
+        return f"{self.own}_scratch"
+
+
+def run_databases(run_id: str) -> RunDatabases:
+    chosen = os.environ.get("TEST_DATABASE_NAME")
+    base = chosen or f"investquest_test_{run_id[:8]}"
+    own = f"{base}_{_WORKER}" if _WORKER else base
+    return RunDatabases(own=own, template=f"{base}_template", per_run=chosen is None)
 
 
 def with_database(url: str, database: str) -> str:
@@ -52,35 +74,53 @@ def recreate_database(server_url: str, database: str) -> str:
     return with_database(server_url, database)
 
 
-def migrated_database(server_url: str, database: str, run_id: str) -> str:
-    """`database` at the migrations' head, cloned from the template database, which the first
+def migrated_database(server_url: str, names: RunDatabases, run_id: str) -> str:
+    """`names.own` at the migrations' head, cloned from the template database, which the first
     process of the run (`run_id`) to get here migrates once; return its SQLAlchemy URL.
 
     Workers of one run take turns under an advisory lock: the first one makes the template,
     each clones it (a file copy: a fraction of a second, where `alembic upgrade head` takes
     seconds of CPU in every process)."""
+    template = names.template
 
     async def run() -> None:
         conn = await asyncpg.connect(_plain(admin_url(server_url)))
         try:
-            await conn.execute("SELECT pg_advisory_lock(hashtext($1))", TEMPLATE_DATABASE)
+            await conn.execute("SELECT pg_advisory_lock(hashtext($1))", template)
             made_for = await conn.fetchval(
                 "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
-                TEMPLATE_DATABASE,
+                template,
             )
             if made_for != run_id:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DATABASE}" WITH (FORCE)')
-                await conn.execute(f'CREATE DATABASE "{TEMPLATE_DATABASE}"')
-                template_url = with_database(server_url, TEMPLATE_DATABASE)
+                await conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+                await conn.execute(f'CREATE DATABASE "{template}"')
+                template_url = with_database(server_url, template)
                 await asyncio.to_thread(upgrade, template_url)
-                await conn.execute(f"COMMENT ON DATABASE \"{TEMPLATE_DATABASE}\" IS '{run_id}'")
-            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{TEMPLATE_DATABASE}"')
+                await conn.execute(f"COMMENT ON DATABASE \"{template}\" IS '{run_id}'")
+            await conn.execute(f'DROP DATABASE IF EXISTS "{names.own}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{names.own}" TEMPLATE "{template}"')
         finally:
             await conn.close()
 
     run_in_own_loop(run)
-    return with_database(server_url, database)
+    return with_database(server_url, names.own)
+
+
+def drop_run_databases(server_url: str, names: RunDatabases) -> None:
+    """At a process's end, its own and scratch databases and the run's template. The template
+    is dropped under the lock its clones take: a worker that needs it later makes it again
+    (and drops it at its own end), so whichever process ends last leaves nothing behind."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(_plain(admin_url(server_url)))
+        try:
+            await conn.execute("SELECT pg_advisory_lock(hashtext($1))", names.template)
+            for database in (names.own, names.scratch, names.template):
+                await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    run_in_own_loop(run)
 
 
 def run_id_of(config: object) -> str:

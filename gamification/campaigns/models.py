@@ -166,7 +166,7 @@ class CampaignMultiplier(SQLModel, table=True):
 
     __tablename__ = "campaign_multiplier"
     __table_args__ = (
-        sa.CheckConstraint("factor > 0 AND factor <= 3", name="factor_at_most_3"),
+        sa.CheckConstraint("factor > 1 AND factor <= 3", name="factor_over_1_at_most_3"),
         sa.Index("ix_campaign_multiplier_user_id_ends_at", "user_id", "ends_at"),
     )
 

@@ -1,16 +1,19 @@
 """Placing an order: one statement, `contest_place_order_reported` (migration 0035), with
 the trading calendar's answers for the moment of the order. It calls `contest_place_order`
-(migration 0025), which decides and carries out the order, then reports an order placed (not
-rejected) to the quests, badges and league as `practice_order` under the reference
-`order:{id}`, under the knobs the caller passes (`engagement`, the api layer's: contests stay
-unaware of the engagement's imports). One statement is atomic: the route needs no transaction.
+(migration 0025, rewritten by 0035), which decides and carries out the order, then reports
+an order placed (not rejected) to the quests, badges and league as `practice_order` under the
+reference `order:{id}`, under the knobs the caller passes (`engagement`, the api layer's:
+contests stay unaware of the engagement's imports). One statement is atomic: the route needs
+no transaction.
 
-The function counts the order against the entry's order rate with one conditional update of
-the entry row. That row lock is held until the transaction ends, so one entry's orders are
-decided one after the other on fresh figures: two orders racing for the last cash or the last
-shares cannot both fill. The value-moving writes are conditional updates as well (cash available
->= cost, sellable shares >= quantity), so the books never go wrong even if that changes. It
-checks the order as `rules.decide` does, which remains the rules' specification.
+The function first locks the entry row (`FOR NO KEY UPDATE`), held until the statement's
+transaction ends, so one entry's orders are decided one after the other on fresh figures: two
+orders racing for the last cash or the last shares cannot both fill. It then updates that row
+once, at the end (the order rate, the cash, the cash held and the fees), conditionally: an order
+that takes cash must leave the available cash >= 0, or the statement raises `check_violation`.
+A sell's position update is conditional too (sellable shares >= quantity), so the books never go
+wrong even if the locking changes. It checks the order as `rules.decide` does, which remains the
+rules' specification.
 
 A well-formed order that breaks a market or contest rule is stored `rejected` with its reason.
 Orders placed while an `exchange` contest's market is closed are refused (`market_closed`), not

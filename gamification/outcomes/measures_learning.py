@@ -10,7 +10,8 @@ after it only `before`. Per entry and window:
 
 - turnover: the notional of the window's fills over the entry's starting cash, per 30 days of
   the window (1.0: the cash traded once a month), so that a short `before` window and a long
-  `after` one compare;
+  `after` one compare; a window shorter than a day counts as a day, so that a trade in the
+  minutes before a completion is not multiplied by thousands;
 - max drawdown: the largest fall of the window's daily equity snapshots from their running
   peak, in percent of that peak;
 - holdings: the instruments held at the window's end (the entry's fills up to then, bought

@@ -12,6 +12,9 @@ from gamification.outcomes.rollup_sql import STAFF_IDS
 
 COURSE_SLUG = "risk-and-diversification"
 TURNOVER_DAYS = 30  # turnover is scaled to this window length, so windows of any length compare
+# A window shorter than this counts as this long: scaled by its own length, a five-minute window
+# would multiply its one trade by 8,640 and outweigh every other entry of its group.
+TURNOVER_MIN_SECONDS = 86400
 
 # Entries to recompute: `:since` is the run's start (the watermark less the late margin).
 _CHANGED = """
@@ -71,7 +74,8 @@ INSERT INTO outcome_learning_entry (entry_id, grp, contest_starts_at, contest_en
                                     drawdown_pct, holdings, largest_pct)
 SELECT w.entry_id, w.grp, w.starts_at, w.ends_at,
        coalesce(t.notional, 0) / w.starting_cash
-           * (86400 * {TURNOVER_DAYS}) / extract(epoch FROM w.hi - w.lo),
+           * (86400 * {TURNOVER_DAYS})
+           / greatest(extract(epoch FROM w.hi - w.lo), {TURNOVER_MIN_SECONDS}),
        coalesce(d.pct, 0), coalesce(v.holdings, 0), v.largest_pct
 FROM windows w
 LEFT JOIN traded t ON t.entry_id = w.entry_id AND t.grp = w.grp

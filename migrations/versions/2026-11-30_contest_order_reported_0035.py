@@ -15,7 +15,9 @@ twice (the order rate first, the cash after): the second update of a row the tra
 written checked the row's foreign keys again, taking a share lock on the contest row that
 every order of the contest shares (each concurrent one a new multixact) and on the user's row.
 The row is locked first (`FOR NO KEY UPDATE`), so the figures the order is decided on stay the
-row's until the update: two orders racing for the last cash still cannot both pass.
+row's until the update: two orders racing for the last cash still cannot both pass. That one
+update keeps the guard the cash update had (available cash after the order >= 0 when the order
+takes cash) and raises `check_violation` if it fails, which the lock makes unreachable.
 
 An order's own foreign keys to its contest and its user go, as migration 0030 did for the
 fills: its entry (still a foreign key) names both, and inserting an order took a share lock on
@@ -304,12 +306,20 @@ BEGIN
         placed.status := 'rejected';
         placed.reject_reason := v_reason;
     END IF;
-    -- The entry's one update: the order counted, and what a fill or a resting buy moved.
+    -- The entry's one update: the order counted, and what a fill or a resting buy moved. It is
+    -- conditional, as the cash update was before: an order that takes cash (a buy's fill or
+    -- hold) never leaves the entry's available cash negative, whatever the checks above said.
     UPDATE contest_entry e SET
         orders_in_window = v_in_window, orders_window_started_at = v_started,
         cash = e.cash + v_cash_delta, cash_held = e.cash_held + v_held_delta,
         fees_paid = e.fees_paid + v_fees_delta
-    WHERE e.id = v_entry_id;
+    WHERE e.id = v_entry_id
+      AND (v_cash_delta - v_held_delta >= 0
+           OR e.cash + v_cash_delta - e.cash_held - v_held_delta >= 0);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'order % would leave the cash of entry % negative', p_order_id, v_entry_id
+            USING ERRCODE = 'check_violation';
+    END IF;
     INSERT INTO contest_order SELECT (placed).*;
     IF placed.status = 'filled' THEN
         INSERT INTO contest_fill (id, order_id, contest_id, entry_id, user_id, symbol, side,

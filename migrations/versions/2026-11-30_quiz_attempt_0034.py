@@ -25,6 +25,10 @@ product shares. `voucher_redeem` now reads it itself, after the engagement repor
 may pay) and before it takes the stock, and returns it: the row lock is held from the stock
 update to the commit with one round trip less inside it.
 
+`campaign_multiplier`'s CHECK now asks what campaign definitions always asked, a factor above 1
+(and at most 3): a factor at or below 1 granted nothing once the multiplier in force is never
+below 1, so rows holding one (none a definition could make) are deleted first.
+
 Revision ID: 0034
 Revises: 0033
 Create Date: 2026-11-30 10:45:00.000000+00:00
@@ -339,7 +343,20 @@ QUIZ_ATTEMPT_SUBMIT_SIGNATURE = (
 )
 
 
+FACTOR_CHECK_0023 = ("factor_at_most_3", "factor > 0 AND factor <= 3")
+FACTOR_CHECK = ("factor_over_1_at_most_3", "factor > 1 AND factor <= 3")
+
+
+def _replace_factor_check(old: tuple[str, str], new: tuple[str, str]) -> None:
+    op.drop_constraint(op.f(f"ck_campaign_multiplier_{old[0]}"), "campaign_multiplier")
+    op.create_check_constraint(
+        op.f(f"ck_campaign_multiplier_{new[0]}"), "campaign_multiplier", new[1]
+    )
+
+
 def upgrade() -> None:
+    op.execute("DELETE FROM campaign_multiplier WHERE factor <= 1")
+    _replace_factor_check(FACTOR_CHECK_0023, FACTOR_CHECK)
     op.execute(MULTIPLIERS_IN_FORCE)
     op.execute(ENGAGEMENT_RECORD.replace("{quest_factor}", QUEST_FACTOR_IN_FORCE))
     op.execute(QUIZ_ATTEMPT_SUBMIT)
@@ -353,3 +370,4 @@ def downgrade() -> None:
     op.execute(f"DROP FUNCTION {QUIZ_ATTEMPT_SUBMIT_SIGNATURE}")
     op.execute(ENGAGEMENT_RECORD.replace("{quest_factor}", QUEST_FACTOR))
     op.execute("DROP FUNCTION campaign_multipliers_in_force(uuid, timestamptz)")
+    _replace_factor_check(FACTOR_CHECK, FACTOR_CHECK_0023)

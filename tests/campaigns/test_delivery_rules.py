@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from httpx import AsyncClient
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.rewards.wallets import reward_policy
@@ -362,3 +364,26 @@ async def test_a_multiplier_reaches_a_quiz_attempt_and_its_quests_in_one_stateme
         [("quest", 10), ("quest", 20), ("quiz_passed", 10), ("quiz_perfect", 10)],
         50,
     )
+
+
+@pytest.mark.parametrize("factor", ["0.50", "1.00", "3.01"])
+async def test_a_stored_multiplier_is_above_1_and_at_most_3(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    factor: str,
+) -> None:
+    """The table asks what a campaign definition asks (`definitions.py`): 1 < factor <= 3."""
+    marketer = await marketer_of(user_factory)
+    learner = await user_factory()
+    campaign = await make_campaign(client, marketer, await make_segment(client, marketer))
+    insert = sa.text(
+        "INSERT INTO campaign_multiplier (campaign_id, user_id, factor, rules, starts_at, ends_at)"
+        " VALUES (:campaign, :user, :factor, ARRAY['quiz_passed'], now(), now())"
+    )
+    values = {"campaign": campaign["id"], "user": learner.id}
+    with pytest.raises(IntegrityError, match="ck_campaign_multiplier_factor_over_1_at_most_3"):
+        async with sessionmaker.begin() as db:
+            await db.execute(insert, {**values, "factor": Decimal(factor)})
+    async with sessionmaker.begin() as db:
+        await db.execute(insert, {**values, "factor": Decimal("1.01")})

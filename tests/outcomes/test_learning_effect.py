@@ -2,7 +2,7 @@
 February contest, another never does; their fills and daily equity make exact figures."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -161,3 +161,35 @@ async def test_a_later_completion_moves_past_entries_from_never_to_before(
         await complete_course(db, learner.id, clock.now())  # after the contest ended
     await rolled_up(sessionmaker, clock)  # the daily run: not a rebuild
     assert await groups() == [1, 0, 0]
+
+
+async def test_a_window_of_minutes_counts_as_a_day_for_turnover(
+    client: AsyncClient,
+    user_factory: UserFactory,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+) -> None:
+    staff = await user_factory(roles=("admin",))
+    learner = await user_factory()
+    start = at("2026-02-02", 9)
+    async with sessionmaker.begin() as db:
+        february = await contest(
+            db,
+            clock.now(),
+            starts_at=start,
+            ends_at=at("2026-02-27", 15),
+            registration_ends_at=at("2026-02-27", 15),
+        )
+        mine = await entry(db, february, learner.id, joined_at=start)
+        await complete_course(db, learner.id, start + timedelta(minutes=5))
+        when = start + timedelta(minutes=1)
+        trade = {"symbol": "600000.SH", "quantity": 1000, "price": "10.000", "side": "buy"}
+        await fills(db, mine, [{**trade, "day": when.date(), "at": when}])
+    await rolled_up(sessionmaker, clock)
+    response = await client.get(
+        "/v1/admin/outcomes/learning-effect", params=FEBRUARY, headers=staff.headers
+    )
+    before = response.json()["rows"][0]
+    # 0.01 of the cash in five minutes: × 30 (a day), not × 8,640 (five minutes)
+    assert before[0] == "before"
+    assert before[4] == 0.3
