@@ -32,6 +32,7 @@ from api.personal_data import PersonalDataSection, rows_of
 from api.rewards.privacy import erase_rewards, export_rewards
 from api.vouchers.privacy import export_vouchers
 from core.clock import Clock
+from gamification.leagues.turns import take_erasure_turn
 
 # A stolen access token alone must not be enough to erase an account for good.
 RECENT_LOGIN = timedelta(minutes=10)
@@ -67,7 +68,10 @@ async def export_personal_data(db: AsyncSession, user_id: uuid.UUID) -> dict[str
 
 
 async def erase_personal_data(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
-    """Erase every section, last first; never the last admin account (409 `last-admin`)."""
+    """Erase every section, last first; never the last admin account (409 `last-admin`), nor
+    while a league week's close is writing results (409 `league-week-closing`, after waiting
+    for it a few seconds)."""
+    await take_erasure_turn(db)
     await ensure_admin_remains(db, leaving=user_id)
     for section in reversed(SECTIONS):
         if section.erase is not None:
@@ -90,7 +94,8 @@ class PrivacyController(Controller):
         status_code=204,
         description="Irreversible, so it needs a login from the last "
         f"{RECENT_LOGIN.seconds // 60} minutes (403 `recent-login-required` otherwise). "
-        "The last admin account cannot be deleted (409 `last-admin`).",
+        "The last admin account cannot be deleted (409 `last-admin`); while the weekly league "
+        "close is writing results, 409 `league-week-closing` with a Retry-After.",
         responses=problem_responses(401, 403, 409),
     )
     async def erase(

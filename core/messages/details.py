@@ -130,6 +130,10 @@ _ACCOUNTS: Texts = {
         "en": "Deleting your account cannot be undone: log in again, then delete it.",
         "zh-CN": "删除账户后无法恢复：请重新登录后再删除。",
     },
+    "league-week-closing": {
+        "en": "This week's league results are being written; delete your account in a minute.",
+        "zh-CN": "本周联赛结果正在结算，请一分钟后再删除账户。",
+    },
     "last-admin": {
         "en": "This is the last admin account; make another admin first.",
         "zh-CN": "这是最后一个管理员账户，请先设置另一位管理员。",

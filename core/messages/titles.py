@@ -35,6 +35,7 @@ _ACCOUNTS: Texts = {
     "session-ended": {"en": "The session has ended", "zh-CN": "会话已结束"},
     "email-taken": {"en": "The email is already registered", "zh-CN": "该邮箱已注册"},
     "recent-login-required": {"en": "Log in again first", "zh-CN": "请先重新登录"},
+    "league-week-closing": {"en": "League week closing", "zh-CN": "联赛周正在结算"},
     "last-admin": {"en": "The last admin must stay", "zh-CN": "必须保留最后一位管理员"},
     "self-demotion-forbidden": {
         "en": "Admins cannot remove their own admin role",

@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gamification.campaigns.inbox import post_messages_from
+from gamification.leagues.turns import take_close_turn
 from gamification.ledger.operations import Earn, earn_many
 
 LEAGUE_PRIZE = "league_prize"
@@ -169,6 +170,7 @@ async def close_week(db: AsyncSession, *, week: date, now: datetime, lot_days: i
     closed already, its close set the tiers: this week's results are written and its leaders
     paid, but everyone `stayed` (nobody moves, the message says so)."""
     await db.execute(_WEEK_SETTINGS)  # first: the claim may wait for another close's commit
+    await take_close_turn(db)  # erasures under way finish first (`leagues/turns.py`)
     if await db.scalar(_CLAIM_WEEK, {"week": week, "now": now}) is None:
         return WeekClose(0, 0, 0)
     params = {"week": week, "now": now}
