@@ -2,6 +2,7 @@
 
 import functools
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
@@ -41,6 +42,15 @@ def head_revision() -> str | None:
     """The newest migration on disk, read once per process (the files do not change under it)."""
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     return script.get_current_head()
+
+
+def revision_module(revision: str) -> ModuleType:
+    """An earlier migration's module, as Alembic loads it: a migration whose downgrade restores a
+    function body it replaced reads that text from the revision that wrote it, not from a copy."""
+    script = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(revision)
+    if script is None:
+        raise LookupError(f"no migration {revision}")
+    return script.module
 
 
 async def current_revision(conn: AsyncConnection) -> str | None:

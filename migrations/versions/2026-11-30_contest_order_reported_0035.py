@@ -28,12 +28,11 @@ Revises: 0034
 Create Date: 2026-11-30 10:40:00.000000+00:00
 """
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 
 from alembic import op
+
+from api.migrations import revision_module
 
 revision: str = "0035"
 down_revision: str | None = "0034"
@@ -372,16 +371,6 @@ SIGNATURE = (
 )
 
 
-def _migration_0025() -> ModuleType:
-    path = Path(__file__).with_name("2026-11-30_contest_place_order_0025.py")
-    spec = importlib.util.spec_from_file_location("migration_0025", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def upgrade() -> None:
     for name, _column, _referenced in REDUNDANT_KEYS:
         op.drop_constraint(name, "contest_order", type_="foreignkey")
@@ -391,7 +380,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(f"DROP FUNCTION {SIGNATURE}")
-    previous: str = _migration_0025().CONTEST_PLACE_ORDER
+    previous: str = revision_module("0025").CONTEST_PLACE_ORDER
     op.execute(previous.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
     for name, column, referenced in REDUNDANT_KEYS:
         op.create_foreign_key(name, "contest_order", referenced, [column], ["id"])
