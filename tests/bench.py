@@ -912,8 +912,9 @@ def main() -> None:
             )
         ),
     ]
-    print_table(measurements, compared, wire)
-    print_workers_table(measurements, many)
+    if measurements:  # `--only ledger` measures no HTTP scenario
+        print_table(measurements, compared, wire)
+        print_workers_table(measurements, many)
     print_details(data, measurements, stock, ledger_run)
     checks = {"after_storm": storm_breaks if stock is not None else None}
     checks["after_earns"] = ledger_run.breaks if ledger_run is not None else None
