@@ -4,8 +4,9 @@ thousand cost the same number of round trips (the market tick's fills move the b
 `matching`).
 
 Lock order, the same on every path (so no two transactions wait on each other in a cycle):
-order rows -> entry rows -> position rows. Placing an order locks its entry row first (the
-order-rate counter) and never an existing order row.
+resting order rows (migration 0040) -> order rows -> entry rows -> position rows. Placing an
+order locks its entry row first (the order-rate counter) and never an existing order or resting
+row.
 """
 
 import uuid

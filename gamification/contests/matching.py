@@ -1,19 +1,24 @@
 """Resting limit orders: fill those the last price now crosses, expire those past their end.
 
 The market tick job calls `match_resting_orders` after moving prices (and whether or not it
-moved them, so orders expire on time). Work is taken in chunks of open orders claimed with
-`FOR UPDATE SKIP LOCKED`: a chunk another transaction holds (a learner cancelling, another
-replica's tick) is left alone rather than waited for. A resting order already set aside what
-it needs (a buy its cash at the limit price plus fees, a sell its shares), so a fill can never
-fail: it fills whole, at its limit price.
+moved them, so orders expire on time). An open limit order has a row in `contest_resting_order`
+(migration 0040) for as long as it is open: the tick searches that narrow table, not the orders,
+and claims its rows in chunks with `FOR UPDATE SKIP LOCKED`: a row another transaction holds (a
+learner cancelling, another replica's tick) is left alone rather than waited for. Claiming the
+resting row before touching the order is the lock order of every path that ends an order (the
+tick, the expiry, a cancel: resting row, order, entry, positions), and a claimed row is deleted
+in the same statement that ends its order, so no two of them end one order. A resting order
+already set aside what it needs (a buy its cash at the limit price plus fees, a sell its
+shares), so a fill can never fail: it fills whole, at its limit price.
 
 Each chunk costs four set-based statements whatever its size, and none of its rows travels to
-Python: one values, charges, marks and journals the chunk's fills (the fees as `rules.fees_for`
-computes them, the fill ids time-ordered like `core.ids.new_id` by `contest_new_id()`,
-migration 0020) and leaves what the books must move, summed per entry, instrument and side, in
-a temporary table (not WAL-logged, dropped at commit); then the entries' cash, the sold and the
-bought positions take their sums from it, in the lock order of `books` (orders, entries,
-positions).
+Python: one claims the chunk's resting rows, values, charges, marks (an update in place: no
+index of `contest_order` holds a column it changes, and its pages keep room for it) and
+journals the fills (the fees as `rules.fees_for` computes them, the fill ids time-ordered like
+`core.ids.new_id` by `contest_new_id()`, migration 0020) and leaves what the books must move,
+summed per entry, instrument and side, in a temporary table (not WAL-logged, dropped at
+commit); then the entries' cash, the sold and the bought positions take their sums from it, in
+the lock order of `books` (orders, entries, positions).
 """
 
 import uuid
@@ -40,14 +45,14 @@ CHUNK_SIZE = 10_000
 # indexes and pages, each page written once per tick rather than once per chunk.
 _CROSSED_IDS = sa.text(
     """
-    SELECT o.id
+    SELECT r.order_id
     FROM contest_quote AS q
-    JOIN contest_order AS o
-      ON o.symbol = q.symbol AND o.status = 'open'
-     AND ((o.side = 'buy' AND o.limit_price >= q.last_price)
-          OR (o.side = 'sell' AND o.limit_price <= q.last_price))
-    WHERE o.expires_at > :now
-    ORDER BY o.entry_id, o.id
+    JOIN contest_resting_order AS r
+      ON r.symbol = q.symbol
+     AND ((r.side = 'buy' AND r.limit_price >= q.last_price)
+          OR (r.side = 'sell' AND r.limit_price <= q.last_price))
+    WHERE r.expires_at > :now
+    ORDER BY r.entry_id, r.order_id
     """
 )
 # What a chunk's fills move in the books, per entry, instrument and side; this transaction's
@@ -62,29 +67,40 @@ _MOVES_TABLE = sa.text(
     """
 )
 _CLEAR_MOVES = sa.text("TRUNCATE contest_tick_moves")
-# One chunk, filled whole at the limit price in one statement: the orders still open and
-# crossed are locked (others' locks skipped), valued and charged with the contest's fees
-# exactly as `rules.fees_for` does (each fee rounded half up to the fen; PostgreSQL's round()
-# rounds halves away from zero, the same for these positive amounts), marked filled and
-# journalled. A resting order already set aside what it needs, so a fill cannot fail. Leaves
-# per entry, instrument and side what the books must move in `contest_tick_moves`.
+# One chunk, filled whole at the limit price in one statement: the resting rows still there
+# and crossed are claimed (others' locks skipped) and deleted, their orders (still open, as a
+# resting row's order always is) valued and charged with the contest's fees exactly as
+# `rules.fees_for` does (each fee rounded half up to the fen; PostgreSQL's round() rounds
+# halves away from zero, the same for these positive amounts), marked filled and journalled. A
+# resting order already set aside what it needs, so a fill cannot fail. Leaves per entry,
+# instrument and side what the books must move in `contest_tick_moves`.
 _FILL_CHUNK = sa.text(
     """
-    WITH picked AS (
+    WITH claimed AS (
+        SELECT r.order_id
+        FROM contest_resting_order AS r
+        JOIN contest_quote AS q ON q.symbol = r.symbol
+        WHERE r.order_id = ANY(CAST(:ids AS uuid[])) AND r.expires_at > :now
+          AND ((r.side = 'buy' AND q.last_price <= r.limit_price)
+               OR (r.side = 'sell' AND q.last_price >= r.limit_price))
+        ORDER BY r.order_id
+        FOR UPDATE OF r SKIP LOCKED
+    ), unrested AS (
+        DELETE FROM contest_resting_order AS r USING claimed
+        WHERE r.order_id = claimed.order_id
+        RETURNING r.order_id
+    ), picked AS (
         SELECT o.id, o.contest_id, o.entry_id, o.user_id, o.symbol, o.side, o.quantity,
                o.limit_price AS price, o.cash_held, c.commission_rate, c.commission_min,
                c.stamp_duty_rate, c.transfer_fee_rate,
                round(q.prev_close * (1 + i.limit_pct / 100) / i.tick_size) * i.tick_size
                    AS limit_up
-        FROM contest_order AS o
+        FROM unrested AS u
+        JOIN contest_order AS o ON o.id = u.order_id
         JOIN contest_quote AS q ON q.symbol = o.symbol
         JOIN contest_instrument AS i ON i.symbol = o.symbol
         JOIN contest AS c ON c.id = o.contest_id
-        WHERE o.id = ANY(CAST(:ids AS uuid[])) AND o.status = 'open' AND o.expires_at > :now
-          AND ((o.side = 'buy' AND q.last_price <= o.limit_price)
-               OR (o.side = 'sell' AND q.last_price >= o.limit_price))
-        ORDER BY o.id
-        FOR UPDATE OF o SKIP LOCKED
+        WHERE o.status = 'open'
     ), valued AS (
         SELECT picked.*, round(price * quantity, 2) AS notional FROM picked
     ), charged AS (
@@ -173,14 +189,25 @@ _BOOK_BOUGHT = sa.text(
     """
 )
 _CHUNK_FILLS = sa.text("SELECT coalesce(sum(fills), 0) FROM contest_tick_moves")
+# A chunk of resting orders past their end, claimed (others' locks skipped) and deleted; their
+# orders, still open, to be marked expired.
 _DUE = sa.text(
     """
-    SELECT id, entry_id, user_id, symbol, side, quantity, cash_held
-    FROM contest_order
-    WHERE status = 'open' AND expires_at <= :now
-    ORDER BY id
-    LIMIT :chunk
-    FOR UPDATE SKIP LOCKED
+    WITH claimed AS (
+        SELECT order_id FROM contest_resting_order
+        WHERE expires_at <= :now
+        ORDER BY order_id
+        LIMIT :chunk
+        FOR UPDATE SKIP LOCKED
+    ), unrested AS (
+        DELETE FROM contest_resting_order AS r USING claimed
+        WHERE r.order_id = claimed.order_id
+        RETURNING r.order_id
+    )
+    SELECT o.id, o.entry_id, o.user_id, o.symbol, o.side, o.quantity, o.cash_held
+    FROM unrested AS u JOIN contest_order AS o ON o.id = u.order_id
+    WHERE o.status = 'open'
+    ORDER BY o.id
     """
 )
 _MARK_EXPIRED = sa.text(

@@ -170,14 +170,6 @@ class ContestOrder(SQLModel, table=True):
             "commission >= 0 AND stamp_duty >= 0 AND transfer_fee >= 0", name="fees_not_negative"
         ),
         sa.Index("ix_contest_order_entry_id_created_at_id", "entry_id", "created_at", "id"),
-        sa.Index(
-            "ix_contest_order_resting",
-            "symbol",
-            "side",
-            "limit_price",
-            postgresql_where=sa.text("status = 'open'"),
-        ),
-        sa.Index("ix_contest_order_due", "expires_at", postgresql_where=sa.text("status = 'open'")),
     )
 
     id: uuid.UUID = id_field()
@@ -204,6 +196,27 @@ class ContestOrder(SQLModel, table=True):
     expires_at: datetime = utc_timestamp()  # the end of its trading day (or of the contest)
     created_at: datetime = utc_timestamp()
     updated_at: datetime = utc_timestamp()
+
+
+class ContestRestingOrder(SQLModel, table=True):
+    """An open limit order, while it is open (migration 0040): what the market tick searches
+    (by symbol, side and limit price) and expires (by its end). Written and deleted with its
+    order's own changes; every path locks this row before the order row."""
+
+    __tablename__ = "contest_resting_order"
+    __table_args__ = (
+        sa.Index(
+            "ix_contest_resting_order_symbol_side_limit_price", "symbol", "side", "limit_price"
+        ),
+        sa.Index("ix_contest_resting_order_expires_at", "expires_at"),
+    )
+
+    order_id: uuid.UUID = Field(primary_key=True)
+    entry_id: uuid.UUID
+    symbol: str = Field(max_length=16)
+    side: str = Field(max_length=4)
+    limit_price: Decimal = Field(sa_type=PRICE)
+    expires_at: datetime = utc_timestamp()
 
 
 class ContestFill(SQLModel, table=True):
@@ -242,4 +255,11 @@ class ContestFill(SQLModel, table=True):
     filled_at: datetime = utc_timestamp()
 
 
-__all__ = ["Contest", "ContestEntry", "ContestFill", "ContestOrder", "ContestPosition"]
+__all__ = [
+    "Contest",
+    "ContestEntry",
+    "ContestFill",
+    "ContestOrder",
+    "ContestPosition",
+    "ContestRestingOrder",
+]

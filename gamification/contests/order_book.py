@@ -1,6 +1,7 @@
 """An entry's open orders after placing: cancelling one, giving back what orders held, and the
-order list. Cancelling locks the order row, then the entry and position rows (books.py's lock
-order)."""
+order list. Cancelling deletes the order's resting row first (migration 0040), then locks the
+order row, then the entry and position rows (books.py's lock order): a tick that claimed the
+resting row first is waited for, and the order is then found filled."""
 
 import uuid
 from datetime import datetime
@@ -16,6 +17,16 @@ from gamification.contests.errors import OrderNotFound, OrderNotOpen
 from gamification.contests.models import ContestOrder
 from gamification.contests.rules import OrderStatus, Side
 
+# An open order's resting row, deleted while it is still open (not past its end): waits for a
+# tick or an expiry that claimed it, and then finds it gone.
+_UNREST = sa.text(
+    """
+    DELETE FROM contest_resting_order
+    WHERE order_id = :order_id AND entry_id = :entry_id AND expires_at > :now
+    RETURNING order_id
+    """
+)
+
 
 async def cancel_order(
     db: AsyncSession,
@@ -27,6 +38,7 @@ async def cancel_order(
 ) -> ContestOrder:
     """Cancel an open order and give back what it held; 409 once it filled or ended."""
     entry_id = await entry_id_of(db, contest_id, user_id)
+    unrested = await db.scalar(_UNREST, {"order_id": order_id, "entry_id": entry_id, "now": now})
     order = (
         await db.execute(
             sa.select(ContestOrder)
@@ -36,7 +48,7 @@ async def cancel_order(
     ).scalar_one_or_none()
     if order is None:
         raise OrderNotFound()
-    if order.status != OrderStatus.OPEN or order.expires_at <= now:
+    if unrested is None or order.status != OrderStatus.OPEN:
         raise OrderNotOpen(status=order.status)
     await release_holds(db, [order])
     order.status = OrderStatus.CANCELLED

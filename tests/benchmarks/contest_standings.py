@@ -176,7 +176,8 @@ async def time_tick(
     sessionmaker: async_sessionmaker[AsyncSession], url: str, contest_id: uuid.UUID
 ) -> tuple[float, int]:
     """RESTING open buy orders of 100 shares at the last price, their cash set aside, their ids
-    time-ordered as the app's (`core.ids.new_id`); then one matching pass fills them all."""
+    time-ordered as the app's (`core.ids.new_id`), each with its resting row; then one matching
+    pass fills them all."""
     now = datetime.now(UTC)
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
@@ -187,15 +188,19 @@ async def time_tick(
             "  JOIN (SELECT symbol, last_price, row_number() OVER (ORDER BY symbol) - 1 AS k,"
             "        count(*) OVER () AS total FROM contest_quote) q ON q.k = e.n % q.total),"
             " held AS (UPDATE contest_entry SET cash_held = picked.held FROM picked"
-            "  WHERE contest_entry.id = picked.id)"
-            " INSERT INTO contest_order (id, contest_id, entry_id, user_id, client_order_id,"
-            " request_hash, symbol, side, type, quantity, limit_price, status, filled_quantity,"
-            " commission, stamp_duty, transfer_fee, cash_held, trading_day, expires_at,"
-            " created_at, updated_at)"
+            "  WHERE contest_entry.id = picked.id),"
+            " placed AS (INSERT INTO contest_order (id, contest_id, entry_id, user_id,"
+            " client_order_id, request_hash, symbol, side, type, quantity, limit_price, status,"
+            " filled_quantity, commission, stamp_duty, transfer_fee, cash_held, trading_day,"
+            " expires_at, created_at, updated_at)"
             " SELECT contest_new_id(), $1, id, user_id, 'bench-' || $5, repeat('0', 64), symbol,"
             " 'buy',"
             " 'limit', 100, last_price, 'open', 0, 0, 0, 0, held, current_date, $3, $4, $4"
-            " FROM picked",
+            " FROM picked RETURNING id, entry_id, symbol, side, limit_price, expires_at)"
+            # Each open limit order rests, as `contest_place_order` leaves it (migration 0040).
+            " INSERT INTO contest_resting_order"
+            " (order_id, entry_id, symbol, side, limit_price, expires_at)"
+            " SELECT id, entry_id, symbol, side, limit_price, expires_at FROM placed",
             contest_id,
             RESTING,
             now + timedelta(hours=6),
@@ -203,6 +208,7 @@ async def time_tick(
             uuid.uuid4().hex,  # a fresh client_order_id per run, for BENCH_CONTEST_REUSE
         )
         await conn.execute("VACUUM ANALYZE contest_order")
+        await conn.execute("VACUUM ANALYZE contest_resting_order")
     finally:
         await conn.close()
     started = time.perf_counter()
