@@ -12,9 +12,12 @@ members is a weekly job of seconds, not of one statement per cohort or learner):
    `promote` go up (none from the highest tier), the bottom `demote` go down (none from the
    lowest tier, never a promoted place); the first places get the tier's prizes;
 3. write the next weeks' tiers of those who moved (INSERT ... SELECT ... ON CONFLICT);
-4. post every member's result to the inbox (`campaigns.inbox.post_messages_from`);
-5. pay the leaders through the ledger's bulk earn, keys unique per (week, learner), last:
+4. pay the leaders through the ledger's bulk earn, keys unique per (week, learner), last:
    it locks the leaders' ledger accounts, so they are held only until the commit just after.
+
+Each member's result reaches their inbox without a write of its own: the inbox reads the
+`league_result` rows of the weeks claimed with `results_in_inbox` as messages, rendered at read
+time (`campaign_inbox_entry`, migration 0040), read times kept in `league_result.read_at`.
 
 Each statement writes its rows in learner order, the order of the indexes they go into: a
 million rows then fill each index page after page instead of touching pages at random, which
@@ -35,7 +38,6 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gamification.campaigns.inbox import post_messages_from
 from gamification.leagues.turns import take_close_turn
 from gamification.ledger.operations import Earn, earn_many
 
@@ -62,7 +64,8 @@ _UNCLOSED_WEEKS = sa.text(
 )
 _CLAIM_WEEK = sa.text(
     """
-    INSERT INTO league_week (week_start, closed_at, members, prizes) VALUES (:week, :now, 0, 0)
+    INSERT INTO league_week (week_start, closed_at, members, prizes, results_in_inbox)
+    VALUES (:week, :now, 0, 0, true)
     ON CONFLICT DO NOTHING
     RETURNING week_start
     """
@@ -114,33 +117,6 @@ _MOVE_PLAYERS = sa.text(
     ON CONFLICT (user_id) DO UPDATE SET tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at
     """
 )
-# Each member's result, in both locales, as rows for the inbox (`post_messages_from`).
-_RESULT_MESSAGES = """
-    SELECT r.user_id, 'league-week:' || r.week_start || ':' || r.user_id,
-           jsonb_build_object('zh-CN', '本周联赛结果', 'en', 'Your league week'),
-           jsonb_build_object(
-               'zh-CN', format('你在%s联赛中以 %s XP 排名第 %s。%s%s',
-                   t.name ->> 'zh-CN', r.xp, r.rank,
-                   CASE r.outcome
-                       WHEN 'promoted' THEN '晋级到' || (n.name ->> 'zh-CN') || '联赛！'
-                       WHEN 'demoted' THEN '下周在' || (n.name ->> 'zh-CN') || '联赛再出发。'
-                       ELSE '下周继续留在本联赛。' END,
-                   CASE WHEN r.prize_points > 0
-                        THEN format('奖励 %s 积分。', r.prize_points) ELSE '' END),
-               'en', format('You finished #%s in the %s league with %s XP. %s%s',
-                   r.rank, t.name ->> 'en', r.xp,
-                   CASE r.outcome WHEN 'promoted' THEN 'Promoted to ' || (n.name ->> 'en') || '!'
-                                  WHEN 'demoted' THEN 'Next week: ' || (n.name ->> 'en') || '.'
-                                  ELSE 'You stay in this league.' END,
-                   CASE WHEN r.prize_points > 0
-                        THEN format(' Prize: %s points.', r.prize_points) ELSE '' END)),
-           NULL::text
-      FROM league_result r
-      JOIN league_tier t ON t.position = r.tier
-      JOIN league_tier n ON n.position = r.new_tier
-     WHERE r.week_start = :week
-     ORDER BY r.user_id
-"""
 _PRIZES = sa.text(
     """
     SELECT user_id, rank, prize_points FROM league_result
@@ -180,7 +156,6 @@ async def close_week(db: AsyncSession, *, week: date, now: datetime, lot_days: i
     written = await db.execute(_WRITE_RESULTS, params | {"moves": moves})
     members = written.rowcount  # type: ignore[attr-defined]
     await db.execute(_MOVE_PLAYERS, params)
-    await post_messages_from(db, _RESULT_MESSAGES, {"week": week})
     prizes = [
         Earn(
             user_id=r.user_id,

@@ -112,7 +112,7 @@ async def test_the_week_close_moves_learners_pays_leaders_once_and_can_run_again
         prize = (await balances(db, learners[0].id, now=NEXT_MONDAY)).points
         inbox = await db.execute(
             sa.text(
-                "SELECT user_id, body FROM campaign_inbox_message WHERE reference LIKE 'league-week:%'"
+                "SELECT user_id, body FROM campaign_inbox_entry WHERE reference LIKE 'league-week:%'"
             )
         )
         messages = {row.user_id: row.body for row in inbox}
