@@ -276,3 +276,31 @@ async def test_the_weekly_job_closes_last_week_and_says_what_it_did(
     assert await close_league_weeks(ctx) == (
         "closed 0 league weeks before the week of 2026-03-09: 0 results, 0 prizes paid"
     )
+
+
+async def test_a_learner_in_a_tier_removed_since_sees_the_highest_tier_table(
+    client: AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
+    load_catalogue: LoadCatalogue,
+) -> None:
+    """The learner played in the fourth tier, which the catalogue no longer has: the table is
+    shown as the highest tier's (gold: nobody goes up from it)."""
+    await load_catalogue()
+    learners = [await user_factory() for _ in range(6)]
+    async with sessionmaker.begin() as db:
+        await align_league_places(db)
+        for place, learner in enumerate(learners):
+            await gain(db, learner, 100 - place, MONDAY + timedelta(seconds=place))
+        await db.execute(
+            sa.text("UPDATE league_member SET tier = 3 WHERE user_id = ANY(:ids)"),
+            {"ids": [learner.id for learner in learners]},
+        )
+    response = await client.get(
+        "/v1/leagues/current", headers={**learners[5].headers, "Accept-Language": "en"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["tier"], body["tier_name"]) == ("gold", "Gold")
+    assert [m["rank"] for m in body["members"] if m["me"]] == [6]
+    assert (body["promotion_zone"], body["demotion_zone"]) == (0, 5)
