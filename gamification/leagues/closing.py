@@ -12,8 +12,9 @@ members is a weekly job of seconds, not of one statement per cohort or learner):
    `promote` go up (none from the highest tier), the bottom `demote` go down (none from the
    lowest tier, never a promoted place); the first places get the tier's prizes;
 3. write the next weeks' tiers of those who moved (INSERT ... SELECT ... ON CONFLICT);
-4. pay the leaders through the ledger's bulk earn, keys unique per (week, learner), last:
-   it locks the leaders' ledger accounts, so they are held only until the commit just after.
+4. pay the leaders through the ledger's bulk earn (`ledger_earn_many`, its arguments built from
+   the results in the database), keys unique per (week, learner), last: it locks the leaders'
+   ledger accounts, so they are held only until the commit just after.
 
 Each member's result reaches their inbox without a write of its own: the inbox reads the
 `league_result` rows of the weeks claimed with `results_in_inbox` as messages, rendered at read
@@ -31,7 +32,6 @@ the later close set the tiers learners play with now. Finding them walks the dis
 """
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gamification.leagues.turns import take_close_turn
-from gamification.ledger.operations import Earn, earn_many
+from gamification.ledger.models import TransactionKind
 
 LEAGUE_PRIZE = "league_prize"
 logger = logging.getLogger(__name__)
@@ -117,11 +117,30 @@ _MOVE_PLAYERS = sa.text(
     ON CONFLICT (user_id) DO UPDATE SET tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at
     """
 )
-_PRIZES = sa.text(
+# The leaders paid by the ledger's bulk earn (`ledger_earn_many`, as `earn_many` calls it) with
+# its arguments built here from the results, in learner order (the order their accounts are
+# locked in): a hundred thousand prizes at a million members never travel to Python and back.
+# Keys and references `league:{week}:{user}`; one row per prize paid (none already paid).
+_PAY_PRIZES = sa.text(
     """
-    SELECT user_id, rank, prize_points FROM league_result
-     WHERE week_start = :week AND prize_points > 0
-     ORDER BY user_id
+    WITH prizes AS (
+        SELECT user_id, prize_points,
+               'league:' || CAST(:week_text AS text) || ':' || user_id AS key,
+               jsonb_build_object('code', CAST(:code AS text), 'rank', rank,
+                                  'week', CAST(:week_text AS text)) AS reason
+          FROM league_result
+         WHERE week_start = :week AND prize_points > 0
+    ), earns AS (
+        SELECT array_agg(key ORDER BY user_id) AS keys,
+               array_agg(reason ORDER BY user_id) AS reasons,
+               array_agg(user_id ORDER BY user_id) AS user_ids,
+               array_agg(prize_points ORDER BY user_id) AS points,
+               count(*)::integer AS n
+          FROM prizes
+    )
+    SELECT count(*) FROM earns e CROSS JOIN LATERAL ledger_earn_many(
+        CAST(:kind AS text), :now, e.keys, e.keys, e.reasons, e.user_ids, e.points,
+        array_fill(0::bigint, ARRAY[e.n]), array_fill(CAST(:lot_days AS integer), ARRAY[e.n]))
     """
 )
 _RECORD = sa.text(
@@ -134,10 +153,6 @@ class WeekClose:
     weeks: int  # weeks this run claimed and closed
     members: int  # results written
     prizes: int  # leaders paid
-
-
-def prize_key(week: date, user_id: uuid.UUID) -> str:
-    return f"league:{week}:{user_id}"
 
 
 async def close_week(db: AsyncSession, *, week: date, now: datetime, lot_days: int) -> WeekClose:
@@ -156,19 +171,16 @@ async def close_week(db: AsyncSession, *, week: date, now: datetime, lot_days: i
     written = await db.execute(_WRITE_RESULTS, params | {"moves": moves})
     members = written.rowcount  # type: ignore[attr-defined]
     await db.execute(_MOVE_PLAYERS, params)
-    prizes = [
-        Earn(
-            user_id=r.user_id,
-            points=int(r.prize_points),
-            xp=0,
-            key=prize_key(week, r.user_id),
-            reference=prize_key(week, r.user_id),
-            reason={"code": LEAGUE_PRIZE, "rank": r.rank, "week": str(week)},
-            lot_days=lot_days,
-        )
-        for r in await db.execute(_PRIZES, {"week": week})
-    ]
-    paid = sum(p.posted for p in await earn_many(db, prizes, now=now))
+    paid: int = await db.scalar(
+        _PAY_PRIZES,
+        params
+        | {
+            "week_text": week.isoformat(),
+            "code": LEAGUE_PRIZE,
+            "kind": TransactionKind.EARN.value,
+            "lot_days": lot_days,
+        },
+    )
     await db.execute(_RECORD, {"week": week, "members": members, "prizes": paid})
     return WeekClose(1, members, paid)
 

@@ -110,6 +110,15 @@ async def test_the_week_close_moves_learners_pays_leaders_once_and_can_run_again
         players = await db.execute(sa.text("SELECT user_id, tier FROM league_player"))
         tiers = {row.user_id: row.tier for row in players}
         prize = (await balances(db, learners[0].id, now=NEXT_MONDAY)).points
+        paid = (
+            await db.execute(
+                sa.text(
+                    "SELECT kind, reference, reason FROM ledger_transaction"
+                    " WHERE idempotency_key = :key"
+                ),
+                {"key": f"league:2026-03-02:{learners[1].id}"},
+            )
+        ).one()
         inbox = await db.execute(
             sa.text(
                 "SELECT user_id, body FROM campaign_inbox_entry WHERE reference LIKE 'league-week:%'"
@@ -121,6 +130,9 @@ async def test_the_week_close_moves_learners_pays_leaders_once_and_can_run_again
     assert [tiers[learner.id] for learner in learners] == [2] * 7 + [0] * 5
     assert [results[learner.id].prize_points for learner in learners[:4]] == [60, 40, 20, 0]
     assert prize == 60
+    assert paid.kind == "earn"
+    assert paid.reference == f"league:2026-03-02:{learners[1].id}"
+    assert paid.reason == {"code": "league_prize", "rank": 2, "week": "2026-03-02"}
     assert len(messages) == 12
     assert messages[learners[0].id]["en"] == (
         "You finished #1 in the Silver league with 1000 XP. Promoted to Gold! Prize: 60 points."
