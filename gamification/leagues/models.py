@@ -45,8 +45,9 @@ class LeagueWeek(SQLModel, table=True):
     members: int  # results written
     prizes: int  # leaders paid
     # The inbox renders this week's results from `league_result` (`campaign_inbox_entry`,
-    # migration 0040); weeks closed before that posted a message per member instead.
-    results_in_inbox: bool
+    # migration 0040). False: the close posted a message per member instead, as closes did
+    # before 0040 (the default, so a replica still running that code marks its weeks so).
+    results_in_inbox: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class LeagueMember(SQLModel, table=True):

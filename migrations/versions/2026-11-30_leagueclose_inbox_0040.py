@@ -13,7 +13,9 @@ close's time, never held. Its id is derived from (week, learner), `league_result
 it is the same on every read; `league_result.read_at` keeps when it was read; and
 `inbox_entry_read` marks either kind read in one statement (the read recorded as an
 `inbox_read` activity event either way). Weeks closed before this revision
-keep the messages they posted (`results_in_inbox` false), so no message changes its id.
+keep the messages they posted (`results_in_inbox` false), so no message changes its id; the
+column's default is false, so a replica still running the earlier close (which posts messages)
+marks the weeks it closes so too.
 
 `league_result` gains an index on `user_id`: the inbox reads a learner's results by it, and the
 erasure deletes them by it (until now a scan of every week's results). One index entry a member
@@ -116,7 +118,6 @@ def upgrade() -> None:
     op.execute("ALTER TABLE league_result ADD COLUMN read_at timestamptz")
     op.execute("CREATE INDEX ix_league_result_user_id ON league_result (user_id)")
     op.execute("ALTER TABLE league_week ADD COLUMN results_in_inbox boolean NOT NULL DEFAULT false")
-    op.execute("ALTER TABLE league_week ALTER COLUMN results_in_inbox DROP DEFAULT")
     op.execute(MESSAGE_ID)
     op.execute(ENTRIES)
     op.execute(MARK_READ)
