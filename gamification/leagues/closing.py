@@ -10,9 +10,10 @@ members is a weekly job of seconds, not of one statement per cohort or learner):
 2. rank all the week's cohorts in one window-function statement and write every member's
    result (INSERT ... SELECT): XP this week, ties to who reached that XP first; the top
    `promote` go up (none from the highest tier), the bottom `demote` go down (none from the
-   lowest tier, never a promoted place); the first places get the tier's prizes;
-3. write the next weeks' tiers of those who moved (INSERT ... SELECT ... ON CONFLICT);
-4. pay the leaders through the ledger's bulk earn (`ledger_earn_many`, its arguments built from
+   lowest tier, never a promoted place); the first places get the tier's prizes; the same
+   statement writes the next weeks' tiers of those who moved from the result rows it returns
+   (INSERT ... ON CONFLICT), so the million results are not read back;
+3. pay the leaders through the ledger's bulk earn (`ledger_earn_many`, its arguments built from
    the results in the database), keys unique per (week, learner), last: it locks the leaders'
    ledger accounts, so they are held only until the commit just after.
 
@@ -76,7 +77,9 @@ _CLAIM_WEEK = sa.text(
 _WEEK_SETTINGS = sa.text(
     "SELECT set_config('work_mem', '256MB', true), set_config('statement_timeout', '600s', true)"
 )
-_WRITE_RESULTS = sa.text(
+# Ranks every cohort, writes every member's result and, from the rows just written (not read
+# back from the table), the movers' tiers for the weeks to come; the number of results.
+_WRITE_RESULTS_AND_MOVES = sa.text(
     """
     WITH ranked AS (
         SELECT m.user_id, m.cohort_id, m.tier, m.xp,
@@ -93,30 +96,31 @@ _WRITE_RESULTS = sa.text(
                     ELSE 'stayed' END AS outcome
           FROM ranked r CROSS JOIN top
           JOIN league_tier t ON t.position = LEAST(r.tier, top.position)
+    ), written AS (
+        INSERT INTO league_result
+            (week_start, user_id, cohort_id, tier, rank, xp, outcome, new_tier, prize_points,
+             closed_at)
+        SELECT :week, user_id, cohort_id, tier, rank, xp, outcome,
+               tier + CASE outcome WHEN 'promoted' THEN 1 WHEN 'demoted' THEN -1 ELSE 0 END,
+               COALESCE(prizes[rank], 0), :now
+          FROM judged
+         ORDER BY user_id
+        ON CONFLICT DO NOTHING
+        RETURNING user_id, tier, new_tier
+    ), moved AS (
+        INSERT INTO league_player (user_id, tier, updated_at)
+        SELECT user_id, new_tier, :now FROM written
+         WHERE new_tier <> tier
+         ORDER BY user_id
+        ON CONFLICT (user_id) DO UPDATE
+            SET tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at
     )
-    INSERT INTO league_result
-        (week_start, user_id, cohort_id, tier, rank, xp, outcome, new_tier, prize_points,
-         closed_at)
-    SELECT :week, user_id, cohort_id, tier, rank, xp, outcome,
-           tier + CASE outcome WHEN 'promoted' THEN 1 WHEN 'demoted' THEN -1 ELSE 0 END,
-           COALESCE(prizes[rank], 0), :now
-      FROM judged
-     ORDER BY user_id
-    ON CONFLICT DO NOTHING
+    SELECT count(*) FROM written
     """
 )
 # A later week closed first (this one's close had failed, or was claimed and rolled back): that
 # close set the tiers learners play with now, which this older week must not overwrite.
 _LATER_WEEK_CLOSED = sa.text("SELECT EXISTS (SELECT 1 FROM league_week WHERE week_start > :week)")
-_MOVE_PLAYERS = sa.text(
-    """
-    INSERT INTO league_player (user_id, tier, updated_at)
-    SELECT user_id, new_tier, :now FROM league_result
-     WHERE week_start = :week AND new_tier <> tier
-     ORDER BY user_id
-    ON CONFLICT (user_id) DO UPDATE SET tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at
-    """
-)
 # The leaders paid by the ledger's bulk earn (`ledger_earn_many`, as `earn_many` calls it) with
 # its arguments built here from the results, in learner order (the order their accounts are
 # locked in): a hundred thousand prizes at a million members never travel to Python and back.
@@ -168,9 +172,7 @@ async def close_week(db: AsyncSession, *, week: date, now: datetime, lot_days: i
     moves = not await db.scalar(_LATER_WEEK_CLOSED, params)
     if not moves:
         logger.warning("league week %s closes after a later week: ranks and prizes, no moves", week)
-    written = await db.execute(_WRITE_RESULTS, params | {"moves": moves})
-    members = written.rowcount  # type: ignore[attr-defined]
-    await db.execute(_MOVE_PLAYERS, params)
+    members: int = await db.scalar(_WRITE_RESULTS_AND_MOVES, params | {"moves": moves})
     paid: int = await db.scalar(
         _PAY_PRIZES,
         params
