@@ -23,7 +23,7 @@ from core.days import local_day
 from gamification.badges.service import badges_of
 from gamification.engagement.catalogue import localized
 from gamification.leagues.service import current_cohort
-from gamification.leagues.tiers import all_tiers, demotion_zone, promotion_zone
+from gamification.leagues.tiers import demotion_zone, promotion_zone
 from gamification.leagues.weeks import week_ends_at
 from gamification.quests.catalogue import MONTHLY
 from gamification.quests.draw import Periods
@@ -138,15 +138,13 @@ class EngagementController(Controller):
         )
         if cohort is None:
             return LeagueOut(None, None, None, None, [], None, None)
-        tiers = await all_tiers(db)
-        tier = tiers[min(cohort.tier, len(tiers) - 1)] if tiers else None
-        size = len(cohort.members)
+        tier, size = cohort.league_tier, len(cohort.members)
         return LeagueOut(
             tier=tier.id if tier else str(cohort.tier),
             tier_name=localized(tier.name, locale) if tier else None,
             cohort_id=cohort.cohort_id,
             week_ends_at=week_ends_at(cohort.week_start, settings.business_timezone),
             members=[LeagueMemberOut(m.rank, m.display_name, m.xp, m.me) for m in cohort.members],
-            promotion_zone=min(promotion_zone(tier, len(tiers)), size) if tier else 0,
+            promotion_zone=min(promotion_zone(tier, cohort.tiers), size) if tier else 0,
             demotion_zone=demotion_zone(tier, size) if tier else 0,
         )

@@ -1,8 +1,12 @@
-"""The inbox: any domain posts a message to a learner with `post_message` (or one per row of
-a query with `post_messages_from`); learners page through theirs, newest first, and mark them
-read.
+"""The inbox: any domain posts a message to a learner with `post_message`; learners page
+through theirs, newest first, and mark them read.
 
 Posting is idempotent by `reference` (a unique index): the same reference again writes nothing.
+
+The inbox reads `campaign_inbox_entry` (migration 0040): the posted messages and, rendered from
+the rows themselves, a message per league week result (a week's close of a million members
+writes no message, one `league_result` row each already holds every value of it). Both kinds
+page, count and read alike; `inbox_entry_read` marks either read.
 """
 
 import uuid
@@ -28,6 +32,9 @@ BODY_MAX = 2000
 REFERENCE_MAX = 200
 
 INBOX = InboxMessage.__table__  # type: ignore[attr-defined]
+# What learners read: the posted messages and the rendered league results (a view).
+ENTRIES = sa.table("campaign_inbox_entry", *(sa.column(c.name, c.type) for c in INBOX.c))
+_MARK_READ = sa.text("SELECT read_at FROM inbox_entry_read(:user_id, :id, :now) AS e(read_at)")
 
 
 def texts_problem(texts: Mapping[str, str], *, max_length: int) -> str | None:
@@ -90,30 +97,6 @@ async def post_message(
     return message_id
 
 
-POSTED_COLUMNS = ("user_id", "reference", "title", "body", "deep_link")
-
-
-async def post_messages_from(session: AsyncSession, query: str, params: Mapping[str, Any]) -> int:
-    """Post a message for every row of the SQL `query` (columns POSTED_COLUMNS, in that
-    order; `params` its bound values), in the caller's transaction and one INSERT ... SELECT,
-    and return how many were written.
-
-    For posters that build their messages from their own rows at a scale (a league week's
-    million results) where carrying each through Python costs more than the insert: the
-    texts never leave the database, so the query itself must make them (1 to TITLE_MAX /
-    BODY_MAX characters, in the shipped locales); a reference over REFERENCE_MAX characters
-    fails the statement (the column's limit), so nothing is half-written."""
-    columns = ", ".join(POSTED_COLUMNS)
-    # The poster's own SQL (never a learner's text); every value in it is a bound parameter.
-    statement = sa.text(
-        f"INSERT INTO campaign_inbox_message (id, {columns}, created_at) "  # noqa: S608
-        f"SELECT uuid_v7(), {columns}, now() FROM ({query}) AS posted({columns}) "
-        "ON CONFLICT (reference) DO NOTHING"
-    )
-    result = await session.execute(statement, dict(params))
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 @dataclass(frozen=True)
 class InboxItem:
     id: uuid.UUID
@@ -135,8 +118,8 @@ def in_locale(texts: Mapping[str, Any], locale: str) -> str:
 
 def _visible(user_id: uuid.UUID, now: datetime) -> Any:
     return sa.and_(
-        col(InboxMessage.user_id) == user_id,
-        sa.or_(col(InboxMessage.held_until).is_(None), col(InboxMessage.held_until) <= now),
+        ENTRIES.c.user_id == user_id,
+        sa.or_(ENTRIES.c.held_until.is_(None), ENTRIES.c.held_until <= now),
     )
 
 
@@ -150,14 +133,12 @@ async def inbox_page(
     after: tuple[datetime, uuid.UUID] | None,
 ) -> list[InboxItem]:
     """The user's messages newest first, `limit` of them after the cursor's (created_at, id)."""
-    query = sa.select(InboxMessage).where(_visible(user_id, now))
+    query = sa.select(ENTRIES).where(_visible(user_id, now))
     if after is not None:
-        key = sa.tuple_(col(InboxMessage.created_at), col(InboxMessage.id))
+        key = sa.tuple_(ENTRIES.c.created_at, ENTRIES.c.id)
         query = query.where(key < sa.tuple_(*after))
-    rows = await db.scalars(
-        query.order_by(col(InboxMessage.created_at).desc(), col(InboxMessage.id).desc()).limit(
-            limit
-        )
+    rows = await db.execute(
+        query.order_by(ENTRIES.c.created_at.desc(), ENTRIES.c.id.desc()).limit(limit)
     )
     return [
         InboxItem(
@@ -173,8 +154,10 @@ async def inbox_page(
 
 
 async def unread_count(db: AsyncSession, user_id: uuid.UUID, *, now: datetime) -> int:
-    query = sa.select(sa.func.count()).where(
-        _visible(user_id, now), col(InboxMessage.read_at).is_(None)
+    query = (
+        sa.select(sa.func.count())
+        .select_from(ENTRIES)
+        .where(_visible(user_id, now), ENTRIES.c.read_at.is_(None))
     )
     return int(await db.scalar(query) or 0)
 
@@ -184,25 +167,21 @@ async def mark_read(
 ) -> datetime:
     """Mark the user's message read (once: reading again keeps the first time); someone
     else's message, or one still held, is not found."""
-    read_at = await db.scalar(
-        sa.update(InboxMessage)
-        .where(_visible(user_id, now), col(InboxMessage.id) == message_id)
-        .values(read_at=sa.func.coalesce(col(InboxMessage.read_at), now))
-        .returning(col(InboxMessage.read_at))
-    )
+    read_at = await db.scalar(_MARK_READ, {"user_id": user_id, "id": message_id, "now": now})
     if not isinstance(read_at, datetime):
         raise InboxMessageNotFound()
     return read_at
 
 
 async def user_messages(db: AsyncSession, user_id: uuid.UUID) -> list[InboxMessage]:
-    """Every message of the user, held ones included (the personal-data export)."""
-    rows = await db.scalars(
-        sa.select(InboxMessage)
-        .where(col(InboxMessage.user_id) == user_id)
-        .order_by(col(InboxMessage.created_at))
+    """Every message of the user, held ones and league results included (the personal-data
+    export); built from the rows, in no session."""
+    rows = await db.execute(
+        sa.select(ENTRIES)
+        .where(ENTRIES.c.user_id == user_id)
+        .order_by(ENTRIES.c.created_at, ENTRIES.c.id)
     )
-    return list(rows.all())
+    return [InboxMessage.model_construct(**row._mapping) for row in rows]
 
 
 async def erase_messages(db: AsyncSession, user_id: uuid.UUID) -> None:

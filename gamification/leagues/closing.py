@@ -10,11 +10,16 @@ members is a weekly job of seconds, not of one statement per cohort or learner):
 2. rank all the week's cohorts in one window-function statement and write every member's
    result (INSERT ... SELECT): XP this week, ties to who reached that XP first; the top
    `promote` go up (none from the highest tier), the bottom `demote` go down (none from the
-   lowest tier, never a promoted place); the first places get the tier's prizes;
-3. write the next weeks' tiers of those who moved (INSERT ... SELECT ... ON CONFLICT);
-4. post every member's result to the inbox (`campaigns.inbox.post_messages_from`);
-5. pay the leaders through the ledger's bulk earn, keys unique per (week, learner), last:
-   it locks the leaders' ledger accounts, so they are held only until the commit just after.
+   lowest tier, never a promoted place); the first places get the tier's prizes; the same
+   statement writes the next weeks' tiers of those who moved from the result rows it returns
+   (INSERT ... ON CONFLICT), so the million results are not read back;
+3. pay the leaders through the ledger's bulk earn (`ledger_earn_many`, its arguments built from
+   the results in the database), keys unique per (week, learner), last: it locks the leaders'
+   ledger accounts, so they are held only until the commit just after.
+
+Each member's result reaches their inbox without a write of its own: the inbox reads the
+`league_result` rows of the weeks claimed with `results_in_inbox` as messages, rendered at read
+time (`campaign_inbox_entry`, migration 0040), read times kept in `league_result.read_at`.
 
 Each statement writes its rows in learner order, the order of the indexes they go into: a
 million rows then fill each index page after page instead of touching pages at random, which
@@ -28,16 +33,14 @@ the later close set the tiers learners play with now. Finding them walks the dis
 """
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gamification.campaigns.inbox import post_messages_from
 from gamification.leagues.turns import take_close_turn
-from gamification.ledger.operations import Earn, earn_many
+from gamification.ledger.models import TransactionKind
 
 LEAGUE_PRIZE = "league_prize"
 logger = logging.getLogger(__name__)
@@ -62,7 +65,8 @@ _UNCLOSED_WEEKS = sa.text(
 )
 _CLAIM_WEEK = sa.text(
     """
-    INSERT INTO league_week (week_start, closed_at, members, prizes) VALUES (:week, :now, 0, 0)
+    INSERT INTO league_week (week_start, closed_at, members, prizes, results_in_inbox)
+    VALUES (:week, :now, 0, 0, true)
     ON CONFLICT DO NOTHING
     RETURNING week_start
     """
@@ -73,7 +77,9 @@ _CLAIM_WEEK = sa.text(
 _WEEK_SETTINGS = sa.text(
     "SELECT set_config('work_mem', '256MB', true), set_config('statement_timeout', '600s', true)"
 )
-_WRITE_RESULTS = sa.text(
+# Ranks every cohort, writes every member's result and, from the rows just written (not read
+# back from the table), the movers' tiers for the weeks to come; the number of results.
+_WRITE_RESULTS_AND_MOVES = sa.text(
     """
     WITH ranked AS (
         SELECT m.user_id, m.cohort_id, m.tier, m.xp,
@@ -90,62 +96,55 @@ _WRITE_RESULTS = sa.text(
                     ELSE 'stayed' END AS outcome
           FROM ranked r CROSS JOIN top
           JOIN league_tier t ON t.position = LEAST(r.tier, top.position)
+    ), written AS (
+        INSERT INTO league_result
+            (week_start, user_id, cohort_id, tier, rank, xp, outcome, new_tier, prize_points,
+             closed_at)
+        SELECT :week, user_id, cohort_id, tier, rank, xp, outcome,
+               tier + CASE outcome WHEN 'promoted' THEN 1 WHEN 'demoted' THEN -1 ELSE 0 END,
+               COALESCE(prizes[rank], 0), :now
+          FROM judged
+         ORDER BY user_id
+        ON CONFLICT DO NOTHING
+        RETURNING user_id, tier, new_tier
+    ), moved AS (
+        INSERT INTO league_player (user_id, tier, updated_at)
+        SELECT user_id, new_tier, :now FROM written
+         WHERE new_tier <> tier
+         ORDER BY user_id
+        ON CONFLICT (user_id) DO UPDATE
+            SET tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at
     )
-    INSERT INTO league_result
-        (week_start, user_id, cohort_id, tier, rank, xp, outcome, new_tier, prize_points,
-         closed_at)
-    SELECT :week, user_id, cohort_id, tier, rank, xp, outcome,
-           tier + CASE outcome WHEN 'promoted' THEN 1 WHEN 'demoted' THEN -1 ELSE 0 END,
-           COALESCE(prizes[rank], 0), :now
-      FROM judged
-     ORDER BY user_id
-    ON CONFLICT DO NOTHING
+    SELECT count(*) FROM written
     """
 )
 # A later week closed first (this one's close had failed, or was claimed and rolled back): that
 # close set the tiers learners play with now, which this older week must not overwrite.
 _LATER_WEEK_CLOSED = sa.text("SELECT EXISTS (SELECT 1 FROM league_week WHERE week_start > :week)")
-_MOVE_PLAYERS = sa.text(
+# The leaders paid by the ledger's bulk earn (`ledger_earn_many`, as `earn_many` calls it) with
+# its arguments built here from the results, in learner order (the order their accounts are
+# locked in): a hundred thousand prizes at a million members never travel to Python and back.
+# Keys and references `league:{week}:{user}`; one row per prize paid (none already paid).
+_PAY_PRIZES = sa.text(
     """
-    INSERT INTO league_player (user_id, tier, updated_at)
-    SELECT user_id, new_tier, :now FROM league_result
-     WHERE week_start = :week AND new_tier <> tier
-     ORDER BY user_id
-    ON CONFLICT (user_id) DO UPDATE SET tier = EXCLUDED.tier, updated_at = EXCLUDED.updated_at
-    """
-)
-# Each member's result, in both locales, as rows for the inbox (`post_messages_from`).
-_RESULT_MESSAGES = """
-    SELECT r.user_id, 'league-week:' || r.week_start || ':' || r.user_id,
-           jsonb_build_object('zh-CN', '本周联赛结果', 'en', 'Your league week'),
-           jsonb_build_object(
-               'zh-CN', format('你在%s联赛中以 %s XP 排名第 %s。%s%s',
-                   t.name ->> 'zh-CN', r.xp, r.rank,
-                   CASE r.outcome
-                       WHEN 'promoted' THEN '晋级到' || (n.name ->> 'zh-CN') || '联赛！'
-                       WHEN 'demoted' THEN '下周在' || (n.name ->> 'zh-CN') || '联赛再出发。'
-                       ELSE '下周继续留在本联赛。' END,
-                   CASE WHEN r.prize_points > 0
-                        THEN format('奖励 %s 积分。', r.prize_points) ELSE '' END),
-               'en', format('You finished #%s in the %s league with %s XP. %s%s',
-                   r.rank, t.name ->> 'en', r.xp,
-                   CASE r.outcome WHEN 'promoted' THEN 'Promoted to ' || (n.name ->> 'en') || '!'
-                                  WHEN 'demoted' THEN 'Next week: ' || (n.name ->> 'en') || '.'
-                                  ELSE 'You stay in this league.' END,
-                   CASE WHEN r.prize_points > 0
-                        THEN format(' Prize: %s points.', r.prize_points) ELSE '' END)),
-           NULL::text
-      FROM league_result r
-      JOIN league_tier t ON t.position = r.tier
-      JOIN league_tier n ON n.position = r.new_tier
-     WHERE r.week_start = :week
-     ORDER BY r.user_id
-"""
-_PRIZES = sa.text(
-    """
-    SELECT user_id, rank, prize_points FROM league_result
-     WHERE week_start = :week AND prize_points > 0
-     ORDER BY user_id
+    WITH prizes AS (
+        SELECT user_id, prize_points,
+               'league:' || CAST(:week_text AS text) || ':' || user_id AS key,
+               jsonb_build_object('code', CAST(:code AS text), 'rank', rank,
+                                  'week', CAST(:week_text AS text)) AS reason
+          FROM league_result
+         WHERE week_start = :week AND prize_points > 0
+    ), earns AS (
+        SELECT array_agg(key ORDER BY user_id) AS keys,
+               array_agg(reason ORDER BY user_id) AS reasons,
+               array_agg(user_id ORDER BY user_id) AS user_ids,
+               array_agg(prize_points ORDER BY user_id) AS points,
+               count(*)::integer AS n
+          FROM prizes
+    )
+    SELECT count(*) FROM earns e CROSS JOIN LATERAL ledger_earn_many(
+        CAST(:kind AS text), :now, e.keys, e.keys, e.reasons, e.user_ids, e.points,
+        array_fill(0::bigint, ARRAY[e.n]), array_fill(CAST(:lot_days AS integer), ARRAY[e.n]))
     """
 )
 _RECORD = sa.text(
@@ -158,10 +157,6 @@ class WeekClose:
     weeks: int  # weeks this run claimed and closed
     members: int  # results written
     prizes: int  # leaders paid
-
-
-def prize_key(week: date, user_id: uuid.UUID) -> str:
-    return f"league:{week}:{user_id}"
 
 
 async def close_week(db: AsyncSession, *, week: date, now: datetime, lot_days: int) -> WeekClose:
@@ -177,23 +172,17 @@ async def close_week(db: AsyncSession, *, week: date, now: datetime, lot_days: i
     moves = not await db.scalar(_LATER_WEEK_CLOSED, params)
     if not moves:
         logger.warning("league week %s closes after a later week: ranks and prizes, no moves", week)
-    written = await db.execute(_WRITE_RESULTS, params | {"moves": moves})
-    members = written.rowcount  # type: ignore[attr-defined]
-    await db.execute(_MOVE_PLAYERS, params)
-    await post_messages_from(db, _RESULT_MESSAGES, {"week": week})
-    prizes = [
-        Earn(
-            user_id=r.user_id,
-            points=int(r.prize_points),
-            xp=0,
-            key=prize_key(week, r.user_id),
-            reference=prize_key(week, r.user_id),
-            reason={"code": LEAGUE_PRIZE, "rank": r.rank, "week": str(week)},
-            lot_days=lot_days,
-        )
-        for r in await db.execute(_PRIZES, {"week": week})
-    ]
-    paid = sum(p.posted for p in await earn_many(db, prizes, now=now))
+    members: int = await db.scalar(_WRITE_RESULTS_AND_MOVES, params | {"moves": moves})
+    paid: int = await db.scalar(
+        _PAY_PRIZES,
+        params
+        | {
+            "week_text": week.isoformat(),
+            "code": LEAGUE_PRIZE,
+            "kind": TransactionKind.EARN.value,
+            "lot_days": lot_days,
+        },
+    )
     await db.execute(_RECORD, {"week": week, "members": members, "prizes": paid})
     return WeekClose(1, members, paid)
 

@@ -44,6 +44,10 @@ class LeagueWeek(SQLModel, table=True):
     closed_at: datetime = utc_timestamp()
     members: int  # results written
     prizes: int  # leaders paid
+    # The inbox renders this week's results from `league_result` (`campaign_inbox_entry`,
+    # migration 0040). False: the close posted a message per member instead, as closes did
+    # before 0040 (the default, so a replica still running that code marks its weeks so).
+    results_in_inbox: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class LeagueMember(SQLModel, table=True):
@@ -83,7 +87,8 @@ class LeagueResult(SQLModel, table=True):
 
     week_start: date = Field(primary_key=True)
     # No foreign key: written from `league_member`'s, a million at a time (migration 0037).
-    user_id: uuid.UUID = Field(primary_key=True)
+    # Indexed: the inbox reads a learner's results as messages, the erasure deletes them.
+    user_id: uuid.UUID = Field(primary_key=True, index=True)
     cohort_id: uuid.UUID
     tier: int = Field(sa_type=sa.SmallInteger)
     rank: int
@@ -92,3 +97,5 @@ class LeagueResult(SQLModel, table=True):
     new_tier: int = Field(sa_type=sa.SmallInteger)
     prize_points: int = Field(sa_type=sa.BigInteger)
     closed_at: datetime = utc_timestamp()
+    # When the learner read the week's result in the inbox (migration 0040).
+    read_at: datetime | None = utc_timestamp(nullable=True)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.driver_reads import DriverRead
-from gamification.leagues.tiers import COHORT_SIZE, MAX_TIERS
+from gamification.leagues.tiers import COHORT_SIZE, MAX_TIERS, Tier
 from gamification.leagues.weeks import week_start
 
 ANONYMOUS = "anonymous"
@@ -28,19 +28,35 @@ ANONYMOUS = "anonymous"
 # concurrent first XP of the same learner may have joined meanwhile: then this XP is added to
 # that membership (the place taken here stays empty).
 _ADD_XP = sa.text("SELECT league_add_xp(:user_id, :xp, :week, :now, :highest, :cohort_size)")
-# The caller's cohort this week, ranked with names, in one read sent straight to the driver
-# (the membership by its key, then the cohort by its index): no rows before the first XP.
+# The caller's cohort this week, ranked with names, with its tier (the learner's, or the highest
+# when tiers were removed since) and how many tiers there are: the whole league table in one
+# read sent straight to the driver (the membership by its key, then the cohort by its index, the
+# tiers by theirs); no rows before the first XP. The tier's name and prizes come on the first row
+# only (decoded once).
 _COHORT_TABLE = DriverRead(
     sa.text(
         """
-        SELECT me.cohort_id, me.tier,
-               row_number() OVER (ORDER BY m.xp DESC, m.reached_at, m.user_id) AS rank,
-               m.user_id, m.xp, u.display_name, u.public_boards
-          FROM league_member me
-          JOIN league_member m ON m.cohort_id = me.cohort_id
-          JOIN user_account u ON u.id = m.user_id
-         WHERE me.week_start = :week AND me.user_id = :user_id
-         ORDER BY rank
+        WITH me AS (
+            SELECT cohort_id, tier FROM league_member
+             WHERE week_start = :week AND user_id = :user_id
+        ), tiers AS (
+            SELECT max(position) AS top, count(*) AS count FROM league_tier
+        ), ranked AS (
+            SELECT row_number() OVER (ORDER BY m.xp DESC, m.reached_at, m.user_id) AS rank,
+                   CASE WHEN u.public_boards OR m.user_id = :user_id THEN u.display_name
+                        ELSE :anonymous END AS display_name,
+                   m.xp, m.user_id = :user_id AS me
+              FROM me
+              JOIN league_member m ON m.cohort_id = me.cohort_id
+              JOIN user_account u ON u.id = m.user_id
+        )
+        SELECT r.rank, r.display_name, r.xp, r.me, me.cohort_id, me.tier, tiers.count AS tiers,
+               t.position, t.id, t.promote, t.demote,
+               CASE WHEN r.rank = 1 THEN t.name END AS name,
+               CASE WHEN r.rank = 1 THEN t.prizes END AS prizes
+          FROM ranked r CROSS JOIN me CROSS JOIN tiers
+          LEFT JOIN league_tier t ON t.position = LEAST(me.tier, tiers.top)
+         ORDER BY r.rank
         """
     )
 )
@@ -58,7 +74,9 @@ class Standing:
 class CohortTable:
     week_start: date
     cohort_id: uuid.UUID
-    tier: int
+    tier: int  # the learner's tier position this week
+    league_tier: Tier | None  # that tier (the highest when tiers were removed); None: no tiers
+    tiers: int  # how many tiers there are
     members: list[Standing]
 
 
@@ -87,16 +105,20 @@ async def current_cohort(
     """The learner's cohort this week, ranked by XP (ties: who reached it first); None before
     their first XP of the week."""
     week = week_start(now, business_timezone)
-    rows = await _COHORT_TABLE.all(db, week=week, user_id=user_id)
+    rows = await _COHORT_TABLE.all(db, week=week, user_id=user_id, anonymous=ANONYMOUS)
     if not rows:
         return None
-    members = [
-        Standing(
-            rank=r.rank,
-            display_name=r.display_name if r.public_boards or r.user_id == user_id else ANONYMOUS,
-            xp=int(r.xp),
-            me=r.user_id == user_id,
+    first = rows[0]
+    tier = None
+    if first["id"] is not None:
+        tier = Tier(
+            first["position"],
+            first["id"],
+            first["name"],
+            first["promote"],
+            first["demote"],
+            tuple(first["prizes"]),
         )
-        for r in rows
-    ]
-    return CohortTable(week, rows[0].cohort_id, rows[0].tier, members)
+    # By index, not by name: 30 rows of four columns are most of this read's Python.
+    members = [Standing(r[0], r[1], int(r[2]), r[3]) for r in rows]
+    return CohortTable(week, first["cohort_id"], first["tier"], tier, first["tiers"], members)

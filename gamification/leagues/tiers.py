@@ -12,7 +12,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core.driver_reads import DriverRead
 from gamification.engagement.catalogue import (
     Problems,
     check_fields,
@@ -109,16 +108,3 @@ async def save_tiers(db: AsyncSession, tiers: Sequence[Tier], *, now: datetime) 
         await db.execute(upsert.on_conflict_do_update(index_elements=["position"], set_=values))
     await db.execute(sa.delete(LeagueTier).where(col(LeagueTier.position) >= len(tiers)))
     return len(tiers)
-
-
-# Read on every `GET /v1/leagues/current`: straight to the driver, no ORM objects.
-_ALL_TIERS = DriverRead(
-    sa.text("SELECT position, id, name, promote, demote, prizes FROM league_tier ORDER BY position")
-)
-
-
-async def all_tiers(db: AsyncSession) -> list[Tier]:
-    return [
-        Tier(t.position, t.id, t.name, t.promote, t.demote, tuple(t.prizes))
-        for t in await _ALL_TIERS.all(db)
-    ]

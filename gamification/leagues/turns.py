@@ -1,14 +1,14 @@
 """A league week's close and an account's erasure take turns.
 
-The close reads the week's members once and writes from that reading: results, tiers, inbox
-messages and prizes. An erasure that committed while a close was under way would see none of
-those rows yet (they are not committed), delete nothing of them, and the close would then write
-them back for an erased account. So the close holds one advisory lock for its transaction, and
-each erasure shares it for its own, first thing: an erasure either commits before the close
-starts (its members' rows are gone when the close reads them) or waits for the close to commit
-and then erases what it wrote. Erasures never wait for each other.
+The close reads the week's members once and writes from that reading: results (which the inbox
+shows as messages), tiers and prizes. An erasure that committed while a close was under way
+would see none of those rows yet (they are not committed), delete nothing of them, and the close
+would then write them back for an erased account. So the close holds one advisory lock for its
+transaction, and each erasure shares it for its own, first thing: an erasure either commits
+before the close starts (its members' rows are gone when the close reads them) or waits for the
+close to commit and then erases what it wrote. Erasures never wait for each other.
 
-A close of a million members takes minutes; an erasure waits for it at most
+A close of a million members takes tens of seconds; an erasure waits for it at most
 `ERASURE_WAIT_MS`, then answers 409 `league-week-closing` with a Retry-After, nothing changed.
 """
 

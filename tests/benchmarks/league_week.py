@@ -9,8 +9,9 @@
   - `GET /v1/leagues/current` with wrk, one server process, as random members, next to B-db
     (`tests.benchmarks.baselines:db_app` GET /item) on the same server, in turn ROUNDS times
     (medians): mark at least 0.25x;
-    and the same read in-process (the caller's membership, the cohort ranked with names, the
-    tiers) next to a bare primary-key read through the same pool, for the statements' share;
+    and the same read in-process (the caller's membership, the cohort ranked with names and its
+    tier, one statement) next to a bare primary-key read through the same pool, for the
+    statement's share;
   - the league week close: one `close_past_weeks` run (results, moves, inbox messages and
     prizes), with the time of each of its statements; then a second run, which must find
     nothing left. It closes the week, so each `measure` needs a `prepare` before it (`reads`
@@ -60,7 +61,6 @@ from courses.events import LessonCompleted
 from gamification.engagement.service import Engagement
 from gamification.leagues.closing import WeekClose, close_past_weeks
 from gamification.leagues.service import current_cohort
-from gamification.leagues.tiers import all_tiers
 from gamification.leagues.weeks import week_start
 from tests.benchmarks.accounts import TOKEN_LIFETIME, write_lines
 from tests.benchmarks.database import BENCH_DATABASE, _create_items, asyncpg_dsn, choose_server
@@ -225,7 +225,6 @@ async def measure_in_process(
             cohort = await current_cohort(
                 db, user_id=chooser.choice(members), now=now, business_timezone=TIMEZONE
             )
-            await all_tiers(db)
         assert cohort is not None
         assert len(cohort.members) == 30
         return 1

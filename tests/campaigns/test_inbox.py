@@ -7,7 +7,7 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import FrozenClock
-from gamification.campaigns.inbox import post_message, post_messages_from, user_messages
+from gamification.campaigns.inbox import post_message, user_messages
 from tests.factories import UserFactory
 
 TITLE = {"zh-CN": "比赛成绩单", "en": "Your report card"}
@@ -122,22 +122,3 @@ async def test_the_export_lists_the_inbox_and_erasure_deletes_it(
     assert (await client.delete("/v1/me", headers=learner.headers)).status_code == 204
     async with sessionmaker() as db:
         assert await user_messages(db, learner.id) == []
-
-
-async def test_messages_post_from_a_query_once_per_reference(
-    sessionmaker: async_sessionmaker[AsyncSession], user_factory: UserFactory
-) -> None:
-    learners = [await user_factory() for _ in range(3)]
-    query = """
-        SELECT u.id, 'welcome:' || u.id, jsonb_build_object('en', 'Hi'),
-               jsonb_build_object('en', 'Hello ' || u.email), NULL::text
-          FROM user_account u WHERE u.id = ANY(:ids)
-    """
-    ids = [learner.id for learner in learners]
-    async with sessionmaker.begin() as db:
-        assert await post_messages_from(db, query, {"ids": ids}) == 3
-        assert await post_messages_from(db, query, {"ids": ids}) == 0
-    async with sessionmaker() as db:
-        (message,) = await user_messages(db, learners[0].id)
-    assert message.reference == f"welcome:{learners[0].id}"
-    assert message.body == {"en": f"Hello {learners[0].email}"}

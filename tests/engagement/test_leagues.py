@@ -110,9 +110,18 @@ async def test_the_week_close_moves_learners_pays_leaders_once_and_can_run_again
         players = await db.execute(sa.text("SELECT user_id, tier FROM league_player"))
         tiers = {row.user_id: row.tier for row in players}
         prize = (await balances(db, learners[0].id, now=NEXT_MONDAY)).points
+        paid = (
+            await db.execute(
+                sa.text(
+                    "SELECT kind, reference, reason FROM ledger_transaction"
+                    " WHERE idempotency_key = :key"
+                ),
+                {"key": f"league:2026-03-02:{learners[1].id}"},
+            )
+        ).one()
         inbox = await db.execute(
             sa.text(
-                "SELECT user_id, body FROM campaign_inbox_message WHERE reference LIKE 'league-week:%'"
+                "SELECT user_id, body FROM campaign_inbox_entry WHERE reference LIKE 'league-week:%'"
             )
         )
         messages = {row.user_id: row.body for row in inbox}
@@ -121,6 +130,9 @@ async def test_the_week_close_moves_learners_pays_leaders_once_and_can_run_again
     assert [tiers[learner.id] for learner in learners] == [2] * 7 + [0] * 5
     assert [results[learner.id].prize_points for learner in learners[:4]] == [60, 40, 20, 0]
     assert prize == 60
+    assert paid.kind == "earn"
+    assert paid.reference == f"league:2026-03-02:{learners[1].id}"
+    assert paid.reason == {"code": "league_prize", "rank": 2, "week": "2026-03-02"}
     assert len(messages) == 12
     assert messages[learners[0].id]["en"] == (
         "You finished #1 in the Silver league with 1000 XP. Promoted to Gold! Prize: 60 points."
@@ -276,3 +288,31 @@ async def test_the_weekly_job_closes_last_week_and_says_what_it_did(
     assert await close_league_weeks(ctx) == (
         "closed 0 league weeks before the week of 2026-03-09: 0 results, 0 prizes paid"
     )
+
+
+async def test_a_learner_in_a_tier_removed_since_sees_the_highest_tier_table(
+    client: AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
+    load_catalogue: LoadCatalogue,
+) -> None:
+    """The learner played in the fourth tier, which the catalogue no longer has: the table is
+    shown as the highest tier's (gold: nobody goes up from it)."""
+    await load_catalogue()
+    learners = [await user_factory() for _ in range(6)]
+    async with sessionmaker.begin() as db:
+        await align_league_places(db)
+        for place, learner in enumerate(learners):
+            await gain(db, learner, 100 - place, MONDAY + timedelta(seconds=place))
+        await db.execute(
+            sa.text("UPDATE league_member SET tier = 3 WHERE user_id = ANY(:ids)"),
+            {"ids": [learner.id for learner in learners]},
+        )
+    response = await client.get(
+        "/v1/leagues/current", headers={**learners[5].headers, "Accept-Language": "en"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["tier"], body["tier_name"]) == ("gold", "Gold")
+    assert [m["rank"] for m in body["members"] if m["me"]] == [6]
+    assert (body["promotion_zone"], body["demotion_zone"]) == (0, 5)
