@@ -31,7 +31,7 @@ from api.accounts.schemas import (
     TokensOut,
 )
 from api.accounts.suitability import effective_risk_profile, load_questionnaire, record_assessment
-from api.autocommit_routes import AUTOCOMMIT
+from api.autocommit_routes import DRIVER_ONLY
 from api.openapi import BEARER, problem_responses
 from api.settings import Settings
 from core.clock import Clock
@@ -162,7 +162,7 @@ class MeController(Controller):
     path = "/v1/me"
     tags = ("accounts",)
 
-    @get("", operation_id="getMe", responses=problem_responses(401), opt=AUTOCOMMIT)
+    @get("", operation_id="getMe", responses=problem_responses(401), opt=DRIVER_ONLY)
     async def me(
         self,
         db: NamedDependency[AsyncSession],
