@@ -91,7 +91,8 @@ async def _with_session(app: ASGIApp, scope: Scope, receive: Receive, send: Send
     finally:
         if own is not None:
             await own.release()
-        await session.close()
+        if session.in_transaction() or session.sync_session.identity_map:
+            await session.close()  # a session never used holds nothing (and closing it costs)
 
 
 async def _render(exc: Exception, scope: Scope, receive: Receive, send: Send) -> None:
