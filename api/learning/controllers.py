@@ -92,7 +92,7 @@ class LearningController(Controller):
         security=TOKEN_OPTIONAL,
         dependencies=VISITOR_DEPENDENCIES,
         responses=problem_responses(400, 401, 422),
-        opt=AUTOCOMMIT,
+        opt=DRIVER_ONLY,
     )
     async def courses(
         self,
