@@ -28,10 +28,9 @@ from api.migrations import head_revision
 from api.openapi import OPENAPI_SCHEMA_PLUGINS, SECURITY_SCHEMES, openapi_config
 from api.problems import EXCEPTION_HANDLERS
 from api.request_cycle import request_cycle_middleware
-from api.request_id import add_request_id_header
 from api.response_headers import (
     CORS_EXPOSED_HEADERS,
-    add_security_headers,
+    add_response_headers,
     allow_from_route_table,
 )
 from api.routes import route_handlers
@@ -157,8 +156,7 @@ def create_app(
         request_class=JsonBodyRequest,
         middleware=[request_cycle_middleware],  # request id, logs, metrics, session, caller
         before_send=[
-            add_request_id_header,
-            add_security_headers,
+            add_response_headers,
             add_content_security_policy,
             allow_from_route_table,
         ],

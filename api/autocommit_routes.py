@@ -14,6 +14,15 @@ from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 AUTOCOMMIT: dict[str, Any] = {"autocommit": True}
+# An autocommit route whose every statement (authentication's too) goes straight to the driver
+# (`core.driver_reads`): its statements run on a pooled connection of the request's own
+# (`api.database.PooledRequestConnection`), and its session is never used for SQL.
+DRIVER_ONLY: dict[str, Any] = AUTOCOMMIT | {"driver_only": True}
+
+
+def is_driver_only(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return handler is not None and bool(handler.opt.get("driver_only"))
 
 
 def request_sessionmaker(scope: Scope, state: State) -> async_sessionmaker[AsyncSession]:

@@ -4,7 +4,8 @@ Each is counted only once the transaction that did it has committed: `count_on_c
 the increment on the session's current transaction (or savepoint). A released savepoint hands
 its increments to its parent, the outermost commit applies them, and a transaction or savepoint
 that ends any other way (rolled back, abandoned) drops them: a rolled-back request counts
-nothing. Label values come from fixed sets.
+nothing. On a driver-only route (`api.autocommit_routes`) each statement has committed when it
+returns, so an increment there counts at once. Label values come from fixed sets.
 """
 
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
+
+from core.driver_reads import REQUEST_CONNECTION
 
 REGISTRATIONS = Counter("investquest_registrations_total", "Accounts created by sign-up")
 LESSONS_COMPLETED = Counter(
@@ -58,6 +61,9 @@ def count_on_commit(db: AsyncSession, counter: Any, amount: float = 1) -> None:
     session = db.sync_session
     transaction = session.get_nested_transaction() or session.get_transaction()
     if transaction is None:
+        if REQUEST_CONNECTION in db.info:  # a driver-only route: its statements have committed
+            counter.inc(amount)
+            return
         raise RuntimeError("count_on_commit needs a transaction in progress")
     session.info.setdefault(_PENDING, []).append(_Pending(transaction, counter, amount))
 

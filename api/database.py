@@ -6,15 +6,19 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+import asyncpg
 import msgspec
 from litestar import Request
 from litestar.types import Scope
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from api.database_liveness import replace_closed_connections
 from api.database_outage import watch_for_outages
@@ -101,6 +105,51 @@ def create_sessionmaker(
 REQUEST_SESSION = "db_session"
 
 
+class PooledRequestConnection:
+    """A request's own connection for its driver statements (`core.driver_reads`): checked out
+    of the pool when first needed, without a session, and given back by `release`. A session
+    bound to one connection (the tests' rolled-back transaction) lends that one instead, so the
+    driver statements see what the test wrote."""
+
+    def __init__(self, bind: AsyncEngine | AsyncConnection):
+        self._bind = bind
+        self._pooled: PoolProxiedConnection | None = None
+        self._driver: asyncpg.Connection[Any] | None = None
+
+    async def driver(self) -> "asyncpg.Connection[Any]":
+        if self._driver is None:
+            if isinstance(self._bind, AsyncConnection):
+                raw = await self._bind.get_raw_connection()
+            else:
+                raw = self._pooled = await self._bind.raw_connection()
+            self._driver = raw.driver_connection
+            assert self._driver is not None, "a checked-out connection has its driver connection"
+        return self._driver
+
+    async def invalidate(self, exc: BaseException) -> None:
+        self._driver = None
+        if isinstance(self._bind, AsyncConnection):
+            await self._bind.invalidate(exc)
+        elif self._pooled is not None:
+            pooled, self._pooled = self._pooled, None
+            await greenlet_spawn(pooled.invalidate, exc)
+
+    async def release(self) -> None:
+        """Back to the pool (a no-op when nothing was checked out, or for a lent connection)."""
+        self._driver = None
+        if self._pooled is not None:
+            pooled, self._pooled = self._pooled, None
+            await greenlet_spawn(pooled.close)
+
+
+def request_connection_for(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> PooledRequestConnection:
+    bind = sessionmaker.kw["bind"]
+    assert isinstance(bind, AsyncEngine | AsyncConnection), "a session factory has one bind"
+    return PooledRequestConnection(bind)
+
+
 def request_session(scope: Scope) -> AsyncSession:
     session: AsyncSession = scope["state"][REQUEST_SESSION]
     return session
@@ -122,7 +171,8 @@ async def provide_db(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSes
     except Exception:
         await session.rollback()
         raise
-    await session.commit()
+    if session.in_transaction():  # a session never used has nothing to commit
+        await session.commit()
 
 
 def run_in_own_loop(coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:

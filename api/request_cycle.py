@@ -6,7 +6,8 @@
 3. errors raised before the handler ran (authentication's 401, a database outage, a bug)
    rendered as problems here, inside 1 and 2, so they are counted, logged and quote the
    request id; Litestar's own application-level handler would answer outside all of it;
-4. the request's one lazy database session (`api.database`), closed at the end;
+4. the request's one lazy database session (`api.database`), closed at the end, and on
+   driver-only routes (`api.autocommit_routes`) its own lazy pooled connection, given back;
 5. authentication (`api.accounts.auth_middleware`), which reads the caller through it.
 
 One layer instead of six: each ASGI layer costs a coroutine, a `send` wrapper and, for
@@ -25,11 +26,12 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.accounts.auth_middleware import authenticate
 from api.accounts.caller import Caller, PartnerCaller
-from api.autocommit_routes import request_sessionmaker
-from api.database import REQUEST_SESSION
+from api.autocommit_routes import is_driver_only, request_sessionmaker
+from api.database import REQUEST_SESSION, request_connection_for
 from api.metrics import METRICS_PATH, RequestMetrics
 from api.problems import EXCEPTION_HANDLERS, handle_unexpected_error
 from api.request_id import current_request_id, request_id_of
+from core.driver_reads import REQUEST_CONNECTION
 
 access_logger = logging.getLogger("api.access")
 
@@ -77,13 +79,20 @@ def request_cycle_middleware(app: ASGIApp) -> ASGIApp:
 async def _with_session(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     """The request's session (autocommit where the route opted in), authentication through it,
     then the route; the session is closed (rolling back what was not committed) in any case."""
-    session = request_sessionmaker(scope, scope["litestar_app"].state)()
+    sessionmaker = request_sessionmaker(scope, scope["litestar_app"].state)
+    session = sessionmaker()
+    own = request_connection_for(sessionmaker) if is_driver_only(scope) else None
+    if own is not None:
+        session.info[REQUEST_CONNECTION] = own
     scope.setdefault("state", {})[REQUEST_SESSION] = session
     try:
         await authenticate(scope)
         await app(scope, receive, send)
     finally:
-        await session.close()
+        if own is not None:
+            await own.release()
+        if session.in_transaction() or session.sync_session.identity_map:
+            await session.close()  # a session never used holds nothing (and closing it costs)
 
 
 async def _render(exc: Exception, scope: Scope, receive: Receive, send: Send) -> None:

@@ -11,7 +11,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from api.idempotency import REPLAYED_HEADER
-from api.request_id import REQUEST_ID_HEADER
+from api.request_id import REQUEST_ID_HEADER, request_id_of
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -23,13 +23,28 @@ SECURITY_HEADERS = {
 CORS_EXPOSED_HEADERS = ["Retry-After", REPLAYED_HEADER, REQUEST_ID_HEADER]
 
 
-async def add_security_headers(message: Message, scope: Scope) -> None:
-    """A `before_send` hook: errors, 404s and CORS answers get the headers too."""
-    if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            if name not in headers:
-                headers[name] = value
+_SECURITY_PAIRS = tuple(
+    (name.lower().encode("latin-1"), value.encode("latin-1"))
+    for name, value in SECURITY_HEADERS.items()
+)
+_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode("latin-1")
+
+
+async def add_response_headers(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: every response (unmatched routes, errors and CORS answers too)
+    carries its request id (`api.request_id`) and the security headers its route did not set
+    itself. One hook writing the raw header list: a `MutableScopeHeaders` per header and hook
+    cost a tenth of a cached `GET /v1/me`."""
+    if message["type"] != "http.response.start":
+        return
+    headers = message.setdefault("headers", [])
+    if not isinstance(headers, list):
+        headers = message["headers"] = list(headers)
+    present = {name.lower() for name, _ in headers}
+    if _REQUEST_ID_NAME in present:
+        headers[:] = [(name, value) for name, value in headers if name.lower() != _REQUEST_ID_NAME]
+    headers.append((_REQUEST_ID_NAME, request_id_of(scope).encode("latin-1")))
+    headers.extend(pair for pair in _SECURITY_PAIRS if pair[0] not in present)
 
 
 async def allow_from_route_table(message: Message, scope: Scope) -> None:

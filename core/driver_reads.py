@@ -5,19 +5,27 @@ the driver's own work for a small read.
 
 For plain reads only (no locks, no writes): the statement runs on the session's connection, so
 inside its transaction once one has written, and on its own (as an autocommit read would) before
-that; at READ COMMITTED both read the latest committed data. Parameters go to the driver as they
-are (UUIDs, strings, numbers, times: none may need a SQLAlchemy type's conversion), JSON columns
-come back decoded by the engine's codecs (`api.database`), and rows answer `row.name` as
-SQLAlchemy rows do. A database that is frozen or gone raises `DatabaseUnavailable` and the
-connection is thrown away, as on the SQLAlchemy path (`api.database_outage`).
+that; at READ COMMITTED both read the latest committed data. A session that carries a
+`RequestConnection` in its `info` (a route whose every statement goes to the driver, see
+`api.autocommit_routes`) and has not begun a transaction sends it there instead: a pooled
+connection checked out without the session's transaction, `Connection` object and commit.
+`DriverWrite` is one statement that writes and stands on its own: there it commits by itself;
+on any other session it runs through the session, inside its transaction.
+
+Parameters go to the driver as they are (UUIDs, strings, numbers, times), converted only where
+their type asks for it (JSON, arrays) as SQLAlchemy would; JSON columns come back decoded by the
+engine's codecs (`api.database`), and rows answer `row.name` as SQLAlchemy rows do. A database
+that is frozen or gone raises `DatabaseUnavailable` and the connection is thrown away, as on
+the SQLAlchemy path (`api.database_outage`).
 """
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, cast
 
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from core.outages import DatabaseUnavailable, is_outage
@@ -35,18 +43,36 @@ class Row(asyncpg.Record):
             raise AttributeError(name) from None
 
 
+REQUEST_CONNECTION = "request_connection"  # its key in a session's `info`
+
+
+class RequestConnection(Protocol):
+    """The connection a request's driver statements run on, checked out when first needed."""
+
+    async def driver(self) -> "asyncpg.Connection[Any]": ...
+
+    async def invalidate(self, exc: BaseException) -> None:
+        """Throw the connection away (it timed out or the server is gone)."""
+
+
 class DriverRead:
     """One read statement, compiled for asyncpg once."""
 
     def __init__(self, statement: sa.ClauseElement):
+        self.statement = statement
         compiled = statement.compile(dialect=_DIALECT)
         assert isinstance(compiled, SQLCompiler)
         if compiled.literal_execute_params or compiled.post_compile_params:
             raise ValueError("a driver read cannot have parameters rendered at execution time")
-        if compiled._bind_processors:
-            raise ValueError("a driver read's parameters must need no conversion")
         self.sql = str(compiled)
         self._names = tuple(compiled.positiontup or ())
+        # The conversions a parameter's type asks for (JSON written out, an array made a list),
+        # as SQLAlchemy would apply them; most parameters need none.
+        self._converters: dict[int, Callable[[Any], Any]] = {
+            position: compiled._bind_processors[name]  # type: ignore[misc]
+            for position, name in enumerate(self._names)
+            if name in compiled._bind_processors
+        }
         # The values the statement carries itself (its literals, sent as parameters); a missing
         # `bindparam` without a value is a KeyError.
         carried = compiled.construct_params(_check=False)
@@ -55,25 +81,48 @@ class DriverRead:
         }
 
     async def all(self, db: AsyncSession, **params: Any) -> list[Row]:
-        connection = await db.connection()
         arguments = [
             params[name] if name in params else self._carried[name] for name in self._names
         ]
+        for position, convert in self._converters.items():
+            arguments[position] = convert(arguments[position])
+        own: RequestConnection | None = db.info.get(REQUEST_CONNECTION)
+        if own is not None and not db.in_transaction():
+            return await _fetch(await own.driver(), own.invalidate, self.sql, arguments)
+        connection = await db.connection()
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None, "a checked-out connection has its driver connection"
-        try:
-            rows: list[Row] = await driver.fetch(self.sql, *arguments, record_class=Row)
-        except Exception as exc:
-            await _discard_if_outage(connection, exc)
-            raise
-        return rows
+        return await _fetch(driver, connection.invalidate, self.sql, arguments)
 
     async def first(self, db: AsyncSession, **params: Any) -> Row | None:
         rows = await self.all(db, **params)
         return rows[0] if rows else None
 
 
-async def _discard_if_outage(connection: AsyncConnection, exc: Exception) -> None:
-    if is_outage(exc):
-        await connection.invalidate(exc)
-        raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
+class DriverWrite(DriverRead):
+    """One statement that writes and stands on its own (an idempotent upsert, a function that
+    does one unit of work): sent to the driver on a request's own connection, where it commits
+    by itself, else run through the session, inside its transaction."""
+
+    async def all(self, db: AsyncSession, **params: Any) -> list[Row]:
+        if db.info.get(REQUEST_CONNECTION) is not None and not db.in_transaction():
+            return await super().all(db, **params)
+        assert isinstance(self.statement, sa.Executable), "a statement, not a fragment"
+        result = await db.execute(self.statement, params)
+        return cast(list[Row], result.all())  # SQLAlchemy's rows answer by attribute too
+
+
+async def _fetch(
+    driver: "asyncpg.Connection[Any]",
+    invalidate: Callable[[BaseException], Awaitable[None]],
+    sql: str,
+    arguments: list[Any],
+) -> list[Row]:
+    try:
+        rows: list[Row] = await driver.fetch(sql, *arguments, record_class=Row)
+    except Exception as exc:
+        if is_outage(exc):
+            await invalidate(exc)
+            raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        raise
+    return rows

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.driver_reads import DriverRead, DriverWrite
 from courses.bundle import ORIGINAL_LOCALE
 from courses.errors import CourseLocked, LessonNotFound
 from courses.gating import CourseLock, course_lock, risk_rank
@@ -116,11 +117,10 @@ async def lesson_context(
     its content in that locale (or the original): all of it, or only the explanations (for
     grading). LessonNotFound when not published."""
     if locale is None:
-        query = _LESSON
+        query = _READ_LESSON
     else:
-        query = _LESSON_EXPLANATIONS if explanations_only else _LESSON_TEXT
-    params = {"lesson_id": lesson_id, "user_id": user_id, "locale": locale}
-    row = (await db.execute(query, params)).first()
+        query = _READ_LESSON_EXPLANATIONS if explanations_only else _READ_LESSON_TEXT
+    row = await query.first(db, lesson_id=lesson_id, user_id=user_id, locale=locale)
     if row is None:
         raise LessonNotFound(lesson_id=lesson_id)
     return _context(row, lesson_id, with_text=locale is not None)
@@ -138,14 +138,14 @@ async def open_lesson_context(
     """The lesson with its content (as `lesson_context`), and its clock started in the same
     statement when this is the caller's first opening of a lesson they may take: the time
     the clock started (a concurrent first opening's, if earlier), None when it was not."""
-    params = {
-        "lesson_id": lesson_id,
-        "user_id": user_id,
-        "locale": locale,
-        "risk_rank": risk_rank(risk_profile),
-        "now": now,
-    }
-    row = (await db.execute(_OPENING, params)).first()
+    row = await _OPENING.first(
+        db,
+        lesson_id=lesson_id,
+        user_id=user_id,
+        locale=locale,
+        risk_rank=risk_rank(risk_profile),
+        now=now,
+    )
     if row is None:
         raise LessonNotFound(lesson_id=lesson_id)
     return _context(row, lesson_id, with_text=True), row.started_at
@@ -274,6 +274,10 @@ def _unless(skip: bool, column: Any) -> Any:
 _LESSON = _lesson_query()
 _LESSON_TEXT = _with_text(_LESSON, explanations_only=False)
 _LESSON_EXPLANATIONS = _with_text(_LESSON, explanations_only=True)
+# Sent straight to the driver: the ORM's execution cost more than the query's own work.
+_READ_LESSON = DriverRead(_LESSON)
+_READ_LESSON_TEXT = DriverRead(_LESSON_TEXT)
+_READ_LESSON_EXPLANATIONS = DriverRead(_LESSON_EXPLANATIONS)
 
 
 def _opening_query() -> Any:
@@ -317,4 +321,5 @@ def _opening_query() -> Any:
     return sa.select(lesson, sa.select(started.c.opened_at).scalar_subquery().label("started_at"))
 
 
-_OPENING = _opening_query()
+# One statement that stands on its own (an idempotent upsert): every lesson opening runs it.
+_OPENING = DriverWrite(_opening_query())

@@ -164,21 +164,15 @@ async def list_courses(
     limit: int,
     after: tuple[int, str] | None = None,
 ) -> list[CourseSummary]:
-    """Up to `limit` published courses after the key `(level_rank, slug)`, easiest first."""
-    query = PUBLISHED_COURSES
-    if after is not None:
-        query = query.where(
-            sa.tuple_(col(CourseVersion.level_rank), col(Course.slug)) > sa.tuple_(*after)
-        )
-    rows = (
-        await db.execute(
-            query.order_by(col(CourseVersion.level_rank), col(Course.slug)).limit(limit),
-            {"user_id": user_id, "locale": locale},
-        )
-    ).all()
-    completed = await completed_course_slugs(db, user_id) if rows and user_id else set()
+    """Up to `limit` published courses after the key `(level_rank, slug)`, easiest first, in
+    one statement (each course with the prerequisites the caller has completed)."""
+    params: dict[str, object] = {"user_id": user_id, "locale": locale, "limit": limit}
+    if after is None:
+        rows = await _COURSES.all(db, **params)
+    else:
+        rows = await _COURSES_AFTER.all(db, after_rank=after[0], after_slug=after[1], **params)
     visitor = user_id is None
-    return [_summary(row, risk_profile, completed, visitor=visitor) for row in rows]
+    return [_summary(row, risk_profile, set(row.completed or ()), visitor=visitor) for row in rows]
 
 
 async def course_detail(
@@ -251,3 +245,30 @@ _COURSE = DriverRead(
         _course_lessons().label("lessons"),
     ).where(col(Course.slug) == sa.bindparam("slug", type_=sa.String()))
 )
+
+
+def _course_list(*, after: bool) -> DriverRead:
+    """A page of the catalogue, sent straight to the driver: from the start, or `after` the
+    key (`:after_rank`, `:after_slug`)."""
+    query = PUBLISHED_COURSES.add_columns(
+        completed_courses_among(
+            sa.bindparam("user_id", type_=sa.Uuid()), col(CourseVersion.prerequisites)
+        ).label("completed")
+    )
+    if after:
+        query = query.where(
+            sa.tuple_(col(CourseVersion.level_rank), col(Course.slug))
+            > sa.tuple_(
+                sa.bindparam("after_rank", type_=sa.Integer()),
+                sa.bindparam("after_slug", type_=sa.String()),
+            )
+        )
+    return DriverRead(
+        query.order_by(col(CourseVersion.level_rank), col(Course.slug)).limit(
+            sa.bindparam("limit", type_=sa.Integer())
+        )
+    )
+
+
+_COURSES = _course_list(after=False)
+_COURSES_AFTER = _course_list(after=True)

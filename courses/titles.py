@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.driver_reads import DriverRead
 from courses.access import locale_in
 from courses.models import Course, CourseVersion, CourseVersionText, Lesson, LessonContent
 
@@ -34,7 +35,7 @@ _SLUGS = sa.bindparam("slugs", type_=sa.ARRAY(sa.String()))
 _LOCALE = sa.bindparam("locale", type_=sa.String())
 # Built once, with bound parameters: every reward line, activity line and lock message runs
 # them.
-_COURSE_TITLES = (
+_COURSE_TITLES = DriverRead(
     sa.select(col(Course.slug), col(CourseVersionText.title))
     .join(CourseVersion, _PUBLISHED)
     .join(
@@ -46,7 +47,7 @@ _COURSE_TITLES = (
     )
     .where(col(Course.slug) == sa.any_(_SLUGS))
 )
-_LESSON_TITLES = (
+_LESSON_TITLES = DriverRead(
     sa.select(col(Course.slug), col(Lesson.slug), col(LessonContent.title))
     .select_from(Lesson)
     .join(Course, col(Course.id) == col(Lesson.course_id))
@@ -71,9 +72,9 @@ async def course_titles(
     if not wanted:
         return Titles()
     params = {"slugs": wanted, "locale": locale}
-    courses = await db.execute(_COURSE_TITLES, params)
+    courses = await _COURSE_TITLES.all(db, **params)
     titles = Titles(courses={row[0]: row[1] for row in courses})
     if with_lessons:
-        lessons = await db.execute(_LESSON_TITLES, params)
+        lessons = await _LESSON_TITLES.all(db, **params)
         titles.lessons.update({(row[0], row[1]): row[2] for row in lessons})
     return titles

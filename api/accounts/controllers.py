@@ -30,8 +30,9 @@ from api.accounts.schemas import (
     RiskQuestionOut,
     TokensOut,
 )
+from api.accounts.session_cache import Consents, SessionCache
 from api.accounts.suitability import effective_risk_profile, load_questionnaire, record_assessment
-from api.autocommit_routes import AUTOCOMMIT
+from api.autocommit_routes import DRIVER_ONLY
 from api.openapi import BEARER, problem_responses
 from api.settings import Settings
 from core.clock import Clock
@@ -48,7 +49,10 @@ def _client_ip(request: Request[Any, Any, Any]) -> str:
 
 
 async def profile_out(db: AsyncSession, account: UserAccount, now: datetime) -> ProfileOut:
-    consents = await current_consents(db, account.id)
+    return profile_of(account, await current_consents(db, account.id), now)
+
+
+def profile_of(account: UserAccount, consents: Consents, now: datetime) -> ProfileOut:
     return ProfileOut(
         id=account.id,
         email=account.email,
@@ -162,14 +166,21 @@ class MeController(Controller):
     path = "/v1/me"
     tags = ("accounts",)
 
-    @get("", operation_id="getMe", responses=problem_responses(401), opt=AUTOCOMMIT)
+    @get("", operation_id="getMe", responses=problem_responses(401), opt=DRIVER_ONLY)
     async def me(
         self,
+        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],
     ) -> ProfileOut:
-        return await profile_out(db, caller.account, clock.now())
+        # The consents are cached with the caller (and forgotten with them on any change), so
+        # a cached caller's profile needs no round trip.
+        cache: SessionCache = request.app.state.session_cache
+        consents = await cache.consents_or_load(
+            caller.user_id, load=lambda: current_consents(db, caller.user_id)
+        )
+        return profile_of(caller.account, consents, clock.now())
 
     @patch("", operation_id="updateMe", responses=problem_responses(400, 401, 422))
     async def update(

@@ -1,7 +1,9 @@
-"""A short-lived, per-process cache of the access-token check (session id -> caller).
+"""A short-lived, per-process cache of the access-token check (session id -> caller), and of
+each cached user's current consents (user id -> consents, what `GET /v1/me` shows).
 
 A hit saves the one read of the session and its user that every authenticated request would
-otherwise make. Correctness rests on PostgreSQL: triggers (migration 0014) NOTIFY the user's id
+otherwise make, and `GET /v1/me` its read of the consents. Correctness rests on PostgreSQL:
+triggers (migrations 0014 and 0040_reads, the consents) NOTIFY the user's id
 on CALLER_CHANGED whenever a session ends or an account changes, in the transaction that makes
 the change, and every process LISTENs (`CallerChangeListener`). A notice forgets that user's
 entries on every replica at once; SESSION_CACHE_SECONDS bounds what a lost notice could cost.
@@ -25,10 +27,19 @@ CALLER_CHANGED = "investquest_caller_changed"
 MAX_ENTRIES = 100_000  # about 100 MB at most; past it, expired entries go, then all
 
 
+Consents = dict[str, tuple[bool, datetime]]  # purpose -> (granted, decided at)
+
+
 @dataclass(frozen=True)
 class _Entry:
     caller: Caller
     expires: float  # on the monotonic clock
+
+
+@dataclass(frozen=True)
+class _ConsentsEntry:
+    consents: Consents
+    expires: float
 
 
 class SessionCache:
@@ -37,6 +48,7 @@ class SessionCache:
         self._monotonic = monotonic
         self._entries: dict[uuid.UUID, _Entry] = {}  # by session id
         self._sessions_of: dict[uuid.UUID, set[uuid.UUID]] = {}  # user id -> session ids
+        self._consents: dict[uuid.UUID, _ConsentsEntry] = {}  # by user id, while cached
         self._trusted = False
         self.generation = 0  # moves on every notice: a check begun before it is not stored
 
@@ -84,8 +96,23 @@ class SessionCache:
         self._entries[caller.session_id] = _Entry(caller, self._monotonic() + self._ttl)
         self._sessions_of.setdefault(caller.user_id, set()).add(caller.session_id)
 
+    async def consents_or_load(
+        self, user_id: uuid.UUID, *, load: Callable[[], Awaitable[Consents]]
+    ) -> Consents:
+        """The user's current consents: cached (while one of their sessions is), else `load()`'s,
+        kept unless a notice came while it ran."""
+        entry = self._consents.get(user_id)
+        if entry is not None and self._trusted and entry.expires > self._monotonic():
+            return entry.consents
+        generation = self.generation
+        consents = await load()
+        if self._trusted and generation == self.generation and user_id in self._sessions_of:
+            self._consents[user_id] = _ConsentsEntry(consents, self._monotonic() + self._ttl)
+        return consents
+
     def forget_user(self, user_id: uuid.UUID) -> None:
         self.generation += 1
+        self._consents.pop(user_id, None)
         for session_id in self._sessions_of.pop(user_id, set()):
             self._entries.pop(session_id, None)
 
@@ -93,6 +120,7 @@ class SessionCache:
         self.generation += 1
         self._entries.clear()
         self._sessions_of.clear()
+        self._consents.clear()
 
     def trust(self) -> None:
         """The listener is (back) up: notices missed while it was down are unknown, so start
@@ -111,6 +139,7 @@ class SessionCache:
             sessions.discard(session_id)
             if not sessions:
                 self._sessions_of.pop(entry.caller.user_id, None)
+                self._consents.pop(entry.caller.user_id, None)
 
     def _make_room(self) -> None:
         now = self._monotonic()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
 from api.accounts.guards import provide_optional_caller
-from api.autocommit_routes import AUTOCOMMIT
+from api.autocommit_routes import AUTOCOMMIT, DRIVER_ONLY
 from api.business_metrics import LESSONS_COMPLETED, QUIZ_ATTEMPTS, count_on_commit
 from api.learning.activity import activity_out
 from api.learning.locks import lock_messages
@@ -92,7 +92,7 @@ class LearningController(Controller):
         security=TOKEN_OPTIONAL,
         dependencies=VISITOR_DEPENDENCIES,
         responses=problem_responses(400, 401, 422),
-        opt=AUTOCOMMIT,
+        opt=DRIVER_ONLY,
     )
     async def courses(
         self,
@@ -129,7 +129,7 @@ class LearningController(Controller):
         security=TOKEN_OPTIONAL,
         dependencies=VISITOR_DEPENDENCIES,
         responses=problem_responses(400, 401, 404, 422),
-        opt=AUTOCOMMIT,
+        opt=DRIVER_ONLY,
     )
     async def course(
         self,
@@ -168,7 +168,7 @@ class LearningController(Controller):
         operation_id="getLesson",
         summary="A lesson to read, without its answers; opening it starts its clock",
         responses=problem_responses(400, 401, 403, 404, 422),
-        opt=AUTOCOMMIT,
+        opt=DRIVER_ONLY,
     )
     async def lesson(
         self,
@@ -268,7 +268,7 @@ class LearningController(Controller):
         responses=problem_responses(400, 401, 403, 404, 422, 429),
         # One read (the grading's), then one statement that records and pays the attempt: a
         # transaction around them would add BEGIN and COMMIT and buy nothing.
-        opt=AUTOCOMMIT,
+        opt=DRIVER_ONLY,
     )
     async def quiz_attempt(
         self,

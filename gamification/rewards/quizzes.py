@@ -20,13 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.driver_reads import DriverWrite
 from courses.quizzes import GradedQuiz, Recorded
 from gamification.engagement.service import reporting
 from gamification.ledger.queries import balances_of, expiring_before
 from gamification.rewards.service import Reward, RewardPolicy, Wallet, streak_of, wallet_of
 
-# Built once: every quiz attempt is this one call.
-_SUBMIT = (
+# Built once: every quiz attempt is this one call, a unit of work of its own.
+_SUBMIT = DriverWrite(
     sa.text(
         "SELECT attempts_used, first_pass, first_perfect, rewards, streak_current, "
         "streak_longest, streak_freezes, streak_last_active_on, streak_run_started_on, points, "
@@ -69,7 +70,8 @@ async def submit_quiz_attempt(
         "now": now,
         "expiring_before": expiring_before(now),
     }
-    row = (await db.execute(_SUBMIT, params)).one()
+    rows = await _SUBMIT.all(db, **params)
+    (row,) = rows
     recorded = Recorded(row.attempts_used, bool(row.first_pass), bool(row.first_perfect))
     if row.attempts_used is None:
         return PaidAttempt(recorded, [], None)

@@ -119,6 +119,27 @@ async def test_logout_on_one_replica_is_refused_on_another_within_a_second(
 
 
 @pytest.mark.committing
+async def test_a_consent_decided_on_one_replica_shows_on_another_within_a_second(
+    replicas: tuple[Replica, Replica], user_factory: UserFactory
+) -> None:
+    a, b = replicas
+    user = await user_factory()
+    for _ in range(2):  # the second answer comes from b's cache: the consents are kept there
+        seen = await b.client.get("/v1/me", headers=user.headers)
+        assert "marketing" not in seen.json()["consents"]
+    decided = await a.client.patch(
+        "/v1/me", json={"consents": {"marketing": True}}, headers=user.headers
+    )
+    assert decided.status_code == 200
+
+    async def shown() -> bool:
+        profile = (await b.client.get("/v1/me", headers=user.headers)).json()
+        return bool(profile["consents"].get("marketing", {}).get("granted"))
+
+    await eventually(shown, within=WITHIN_SECONDS)
+
+
+@pytest.mark.committing
 async def test_a_role_change_reaches_the_other_replica(
     replicas: tuple[Replica, Replica],
     user_factory: UserFactory,
@@ -223,3 +244,26 @@ def test_an_entry_expires_and_a_notice_forgets_only_its_user() -> None:
     assert cache.caller(mine.session_id, uuid.uuid4(), now=NOW) is None  # another user's token
     clock[0] = 30.0
     assert cache.caller(mine.session_id, mine.user_id, now=NOW) is None
+
+
+async def test_consents_are_kept_only_with_a_cached_caller_and_forgotten_with_them() -> None:
+    cache = SessionCache(30)
+    cache.trust()
+    caller = _caller()
+    loads: list[int] = []
+
+    async def load() -> dict[str, tuple[bool, datetime]]:
+        loads.append(1)
+        return {"marketing": (True, NOW)}
+
+    async def read() -> None:
+        assert await cache.consents_or_load(caller.user_id, load=load) == {"marketing": (True, NOW)}
+
+    await read()  # no cached caller: loaded, not kept
+    cache.store(caller, generation=cache.generation)
+    await read()
+    await read()  # kept
+    assert len(loads) == 2
+    cache.forget_user(caller.user_id)
+    await read()
+    assert len(loads) == 3

@@ -1,16 +1,19 @@
-"""Reads sent straight to the driver (`core.driver_reads`): the statement's own literals and the
-caller's parameters, rows by attribute, the session's transaction, and a stalled database as
-`DatabaseUnavailable` with the connection replaced."""
+"""Statements sent straight to the driver (`core.driver_reads`): the statement's own literals and
+the caller's parameters (converted where their type asks), rows by attribute, the session's
+transaction, a request's own pooled connection (taken when first used, given back, its writes
+committed by themselves), and a stalled database as `DatabaseUnavailable` with the connection
+replaced."""
 
 from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.database import create_engine, create_sessionmaker
+from api.database import create_engine, create_sessionmaker, request_connection_for
 from api.settings import Settings
-from core.driver_reads import DriverRead
+from core.driver_reads import REQUEST_CONNECTION, DriverRead, DriverWrite
 from core.outages import DatabaseUnavailable
 
 NUMBERS = DriverRead(
@@ -67,3 +70,71 @@ async def test_a_read_past_the_deadline_is_database_unavailable(
             await SLEEP.all(db, seconds=2.0)
     async with deadline_sessions() as db:  # the timed-out connection was replaced
         assert len(await NUMBERS.all(db, factor=1)) == 3
+
+
+async def test_parameters_are_converted_as_their_types_ask(db: AsyncSession) -> None:
+    converted = DriverRead(
+        sa.select(
+            sa.bindparam("doc", type_=JSONB)["name"].astext.label("name"),
+            sa.func.cardinality(sa.bindparam("tags", type_=ARRAY(sa.Text()))).label("tags"),
+        )
+    )
+    row = await converted.first(db, doc={"name": "Ada"}, tags=("a", "b", "c"))
+    assert row is not None
+    assert (row.name, row.tags) == ("Ada", 3)
+
+
+@pytest.fixture
+async def scratch_table(engine: AsyncEngine) -> AsyncIterator[sa.Table]:
+    table = sa.Table("driver_write_item", sa.MetaData(), sa.Column("n", sa.Integer))
+    async with engine.begin() as conn:
+        await conn.run_sync(table.create)
+    yield table
+    async with engine.begin() as conn:
+        await conn.run_sync(table.drop)
+
+
+def _insert(table: sa.Table) -> DriverWrite:
+    return DriverWrite(
+        sa.insert(table).values(n=sa.bindparam("n", type_=sa.Integer())).returning(table.c.n)
+    )
+
+
+async def _numbers_in(engine: AsyncEngine, table: sa.Table) -> list[int]:
+    async with engine.connect() as conn:
+        return list((await conn.scalars(sa.select(table.c.n).order_by(table.c.n))).all())
+
+
+@pytest.mark.committing
+async def test_a_request_connection_is_taken_when_first_used_and_given_back(
+    engine: AsyncEngine, scratch_table: sa.Table
+) -> None:
+    sessions = create_sessionmaker(engine, autocommit=True)
+    checked_out = engine.pool.checkedout()  # type: ignore[attr-defined]
+    async with sessions() as db:
+        own = request_connection_for(sessions)
+        db.info[REQUEST_CONNECTION] = own
+        assert engine.pool.checkedout() == checked_out  # type: ignore[attr-defined]
+        assert len(await NUMBERS.all(db, factor=1)) == 3
+        written = await _insert(scratch_table).all(db, n=1)
+        assert [row.n for row in written] == [1]
+        assert engine.pool.checkedout() == checked_out + 1  # type: ignore[attr-defined]
+        assert not db.in_transaction()  # the session itself never took a connection
+        await db.rollback()
+        await own.release()
+        assert engine.pool.checkedout() == checked_out  # type: ignore[attr-defined]
+    assert await _numbers_in(engine, scratch_table) == [1]  # it committed by itself
+
+
+@pytest.mark.committing
+async def test_a_driver_write_elsewhere_is_part_of_the_sessions_transaction(
+    engine: AsyncEngine, scratch_table: sa.Table
+) -> None:
+    sessions = create_sessionmaker(engine)
+    async with sessions() as db:
+        await _insert(scratch_table).all(db, n=2)
+        assert db.in_transaction()
+        await db.rollback()
+    async with sessions.begin() as db:
+        await _insert(scratch_table).all(db, n=3)
+    assert await _numbers_in(engine, scratch_table) == [3]

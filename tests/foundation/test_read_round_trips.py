@@ -1,5 +1,5 @@
 """An authenticated read waits for the database as few times as it can: no pre-ping, no BEGIN
-and COMMIT around reads, the token check cached. Counted at the wire (tests/benchmarks/wire.py)
+and COMMIT around reads, the token check (and for `GET /v1/me` the consents) cached. Counted at the wire (tests/benchmarks/wire.py)
 on an app built as `serve` builds it; a connection the server closed is replaced for free."""
 
 import asyncio
@@ -71,13 +71,24 @@ async def _counted_get(
     return proxy.take()
 
 
-async def test_me_is_one_round_trip(
+async def test_me_once_cached_is_no_round_trip(
     counted: tuple[WireProxy, AsyncClient], user_factory: UserFactory
 ) -> None:
     proxy, client = counted
     user = await user_factory()
     counts = await _counted_get(proxy, client, "/v1/me", user)
-    assert counts.round_trips == 1  # the consents; the caller is cached, no BEGIN or COMMIT
+    assert counts.round_trips == 0  # the caller and their consents are cached
+
+
+async def test_a_course_page_is_one_round_trip(
+    counted: tuple[WireProxy, AsyncClient], user_factory: UserFactory, publish: Publish
+) -> None:
+    proxy, client = counted
+    await publish(bundle_doc())
+    user = await user_factory()
+    slug = (await client.get("/v1/courses", headers=user.headers)).json()["items"][0]["slug"]
+    counts = await _counted_get(proxy, client, f"/v1/courses/{slug}", user)
+    assert counts.round_trips == 1  # the course with its lessons and progress; no BEGIN/COMMIT
 
 
 async def test_opening_a_lesson_for_the_first_time_is_one_round_trip(

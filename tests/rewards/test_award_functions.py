@@ -176,10 +176,12 @@ async def test_a_graded_quiz_attempt_is_one_read_and_one_statement(
     assert response.status_code == 200
     assert [r["kind"] for r in response.json()["rewards"]] == ["quiz_passed", "quiz_perfect"]
     statements = [s for s in sent if not s.startswith(("SAVEPOINT", "RELEASE"))]
-    # The grading's read of the lesson, then one call: the attempt, its rewards, then the
-    # engagement (the counters and the badges they earn, the quests they complete and the
-    # league week's XP), and the wallet. Every write is inside the function.
-    assert len(statements) == 2
+    # The token's check (no session cache here: no listener), the grading's read of the
+    # lesson, then one call: the attempt, its rewards, then the engagement (the counters and
+    # the badges they earn, the quests they complete and the league week's XP), and the
+    # wallet. Every write is inside the function.
+    assert len(statements) == 3
     assert all(s.startswith("SELECT") for s in statements)
-    assert statements[1].split(" FROM ")[1].split("(")[0] == "quiz_attempt_submit"
+    assert statements[0].startswith("SELECT user_account.id,")
+    assert statements[2].split(" FROM ")[1].split("(")[0] == "quiz_attempt_submit"
     assert not any("quest_template" in s for s in sent)
