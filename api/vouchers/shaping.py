@@ -1,17 +1,20 @@
 """What the voucher routes share: the learner's eligibility facts and output shapes."""
 
-from datetime import datetime
+import uuid
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller, lifecycle_stage
-from api.vouchers.schemas import AdminProductOut, VoucherOut
+from api.rewards.wallets import wallet_on
+from api.timestamps import encode_body
+from api.vouchers.schemas import AdminProductOut, RedemptionOut, VoucherOut
 from courses.catalogue import completed_course_slugs
 from courses.titles import Titles, course_titles
 from gamification.vouchers.lifecycle import status_at
-from gamification.vouchers.models import Voucher, VoucherProduct
+from gamification.vouchers.models import Voucher, VoucherProduct, VoucherStatus
 from gamification.vouchers.products import Redeemer
 from gamification.vouchers.wording import localised_terms, terms_text
 
@@ -63,6 +66,62 @@ def voucher_out(voucher: Voucher, *, now: datetime, locale: str) -> VoucherOut:
         consumed_at=voucher.consumed_at,
         revoked_at=voucher.revoked_at,
     )
+
+
+class _StoredVoucher(msgspec.Struct):
+    id: uuid.UUID
+    code: str
+    product_id: uuid.UUID
+    user_id: uuid.UUID
+    kind: str
+    title: str
+    title_en: str | None
+    terms: dict[str, Any]
+    points_price: int
+    issued_at: datetime
+    expires_at: datetime
+    debit_transaction_id: uuid.UUID
+
+
+class _StoredWallet(msgspec.Struct):
+    """`ledger_balances`' columns and the streak row's as `streak_*` (None: no streak yet)."""
+
+    points: int
+    xp: int
+    expiring_points: list[int]
+    expiring_at: list[datetime]
+    streak_current: int | None
+    streak_longest: int | None
+    streak_freezes: int | None
+    streak_last_active_on: date | None
+    streak_run_started_on: date | None
+
+
+class _StoredRedemption(msgspec.Struct):
+    """What `voucher_redeem_keyed` stores with the key: the `redemption_context`, the voucher
+    as issued and the wallet after."""
+
+    locale: str
+    today: date
+    voucher: _StoredVoucher
+    wallet: _StoredWallet
+
+
+def redemption_context(locale: str, today: date) -> dict[str, str]:
+    """What a redemption's answer is shaped by besides the stored rows: the first request's
+    locale and the caller's day (replays answer the same whatever they send)."""
+    return {"locale": locale, "today": today.isoformat()}
+
+
+def redemption_answer(stored: str) -> bytes:
+    """The redemption's answer, from what was stored with its key (first time and replays)."""
+    answer = msgspec.json.decode(stored, type=_StoredRedemption)
+    voucher = Voucher(**msgspec.structs.asdict(answer.voucher), status=VoucherStatus.ISSUED)
+    out = RedemptionOut(
+        voucher=voucher_out(voucher, now=voucher.issued_at, locale=answer.locale),
+        wallet=wallet_on(answer.wallet, answer.today),
+    )
+    return encode_body(out)
 
 
 def admin_product_out(product: VoucherProduct) -> AdminProductOut:
