@@ -52,6 +52,10 @@ def localised_title(title: str, title_en: str | None, locale: str) -> str:
 
 
 def voucher_out(voucher: Voucher, *, now: datetime, locale: str) -> VoucherOut:
+    return _voucher_out(voucher, status_at(voucher, now), locale)
+
+
+def _voucher_out(voucher: "Voucher | _StoredVoucher", status: str, locale: str) -> VoucherOut:
     return VoucherOut(
         id=voucher.id,
         code=voucher.code,
@@ -59,7 +63,7 @@ def voucher_out(voucher: Voucher, *, now: datetime, locale: str) -> VoucherOut:
         title=localised_title(voucher.title, voucher.title_en, locale),
         terms=localised_terms(voucher.terms, locale),
         terms_text=terms_text(voucher.terms, locale=locale),
-        status=status_at(voucher, now),
+        status=status,
         points_price=voucher.points_price,
         issued_at=voucher.issued_at,
         expires_at=voucher.expires_at,
@@ -81,6 +85,8 @@ class _StoredVoucher(msgspec.Struct):
     issued_at: datetime
     expires_at: datetime
     debit_transaction_id: uuid.UUID
+    consumed_at: None = None  # just issued
+    revoked_at: None = None
 
 
 class _StoredWallet(msgspec.Struct):
@@ -116,9 +122,9 @@ def redemption_context(locale: str, today: date) -> dict[str, str]:
 def redemption_answer(stored: str) -> bytes:
     """The redemption's answer, from what was stored with its key (first time and replays)."""
     answer = msgspec.json.decode(stored, type=_StoredRedemption)
-    voucher = Voucher(**msgspec.structs.asdict(answer.voucher), status=VoucherStatus.ISSUED)
+    # Issued, as it was at the answer's time: a product's validity is at least a day.
     out = RedemptionOut(
-        voucher=voucher_out(voucher, now=voucher.issued_at, locale=answer.locale),
+        voucher=_voucher_out(answer.voucher, VoucherStatus.ISSUED, answer.locale),
         wallet=wallet_on(answer.wallet, answer.today),
     )
     return encode_body(out)
