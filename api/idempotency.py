@@ -7,12 +7,21 @@ So a key never produces a second effect. Domain errors (out of stock, ...) are s
 replayed too, so a retry gets the same answer: they are raised as a `CommittedRefusal`, which
 commits the stored answer while the effect's savepoint is already rolled back. Unexpected
 errors roll everything back.
+
+A route whose database function claims the key, does the work and stores the answer in one
+statement (`run_claimed`: a redemption) sends no transaction around it, so the rows it locks
+are held only inside the server. It stores what its answer is rendered from rather than the
+bytes (media type `ANSWER_MEDIA_TYPE`), and renders its first answer from that same text, so a
+replay is the same bytes. Its refusals write nothing in that statement: they are stored with
+their key in one statement of their own, unless an answer was stored for the key meanwhile,
+which is then replayed.
 """
 
 import hashlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -28,10 +37,12 @@ from api.jobs import JobContext
 from api.problems import PROBLEM_MEDIA_TYPE, ProblemError, handle_domain_error
 from api.timestamps import encode_body
 from core.clock import Clock
-from core.errors import CommittedRefusal, DomainError
+from core.errors import CommittedRefusal, DomainError, KeyUsed
 from core.tables import id_field, utc_timestamp
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The stored body is what the route renders its answer from (`run_claimed`), not the bytes.
+ANSWER_MEDIA_TYPE = "application/vnd.investquest.answer+json"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 # Documented as required; it stays optional in the signature so that a missing key is answered
@@ -86,6 +97,11 @@ _CLAIM = (
     .on_conflict_do_nothing(index_elements=["caller", "route", "key"])
     .returning(_RECORDS.c.id)
 )
+_CLAIM_ANSWERED = (  # a refusal of `run_claimed`: the key and its answer at once
+    insert(_RECORDS)
+    .on_conflict_do_nothing(index_elements=["caller", "route", "key"])
+    .returning(_RECORDS.c.id)
+)
 _STORE_RESPONSE = sa.update(_RECORDS).where(_RECORDS.c.id == sa.bindparam("record_id"))
 
 
@@ -111,15 +127,8 @@ async def run_idempotent(
     is stored, unless `refusals_write_nothing` says it never writes before refusing (two round
     trips saved).
     """
-    if key is None:
-        raise ProblemError(
-            422,
-            "idempotency-key-required",
-            message="idempotency-key-required",
-            params={"header": IDEMPOTENCY_HEADER},
-            errors=[{"field": IDEMPOTENCY_HEADER, "message": "required"}],
-        )
-    route = f"{request.method} {request.scope.get('path_template', request.url.path)}"
+    key = _required(key)
+    route = _route_of(request)
     fingerprint = request_fingerprint(body)
     claimed = await db.scalar(
         _CLAIM,
@@ -149,6 +158,103 @@ async def run_idempotent(
     return Response(content=encoded, status_code=status, media_type="application/json")
 
 
+def _required(key: str | None) -> str:
+    if key is None:
+        raise ProblemError(
+            422,
+            "idempotency-key-required",
+            message="idempotency-key-required",
+            params={"header": IDEMPOTENCY_HEADER},
+            errors=[{"field": IDEMPOTENCY_HEADER, "message": "required"}],
+        )
+    return key
+
+
+def _route_of(request: Request[Any, Any, Any]) -> str:
+    return f"{request.method} {request.scope.get('path_template', request.url.path)}"
+
+
+@dataclass(frozen=True)
+class KeyClaim:
+    """The record a database function inserts to claim the key (`run_claimed`)."""
+
+    record_id: uuid.UUID
+    caller: str
+    route: str
+    key: str
+    request_hash: str
+
+    def params(self) -> dict[str, Any]:
+        """The claim as the function's parameters."""
+        return {
+            "record_id": self.record_id,
+            "caller": self.caller,
+            "route": self.route,
+            "key": self.key,
+            "request_hash": self.request_hash,
+        }
+
+
+def key_claim(
+    request: Request[Any, Any, Any], *, caller: str, key: str | None, body: Any
+) -> KeyClaim:
+    """The claim for this caller, route, key and body; 422 without a key."""
+    return KeyClaim(
+        uuid.uuid4(), caller, _route_of(request), _required(key), request_fingerprint(body)
+    )
+
+
+Render = Callable[[str], bytes]  # a stored answer (ANSWER_MEDIA_TYPE) -> the response body
+
+
+async def run_claimed(
+    db: AsyncSession,
+    request: Request[Any, Any, Any],
+    clock: Clock,
+    claim: KeyClaim,
+    *,
+    effect: Callable[[], Awaitable[str]],
+    render: Render,
+    status_code: int,
+) -> Response[Any]:
+    """Answer a request whose `effect` claims `claim` in the database itself, together with its
+    work and its stored answer (returned), in one statement; `KeyUsed` when the key was claimed
+    before. A domain error from the effect wrote nothing: it is stored with the key here."""
+    try:
+        answer = await effect()
+    except KeyUsed:
+        return await _replay_claim(db, claim, render)
+    except DomainError as exc:
+        problem = handle_domain_error(request, exc)
+        encoded = encode_body(problem.content)
+        stored = await db.scalar(
+            _CLAIM_ANSWERED,
+            {
+                **{name: value for name, value in claim.params().items() if name != "record_id"},
+                "id": claim.record_id,
+                "created_at": clock.now(),
+                "status_code": problem.status_code or 409,
+                "response_body": encoded.decode(),
+                "media_type": PROBLEM_MEDIA_TYPE,
+            },
+        )
+        if stored is None:  # an answer was stored for the key meanwhile
+            return await _replay_claim(db, claim, render)
+        raise CommittedRefusal(exc) from exc
+    return Response(content=render(answer), status_code=status_code, media_type="application/json")
+
+
+async def _replay_claim(db: AsyncSession, claim: KeyClaim, render: Render) -> Response[Any]:
+    return await _replay(
+        db,
+        caller=claim.caller,
+        route=claim.route,
+        key=claim.key,
+        fingerprint=claim.request_hash,
+        render=render,
+    )
+
+
 async def _store(
     db: AsyncSession, record_id: uuid.UUID, status: int, content: Any, media_type: str
 ) -> bytes:
@@ -166,7 +272,13 @@ async def _store(
 
 
 async def _replay(
-    db: AsyncSession, *, caller: str, route: str, key: str, fingerprint: str
+    db: AsyncSession,
+    *,
+    caller: str,
+    route: str,
+    key: str,
+    fingerprint: str,
+    render: Render | None = None,
 ) -> Response[Any]:
     record = (
         await db.execute(
@@ -187,10 +299,15 @@ async def _replay(
         )
     if record.status_code is None:  # only visible inside the claiming transaction itself
         raise ProblemError(409, "conflict", message="idempotency-key-in-progress")
+    body, media_type = record.response_body or "", record.media_type or "application/json"
+    if media_type == ANSWER_MEDIA_TYPE and render is not None:
+        content, media_type = render(body), "application/json"
+    else:
+        content = body.encode()
     return Response(
-        content=(record.response_body or "").encode(),
+        content=content,
         status_code=record.status_code,
-        media_type=record.media_type or "application/json",
+        media_type=media_type,
         headers={REPLAYED_HEADER: "true"},
     )
 

@@ -70,3 +70,8 @@ class CommittedRefusal(Exception):
     def __init__(self, error: DomainError) -> None:
         super().__init__(error.detail)
         self.error = error
+
+
+class KeyUsed(Exception):
+    """A database function that claims an Idempotency-Key itself found it claimed before: the
+    api replays the answer stored with it."""

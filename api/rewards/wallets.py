@@ -4,7 +4,7 @@ Other areas (learning, vouchers) reach the rewards area through this module, `aw
 and `schemas.py` only.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,5 +58,14 @@ async def caller_wallet(
 def wallet_of_row(row: Any, caller: Caller, settings: Settings, now: datetime) -> WalletOut:
     """The caller's wallet from columns a write returned with its own work (`ledger_balances`'
     and the streak row's as `streak_*`), as `caller_wallet` would read it."""
-    today = local_day(now, caller.timezone, settings.business_timezone)
+    return wallet_on(row, caller_today(caller, settings, now))
+
+
+def caller_today(caller: Caller, settings: Settings, now: datetime) -> date:
+    """The caller's day at `now`, which their streak is shown as of."""
+    return local_day(now, caller.timezone, settings.business_timezone)
+
+
+def wallet_on(row: Any, today: date) -> WalletOut:
+    """The wallet from `wallet_of_row`'s columns, its streak as of `today`."""
     return wallet_out(wallet_of(balances_of(row), streak_of(row), today))

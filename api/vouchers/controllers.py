@@ -15,7 +15,7 @@ from api.accounts.caller import Caller
 from api.autocommit_routes import AUTOCOMMIT
 from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
 from api.engagement.events import reporting_of
-from api.idempotency import IdempotencyKeyHeader, run_idempotent
+from api.idempotency import IdempotencyKeyHeader, key_claim, run_claimed
 from api.openapi import CourseRef, problem_responses
 from api.pagination import (
     DEFAULT_LIMIT,
@@ -24,7 +24,7 @@ from api.pagination import (
     make_page,
     page_request,
 )
-from api.rewards.wallets import wallet_of_row
+from api.rewards.wallets import caller_today
 from api.settings import Settings
 from api.vouchers.schemas import (
     ProductOut,
@@ -34,7 +34,13 @@ from api.vouchers.schemas import (
     VoucherOut,
     VoucherPage,
 )
-from api.vouchers.shaping import localised_title, redeemer_of, voucher_out
+from api.vouchers.shaping import (
+    localised_title,
+    redeemer_of,
+    redemption_answer,
+    redemption_context,
+    voucher_out,
+)
 from core.clock import Clock
 from courses.titles import Titles, course_titles
 from gamification.vouchers.eligibility import Ineligible
@@ -120,6 +126,7 @@ class VoucherController(Controller):
             201: ResponseSpec(data_container=RedemptionOut, description="The voucher issued"),
             **problem_responses(400, 401, 404, 409, 422),
         },
+        opt=AUTOCOMMIT,  # one statement writes it all: no transaction around it
     )
     async def redeem(
         self,
@@ -137,31 +144,24 @@ class VoucherController(Controller):
         course is `required_course: {slug, title}`). The same key and body replay the first
         answer."""
         now = clock.now()
+        claim = key_claim(request, caller=f"user:{caller.user_id}", key=idempotency_key, body=data)
 
-        async def effect() -> tuple[int, Any]:
+        async def effect() -> str:
             redemption = await redeem_voucher(
                 db,
                 product_id=data.product_id,
                 redeemer=redeemer_of(db, caller, now, locale),
                 engagement=reporting_of(caller, settings, now).params(),
+                key=claim.params(),
+                context=redemption_context(locale, caller_today(caller, settings, now)),
                 now=now,
             )
-            count_on_commit(db, REDEMPTIONS.labels(redemption.voucher.kind))
-            count_on_commit(db, POINTS_SPENT, redemption.voucher.points_price)
-            return 201, RedemptionOut(
-                voucher=voucher_out(redemption.voucher, now=now, locale=locale),
-                wallet=wallet_of_row(redemption.wallet_row, caller, settings, now),
-            )
+            count_on_commit(db, REDEMPTIONS.labels(redemption.kind))
+            count_on_commit(db, POINTS_SPENT, redemption.points_price)
+            return redemption.answer
 
-        return await run_idempotent(
-            db,
-            request,
-            clock,
-            caller=f"user:{caller.user_id}",
-            key=idempotency_key,
-            body=data,
-            effect=effect,
-            refusals_write_nothing=True,  # every refusal comes before or undoes its writes
+        return await run_claimed(
+            db, request, clock, claim, effect=effect, render=redemption_answer, status_code=201
         )
 
     @get(

@@ -1,9 +1,10 @@
-"""Redeeming points for a voucher: one transaction, all or nothing, never oversold.
+"""Redeeming points for a voucher: one statement, all or nothing, never oversold.
 
 Two statements. The product is read (no lock) and the sale window and eligibility checked in
 Python; a sold-out product is refused here already, so a sold-out storm costs one read each.
-Then one call of the database function `voucher_redeem` (migrations 0013 and 0029) does the
-rest, in lock order:
+Then one call of the database function `voucher_redeem_keyed` (migration 0040) claims the
+request's Idempotency-Key, does the rest through `voucher_redeem` (migrations 0013, 0029 and
+0034), in lock order:
 
 1. count against the per-user limit on the (user, product) counter row: a conditional upsert,
    so concurrent redemptions by one user queue on that row and can never both pass;
@@ -13,13 +14,16 @@ rest, in lock order:
    knobs `engagement` gives, `gamification.engagement.service.Reporting.params()`, passed in
    by the api layer: vouchers stay unaware of the engagement's imports): inside the function,
    so a refusal undoes it too;
-5. read the wallet after it all (balances and streak, returned for the answer: migration
-   0034), so that no read follows the stock update;
+5. read the wallet after it all (balances and streak), so that no read follows the stock update;
 6. take one unit of stock with a conditional update (`remaining_stock > 0`). This is the one
-   row every redeemer of the product shares, so it is locked last, for the shortest time.
+   row every redeemer of the product shares, so it is locked last, for the shortest time;
 
-A refusal at any step undoes the steps before it inside the function, so a refused
-redemption writes nothing and the caller's transaction stays usable.
+and stores with the key what the answer is rendered from (the api's `context`, the voucher,
+the wallet). The api runs it without a transaction around it, so the stock row stays locked
+only until that one statement commits, inside the server.
+
+A refusal at any step undoes the steps before it inside the function, the key's claim too, so
+a refused redemption writes nothing; a key claimed before writes nothing and raises `KeyUsed`.
 """
 
 import uuid
@@ -32,38 +36,43 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import KeyUsed
 from core.ids import new_id
 from gamification.ledger.errors import InsufficientPoints
 from gamification.ledger.queries import expiring_before
 from gamification.vouchers.codes import new_code
 from gamification.vouchers.errors import LimitReached, NotEligible, OutOfStock
-from gamification.vouchers.models import Voucher, VoucherProduct, VoucherStatus
+from gamification.vouchers.models import VoucherProduct, VoucherStatus
 from gamification.vouchers.products import Redeemer, get_product, why_ineligible
 
 CODE_ATTEMPTS = 5
 
 # Built once: every redemption runs it. The debit goes to the redemption account, under the
 # key `voucher:{voucher_id}`, the reference the engagement counts the event under too.
-# The wallet after the redemption comes back with it (read before the stock row is locked).
 _REDEEM = sa.text(
-    "SELECT outcome, debit_transaction_id, points_balance, points, xp, expiring_points, "
-    "expiring_at, streak_current, streak_longest, streak_freezes, streak_last_active_on, "
-    "streak_run_started_on FROM voucher_redeem("
+    "SELECT outcome, answer FROM voucher_redeem_keyed("
+    ":record_id, :caller, :route, :key, :request_hash, :context, "
     ":id, :code, :product_id, :user_id, :per_user_limit, :points_price, :kind, :title, "
     ":title_en, :terms, :reason, :issued_at, :expires_at, :day, :cap_day, :daily_cap, "
     ":lot_days, :daily_quests, :highest_tier, :cohort_size, :expiring_before)"
-).bindparams(sa.bindparam("terms", type_=JSONB), sa.bindparam("reason", type_=JSONB))
+).bindparams(
+    sa.bindparam("terms", type_=JSONB),
+    sa.bindparam("reason", type_=JSONB),
+    sa.bindparam("context", type_=JSONB),
+)
 REDEEMED = "redeemed"
 CODE_TAKEN = "code-taken"
+KEY_USED = "key-used"
 
 
 @dataclass(frozen=True)
 class Redemption:
-    voucher: Voucher
-    points_balance: int  # the user's points balance right after the debit
-    # The wallet's columns after the redemption (`ledger_balances`' and the streak row's as
-    # `streak_*`), for the rewards area to shape: vouchers do not know it.
-    wallet_row: Any
+    kind: str  # the voucher's
+    points_price: int
+    # What was stored with the key: the api's `context` with the voucher as issued
+    # (`voucher`) and the wallet after (`wallet`: `ledger_balances`' columns and the streak
+    # row's as `streak_*`), as JSON text, for the api to render the answer from.
+    answer: str
 
 
 async def redeem_voucher(
@@ -72,8 +81,13 @@ async def redeem_voucher(
     product_id: uuid.UUID,
     redeemer: Redeemer,
     engagement: Mapping[str, Any],
+    key: Mapping[str, Any],
+    context: Mapping[str, Any],
     now: datetime,
 ) -> Redemption:
+    """Redeem under the Idempotency-Key `key` (the record's `record_id`, `caller`, `route`,
+    `key` and `request_hash`), storing `context` with the answer. Raises `KeyUsed` when the
+    key was claimed before, the domain's refusals otherwise."""
     product = await get_product(db, product_id)
     problem = await why_ineligible(product, redeemer, now=now)
     if problem is not None:
@@ -83,6 +97,8 @@ async def redeem_voucher(
     voucher_id = new_id()
     fixed = {"per_user_limit": product.per_user_limit, "reason": _debit_reason(product, voucher_id)}
     fixed |= engagement  # the same for every code drawn
+    fixed |= key
+    fixed["context"] = context
     fixed["expiring_before"] = expiring_before(now)
     for _ in range(CODE_ATTEMPTS):  # a code collision (about 1 in 10^17 a pair) draws again
         issued = _issued(voucher_id, new_code(), product, redeemer.user_id, now)
@@ -92,8 +108,7 @@ async def redeem_voucher(
     else:
         raise RuntimeError("could not draw an unused voucher code")  # pragma: no cover
     _refuse_unless_redeemed(row.outcome, product)
-    voucher = Voucher(**issued, debit_transaction_id=row.debit_transaction_id)
-    return Redemption(voucher, int(row.points_balance), row)
+    return Redemption(product.kind, product.points_price, row.answer)
 
 
 def _issued(
@@ -117,6 +132,8 @@ def _issued(
 
 
 def _refuse_unless_redeemed(outcome: str, product: VoucherProduct) -> None:
+    if outcome == KEY_USED:
+        raise KeyUsed()
     if outcome == LimitReached.code:
         raise LimitReached(limit=product.per_user_limit)
     if outcome == InsufficientPoints.code:
