@@ -24,8 +24,8 @@ most texts are settled by it alone."""
 import itertools
 import re
 from collections.abc import Iterable
-from re import _constants as sre_constants  # the parser `re` itself uses (Python 3.11+)
-from re import _parser as sre_parse
+from re import _constants as sre_constants  # type: ignore[attr-defined]  # re's own parser;
+from re import _parser as sre_parse  # type: ignore[attr-defined]  # typeshed has no stubs
 from typing import Any
 
 _LITERAL = sre_constants.LITERAL
