@@ -19,10 +19,11 @@ AROUND = 5  # entries shown above and below the caller
 MAX_TOP = 100  # the most a board shows (the API's largest `limit`)
 ANONYMOUS = "anonymous"
 
-# One round trip: the state, the caller's standing, and the rows of the top and around it (two
-# ranges of the (generation, rank) index), each with the board name the refresh stored in it:
-# the rows around a caller sit on a page or two of the generation, so a board reads no account
-# rows. Sent straight to the driver (a prepared statement, no ORM): every player's app polls it.
+# One round trip: the state, the caller's standing (a key lookup), and the rows of the top and
+# around it (two ranges of the (generation, rank) index), each with the board name the refresh
+# stored in it: the rows around a caller sit on a page or two of the generation, so a board
+# reads no account rows. Sent straight to the driver (a prepared statement, no ORM): every
+# player's app polls it.
 _BOARD = DriverRead(
     sa.text(
         f"""
@@ -31,11 +32,9 @@ _BOARD = DriverRead(
         WHERE contest_id = :contest_id
     ), mine AS (
         SELECT s.rank, s.equity, s.return_pct
-        FROM contest_entry e
-        JOIN contest_standing s
-          ON s.contest_id = :contest_id AND s.generation = (SELECT generation FROM state)
-         AND s.entry_id = e.id
-        WHERE e.contest_id = :contest_id AND e.user_id = :user_id
+        FROM contest_standing s
+        WHERE s.contest_id = :contest_id AND s.generation = (SELECT generation FROM state)
+          AND s.user_id = :user_id
     ), board AS (
         -- Constant limits keep a generic plan's row guesses (and so its cost) small: a guess
         -- of a third of the table would walk the whole board, or JIT-compile the statement.

@@ -110,14 +110,12 @@ _REFRESH_SETTINGS = (
 BOARD_NAMES_LOCK = 7_040_001
 _SNAPSHOT = sa.text("SELECT pg_current_snapshot()::text")
 _LOCK_BOARD_NAMES = sa.text(f"SELECT pg_advisory_xact_lock({BOARD_NAMES_LOCK})")
-# The names changed by transactions the generation's snapshot did not see (a new generation's
-# rows are keyed by entry; a learner has one entry per contest).
+# The names changed by transactions the generation's snapshot did not see.
 _REAPPLY_CHANGES = """
     UPDATE {table} s SET display_name = u.display_name, public_boards = u.public_boards
     FROM contest_board_change c
     JOIN user_account u ON u.id = c.user_id
-    JOIN contest_entry e ON e.user_id = c.user_id AND e.contest_id = :contest_id
-    WHERE s.generation = :generation AND s.entry_id = e.id
+    WHERE s.generation = :generation AND s.user_id = c.user_id
       AND NOT pg_visible_in_snapshot(
           c.xact_id::text::xid8, CAST(CAST(:snapshot AS text) AS pg_snapshot)
       )
@@ -244,7 +242,7 @@ async def refresh_standings(
     # the CHECK above spares the attach a scan of the rows.
     await db.execute(
         sa.text(
-            f"ALTER TABLE {table} ADD PRIMARY KEY (generation, entry_id),"
+            f"ALTER TABLE {table} ADD PRIMARY KEY (generation, user_id),"
             " ADD UNIQUE (generation, rank)"
         )
     )
@@ -252,7 +250,7 @@ async def refresh_standings(
     await db.execute(_LOCK_BOARD_NAMES)
     await db.execute(
         sa.text(_REAPPLY_CHANGES.format(table=table)),
-        {"contest_id": contest_id, "generation": generation, "snapshot": snapshot},
+        {"generation": generation, "snapshot": snapshot},
     )
     await db.execute(
         sa.text(

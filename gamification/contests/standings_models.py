@@ -63,9 +63,9 @@ class Standing(SQLModel, table=True):
     )
 
     generation: int = Field(sa_type=sa.BigInteger, primary_key=True)
-    entry_id: uuid.UUID = Field(primary_key=True)
+    user_id: uuid.UUID = Field(primary_key=True)  # one entry per learner and contest
+    entry_id: uuid.UUID
     contest_id: uuid.UUID
-    user_id: uuid.UUID
     rank: int
     equity: Decimal = Field(sa_type=MONEY)
     return_pct: Decimal = Field(sa_type=PERCENT)

@@ -1,7 +1,7 @@
 """contest standings carry each learner's board name: `contest_standing` gets `display_name` and
 `public_boards`, so a leaderboard read is one index range of one table (the names of the rows
 around the caller were a lookup per row in `user_account`, a random page each at a million
-players). A trigger on `user_account` keeps the current generations true when a name or the
+players), and is keyed by (generation, user_id), so the caller's own row is one key lookup. A trigger on `user_account` keeps the current generations true when a name or the
 public-boards choice changes (or an account is erased), and logs the change in
 `contest_board_change`, which a refresh built before the change re-applies to the generation it
 is about to publish.
@@ -35,7 +35,7 @@ BEGIN
        SET display_name = NEW.display_name, public_boards = NEW.public_boards
       FROM contest_entry e
       JOIN contest_standings_state st ON st.contest_id = e.contest_id
-     WHERE e.user_id = NEW.id AND s.generation = st.generation AND s.entry_id = e.id;
+     WHERE e.user_id = NEW.id AND s.generation = st.generation AND s.user_id = NEW.id;
     INSERT INTO contest_board_change (xact_id, user_id, changed_at)
     VALUES (pg_current_xact_id()::text::bigint, NEW.id, now())
     ON CONFLICT DO NOTHING;
@@ -77,14 +77,24 @@ def upgrade() -> None:
         sa.Column("public_boards", sa.Boolean(), server_default=sa.true(), nullable=False),
     )
     op.alter_column("contest_standing", "public_boards", server_default=None)
+    _key_standings_by("user_id")
     op.execute(_FILL_CURRENT)
     op.execute(_TRIGGER_FUNCTION)
     op.execute(_TRIGGER)
 
 
+def _key_standings_by(column: str) -> None:
+    """Each generation's key: (generation, user_id), so my rank is found in the standings alone
+    (a learner has one entry per contest), not through the entry first; before, (generation,
+    entry_id)."""
+    op.drop_constraint("pk_contest_standing", "contest_standing", type_="primary")
+    op.create_primary_key("pk_contest_standing", "contest_standing", ["generation", column])
+
+
 def downgrade() -> None:
     op.execute("DROP TRIGGER contest_board_name_changed ON user_account")
     op.execute("DROP FUNCTION contest_board_name_changed()")
+    _key_standings_by("entry_id")
     op.drop_column("contest_standing", "public_boards")
     op.drop_column("contest_standing", "display_name")
     op.drop_table("contest_board_change")
