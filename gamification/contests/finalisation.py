@@ -85,9 +85,22 @@ _FILLS = sa.text(
     FROM contest_fill WHERE entry_id = ANY(:ids)
     """
 )
+# Finished once every entrant of the frozen standings has a report card: a chunk claim skips
+# the rows another transaction holds (another run settling them, or a rename or an erasure
+# rewriting a board name), so finding nothing left to claim is not enough.
 _FINISH = sa.text(
-    "UPDATE contest_standings_state SET finalised_at = :now "
-    "WHERE contest_id = :contest_id AND frozen_at IS NOT NULL AND finalised_at IS NULL"
+    """
+    UPDATE contest_standings_state st SET finalised_at = :now
+    WHERE st.contest_id = :contest_id AND st.frozen_at IS NOT NULL AND st.finalised_at IS NULL
+      AND NOT EXISTS (
+          SELECT 1 FROM contest_standing s
+          WHERE s.contest_id = :contest_id AND s.generation = st.generation
+            AND NOT EXISTS (SELECT 1 FROM contest_report_card r WHERE r.entry_id = s.entry_id)
+      )
+    """
+)
+_FINALISED = sa.text(
+    "SELECT finalised_at IS NOT NULL FROM contest_standings_state WHERE contest_id = :contest_id"
 )
 _WRITE_CARD = insert(ReportCard).on_conflict_do_nothing(index_elements=["entry_id"])
 
@@ -96,7 +109,9 @@ _WRITE_CARD = insert(ReportCard).on_conflict_do_nothing(index_elements=["entry_i
 class Finalised:
     contest_id: uuid.UUID
     settled: int  # entrants settled by this run
-    finalised: bool  # every entrant is settled (by this run or an earlier one)
+    # Every entrant is settled (by this run or an earlier one); false while one is held by
+    # another transaction: the next run settles it.
+    finalised: bool
 
 
 @dataclass(frozen=True)
@@ -150,7 +165,8 @@ async def finalise_contest(
             )
             if done == 0:
                 await db.execute(_FINISH, {"contest_id": contest_id, "now": now})
-                return Finalised(contest_id, settled=settled, finalised=True)
+                finalised = bool(await db.scalar(_FINALISED, {"contest_id": contest_id}))
+                return Finalised(contest_id, settled=settled, finalised=finalised)
         settled += done
 
 

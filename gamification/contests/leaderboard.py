@@ -19,11 +19,11 @@ AROUND = 5  # entries shown above and below the caller
 MAX_TOP = 100  # the most a board shows (the API's largest `limit`)
 ANONYMOUS = "anonymous"
 
-# One round trip: the state, the caller's standing, and the rows of the top and around it
-# (two ranges of the (generation, rank) index), each with its learner's name: the names of all
-# the rows shown in one scan of the accounts' key index (`= ANY` of their ids, walked in key
-# order) instead of a lookup per row. Sent straight to the driver (a prepared statement, no
-# ORM): every player's app polls it.
+# One round trip: the state, the caller's standing (a key lookup), and the rows of the top and
+# around it (two ranges of the (generation, rank) index), each with the board name the refresh
+# stored in it: the rows around a caller sit on a page or two of the generation, so a board
+# reads no account rows. Sent straight to the driver (a prepared statement, no ORM): every
+# player's app polls it.
 _BOARD = DriverRead(
     sa.text(
         f"""
@@ -32,40 +32,34 @@ _BOARD = DriverRead(
         WHERE contest_id = :contest_id
     ), mine AS (
         SELECT s.rank, s.equity, s.return_pct
-        FROM contest_entry e
-        JOIN contest_standing s
-          ON s.contest_id = :contest_id AND s.generation = (SELECT generation FROM state)
-         AND s.entry_id = e.id
-        WHERE e.contest_id = :contest_id AND e.user_id = :user_id
+        FROM contest_standing s
+        WHERE s.contest_id = :contest_id AND s.generation = (SELECT generation FROM state)
+          AND s.user_id = :user_id
     ), board AS (
         -- Constant limits keep a generic plan's row guesses (and so its cost) small: a guess
         -- of a third of the table would walk the whole board, or JIT-compile the statement.
-        (SELECT s.rank, s.user_id, s.equity, s.return_pct
+        (SELECT s.rank, s.user_id, s.equity, s.return_pct, s.display_name, s.public_boards
          FROM contest_standing s
          WHERE s.contest_id = :contest_id AND s.generation = (SELECT generation FROM state)
            AND s.rank <= :top
          ORDER BY s.rank
          LIMIT {MAX_TOP})
-        UNION
-        (SELECT s.rank, s.user_id, s.equity, s.return_pct
+        UNION ALL
+        (SELECT s.rank, s.user_id, s.equity, s.return_pct, s.display_name, s.public_boards
          FROM contest_standing s
          WHERE s.contest_id = :contest_id AND s.generation = (SELECT generation FROM state)
-           AND s.rank BETWEEN (SELECT rank FROM mine) - {AROUND}
+           AND s.rank BETWEEN greatest((SELECT rank FROM mine) - {AROUND}, :top + 1)
                           AND (SELECT rank FROM mine) + {AROUND}
          ORDER BY s.rank
          LIMIT {2 * AROUND + 1})
-    ), names AS (
-        SELECT u.id, u.display_name, u.public_boards FROM user_account u
-        WHERE u.id = ANY (ARRAY(SELECT user_id FROM board))
     )
     SELECT state.generation, state.as_of, state.entrants,
            mine.rank AS my_rank, mine.equity AS my_equity, mine.return_pct AS my_return_pct,
-           board.rank, board.user_id, board.equity, board.return_pct, names.display_name,
-           names.public_boards
+           board.rank, board.user_id, board.equity, board.return_pct, board.display_name,
+           board.public_boards
     FROM state
     LEFT JOIN mine ON true
     LEFT JOIN board ON true
-    LEFT JOIN names ON names.id = board.user_id
     ORDER BY board.rank
     """  # noqa: S608 - only this module's constants are formatted in; values are bound
     )

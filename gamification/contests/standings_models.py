@@ -63,9 +63,9 @@ class Standing(SQLModel, table=True):
     )
 
     generation: int = Field(sa_type=sa.BigInteger, primary_key=True)
-    entry_id: uuid.UUID = Field(primary_key=True)
+    user_id: uuid.UUID = Field(primary_key=True)  # one entry per learner and contest
+    entry_id: uuid.UUID
     contest_id: uuid.UUID
-    user_id: uuid.UUID
     rank: int
     equity: Decimal = Field(sa_type=MONEY)
     return_pct: Decimal = Field(sa_type=PERCENT)
@@ -73,6 +73,24 @@ class Standing(SQLModel, table=True):
     peak_equity: Decimal = Field(sa_type=MONEY)
     max_drawdown_pct: Decimal = Field(sa_type=PERCENT)
     joined_at: datetime = utc_timestamp()
+    # The learner's name and public-boards choice, so a board reads no account rows. Carried
+    # from generation to generation, read from the account only for a new entrant; kept true by
+    # the `contest_board_name_changed` trigger on `user_account` (migration 0040).
+    display_name: str | None = Field(default=None, max_length=64)
+    public_boards: bool
+
+
+class BoardChange(SQLModel, table=True):
+    """A change of a learner's board name or public-boards choice (written by the trigger on
+    `user_account`, with the writing transaction's id): a refresh whose snapshot predates the
+    change re-applies it to the generation it publishes. Rows older than any refresh can be
+    are deleted."""
+
+    __tablename__ = "contest_board_change"
+
+    xact_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    user_id: uuid.UUID = Field(primary_key=True)
+    changed_at: datetime = utc_timestamp()
 
 
 class StandingsState(SQLModel, table=True):
@@ -119,4 +137,4 @@ class ReportCard(SQLModel, table=True):
     opened_at: datetime | None = utc_timestamp(nullable=True)
 
 
-__all__ = ["EquitySnapshot", "ReportCard", "Standing", "StandingsState"]
+__all__ = ["BoardChange", "EquitySnapshot", "ReportCard", "Standing", "StandingsState"]

@@ -255,3 +255,39 @@ async def test_the_close_job_snapshots_on_trading_days_only(
     assert await snapshot_equities(context) == "2026-03-07 is not a trading day"
     clock.set(datetime(2026, 3, 6, 7, 5, tzinfo=UTC))  # Friday 15:05
     assert await snapshot_equities(context) == "1 equity snapshots for 2026-03-06 in 1 contests"
+
+
+@pytest.mark.committing
+async def test_an_entrant_held_by_a_rename_is_settled_by_the_next_run(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_factory: UserFactory,
+    clock: FrozenClock,
+    settings: Settings,
+) -> None:
+    await rules_loader(sessionmaker, clock)()
+    users = [await user_factory() for _ in range(3)]
+    contest = await ended_contest(sessionmaker, clock, users)
+    now, renamed = clock.now(), users[2]
+    async with sessionmaker.begin() as db:
+        await ensure_state(db, contest.id, now=now)
+    async with sessionmaker.begin() as db:
+        assert await refresh_standings(db, contest.id, ranking="return", now=now, freeze=True)
+    async with sessionmaker.begin() as renaming:
+        # The account trigger rewrites the name in the frozen standings, holding that row.
+        await renaming.execute(
+            sa.text("UPDATE user_account SET display_name = 'Calm Otter' WHERE id = :u"),
+            {"u": renamed.id},
+        )
+        assert not await settle(sessionmaker, contest.id, settings, now)
+    assert await settle(sessionmaker, contest.id, settings, now)
+    async with sessionmaker() as db:
+        cards = await db.scalar(
+            sa.text("SELECT count(*) FROM contest_report_card WHERE contest_id = :c"),
+            {"c": contest.id},
+        )
+        name = await db.scalar(
+            sa.text("SELECT display_name FROM contest_standing WHERE user_id = :u"),
+            {"u": renamed.id},
+        )
+    assert cards == 3
+    assert name == "Calm Otter"
