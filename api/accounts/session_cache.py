@@ -3,7 +3,7 @@ each cached user's current consents (user id -> consents, what `GET /v1/me` show
 
 A hit saves the one read of the session and its user that every authenticated request would
 otherwise make, and `GET /v1/me` its read of the consents. Correctness rests on PostgreSQL:
-triggers (migrations 0014 and 0040_reads, the consents) NOTIFY the user's id
+triggers (migrations 0014 and 0042, the consents) NOTIFY the user's id
 on CALLER_CHANGED whenever a session ends or an account changes, in the transaction that makes
 the change, and every process LISTENs (`CallerChangeListener`). A notice forgets that user's
 entries on every replica at once; SESSION_CACHE_SECONDS bounds what a lost notice could cost.

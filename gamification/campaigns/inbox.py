@@ -3,7 +3,7 @@ through theirs, newest first, and mark them read.
 
 Posting is idempotent by `reference` (a unique index): the same reference again writes nothing.
 
-The inbox reads `campaign_inbox_entry` (migration 0040): the posted messages and, rendered from
+The inbox reads `campaign_inbox_entry` (migration 0041): the posted messages and, rendered from
 the rows themselves, a message per league week result (a week's close of a million members
 writes no message, one `league_result` row each already holds every value of it). Both kinds
 page, count and read alike; `inbox_entry_read` marks either read.

@@ -103,7 +103,7 @@ _REFRESH_SETTINGS = (
     # 3,000 rows does that as well as the default 30,000, in a tenth of the reads.
     sa.text("SET LOCAL default_statistics_target = 10"),
 )
-# Board names: the trigger on `user_account` (migration 0040) takes this lock shared while it
+# Board names: the trigger on `user_account` (migration 0044) takes this lock shared while it
 # rewrites the current generations and logs the change; a refresh takes it exclusively to
 # re-apply the changes its snapshot missed and publish its generation, so no change falls
 # between the two.

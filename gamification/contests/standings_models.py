@@ -75,7 +75,7 @@ class Standing(SQLModel, table=True):
     joined_at: datetime = utc_timestamp()
     # The learner's name and public-boards choice, so a board reads no account rows. Carried
     # from generation to generation, read from the account only for a new entrant; kept true by
-    # the `contest_board_name_changed` trigger on `user_account` (migration 0040).
+    # the `contest_board_name_changed` trigger on `user_account` (migration 0044).
     display_name: str | None = Field(default=None, max_length=64)
     public_boards: bool
 

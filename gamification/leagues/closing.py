@@ -19,7 +19,7 @@ members is a weekly job of seconds, not of one statement per cohort or learner):
 
 Each member's result reaches their inbox without a write of its own: the inbox reads the
 `league_result` rows of the weeks claimed with `results_in_inbox` as messages, rendered at read
-time (`campaign_inbox_entry`, migration 0040), read times kept in `league_result.read_at`.
+time (`campaign_inbox_entry`, migration 0041), read times kept in `league_result.read_at`.
 
 Each statement writes its rows in learner order, the order of the indexes they go into: a
 million rows then fill each index page after page instead of touching pages at random, which

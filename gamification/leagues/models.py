@@ -45,8 +45,8 @@ class LeagueWeek(SQLModel, table=True):
     members: int  # results written
     prizes: int  # leaders paid
     # The inbox renders this week's results from `league_result` (`campaign_inbox_entry`,
-    # migration 0040). False: the close posted a message per member instead, as closes did
-    # before 0040 (the default, so a replica still running that code marks its weeks so).
+    # migration 0041). False: the close posted a message per member instead, as closes did
+    # before 0041 (the default, so a replica still running that code marks its weeks so).
     results_in_inbox: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
@@ -97,5 +97,5 @@ class LeagueResult(SQLModel, table=True):
     new_tier: int = Field(sa_type=sa.SmallInteger)
     prize_points: int = Field(sa_type=sa.BigInteger)
     closed_at: datetime = utc_timestamp()
-    # When the learner read the week's result in the inbox (migration 0040).
+    # When the learner read the week's result in the inbox (migration 0041).
     read_at: datetime | None = utc_timestamp(nullable=True)

@@ -2,7 +2,7 @@
 
 Two statements. The product is read (no lock) and the sale window and eligibility checked in
 Python; a sold-out product is refused here already, so a sold-out storm costs one read each.
-Then one call of the database function `voucher_redeem_keyed` (migration 0040) claims the
+Then one call of the database function `voucher_redeem_keyed` (migration 0043) claims the
 request's Idempotency-Key, does the rest through `voucher_redeem` (migrations 0013, 0029 and
 0034), in lock order:
 

@@ -25,7 +25,7 @@ tick and the expiry with SKIP LOCKED, a cancel by deleting it first), so a tick 
 never wait on each other in a cycle and never both end one order. No foreign key: the row is
 written only with its order, in the same statement, as migration 0036 argued for the fills.
 
-Revision ID: 0040_tick
+Revision ID: 0040
 Revises: 0039
 Create Date: 2026-11-30 13:30:00.000000+00:00
 """
@@ -36,7 +36,7 @@ from alembic import op
 
 from api.migrations import revision_module
 
-revision: str = "0040_tick"
+revision: str = "0040"
 down_revision: str | None = "0039"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,5 +1,5 @@
 """A league week's result in the inbox: the close writes no message, the inbox renders one from
-each `league_result` row (`campaign_inbox_entry`, migration 0040), and learners page, count,
+each `league_result` row (`campaign_inbox_entry`, migration 0041), and learners page, count,
 read, export and erase it as any other message."""
 
 import uuid
@@ -112,7 +112,7 @@ async def test_a_week_closed_before_rendering_keeps_the_message_it_posted(
     sessionmaker: async_sessionmaker[AsyncSession],
     user_factory: UserFactory,
 ) -> None:
-    """Weeks closed before migration 0040 posted their messages: those stay, ids and all, and
+    """Weeks closed before migration 0041 posted their messages: those stay, ids and all, and
     their results are not rendered a second time."""
     learner = await user_factory(locale="en")
     week = date(2026, 2, 23)

@@ -24,8 +24,8 @@ replaces the message's four.
 Downgrade writes the rendered messages into `campaign_inbox_message` (their ids and read times
 kept) before it drops the view, functions, index and columns.
 
-Revision ID: 0040_leagueclose
-Revises: 0039
+Revision ID: 0041
+Revises: 0040
 Create Date: 2026-11-30 13:30:00.000000+00:00
 """
 
@@ -33,8 +33,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0040_leagueclose"
-down_revision: str | None = "0039"
+revision: str = "0041"
+down_revision: str | None = "0040"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,8 +6,8 @@ public-boards choice changes (or an account is erased), and logs the change in
 `contest_board_change`, which a refresh built before the change re-applies to the generation it
 is about to publish.
 
-Revision ID: 0040_standings
-Revises: 0039
+Revision ID: 0044
+Revises: 0043
 Create Date: 2026-11-30 14:00:00.000000+00:00
 """
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0040_standings"
-down_revision: str | None = "0039"
+revision: str = "0044"
+down_revision: str | None = "0043"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,8 +19,8 @@ The stored answer's media type `application/vnd.investquest.answer+json` tells t
 render it (api/idempotency.py); the first answer is rendered from the same text, so a replay
 is the same bytes.
 
-Revision ID: 0040_redeem
-Revises: 0039
+Revision ID: 0043
+Revises: 0042
 Create Date: 2026-11-30 13:55:00.000000+00:00
 """
 
@@ -28,8 +28,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0040_redeem"
-down_revision: str | None = "0039"
+revision: str = "0043"
+down_revision: str | None = "0042"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

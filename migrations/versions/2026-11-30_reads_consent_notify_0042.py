@@ -6,8 +6,8 @@ Every server process caches a signed-in user's current consents with their token
 sends the user's id on the same channel, in the transaction that records the decision, so every
 replica forgets the cached consents (and the caller) when it commits.
 
-Revision ID: 0040_reads
-Revises: 0039
+Revision ID: 0042
+Revises: 0041
 Create Date: 2026-11-30 14:00:00.000000+00:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0040_reads"
-down_revision: str | None = "0039"
+revision: str = "0042"
+down_revision: str | None = "0041"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
