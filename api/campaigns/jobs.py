@@ -30,6 +30,8 @@ def campaign_tick_context(settings: Settings, now: datetime) -> TickContext:
         chunk_size=settings.campaign_chunk_size,
         chunk_pause=settings.campaign_chunk_pause_ms / 1000,
         chunk_workers=settings.campaign_chunk_workers,
+        chunk_budget=settings.campaign_chunk_budget_ms / 1000,
+        delivery_nice=settings.campaign_delivery_nice,
     )
 
 

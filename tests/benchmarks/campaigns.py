@@ -224,6 +224,7 @@ async def run(url: str, settings: Settings, wrk: Wrk, me_url: str) -> Figures:
         print(
             f"  /v1/me idle: max {me_max.rps}/s; at {idle.rps}/s p99 {idle.p99_ms} ms", flush=True
         )
+        await define_grant(sessionmaker)
         context = campaign_tick_context(settings, datetime.now(UTC))
         grant = await run_grant(sessionmaker, url, context, wrk, me_url, half_rate)
     finally:
@@ -270,7 +271,6 @@ async def run_grant(
     half_rate: float,
 ) -> RunFigures:
     """Claim the run, deliver it with REPLICAS schedulers, /v1/me driven at half load meanwhile."""
-    await define_grant(sessionmaker)
     started = time.perf_counter()
     assert await claim_due(sessionmaker, ctx) == 1
     claimed = time.perf_counter() - started
