@@ -74,12 +74,19 @@ class Settings(BaseSettings):
     community_rules_file: Path = Field(default=MODERATION_RULES)
     # Campaigns: messages a learner may get from campaigns per local day (all campaigns
     # together), the users each delivery chunk (one transaction) serves, and the rest a
-    # delivering tick takes after each chunk so the API keeps its latency during a big run.
+    # delivering tick takes after each chunk (0: none; the budget below paces a busy database).
     campaign_messages_per_day: int = Field(default=2, ge=1, le=100)
     campaign_chunk_size: int = Field(default=1000, ge=1, le=10_000)
-    campaign_chunk_pause_ms: int = Field(default=100, ge=0, le=60_000)
+    campaign_chunk_pause_ms: int = Field(default=0, ge=0, le=60_000)
     # Chunks of one run delivered at once across all replicas (0: as many as replicas tick).
-    campaign_chunk_workers: int = Field(default=1, ge=0, le=64)
+    campaign_chunk_workers: int = Field(default=2, ge=0, le=64)
+    # A chunk slower than this means a busy database: the worker rests in proportion, k - 1
+    # times the chunk's time for a chunk k times over (0: never).
+    campaign_chunk_budget_ms: int = Field(default=1000, ge=0, le=60_000)
+    # The nice value of the database backend delivering a run, where this process may set it
+    # (PostgreSQL on this host, as the same user or root; 0: left as it is): the operating
+    # system serves the API's backends first, and the run takes the CPU they leave.
+    campaign_delivery_nice: int = Field(default=19, ge=0, le=19)
     market_simulator_seed: int = Field(default=2026, ge=0, le=2**63 - 1)
     market_replay_file: Path = Field(default=REPLAY_SAMPLE)
     market_minute_bar_retention_days: int = Field(default=30, ge=1, le=3650)

@@ -1,8 +1,11 @@
 """The campaign tick: claims due occurrences and delivers unfinished runs (gamification/
 campaigns/tick.py), on whichever replica gets the slot; chunks are shared across replicas."""
 
+from datetime import datetime
+
 from api.jobs import JobContext
 from api.rewards.wallets import reward_policy
+from api.settings import Settings
 from gamification.campaigns.deliveries import DeliveryPolicy
 from gamification.campaigns.runs import TickContext
 from gamification.campaigns.segment_sql import SegmentContext
@@ -13,9 +16,9 @@ from gamification.contests.calendar import market_calendar
 CAMPAIGN_TICK_PERIOD_SECONDS = 30
 
 
-def tick_context(ctx: JobContext) -> TickContext:
-    now = ctx.clock.now()
-    settings = ctx.settings
+def campaign_tick_context(settings: Settings, now: datetime) -> TickContext:
+    """What a campaign tick at `now` runs with, from the settings (the bench builds its runs
+    with this too, so it measures the configuration a deployment runs)."""
     return TickContext(
         now=now,
         segments=SegmentContext(now=now, business_zone=settings.timezone),
@@ -27,7 +30,13 @@ def tick_context(ctx: JobContext) -> TickContext:
         chunk_size=settings.campaign_chunk_size,
         chunk_pause=settings.campaign_chunk_pause_ms / 1000,
         chunk_workers=settings.campaign_chunk_workers,
+        chunk_budget=settings.campaign_chunk_budget_ms / 1000,
+        delivery_nice=settings.campaign_delivery_nice,
     )
+
+
+def tick_context(ctx: JobContext) -> TickContext:
+    return campaign_tick_context(ctx.settings, ctx.clock.now())
 
 
 async def tick_campaigns_job(ctx: JobContext) -> str:

@@ -52,6 +52,7 @@ RETRYABLE_CLASSES = ("08", "40", "53", "57")
 LOCK_NOT_AVAILABLE = "55P03"
 MAX_CATCH_UP = 96  # lifecycle slots claimed per campaign and tick (a day of 15-minute slots)
 TARGETING_TIMEOUT = "10min"  # the claim's one INSERT ... SELECT of a segment's deliveries
+MAX_REST = 10.0  # seconds a delivering worker rests after a chunk, at most
 
 RUN = CampaignRun.__table__  # type: ignore[attr-defined]
 DELIVERY = CampaignDelivery.__table__  # type: ignore[attr-defined]
@@ -67,6 +68,19 @@ class TickContext:
     chunk_size: int
     chunk_pause: float = 0.0  # seconds a delivering worker rests after each chunk
     chunk_workers: int = 0  # chunks of one run delivered at once, all replicas together (0: any)
+    # Seconds a chunk should take at most (0: no limit): a slower one means the database is
+    # busy, and the worker rests in proportion (`rest_after`).
+    chunk_budget: float = 0.0
+    delivery_nice: int = 0  # the nice value of the delivering backend, where it can be set
+
+    def rest_after(self, took: float) -> float:
+        """The rest after a chunk that took `took` seconds: `chunk_pause`, and for a chunk over
+        its budget by a factor k, k - 1 times its own time on top (capped at MAX_REST), so a
+        database slowed k times gets about 1/k of its time taken by the run."""
+        rest = self.chunk_pause
+        if self.chunk_budget > 0 and took > self.chunk_budget:
+            rest += took * (took / self.chunk_budget - 1)
+        return min(rest, MAX_REST)
 
 
 def _targets(

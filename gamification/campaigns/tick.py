@@ -4,6 +4,7 @@ a cancelled task, a replica going away) and the next tick, on any replica, carri
 
 import asyncio
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gamification.campaigns.background import background_sessions
 from gamification.campaigns.runs import (
     CAMPAIGN,
     MAX_CATCH_UP,
@@ -77,26 +79,32 @@ async def _next_run_at(db: AsyncSession, campaign_id: uuid.UUID) -> datetime | N
 async def deliver_run(sessions: Sessions, run_id: uuid.UUID, ctx: TickContext) -> tuple[int, bool]:
     """Deliver the run's chunks until none is left to claim, each starting after the last
     user of the one before (users another worker held and let go are the next tick's, which
-    starts from the first again), pausing `chunk_pause` seconds after each so the API's
-    queries find the database between chunks; (deliveries made, finished). A chunk meeting an
-    error a retry may cure is left pending for the next tick."""
+    starts from the first again), resting after each as `ctx.rest_after` says so the API's
+    queries find the database between chunks, on a connection of its own whose backend yields
+    the CPU to the API's where it can (`background_sessions`); (deliveries made, finished). A
+    chunk meeting an error a retry may cure is left pending for the next tick."""
     made = 0
     after: uuid.UUID | None = None
-    while True:
-        try:
-            async with sessions.begin() as db:
-                chunk = await deliver_chunk(db, run_id, ctx, after)
-        except DBAPIError as exc:
-            if not retryable(exc):
-                raise
-            logger.warning("campaign chunk left for the next tick", extra={"run_id": str(run_id)})
-            return made, False
-        if chunk.claimed == 0:
-            break
-        made += chunk.claimed
-        after = chunk.last_user
-        if ctx.chunk_pause > 0:
-            await asyncio.sleep(ctx.chunk_pause)
+    async with background_sessions(sessions, ctx.delivery_nice) as own:
+        while True:
+            started = time.monotonic()
+            try:
+                async with own.begin() as db:
+                    chunk = await deliver_chunk(db, run_id, ctx, after)
+            except DBAPIError as exc:
+                if not retryable(exc):
+                    raise
+                logger.warning(
+                    "campaign chunk left for the next tick", extra={"run_id": str(run_id)}
+                )
+                return made, False
+            if chunk.claimed == 0:
+                break
+            made += chunk.claimed
+            after = chunk.last_user
+            rest = ctx.rest_after(time.monotonic() - started)
+            if rest > 0:
+                await asyncio.sleep(rest)
     async with sessions.begin() as db:
         finished = await finish_run(db, run_id, ctx.now)
     return made, finished

@@ -3,14 +3,17 @@
 
 - segment preview at USERS learners: the count and the sample of two segments (the plain
   columns, and one reading the streaks too), PREVIEWS times each, the slowest counts;
-- `grant_points` runs, each in PHASES: the claim (targeting the segment: one INSERT ...
-  SELECT of the deliveries) and the deliveries a second, with the phase's replicas sharing
-  the run's chunks (SKIP LOCKED) as the tick does, and the phase's rest after each chunk:
-  "full speed" (two replicas, no rest) to every learner, then "paced" (one replica resting
-  CAMPAIGN_CHUNK_PAUSE_MS, the setting's default) to the quarter of learners whose locale is
-  en: the trade-off between the run's speed and the API's latency;
-- `GET /v1/me` p99 at half load, idle and while each run executes: one app server (no
-  scheduler), driven in-process with Poisson arrivals at half the rate measured idle.
+- one `grant_points` run to every learner, delivered as a deployment delivers it: the tick's
+  context is built from the settings by `api.campaigns.jobs.campaign_tick_context` (chunk size,
+  pacing, chunks at once; CAMPAIGN_* variables override them as they would a server's), and
+  REPLICAS schedulers deliver the run together, each coming back every tick period while the run
+  is unfinished; the claim (targeting: one INSERT ... SELECT of the deliveries) is timed apart,
+  the deliveries a second from the first chunk to the last;
+- `GET /v1/me` with wrk against one app server (no scheduler), as the HTTP bench drives it: its
+  maximum rate, then half that rate idle (the p99 the run is held to), then the same rate while
+  the run executes, in one window from WARMUP_SECONDS after the deliveries start to about
+  WINDOW_SHARE of the time they were then expected to take, so that every request of the
+  window meets the run (the report says whether the run outlasted it).
 
 The data set is written straight into a fresh `{BENCH_DATABASE_NAME}_campaigns` database with
 generate_series: USERS learners of mixed locale, age, birthday and risk profile, a third with a
@@ -19,28 +22,26 @@ streak; plus the accounts data set's 1,000 learners with sessions, whose tokens 
 
 import asyncio
 import os
-import random
 import secrets
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import httpx
 import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.campaigns.jobs import CAMPAIGN_TICK_PERIOD_SECONDS, campaign_tick_context
 from api.database import create_engine, create_sessionmaker, run_in_own_loop
 from api.migrations import upgrade
 from api.settings import Settings
 from gamification.campaigns.definitions import CampaignDraft
-from gamification.campaigns.deliveries import DeliveryPolicy
 from gamification.campaigns.filters import parse_filter
 from gamification.campaigns.runs import TickContext
 from gamification.campaigns.segment_sql import SegmentContext
@@ -49,21 +50,28 @@ from gamification.campaigns.service import create_campaign
 from gamification.campaigns.tick import claim_due, deliver_run
 from gamification.contests.calendar import market_calendar
 from gamification.ledger.operations import Earn, earn_many
-from tests.benchmarks.accounts import BenchUser, access_tokens, create_users, password_hash_once
+from tests.benchmarks.accounts import (
+    TOKENS_FILE,
+    BenchUser,
+    access_tokens,
+    create_users,
+    password_hash_once,
+    write_lines,
+)
 from tests.benchmarks.database import BENCH_DATABASE, asyncpg_dsn, choose_server
-from tests.benchmarks.ledger import DriverResult, closed_loop, open_loop
 from tests.benchmarks.servers import HOST, Server, running
-from tests.benchmarks.wrk import DURATION_SECONDS, WARMUP_SECONDS
+from tests.benchmarks.wrk import DURATION_SECONDS, Wrk, WrkResult, ensure_wrk
 from tests.databases import recreate_database
 
 DATABASE = f"{BENCH_DATABASE}_campaigns"
 # A quick look: BENCH_CAMPAIGN_USERS=100000.
 USERS = int(os.environ.get("BENCH_CAMPAIGN_USERS", 1_000_000))
 PREVIEWS = 3
-CHUNK: int = Settings.model_fields["campaign_chunk_size"].default
-PAUSE_MS: int = Settings.model_fields["campaign_chunk_pause_ms"].default
-ME_CLIENTS = 16
 ME_USERS = 1_000
+ME_SCRIPT = Path(__file__).with_name("me.lua")
+REPLICAS = 2  # schedulers delivering the run, as two `serve` replicas would
+PROGRESS_SECONDS = 5  # the run's rate is read over this long to size the /v1/me window
+WINDOW_SHARE = 0.8
 MARKS = {"preview_s": 2.0, "deliveries_per_s": 5_000.0, "me_p99_ratio": 2.0}
 SEGMENTS = {
     "columns": {
@@ -80,6 +88,7 @@ SEGMENTS = {
         ]
     },
 }
+EVERYONE = {"field": "registered_at", "op": "gte", "value": "2000-01-01"}
 APP = Server(
     "app",
     lambda port, workers: [
@@ -90,31 +99,13 @@ APP = Server(
 
 
 @dataclass(frozen=True)
-class Phase:
-    name: str
-    workers: int  # replicas delivering the run together
-    pause: float  # seconds each rests after a chunk
-    segment: dict[str, Any]
-
-
-PHASES = (
-    Phase("full speed", 2, 0.0, {"field": "registered_at", "op": "gte", "value": "2000-01-01"}),
-    Phase(
-        "paced",
-        1,
-        PAUSE_MS / 1000,
-        {"field": "locale", "op": "eq", "value": "en"},
-    ),
-)
-
-
-@dataclass(frozen=True)
-class PhaseFigures:
-    phase: Phase
+class RunFigures:
     claim_seconds: float
     targeted: int
     delivery_seconds: float
-    me_during_run: DriverResult
+    window_seconds: int
+    outlasted: bool  # the run was still delivering when the /v1/me window closed
+    me_during_run: WrkResult
 
     @property
     def rate(self) -> float:
@@ -125,9 +116,10 @@ class PhaseFigures:
 class Figures:
     preview_seconds: dict[str, float]
     preview_counts: dict[str, int]
-    me_idle: DriverResult
-    me_idle_half: DriverResult
-    phases: list[PhaseFigures]
+    me_max: WrkResult
+    me_idle_half: WrkResult
+    grant: RunFigures
+    context: TickContext
 
 
 async def write_learners(url: str) -> list[BenchUser]:
@@ -178,14 +170,14 @@ async def time_previews(
     return slowest, counts
 
 
-async def define_grant(sessionmaker: async_sessionmaker[AsyncSession], phase: Phase) -> None:
+async def define_grant(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     now = datetime.now(UTC)
     async with sessionmaker.begin() as db:
         segment = await create_segment(
-            db, name=phase.name, filter_=phase.segment, created_by=None, now=now
+            db, name="everyone", filter_=EVERYONE, created_by=None, now=now
         )
         draft = CampaignDraft(
-            name=f"bench grant, {phase.name}",
+            name="bench grant",
             segment_id=segment.id,
             action={"type": "grant_points", "points": 10, "reason": {"zh-CN": "测", "en": "bench"}},
             timezone="Asia/Shanghai",
@@ -218,122 +210,129 @@ async def analyze(url: str) -> None:
         await conn.close()
 
 
-def tick_context(settings: Settings, phase: Phase) -> TickContext:
-    now = datetime.now(UTC)
-    return TickContext(
-        now=now,
-        segments=SegmentContext(now=now, business_zone=settings.timezone),
-        calendar=market_calendar(),
-        delivery=DeliveryPolicy(messages_per_day=2, lot_days=365),
-        chunk_size=CHUNK,
-        chunk_pause=phase.pause,
-    )
-
-
-async def me_operation(base_url: str, tokens: list[str]) -> tuple[httpx.AsyncClient, Any]:
-    client = httpx.AsyncClient(base_url=base_url, limits=httpx.Limits(max_connections=64))
-    choice = random.Random(14)
-
-    async def get_me() -> int:
-        token = tokens[choice.randrange(len(tokens))]
-        response = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
-        response.raise_for_status()
-        return 1
-
-    return client, get_me
-
-
-async def run(url: str, secret: str, base_url: str, tokens: list[str]) -> Figures:
-    settings = Settings(_env_file=None, database_url=url, secret_key=SecretStr(secret))
+async def run(url: str, settings: Settings, wrk: Wrk, me_url: str) -> Figures:
     engine = create_engine(url, settings)
     sessionmaker = create_sessionmaker(engine)
     try:
         await prime_ledger(sessionmaker, url)
         previews, counts = await time_previews(sessionmaker, settings.timezone)
         print(f"  previews: {previews} (counts {counts})", flush=True)
-        client, get_me = await me_operation(base_url, tokens)
-        async with client:
-            await closed_loop(get_me, ME_CLIENTS, WARMUP_SECONDS)
-            idle = await closed_loop(get_me, ME_CLIENTS, DURATION_SECONDS)
-            half_rate = idle.transactions_per_second / 2
-            idle_half = await open_loop(get_me, ME_CLIENTS, DURATION_SECONDS, half_rate)
-            print(
-                f"  /v1/me idle: {idle.transactions_per_second}/s, half p99 {idle_half.p99_ms} ms",
-                flush=True,
-            )
-            phases = [
-                await run_phase(sessionmaker, settings, url, phase, get_me, half_rate)
-                for phase in PHASES
-            ]
+        await asyncio.to_thread(wrk.warm_up, me_url, ME_SCRIPT)
+        me_max = await asyncio.to_thread(wrk.max_rate, me_url, ME_SCRIPT)
+        half_rate = me_max.rps / 2
+        idle = await asyncio.to_thread(wrk.at_rate, me_url, ME_SCRIPT, half_rate)
+        print(
+            f"  /v1/me idle: max {me_max.rps}/s; at {idle.rps}/s p99 {idle.p99_ms} ms", flush=True
+        )
+        await define_grant(sessionmaker)
+        context = campaign_tick_context(settings, datetime.now(UTC))
+        grant = await run_grant(sessionmaker, url, context, wrk, me_url, half_rate)
     finally:
         await engine.dispose()
-    return Figures(previews, counts, idle, idle_half, phases)
+    return Figures(previews, counts, me_max, idle, grant, context)
 
 
-async def run_phase(
+async def run_progress(
+    sessionmaker: async_sessionmaker[AsyncSession], run_id: uuid.UUID
+) -> tuple[int, str]:
+    """(deliveries made or skipped so far, the run's status)."""
+    async with sessionmaker() as db:
+        row = (
+            await db.execute(
+                sa.text(
+                    "SELECT delivered + skipped + failed AS done, status FROM campaign_run"
+                    " WHERE id = :id"
+                ),
+                {"id": run_id},
+            )
+        ).one()
+    return int(row.done), str(row.status)
+
+
+async def scheduler(
+    sessionmaker: async_sessionmaker[AsyncSession], run_id: uuid.UUID, ctx: TickContext
+) -> None:
+    """One replica's ticks for the run: deliver until none is left to claim, then come back a
+    tick period later while the run is unfinished (a chunk left for the next tick, or chunks
+    the cap on chunks at once kept this replica from)."""
+    while True:
+        _, finished = await deliver_run(sessionmaker, run_id, ctx)
+        if finished or (await run_progress(sessionmaker, run_id))[1] != "running":
+            return
+        await asyncio.sleep(CAMPAIGN_TICK_PERIOD_SECONDS)
+
+
+async def run_grant(
     sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
     url: str,
-    phase: Phase,
-    get_me: Any,
+    ctx: TickContext,
+    wrk: Wrk,
+    me_url: str,
     half_rate: float,
-) -> PhaseFigures:
-    """Claim and deliver one grant run as the phase says, /v1/me driven at half load meanwhile."""
-    await define_grant(sessionmaker, phase)
-    ctx = tick_context(settings, phase)
+) -> RunFigures:
+    """Claim the run, deliver it with REPLICAS schedulers, /v1/me driven at half load meanwhile."""
     started = time.perf_counter()
     assert await claim_due(sessionmaker, ctx) == 1
     claimed = time.perf_counter() - started
     async with sessionmaker() as db:
         run_id, targeted = (
-            await db.execute(
-                sa.text("SELECT id, targeted FROM campaign_run ORDER BY started_at DESC LIMIT 1")
-            )
+            await db.execute(sa.text("SELECT id, targeted FROM campaign_run"))
         ).one()
-    print(f"  {phase.name}: claimed {targeted} deliveries in {claimed:.1f} s", flush=True)
+    print(f"  claimed {targeted:,} deliveries in {claimed:.1f} s", flush=True)
     await analyze(url)  # as autovacuum would after the claim's rows
     started = time.perf_counter()
-    workers = [
-        asyncio.create_task(deliver_run(sessionmaker, run_id, ctx)) for _ in range(phase.workers)
-    ]
-    during = await open_loop(get_me, ME_CLIENTS, DURATION_SECONDS, half_rate)
-    await asyncio.gather(*workers)
+    replicas = [asyncio.create_task(scheduler(sessionmaker, run_id, ctx)) for _ in range(REPLICAS)]
+    window = await window_seconds(sessionmaker, run_id, targeted)
+    print(f"  /v1/me window: {window} s", flush=True)
+    during = await asyncio.to_thread(wrk.at_rate, me_url, ME_SCRIPT, half_rate, window)
+    done, _ = await run_progress(sessionmaker, run_id)
+    await asyncio.gather(*replicas)
     delivered = time.perf_counter() - started
-    return PhaseFigures(phase, round(claimed, 2), targeted, round(delivered, 2), during)
+    return RunFigures(
+        round(claimed, 2), targeted, round(delivered, 2), window, done < targeted, during
+    )
+
+
+async def window_seconds(
+    sessionmaker: async_sessionmaker[AsyncSession], run_id: uuid.UUID, targeted: int
+) -> int:
+    """The /v1/me window: WINDOW_SHARE of the time the run is expected to take still, from its
+    rate over PROGRESS_SECONDS (at least DURATION_SECONDS)."""
+    first, _ = await run_progress(sessionmaker, run_id)
+    await asyncio.sleep(PROGRESS_SECONDS)
+    second, _ = await run_progress(sessionmaker, run_id)
+    rate = max(second - first, 1) / PROGRESS_SECONDS
+    return max(DURATION_SECONDS, int((targeted - second) / rate * WINDOW_SHARE))
 
 
 def report(figures: Figures) -> bool:
-    """Every phase's figures; the marks: the preview, the full-speed run's rate, and the
-    /v1/me p99 ratio of the paced run (the setting a deployment runs with)."""
+    """The figures and the marks: the preview, the run's deliveries a second, and the /v1/me
+    half-load p99 during the run against idle, all as the settings ship (or as overridden)."""
+    ctx, grant = figures.context, figures.grant
     idle_p99 = figures.me_idle_half.p99_ms
-    print(f"campaigns at {USERS:,} learners (+{ME_USERS} with sessions), chunks of {CHUNK}:")
+    during = grant.me_during_run
+    ratio = during.p99_ms / idle_p99 if idle_p99 else 0.0
+    print(f"campaigns at {USERS:,} learners (+{ME_USERS} with sessions):")
     print(
-        f"  /v1/me: idle max {figures.me_idle.transactions_per_second}/s; "
-        f"half-load p99 idle {idle_p99} ms"
+        f"  delivery: chunks of {ctx.chunk_size}, rest {ctx.chunk_pause * 1000:.0f} ms, "
+        f"at most {ctx.chunk_workers or 'any'} at once, {REPLICAS} replicas"
     )
-    for phase in figures.phases:
-        during = phase.me_during_run
-        ratio = during.p99_ms / idle_p99 if idle_p99 else 0.0
-        print(
-            f"  {phase.phase.name} ({phase.phase.workers} replicas, rest "
-            f"{phase.phase.pause * 1000:.0f} ms): claim {phase.claim_seconds} s, "
-            f"{phase.targeted:,} deliveries in {phase.delivery_seconds} s = "
-            f"{phase.rate:.0f}/s; /v1/me p99 {during.p99_ms} ms ({ratio:.2f}x idle, "
-            f"{during.transactions_per_second}/s)"
-        )
-    full, paced = figures.phases
-    paced_ratio = paced.me_during_run.p99_ms / idle_p99 if idle_p99 else 0.0
+    print(
+        f"  /v1/me: max {figures.me_max.rps}/s; at {figures.me_idle_half.rps}/s idle p99 "
+        f"{idle_p99} ms, during the run p99 {during.p99_ms} ms at {during.rps}/s "
+        f"({during.errors} errors, window {grant.window_seconds} s, "
+        f"{'the run outlasted it' if grant.outlasted else 'the run ended first'})"
+    )
+    print(
+        f"  grant_points: claim {grant.claim_seconds} s, {grant.targeted:,} deliveries in "
+        f"{grant.delivery_seconds} s"
+    )
     rows = [
         ("segment preview, slowest (s)", max(figures.preview_seconds.values()), "preview_s", "<="),
-        ("grant_points deliveries/s, full speed", round(full.rate, 1), "deliveries_per_s", ">="),
-        (
-            "/v1/me half-load p99 during the paced run / idle",
-            round(paced_ratio, 2),
-            "me_p99_ratio",
-            "<=",
-        ),
+        ("grant_points deliveries/s", round(grant.rate, 1), "deliveries_per_s", ">="),
+        ("/v1/me half-load p99 during the run / idle", round(ratio, 2), "me_p99_ratio", "<="),
     ]
-    met = True
+    met = grant.outlasted and not during.errors
     for name, value, mark, sense in rows:
         ok = value <= MARKS[mark] if sense == "<=" else value >= MARKS[mark]
         met = met and ok
@@ -347,13 +346,17 @@ def main() -> None:
     url = recreate_database(server_url, DATABASE)
     upgrade(url)
     secret = secrets.token_urlsafe(48)
+    settings = Settings(_env_file=None, database_url=url, secret_key=SecretStr(secret))
     users = run_in_own_loop(lambda: write_learners(url))
-    tokens = access_tokens(users, secret, datetime.now(UTC))
+    wrk = ensure_wrk()
     env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "WARNING", "SECRET_KEY": secret}
     with tempfile.TemporaryDirectory(prefix="investquest-bench-") as data_dir:
+        write_lines(Path(data_dir) / TOKENS_FILE, access_tokens(users, secret, datetime.now(UTC)))
+        wrk = Wrk(wrk.binary, {"BENCH_DATA_DIR": data_dir, "BENCH_LUA_DIR": str(ME_SCRIPT.parent)})
         env["INVESTQUEST_DATA_DIR"] = data_dir
         with running(APP, env, Path(data_dir) / "app.log") as base_url:
-            figures = run_in_own_loop(lambda: run(url, secret, base_url, tokens))
+            me_url = f"{base_url}/v1/me"
+            figures = run_in_own_loop(lambda: run(url, settings, wrk, me_url))
     if not report(figures):
         sys.exit(1)
 

@@ -72,7 +72,9 @@ class Wrk:
     def max_rate(self, url: str, script: Path | None) -> WrkResult:
         return self._run(url, script, connections=CONNECTIONS, seconds=DURATION_SECONDS)
 
-    def at_rate(self, url: str, script: Path | None, rps: float) -> WrkResult:
+    def at_rate(
+        self, url: str, script: Path | None, rps: float, seconds: int = DURATION_SECONDS
+    ) -> WrkResult:
         """About `rps` requests a second, paced by pace.lua (wrk has no rate option, and wrk2,
         which has, is not packaged); the result has the rate actually reached.
 
@@ -90,9 +92,7 @@ class Wrk:
             "BENCH_PACE_INTERVAL_MS": f"{max(1.0, connections * 1_000 / rps - response_ms):.3f}",
             "BENCH_WRK_SCRIPT": str(script.resolve()) if script else "",
         }
-        return self._run(
-            url, PACE_SCRIPT, connections=connections, seconds=DURATION_SECONDS, env=env
-        )
+        return self._run(url, PACE_SCRIPT, connections=connections, seconds=seconds, env=env)
 
     def one_by_one(self, url: str, script: Path | None, requests: int) -> WrkResult:
         """Exactly `requests` requests, on one connection, each sent once the last is answered
