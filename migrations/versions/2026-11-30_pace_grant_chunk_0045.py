@@ -10,8 +10,8 @@ The failure path marks its users the same way.
 
 Everything else is as migration 0038 wrote it (restored on downgrade).
 
-Revision ID: 0040_pace
-Revises: 0039
+Revision ID: 0045
+Revises: 0044
 Create Date: 2026-11-30 13:30:00.000000+00:00
 """
 
@@ -21,8 +21,8 @@ from alembic import op
 
 from api.migrations import revision_module
 
-revision: str = "0040_pace"
-down_revision: str | None = "0039"
+revision: str = "0045"
+down_revision: str | None = "0044"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
