@@ -38,6 +38,7 @@ from api.community.shaping import (
 from api.database import request_session
 from api.engagement.events import report_event
 from api.idempotency import OptionalIdempotencyKey, run_idempotent
+from api.locale import AcceptLanguage, pick_locale
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.settings import Settings
@@ -88,19 +89,21 @@ class PostController(Controller):
     async def list_posts(
         self,
         request: Request[Any, Any, Any],
-        locale: NamedDependency[str],
-        rules: NamedDependency[RuleSet],
         caller: NamedDependency[Caller],
         tag: TagFilter = None,
         symbol: SymbolFilter = None,
         limit: LimitParam = DEFAULT_LIMIT,
         cursor: CursorParam = None,
+        accept_language: AcceptLanguage = None,
     ) -> Response[bytes]:
         """One filter at a time: `tag` or `symbol` (both is a 422). One statement, sent straight
         to the driver; the body is encoded once (`api.community.feed_page`). It reads through
         the request's session without the `db` dependency: a plain read begins no transaction,
         so there is nothing to commit, and the generator dependency's cleanup was a cost of
-        its own on the hottest community read."""
+        its own on the hottest community read. For the same reason it picks the locale and the
+        live rules itself rather than through the `locale` and `rules` dependencies (a
+        dependency with a parameter of its own is validated on every request): the same
+        `Accept-Language` header, documented the same way, and the same rules."""
         if tag is not None and symbol is not None:
             raise InvalidContent([("symbol", "filter by tag or by symbol, not both")])
         page = page_request(limit, cursor, (datetime.fromisoformat, uuid.UUID))
@@ -114,7 +117,9 @@ class PostController(Controller):
             limit=limit + 1,
             after=after,
         )
-        return Response(feed_page_body(rows, limit, rules, locale), media_type=MediaType.JSON)
+        locale = pick_locale(accept_language, caller.locale)
+        body = feed_page_body(rows, limit, live_rules(request), locale)
+        return Response(body, media_type=MediaType.JSON)
 
     @post(
         "/",

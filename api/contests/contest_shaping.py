@@ -3,6 +3,8 @@
 from datetime import datetime
 from decimal import Decimal
 
+import msgspec
+
 from api.contests.contest_schemas import (
     ContestItem,
     ContestOut,
@@ -19,6 +21,10 @@ from api.problems import ProblemError
 from gamification.contests.definitions import status_of
 from gamification.contests.models import Contest, ContestOrder
 from gamification.contests.portfolio import Portfolio
+
+# The portfolio is polled by every player's app: its body is encoded here, once, to bytes (it
+# holds no timestamps, so `api.timestamps` has nothing to write in it).
+_PORTFOLIO_ENCODER = msgspec.json.Encoder()
 
 
 def invalid(errors: list[tuple[str, str]]) -> ProblemError:
@@ -167,3 +173,8 @@ def portfolio_out(portfolio: Portfolio) -> PortfolioOut:
         return_pct=money(portfolio.return_pct),
         fees_paid=money(portfolio.fees_paid),
     )
+
+
+def portfolio_body(portfolio: Portfolio) -> bytes:
+    """`PortfolioOut` as JSON."""
+    return _PORTFOLIO_ENCODER.encode(portfolio_out(portfolio))

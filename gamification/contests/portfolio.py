@@ -77,16 +77,15 @@ async def read_portfolio(
     if not rows:
         raise NotJoined()
     entry = rows[0]
-    today = calendar.trading_day(now)
+    today = None  # the trading day, worked out only for a position with shares bought today
     positions = []
     for row in rows:
         if row.symbol is None:
             continue
-        locked = (
-            row.bought_today
-            if entry.t_plus_one and not row.t_plus_zero and row.bought_on == today
-            else 0
-        )
+        locked = 0
+        if row.bought_today and entry.t_plus_one and not row.t_plus_zero:
+            today = today or calendar.trading_day(now)
+            locked = row.bought_today if row.bought_on == today else 0
         positions.append(
             PositionView(
                 symbol=row.symbol,

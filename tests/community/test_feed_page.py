@@ -68,3 +68,23 @@ async def test_a_filter_the_database_cannot_hold_is_a_422_not_a_500(
     answer = await client.get("/v1/posts", params={name: "a\x00b"}, headers=reader.headers)
     assert 400 <= answer.status_code < 500, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_feed_labels_follow_the_header_else_the_readers_own_locale(
+    client: AsyncClient, user_factory: UserFactory
+) -> None:
+    author = await member(user_factory)
+    english_reader = await user_factory(locale="en", created_days_ago=30)
+    written = await write(client, author, "茅台年报读后感", symbols=["600519.SH"])
+    assert written.status_code == 201, written.text
+    chinese = "个人观点，不构成投资建议"
+    english = "Personal opinion, not investment advice"
+    for reader, header, text in (
+        (author, None, chinese),
+        (english_reader, None, english),
+        (english_reader, "zh-CN", chinese),
+        (author, "en-GB,en;q=0.8", english),
+    ):
+        headers = reader.headers | ({"Accept-Language": header} if header else {})
+        item = (await client.get("/v1/posts", headers=headers)).json()["items"][0]
+        assert item["labels"] == [{"id": "not_investment_advice", "text": text}], header
