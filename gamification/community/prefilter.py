@@ -24,8 +24,11 @@ most texts are settled by it alone."""
 import itertools
 import re
 from collections.abc import Iterable
-from re import _constants as sre_constants  # type: ignore[attr-defined]  # re's own parser;
-from re import _parser as sre_parse  # type: ignore[attr-defined]  # typeshed has no stubs
+
+# re's own parser; typeshed has no stubs for it, and mypy finds these modules or not depending
+# on what else it has loaded, so the ignores may go unused.
+from re import _constants as sre_constants  # type: ignore[attr-defined, unused-ignore]
+from re import _parser as sre_parse  # type: ignore[attr-defined, unused-ignore]
 from typing import Any
 
 _LITERAL = sre_constants.LITERAL
