@@ -63,6 +63,12 @@ def _place_order_with_resting() -> str:
 
 
 def upgrade() -> None:
+    # Before the backfill: an order placed by the old `contest_place_order` (a replica not yet
+    # redeployed) and committed after the backfill read `contest_order` would stay open with no
+    # resting row (never filled nor expired, its cancel a 409, its cash held for good). SHARE ROW
+    # EXCLUSIVE waits for the writes in flight and holds off new ones until the new function is
+    # in place and this transaction commits; reads go on.
+    op.execute("LOCK TABLE contest_order IN SHARE ROW EXCLUSIVE MODE")
     op.execute(
         """
         CREATE TABLE contest_resting_order (
