@@ -78,6 +78,11 @@ def upgrade() -> None:
     )
     op.alter_column("contest_standing", "public_boards", server_default=None)
     _key_standings_by("user_id")
+    # Before the fill: a rename or an erasure committed between the fill's read of `user_account`
+    # and the trigger's creation would be lost for good (the erased name kept on the boards).
+    # SHARE ROW EXCLUSIVE waits for the account writes in flight and holds off new ones until the
+    # trigger exists and this transaction commits; reads go on.
+    op.execute("LOCK TABLE user_account IN SHARE ROW EXCLUSIVE MODE")
     op.execute(_FILL_CURRENT)
     op.execute(_TRIGGER_FUNCTION)
     op.execute(_TRIGGER)
