@@ -60,6 +60,9 @@ async def erase_accounts(db: AsyncSession, user_id: uuid.UUID, now: datetime) ->
             email=None,
             password_hash=None,
             display_name=None,
+            # Off every public board: the standings trigger writes this with the name to the
+            # current generations, where it must not undo the contests erasure's `false`.
+            public_boards=False,
             birthday=None,
             risk_profile=None,
             risk_assessed_at=None,

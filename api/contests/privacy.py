@@ -1,7 +1,8 @@
 """The contests area's personal data: entries, positions, orders, fills and report cards.
 
 On erasure the entries stay in the books (standings and prizes were computed from them) but
-are anonymised, which also takes them off every public board.
+are anonymised, which also takes them off every public board, and the learner's name leaves
+every generation of the standings (superseded ones too).
 """
 
 import uuid
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gamification.contests.entries import anonymise_entries
 from gamification.contests.models import ContestEntry, ContestFill, ContestOrder, ContestPosition
+from gamification.contests.standings import forget_board_name
 from gamification.contests.standings_models import ReportCard
 
 CONTEST_TABLES: dict[str, Any] = {
@@ -36,3 +38,4 @@ async def export_contests(db: AsyncSession, user_id: uuid.UUID) -> dict[str, Any
 
 async def erase_contests(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
     await anonymise_entries(db, user_id=user_id, now=now)
+    await forget_board_name(db, user_id)

@@ -270,6 +270,34 @@ async def refresh_standings(
     return Refreshed(contest_id, generation, entrants)
 
 
+# Every generation attached to `contest_standing`, current and superseded (not yet dropped).
+_GENERATIONS = sa.text(
+    f"""
+    SELECT substr(c.relname, 2)::bigint FROM pg_inherits i
+    JOIN pg_class c ON c.oid = i.inhrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE i.inhparent = 'contest_standing'::regclass AND n.nspname = '{GENERATIONS_SCHEMA}'
+    """  # noqa: S608
+)
+# Named generations only, so the plan is pruned to them and each is one key lookup (the key is
+# (generation, user_id); a condition on user_id alone would read every partition whole).
+_FORGET_BOARD_NAME = sa.text(
+    "UPDATE contest_standing SET display_name = NULL, public_boards = false"
+    " WHERE generation = ANY(:generations) AND user_id = :user_id"
+    " AND (display_name IS NOT NULL OR public_boards)"
+)
+
+
+async def forget_board_name(db: AsyncSession, user_id: uuid.UUID) -> None:
+    """An erased learner's name leaves every generation of the standings: the superseded ones
+    too (the account trigger rewrites only the current ones), which stay readable until they
+    are dropped. A generation being built while this runs re-applies the account's change
+    (its name is gone) before it is published, and leaves the erased entries out."""
+    generations = list(await db.scalars(_GENERATIONS))
+    if generations:
+        await db.execute(_FORGET_BOARD_NAME, {"generations": generations, "user_id": user_id})
+
+
 async def drop_superseded_generations(db: AsyncSession) -> int | None:
     """Drop every generation no contest reads any more; how many, or None when a reader held
     the standings too long (the next call drops them). Run in a transaction of its own: the
@@ -297,6 +325,7 @@ __all__ = [
     "Refreshed",
     "drop_superseded_generations",
     "ensure_state",
+    "forget_board_name",
     "generation_table",
     "refresh_standings",
     "running_contests",

@@ -78,6 +78,26 @@ async def test_an_erased_account_is_anonymous_on_the_frozen_final_standings(
     assert names(board) == [ANONYMOUS, other.email.partition("@")[0]]
 
 
+async def test_erasure_takes_the_name_off_every_generation_superseded_ones_too(
+    client: AsyncClient, db: AsyncSession, clock: FrozenClock, user_factory: UserFactory
+) -> None:
+    erased, other = await user_factory(), await user_factory()
+    contest_id = await two_entrants(db, clock, erased, other)
+    assert await refresh_standings(db, contest_id, ranking="return", now=clock.now())
+    carrying_the_name = sa.text(
+        "SELECT count(DISTINCT generation) FROM contest_standing"
+        " WHERE user_id = :u AND (display_name IS NOT NULL OR public_boards)"
+    )
+    assert await db.scalar(carrying_the_name, {"u": erased.id}) == 2
+    assert (await client.delete("/v1/me", headers=erased.headers)).status_code == 204
+    assert await db.scalar(carrying_the_name, {"u": erased.id}) == 0
+    others = await db.scalar(
+        sa.text("SELECT count(*) FROM contest_standing WHERE user_id = :u AND public_boards"),
+        {"u": other.id},
+    )
+    assert others == 2
+
+
 async def waiting_for_the_names_lock(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
     async with sessionmaker() as db:
         waiting = await db.scalar(
