@@ -84,9 +84,11 @@ class Settings(BaseSettings):
     # times the chunk's time for a chunk k times over (0: never).
     campaign_chunk_budget_ms: int = Field(default=1000, ge=0, le=60_000)
     # The nice value of the database backend delivering a run, where this process may set it
-    # (PostgreSQL on this host, as the same user or root; 0: left as it is): the operating
-    # system serves the API's backends first, and the run takes the CPU they leave.
-    campaign_delivery_nice: int = Field(default=19, ge=0, le=19)
+    # (PostgreSQL on this host, as the same user or root; 0: left as it is). Opt-in, and only
+    # for a direct connection to a PostgreSQL on this host, no pooler: a reniced backend holding
+    # campaign or ledger-account row locks can keep the API's backends waiting on them (priority
+    # inversion), and behind a local pooler it would go back to serving API traffic.
+    campaign_delivery_nice: int = Field(default=0, ge=0, le=19)
     market_simulator_seed: int = Field(default=2026, ge=0, le=2**63 - 1)
     market_replay_file: Path = Field(default=REPLAY_SAMPLE)
     market_minute_bar_retention_days: int = Field(default=30, ge=1, le=3650)
