@@ -185,6 +185,7 @@ class MeController(Controller):
     @patch("", operation_id="updateMe", responses=problem_responses(400, 401, 422))
     async def update(
         self,
+        request: Request[Any, Any, Any],
         db: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         caller: NamedDependency[Caller],
@@ -199,6 +200,10 @@ class MeController(Controller):
             public_boards=data.public_boards,
         )
         now = clock.now()
+        # The cached caller and consents go when this commits: the caller's next GET /v1/me on
+        # this replica shows the change at once, without waiting for the NOTIFY.
+        cache: SessionCache = request.app.state.session_cache
+        cache.forget_user_on_commit(db, caller.user_id)
         account = await update_profile(db, caller.account, changes, now=now)
         return await profile_out(db, account, now)
 

@@ -7,6 +7,8 @@ triggers (migrations 0014 and 0042, the consents) NOTIFY the user's id
 on CALLER_CHANGED whenever a session ends or an account changes, in the transaction that makes
 the change, and every process LISTENs (`CallerChangeListener`). A notice forgets that user's
 entries on every replica at once; SESSION_CACHE_SECONDS bounds what a lost notice could cost.
+A change the caller makes through this process (`PATCH /v1/me`) also forgets them here when it
+commits, so their next request on this replica reads it without waiting for the notice.
 
 The cache trusts itself only while its LISTEN connection is up: until the listener has
 connected, and from the moment it drops until it is back, every request is checked in the
@@ -19,6 +21,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from api.accounts.caller import Caller
 from api.accounts.suitability import effective_risk_profile
@@ -115,6 +121,17 @@ class SessionCache:
         self._consents.pop(user_id, None)
         for session_id in self._sessions_of.pop(user_id, set()):
             self._entries.pop(session_id, None)
+
+    def forget_user_on_commit(self, db: AsyncSession, user_id: uuid.UUID) -> None:
+        """Forget the user in this process as soon as `db`'s transaction commits, so the next
+        request here reads the change at once (the NOTIFY reaches the other replicas a moment
+        later). Not before the commit: a request of the user's reading meanwhile would cache
+        what the change is about to replace. A rollback leaves the cache alone."""
+
+        def forget(_: Session) -> None:
+            self.forget_user(user_id)
+
+        event.listen(db.sync_session, "after_commit", forget)
 
     def forget_all(self) -> None:
         self.generation += 1

@@ -186,6 +186,33 @@ async def test_while_the_listener_is_down_every_request_is_checked_in_the_databa
     await eventually(lambda: b.cache.trusted, within=RECONNECT_SECONDS + 5)  # back, empty
 
 
+@pytest.mark.committing
+async def test_a_consent_shows_on_the_same_replica_at_once_without_the_notice(
+    settings: Settings,
+    database_url: str,
+    clock: FrozenClock,
+    user_factory: UserFactory,
+) -> None:
+    engine = create_engine(database_url, settings, serves_requests=True)
+    try:
+        app = create_app(settings, engine, sessionmaker=create_sessionmaker(engine), clock=clock)
+        cache: SessionCache = app.state.session_cache
+        cache.trust()  # as if listening, but no notice ever comes: only the PATCH forgets
+        user = await user_factory()
+        async with http_client(app) as client:
+            for _ in range(2):  # the second answer comes from the cache
+                seen = await client.get("/v1/me", headers=user.headers)
+                assert "marketing" not in seen.json()["consents"]
+            decided = await client.patch(
+                "/v1/me", json={"consents": {"marketing": True}}, headers=user.headers
+            )
+            assert decided.status_code == 200
+            profile = (await client.get("/v1/me", headers=user.headers)).json()
+        assert profile["consents"]["marketing"]["granted"] is True
+    finally:
+        await engine.dispose()
+
+
 # --- the cache alone ----------------------------------------------------------------------
 
 
