@@ -76,9 +76,11 @@ _RANKED = f"""
                         THEN (SELECT u.public_boards FROM user_account u
                               WHERE u.id = now_.user_id)
                         ELSE old.public_boards END AS public_boards
+            -- By the generation's key: the previous generation is this contest's, where a
+            -- learner has one entry (unique (contest_id, user_id)), so the same row as by entry.
             FROM ({EQUITY_SQL}) now_
             LEFT JOIN contest_standing old
-                   ON old.generation = :previous AND old.entry_id = now_.id
+                   ON old.generation = :previous AND old.user_id = now_.user_id
         ) measured
     ) scored
     ORDER BY score DESC, joined_at, id
