@@ -97,11 +97,6 @@ _CLAIM = (
     .on_conflict_do_nothing(index_elements=["caller", "route", "key"])
     .returning(_RECORDS.c.id)
 )
-_CLAIM_ANSWERED = (  # a refusal of `run_claimed`: the key and its answer at once
-    insert(_RECORDS)
-    .on_conflict_do_nothing(index_elements=["caller", "route", "key"])
-    .returning(_RECORDS.c.id)
-)
 _STORE_RESPONSE = sa.update(_RECORDS).where(_RECORDS.c.id == sa.bindparam("record_id"))
 
 
@@ -228,7 +223,7 @@ async def run_claimed(
         problem = handle_domain_error(request, exc)
         encoded = encode_body(problem.content)
         stored = await db.scalar(
-            _CLAIM_ANSWERED,
+            _CLAIM,  # the key and its answer at once (the parameters carry the answer)
             {
                 **{name: value for name, value in claim.params().items() if name != "record_id"},
                 "id": claim.record_id,

@@ -55,17 +55,12 @@ async def caller_wallet(
     return wallet_out(held)
 
 
-def wallet_of_row(row: Any, caller: Caller, settings: Settings, now: datetime) -> WalletOut:
-    """The caller's wallet from columns a write returned with its own work (`ledger_balances`'
-    and the streak row's as `streak_*`), as `caller_wallet` would read it."""
-    return wallet_on(row, caller_today(caller, settings, now))
-
-
 def caller_today(caller: Caller, settings: Settings, now: datetime) -> date:
     """The caller's day at `now`, which their streak is shown as of."""
     return local_day(now, caller.timezone, settings.business_timezone)
 
 
 def wallet_on(row: Any, today: date) -> WalletOut:
-    """The wallet from `wallet_of_row`'s columns, its streak as of `today`."""
+    """The wallet from columns a write returned with its own work (`ledger_balances`' and the
+    streak row's as `streak_*`), as `caller_wallet` would read it, its streak as of `today`."""
     return wallet_out(wallet_of(balances_of(row), streak_of(row), today))
