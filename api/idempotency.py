@@ -122,22 +122,10 @@ async def run_idempotent(
     is stored, unless `refusals_write_nothing` says it never writes before refusing (two round
     trips saved).
     """
-    key = _required(key)
-    route = _route_of(request)
-    fingerprint = request_fingerprint(body)
-    claimed = await db.scalar(
-        _CLAIM,
-        {
-            "id": uuid.uuid4(),
-            "caller": caller,
-            "route": route,
-            "key": key,
-            "request_hash": fingerprint,
-            "created_at": clock.now(),
-        },
-    )
+    claim = key_claim(request, caller=caller, key=key, body=body)
+    claimed = await db.scalar(_CLAIM, claim.record(clock.now()))
     if claimed is None:
-        return await _replay(db, caller=caller, route=route, key=key, fingerprint=fingerprint)
+        return await _replay(db, claim)
 
     try:
         if refusals_write_nothing:
@@ -189,6 +177,18 @@ class KeyClaim:
             "request_hash": self.request_hash,
         }
 
+    def record(self, now: datetime, **answer: Any) -> dict[str, Any]:
+        """The claim as an `idempotency_record` row for `_CLAIM`, with its answer if given."""
+        return {
+            "id": self.record_id,
+            "caller": self.caller,
+            "route": self.route,
+            "key": self.key,
+            "request_hash": self.request_hash,
+            "created_at": now,
+            **answer,
+        }
+
 
 def key_claim(
     request: Request[Any, Any, Any], *, caller: str, key: str | None, body: Any
@@ -218,36 +218,23 @@ async def run_claimed(
     try:
         answer = await effect()
     except KeyUsed:
-        return await _replay_claim(db, claim, render)
+        return await _replay(db, claim, render)
     except DomainError as exc:
         problem = handle_domain_error(request, exc)
         encoded = encode_body(problem.content)
         stored = await db.scalar(
             _CLAIM,  # the key and its answer at once (the parameters carry the answer)
-            {
-                **{name: value for name, value in claim.params().items() if name != "record_id"},
-                "id": claim.record_id,
-                "created_at": clock.now(),
-                "status_code": problem.status_code or 409,
-                "response_body": encoded.decode(),
-                "media_type": PROBLEM_MEDIA_TYPE,
-            },
+            claim.record(
+                clock.now(),
+                status_code=problem.status_code or 409,
+                response_body=encoded.decode(),
+                media_type=PROBLEM_MEDIA_TYPE,
+            ),
         )
         if stored is None:  # an answer was stored for the key meanwhile
-            return await _replay_claim(db, claim, render)
+            return await _replay(db, claim, render)
         raise CommittedRefusal(exc) from exc
     return Response(content=render(answer), status_code=status_code, media_type="application/json")
-
-
-async def _replay_claim(db: AsyncSession, claim: KeyClaim, render: Render) -> Response[Any]:
-    return await _replay(
-        db,
-        caller=claim.caller,
-        route=claim.route,
-        key=claim.key,
-        fingerprint=claim.request_hash,
-        render=render,
-    )
 
 
 async def _store(
@@ -266,25 +253,17 @@ async def _store(
     return encoded
 
 
-async def _replay(
-    db: AsyncSession,
-    *,
-    caller: str,
-    route: str,
-    key: str,
-    fingerprint: str,
-    render: Render | None = None,
-) -> Response[Any]:
+async def _replay(db: AsyncSession, claim: KeyClaim, render: Render | None = None) -> Response[Any]:
     record = (
         await db.execute(
             sa.select(IdempotencyRecord).where(
-                col(IdempotencyRecord.caller) == caller,
-                col(IdempotencyRecord.route) == route,
-                col(IdempotencyRecord.key) == key,
+                col(IdempotencyRecord.caller) == claim.caller,
+                col(IdempotencyRecord.route) == claim.route,
+                col(IdempotencyRecord.key) == claim.key,
             )
         )
     ).scalar_one()
-    if record.request_hash != fingerprint:
+    if record.request_hash != claim.request_hash:
         raise ProblemError(
             422,
             "idempotency-key-reused",
