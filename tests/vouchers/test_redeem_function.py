@@ -40,7 +40,20 @@ async def call_redeem(
     code: str = "2222-3333-4444",
     voucher_id: uuid.UUID | None = None,
 ) -> Any:
-    params = {
+    params = redemption_params(product, user_id, clock, code=code, voucher_id=voucher_id)
+    return (await db.execute(REDEEM, params)).one()
+
+
+def redemption_params(
+    product: VoucherProduct,
+    user_id: uuid.UUID,
+    clock: FrozenClock,
+    *,
+    code: str,
+    voucher_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """The parameters `voucher_redeem` takes (and `voucher_redeem_keyed` after its key's)."""
+    return {
         "voucher_id": voucher_id or uuid.uuid4(),
         "code": code,
         "product_id": product.id,
@@ -51,7 +64,6 @@ async def call_redeem(
         "expires_at": clock.now() + timedelta(days=30),
         **reporting(timezone=None, now=clock.now(), payout=PAYOUT).params(),
     }
-    return (await db.execute(REDEEM, params)).one()
 
 
 async def state(db: AsyncSession, product: VoucherProduct, user_id: uuid.UUID) -> dict[str, Any]:

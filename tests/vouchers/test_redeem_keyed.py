@@ -5,7 +5,6 @@ bytes whatever the retry sends."""
 
 import asyncio
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.idempotency import ANSWER_MEDIA_TYPE
 from core.clock import FrozenClock
-from gamification.engagement.service import reporting
 from gamification.vouchers.models import VoucherProduct
 from tests.factories import UserFactory
 from tests.helpers import (
@@ -27,7 +25,7 @@ from tests.helpers import (
     remaining_stock,
     vouchers_of,
 )
-from tests.vouchers.test_redeem_function import PAYOUT, state
+from tests.vouchers.test_redeem_function import redemption_params, state
 
 ROUTE = "POST /v1/vouchers/redemptions"
 KEYED = sa.text(
@@ -53,15 +51,7 @@ async def call_keyed(
         "caller": f"user:{user_id}",
         "route": ROUTE,
         "key": key,
-        "voucher_id": uuid.uuid4(),
-        "code": code,
-        "product_id": product.id,
-        "user_id": user_id,
-        "per_user_limit": product.per_user_limit,
-        "price": product.points_price,
-        "now": clock.now(),
-        "expires_at": clock.now() + timedelta(days=30),
-        **reporting(timezone=None, now=clock.now(), payout=PAYOUT).params(),
+        **redemption_params(product, user_id, clock, code=code),
     }
     return (await db.execute(KEYED, params)).one()
 
