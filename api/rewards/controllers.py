@@ -5,7 +5,7 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
-from api.autocommit_routes import AUTOCOMMIT
+from api.autocommit_routes import DRIVER_ONLY
 from api.openapi import problem_responses
 from api.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, make_page, page_request
 from api.rewards.reasons import reason_text, reason_titles
@@ -26,7 +26,7 @@ class WalletController(Controller):
         operation_id="getWallet",
         summary="Points, XP, level, streak and the points expiring soon",
         responses=problem_responses(401),
-        opt=AUTOCOMMIT,
+        opt=DRIVER_ONLY,
     )
     async def wallet(
         self,

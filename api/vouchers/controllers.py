@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import core.messages as messages
 from api.accounts.caller import Caller
-from api.autocommit_routes import AUTOCOMMIT
+from api.autocommit_routes import AUTOCOMMIT, DRIVER_ONLY
 from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
 from api.engagement.events import reporting_of
 from api.idempotency import IdempotencyKeyHeader, key_claim, run_claimed
@@ -45,8 +45,7 @@ from core.clock import Clock
 from courses.titles import Titles, course_titles
 from gamification.vouchers.eligibility import Ineligible
 from gamification.vouchers.lifecycle import user_voucher, user_vouchers
-from gamification.vouchers.models import VoucherProduct
-from gamification.vouchers.products import products_on_sale
+from gamification.vouchers.products import ProductOnSale, products_on_sale
 from gamification.vouchers.redemption import redeem_voucher
 from gamification.vouchers.wording import localised_terms, terms_text
 
@@ -57,7 +56,7 @@ StatusFilter = Annotated[
 
 
 def product_out(
-    product: VoucherProduct, problem: Ineligible | None, locale: str, titles: Titles
+    product: ProductOnSale, problem: Ineligible | None, locale: str, titles: Titles
 ) -> ProductOut:
     course = product.required_course_slug
     return ProductOut(
@@ -92,7 +91,7 @@ class VoucherController(Controller):
         operation_id="listVoucherProducts",
         summary="Vouchers on sale, cheapest first, with whether the caller may redeem each",
         responses=problem_responses(400, 401, 422),
-        opt=AUTOCOMMIT,
+        opt=DRIVER_ONLY,
     )
     async def products(
         self,

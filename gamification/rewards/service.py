@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.days import local_day
+from core.driver_reads import DriverRead
 from courses.events import LearningEvent
 from gamification.engagement.kinds import (
     Tally,
@@ -228,12 +229,14 @@ async def streak_view(
 
 
 # Built once: the wallet of every redemption and wallet read, in one statement.
-_WALLET = sa.text(
-    "SELECT b.points, b.xp, b.expiring_points, b.expiring_at, s.current AS streak_current, "
-    "s.longest AS streak_longest, s.freezes AS streak_freezes, "
-    "s.last_active_on AS streak_last_active_on, s.run_started_on AS streak_run_started_on "
-    "FROM ledger_balances(:user_id, :now, :expiring_before) AS b "
-    "LEFT JOIN reward_streak AS s ON s.user_id = :user_id"
+_WALLET = DriverRead(
+    sa.text(
+        "SELECT b.points, b.xp, b.expiring_points, b.expiring_at, s.current AS streak_current, "
+        "s.longest AS streak_longest, s.freezes AS streak_freezes, "
+        "s.last_active_on AS streak_last_active_on, s.run_started_on AS streak_run_started_on "
+        "FROM ledger_balances(:user_id, :now, :expiring_before) AS b "
+        "LEFT JOIN reward_streak AS s ON s.user_id = :user_id"
+    )
 )
 
 
@@ -247,6 +250,7 @@ async def wallet(
 ) -> Wallet:
     """The balances (`ledger_balances`) and the streak as of the learner's today."""
     params = {"user_id": user_id, "now": now, "expiring_before": expiring_before(now)}
-    row = (await db.execute(_WALLET, params)).one()
+    row = await _WALLET.first(db, **params)
+    assert row is not None, "ledger_balances answers one row for anyone"
     today = local_day(now, timezone, policy.business_timezone)
     return wallet_of(balances_of(row), streak_of(row), today)

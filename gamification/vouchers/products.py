@@ -4,13 +4,15 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.driver_reads import DriverRead
 from core.ids import new_id
 from gamification.vouchers.eligibility import (
     LIFECYCLE_STAGES,
@@ -223,8 +225,23 @@ async def get_product(db: AsyncSession, product_id: uuid.UUID) -> VoucherProduct
     return product
 
 
+class ProductFacts(Protocol):
+    """What eligibility reads of a product: a stored `VoucherProduct` or a `ProductOnSale`."""
+
+    @property
+    def sale_starts_at(self) -> datetime | None: ...
+    @property
+    def sale_ends_at(self) -> datetime | None: ...
+    @property
+    def product_risk_level(self) -> str | None: ...
+    @property
+    def lifecycle_stages(self) -> list[str]: ...
+    @property
+    def required_course_slug(self) -> str | None: ...
+
+
 async def why_ineligible(
-    product: VoucherProduct, redeemer: Redeemer, *, now: datetime
+    product: ProductFacts, redeemer: Redeemer, *, now: datetime
 ) -> Ineligible | None:
     """The first reason the learner may not redeem the product now, or None."""
     problem = sale_window_problem(
@@ -241,6 +258,50 @@ async def why_ineligible(
     return course_problem(course, await redeemer.course_title(course))
 
 
+class ProductOnSale(msgspec.Struct, frozen=True):
+    """A product as the catalogue lists it to learners: its columns in `_ON_SALE`'s order."""
+
+    id: uuid.UUID
+    kind: str
+    title: str
+    title_en: str | None
+    terms: dict[str, Any]
+    points_price: int
+    remaining_stock: int
+    per_user_limit: int
+    validity_days: int
+    sale_starts_at: datetime | None
+    sale_ends_at: datetime | None
+    product_risk_level: str | None
+    lifecycle_stages: list[str]
+    required_course_slug: str | None
+
+
+def _on_sale(*, after: bool) -> DriverRead:
+    """Products in their sale window at `:now`, cheapest first, up to `:limit`: from the start,
+    or `after` the key (`:after_price`, `:after_id`). Sent straight to the driver."""
+    now = sa.bindparam("now", type_=sa.DateTime(timezone=True))
+    starts, ends = col(VoucherProduct.sale_starts_at), col(VoucherProduct.sale_ends_at)
+    key = sa.tuple_(col(VoucherProduct.points_price), col(VoucherProduct.id))
+    table = VoucherProduct.__table__  # type: ignore[attr-defined]
+    query = sa.select(*(table.c[name] for name in ProductOnSale.__struct_fields__))
+    query = query.where(sa.or_(starts.is_(None), starts <= now), sa.or_(ends.is_(None), ends > now))
+    if after:
+        query = query.where(
+            key
+            > sa.tuple_(
+                sa.bindparam("after_price", type_=sa.BigInteger()),
+                sa.bindparam("after_id", type_=sa.Uuid()),
+            )
+        )
+    order = (col(VoucherProduct.points_price), col(VoucherProduct.id))
+    return DriverRead(query.order_by(*order).limit(sa.bindparam("limit", type_=sa.Integer())))
+
+
+_ON_SALE = _on_sale(after=False)
+_ON_SALE_AFTER = _on_sale(after=True)
+
+
 async def products_on_sale(
     db: AsyncSession,
     redeemer: Redeemer,
@@ -248,25 +309,16 @@ async def products_on_sale(
     now: datetime,
     limit: int,
     after: tuple[int, uuid.UUID] | None = None,
-) -> list[tuple[VoucherProduct, Ineligible | None]]:
+) -> list[tuple[ProductOnSale, Ineligible | None]]:
     """Up to `limit` products in their sale window, cheapest first, each with why the learner
     may not redeem it (None when they may). Sold-out products are listed with 0 remaining."""
-    query = sa.select(VoucherProduct).where(
-        sa.or_(
-            col(VoucherProduct.sale_starts_at).is_(None),
-            col(VoucherProduct.sale_starts_at) <= now,
-        ),
-        sa.or_(col(VoucherProduct.sale_ends_at).is_(None), col(VoucherProduct.sale_ends_at) > now),
-    )
-    if after is not None:
-        query = query.where(
-            sa.tuple_(col(VoucherProduct.points_price), col(VoucherProduct.id)) > sa.tuple_(*after)
+    if after is None:
+        rows = await _ON_SALE.all(db, now=now, limit=limit)
+    else:
+        rows = await _ON_SALE_AFTER.all(
+            db, now=now, limit=limit, after_price=after[0], after_id=after[1]
         )
-    products = (
-        await db.scalars(
-            query.order_by(col(VoucherProduct.points_price), col(VoucherProduct.id)).limit(limit)
-        )
-    ).all()
+    products = [ProductOnSale(*row) for row in rows]
     return [(product, await why_ineligible(product, redeemer, now=now)) for product in products]
 
 
