@@ -44,7 +44,8 @@ from api.pagination import (
 from api.rewards.awards import pay_quiz_attempt, pay_rewards, streak_out
 from api.settings import Settings
 from core.clock import Clock
-from courses.catalogue import CourseSummary, course_detail, list_courses
+from courses.catalogue import CourseSummary, list_courses
+from courses.course_page import course_detail
 from courses.events import CourseCompleted, LessonCompleted
 from courses.grading import SCORING
 from courses.lessons import complete_lesson, open_lesson
