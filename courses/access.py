@@ -280,12 +280,23 @@ _READ_LESSON_TEXT = DriverRead(_LESSON_TEXT)
 _READ_LESSON_EXPLANATIONS = DriverRead(_LESSON_EXPLANATIONS)
 
 
+# A lesson's start time moves no value (no points, no money): its commit need not wait for
+# the WAL to reach the disk (`synchronous_commit = off` for the transaction that starts the
+# clock, set as a condition of the insert). A crash can forget the last fraction of a second's
+# first openings; the learner's next opening starts the clock again, later, so at worst they
+# wait longer before completing. Never for a transaction that pays.
+_NO_FLUSH_WAIT = sa.func.set_config("synchronous_commit", "off", sa.true()) == "off"
+
+
 def _opening_query() -> Any:
     """The lesson with its text, and the upsert of its clock as a data-modifying CTE: one round
     trip for an opening. The clock starts only when it has not (the row's `opened_at`) and only
     for a lesson the caller may take: `LessonContext.lock`'s rule in SQL (open to all, or the
     caller's risk rank at least the course's minimum and every prerequisite completed), so a
-    locked lesson writes nothing. A concurrent first opening keeps the earlier time."""
+    locked lesson writes nothing, and an opening after the first is a read (an insert of no
+    rows takes no transaction id and commits nothing). A concurrent first opening keeps the
+    earlier time. The statement stands alone on the lesson route (`DriverWrite`), so its
+    relaxed commit (`_NO_FLUSH_WAIT`) is the clock's alone."""
     lesson = _LESSON_TEXT.cte("lesson")
     progress: sa.Table = LessonProgress.__table__  # type: ignore[attr-defined]
     now = sa.bindparam("now", type_=progress.c.opened_at.type)
@@ -309,7 +320,7 @@ def _opening_query() -> Any:
                 sa.bindparam("lesson_id", type_=sa.Uuid()),
                 lesson.c.course_id,
                 now,
-            ).where(lesson.c.opened_at.is_(None), may_take),
+            ).where(lesson.c.opened_at.is_(None), may_take, _NO_FLUSH_WAIT),
         )
         .on_conflict_do_update(
             index_elements=["user_id", "lesson_id"],

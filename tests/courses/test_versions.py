@@ -199,9 +199,9 @@ async def test_the_course_page_follows_publishes_rollbacks_and_progress(
         return course["version"], first["title"], first["completed"], course["progress"]
 
     assert await page() == (1, "English lesson 0", False, {"completed": 0, "total": 2})
-    lesson_id = (await client.get("/v1/courses/test-course", headers=learner)).json()["lessons"][
-        0
-    ]["id"]
+    lesson_id = (await client.get("/v1/courses/test-course", headers=learner)).json()["lessons"][0][
+        "id"
+    ]
     await read_lesson(client, lesson_id, learner, clock)
     await client.post(f"/v1/lessons/{lesson_id}/complete", headers=learner)
     assert await page() == (1, "English lesson 0", True, {"completed": 1, "total": 2})
