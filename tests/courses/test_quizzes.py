@@ -18,7 +18,6 @@ from courses.events import CourseCompleted, LessonCompleted, QuizPassed, QuizPer
 from courses.importing import import_course, publish_course
 from courses.lessons import complete_lesson, open_lesson
 from courses.models import QuizAttempt, QuizDay
-from courses.quizzes import grade_quiz
 from courses.sources import bundle_source
 from courses.validation import validate_course
 from gamification.rewards.quizzes import submit_quiz_attempt
@@ -171,19 +170,14 @@ async def attempt(
     learner = await user_factory()
 
     async def run(answers: dict[str, list[str]]) -> list[type]:
-        graded = await grade_quiz(
+        now = clock.now()
+        graded, paid = await submit_quiz_attempt(
             db,
             lessons["lesson-0"],
+            answers,
             user_id=learner.id,
             risk_profile=None,
             locale="zh-CN",
-            answers=answers,
-        )
-        now = clock.now()
-        paid = await submit_quiz_attempt(
-            db,
-            graded,
-            user_id=learner.id,
             timezone="Asia/Shanghai",
             now=now,
             daily_attempts=10,
