@@ -75,8 +75,6 @@ class GradedQuiz:
     id."""
 
     context: LessonContext
-    key: AnswerKey
-    answers: Mapping[str, Sequence[str]]
     result: Grade
     attempt_id: uuid.UUID
 
@@ -141,7 +139,7 @@ def graded_attempt(
     )
     result = Grade(row.score, row.max_score, row.passed, results)
     recorded = Recorded(row.attempts_used, bool(row.first_pass), bool(row.first_perfect))
-    return GradedQuiz(context, key, answers, result, attempt_id), recorded
+    return GradedQuiz(context, result, attempt_id), recorded
 
 
 def _check_answers(key: AnswerKey, answers: Mapping[str, Sequence[str]]) -> None:
