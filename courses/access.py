@@ -106,24 +106,14 @@ def completed_courses_among(user_id: Any, slugs: Any) -> Any:
 
 
 async def lesson_context(
-    db: AsyncSession,
-    lesson_id: uuid.UUID,
-    *,
-    user_id: uuid.UUID,
-    locale: str | None = None,
-    explanations_only: bool = False,
+    db: AsyncSession, lesson_id: uuid.UUID, *, user_id: uuid.UUID
 ) -> LessonContext:
-    """The lesson in its published version, with the caller's progress; with `locale`, also
-    its content in that locale (or the original): all of it, or only the explanations (for
-    grading). LessonNotFound when not published."""
-    if locale is None:
-        query = _READ_LESSON
-    else:
-        query = _READ_LESSON_EXPLANATIONS if explanations_only else _READ_LESSON_TEXT
-    row = await query.first(db, lesson_id=lesson_id, user_id=user_id, locale=locale)
+    """The lesson in its published version, with the caller's progress (no content).
+    LessonNotFound when not published."""
+    row = await _READ_LESSON.first(db, lesson_id=lesson_id, user_id=user_id)
     if row is None:
         raise LessonNotFound(lesson_id=lesson_id)
-    return _context(row, lesson_id, with_text=locale is not None)
+    return lesson_context_of(row, lesson_id, with_text=False)
 
 
 async def open_lesson_context(
@@ -148,10 +138,11 @@ async def open_lesson_context(
     )
     if row is None:
         raise LessonNotFound(lesson_id=lesson_id)
-    return _context(row, lesson_id, with_text=True), row.started_at
+    return lesson_context_of(row, lesson_id, with_text=True), row.started_at
 
 
-def _context(row: Any, lesson_id: uuid.UUID, *, with_text: bool) -> LessonContext:
+def lesson_context_of(row: Any, lesson_id: uuid.UUID, *, with_text: bool) -> LessonContext:
+    """The context from a row of the lesson's read (`LESSON_EXPLANATIONS`' columns, say)."""
     text = None
     if with_text:
         text = LessonText(
@@ -273,33 +264,52 @@ def _unless(skip: bool, column: Any) -> Any:
 
 _LESSON = _lesson_query()
 _LESSON_TEXT = _with_text(_LESSON, explanations_only=False)
-_LESSON_EXPLANATIONS = _with_text(_LESSON, explanations_only=True)
+# The lesson with its explanations and course title in `:locale`: what grading an attempt and
+# its answer read (`gamification/rewards/quizzes.py` builds the attempt's statement on it).
+LESSON_EXPLANATIONS = _with_text(_LESSON, explanations_only=True)
 # Sent straight to the driver: the ORM's execution cost more than the query's own work.
 _READ_LESSON = DriverRead(_LESSON)
-_READ_LESSON_TEXT = DriverRead(_LESSON_TEXT)
-_READ_LESSON_EXPLANATIONS = DriverRead(_LESSON_EXPLANATIONS)
 
 
-def _opening_query() -> Any:
-    """The lesson with its text, and the upsert of its clock as a data-modifying CTE: one round
-    trip for an opening. The clock starts only when it has not (the row's `opened_at`) and only
-    for a lesson the caller may take: `LessonContext.lock`'s rule in SQL (open to all, or the
-    caller's risk rank at least the course's minimum and every prerequisite completed), so a
-    locked lesson writes nothing. A concurrent first opening keeps the earlier time."""
-    lesson = _LESSON_TEXT.cte("lesson")
-    progress: sa.Table = LessonProgress.__table__  # type: ignore[attr-defined]
-    now = sa.bindparam("now", type_=progress.c.opened_at.type)
+def may_take(lesson: Any, risk_rank: Any) -> Any:
+    """SQL: `LessonContext.lock`'s rule on a row of the lesson's read (a CTE of
+    `_lesson_query`'s columns) for a caller of `risk_rank`: the lesson is open to all, or the
+    caller's rank is at least the course's minimum and every prerequisite is completed."""
     minimum_rank = sa.cast(sa.func.substr(lesson.c.min_risk_profile, 2), sa.Integer)
-    may_take = sa.or_(
+    return sa.or_(
         lesson.c.open_to_all,
         sa.and_(
-            sa.bindparam("risk_rank", type_=sa.Integer()) >= minimum_rank,
+            risk_rank >= minimum_rank,
             sa.or_(
                 sa.func.cardinality(lesson.c.prerequisites) == 0,
                 lesson.c.prerequisites.contained_by(lesson.c.completed),
             ),
         ),
     )
+
+
+# A lesson's start time moves no value (no points, no money): its commit need not wait for
+# the WAL to reach the disk (`synchronous_commit = off` for the transaction that starts the
+# clock, set as a condition of the insert). A crash can forget the last fraction of a second's
+# first openings; the learner's next opening starts the clock again, later, so at worst they
+# wait longer before completing. Never for a transaction that pays.
+_NO_FLUSH_WAIT = sa.func.set_config("synchronous_commit", "off", sa.true()) == "off"
+
+
+def _opening_query() -> Any:
+    """The lesson with its text, and the upsert of its clock as a data-modifying CTE: one round
+    trip for an opening. The clock starts only when it has not (the row's `opened_at`) and only
+    for a lesson the caller may take: `LessonContext.lock`'s rule in SQL (open to all, or the
+    caller's risk rank at least the course's minimum and every prerequisite completed:
+    `may_take`), so a locked lesson writes nothing, and an opening after the first is a read
+    (an insert of no rows takes no transaction id and commits nothing). A concurrent first
+    opening keeps the earlier time. The statement stands alone on the lesson route
+    (`DriverWrite`), so its relaxed commit (`_NO_FLUSH_WAIT`) is the clock's alone. The
+    insert also logs the `lesson_opened` activity event (a trigger): lost with it in a crash."""
+    lesson = _LESSON_TEXT.cte("lesson")
+    progress: sa.Table = LessonProgress.__table__  # type: ignore[attr-defined]
+    now = sa.bindparam("now", type_=progress.c.opened_at.type)
+    allowed = may_take(lesson, sa.bindparam("risk_rank", type_=sa.Integer()))
     started = (
         insert(progress)
         .from_select(
@@ -309,7 +319,7 @@ def _opening_query() -> Any:
                 sa.bindparam("lesson_id", type_=sa.Uuid()),
                 lesson.c.course_id,
                 now,
-            ).where(lesson.c.opened_at.is_(None), may_take),
+            ).where(lesson.c.opened_at.is_(None), allowed, _NO_FLUSH_WAIT),
         )
         .on_conflict_do_update(
             index_elements=["user_id", "lesson_id"],

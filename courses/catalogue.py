@@ -1,5 +1,6 @@
-"""The catalogue and course pages as a learner sees them: published versions only, in the
-learner's locale (or the original), with their progress and whether the course is locked.
+"""The catalogue as a learner sees it: published versions only, in the learner's locale (or
+the original), with their progress and whether the course is locked (a course's own page:
+`courses.course_page`).
 
 Without a learner (a visitor who has not signed up) there is no progress (None), no lesson is
 completed, and locks are those of a new learner: no risk profile, no course completed."""
@@ -9,21 +10,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.driver_reads import DriverRead
 from courses.access import completed_courses_among, locale_in
-from courses.errors import PublishedCourseNotFound
 from courses.gating import CourseLock, course_lock
 from courses.models import (
     Course,
     CourseProgress,
     CourseVersion,
     CourseVersionText,
-    Lesson,
-    LessonContent,
     LessonProgress,
     LessonVersion,
 )
@@ -48,24 +45,6 @@ class CourseSummary:
     lesson_count: int
     progress: Progress | None  # None for a visitor
     lock: CourseLock | None
-
-
-@dataclass(frozen=True)
-class LessonSummary:
-    id: uuid.UUID
-    slug: str
-    title: str
-    est_minutes: int
-    completed: bool
-    open_to_all: bool  # readable even while the course is locked
-
-
-@dataclass(frozen=True)
-class CourseDetail:
-    course: CourseSummary
-    locale: str
-    version: int
-    lessons: list[LessonSummary]
 
 
 def _published_courses() -> Any:
@@ -121,9 +100,15 @@ def _published_courses() -> Any:
     )
 
 
-def _summary(
-    row: Any, risk_profile: str | None, completed_courses: set[str], *, visitor: bool
+def course_summary(
+    row: Any,
+    *,
+    risk_profile: str | None,
+    completed_courses: set[str],
+    completed_lessons: int | None,
 ) -> CourseSummary:
+    """A course as the catalogue shows it, from anything with its columns' names (a row);
+    `completed_lessons` is None for a visitor (no progress)."""
     return CourseSummary(
         slug=row.slug,
         title=row.title,
@@ -134,7 +119,9 @@ def _summary(
         min_risk_profile=row.min_risk_profile,
         prerequisites=list(row.prerequisites),
         lesson_count=row.lesson_count,
-        progress=None if visitor else Progress(row.completed_lessons, row.lesson_count),
+        progress=None
+        if completed_lessons is None
+        else Progress(completed_lessons, row.lesson_count),
         lock=course_lock(
             min_risk_profile=row.min_risk_profile,
             prerequisites=row.prerequisites,
@@ -174,80 +161,18 @@ async def list_courses(
         rows = await _COURSES.all(db, **params)
     else:
         rows = await _COURSES_AFTER.all(db, after_rank=after[0], after_slug=after[1], **params)
-    visitor = user_id is None
-    return [_summary(row, risk_profile, set(row.completed or ()), visitor=visitor) for row in rows]
-
-
-async def course_detail(
-    db: AsyncSession,
-    slug: str,
-    *,
-    user_id: uuid.UUID | None,
-    locale: str,
-    risk_profile: str | None,
-) -> CourseDetail:
-    row = await _COURSE.first(db, user_id=user_id, locale=locale, slug=slug)
-    if row is None:
-        raise PublishedCourseNotFound(slug=slug)
-    return CourseDetail(
-        course=_summary(row, risk_profile, set(row.completed or ()), visitor=user_id is None),
-        locale=row.locale,
-        version=row.number,
-        lessons=[
-            LessonSummary(uuid.UUID(lesson_id), lesson_slug, title, minutes, completed, open_)
-            for lesson_id, lesson_slug, title, minutes, completed, open_ in row.lessons or ()
-        ],
-    )
-
-
-def _course_lessons() -> Any:
-    """SQL: the lessons of the outer query's version in order, in its text's locale, with
-    whether `:user_id` completed them: a JSON array of [id, slug, title, est_minutes,
-    completed, open_to_all] per lesson, so the course page is one query (one round trip) in all."""
-    lesson = sa.func.json_build_array(
-        col(LessonVersion.lesson_id),
-        col(Lesson.slug),
-        col(LessonContent.title),
-        col(LessonVersion.est_minutes),
-        col(LessonProgress.completed_at).is_not(None),
-        col(LessonVersion.open_to_all),
-    )
-    return (
-        sa.select(
-            sa.func.json_agg(aggregate_order_by(lesson, col(LessonVersion.position)), type_=sa.JSON)
+    return [
+        course_summary(
+            row,
+            risk_profile=risk_profile,
+            completed_courses=set(row.completed or ()),
+            completed_lessons=None if user_id is None else row.completed_lessons,
         )
-        .select_from(LessonVersion)
-        .join(Lesson, col(Lesson.id) == col(LessonVersion.lesson_id))
-        .join(
-            LessonContent,
-            sa.and_(
-                col(LessonContent.version_id) == col(LessonVersion.version_id),
-                col(LessonContent.lesson_id) == col(LessonVersion.lesson_id),
-                col(LessonContent.locale) == col(CourseVersionText.locale),
-            ),
-        )
-        .outerjoin(
-            LessonProgress,
-            sa.and_(
-                col(LessonProgress.user_id) == sa.bindparam("user_id", type_=sa.Uuid()),
-                col(LessonProgress.lesson_id) == col(LessonVersion.lesson_id),
-            ),
-        )
-        .where(col(LessonVersion.version_id) == col(CourseVersion.id))
-        .scalar_subquery()
-    )
+        for row in rows
+    ]
 
 
 PUBLISHED_COURSES = _published_courses()
-# A course page is one statement, sent straight to the driver (`core.driver_reads`).
-_COURSE = DriverRead(
-    PUBLISHED_COURSES.add_columns(
-        completed_courses_among(
-            sa.bindparam("user_id", type_=sa.Uuid()), col(CourseVersion.prerequisites)
-        ).label("completed"),
-        _course_lessons().label("lessons"),
-    ).where(col(Course.slug) == sa.bindparam("slug", type_=sa.String()))
-)
 
 
 def _course_list(*, after: bool) -> DriverRead:

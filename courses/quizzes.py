@@ -7,11 +7,13 @@ first pass, and a perfect score at the learner's first attempt, become events (a
 shown after every attempt, so a later perfect score proves nothing), recorded on the
 learner's lesson row with the same kind of conditional write.
 
-Grading is done here, on one read of the lesson (`grade_quiz`). The writes are the database
-function `quiz_attempt_record` (migration 0019), which the rewards area calls inside
-`quiz_attempt_submit` with everything the attempt pays (`gamification/rewards/quizzes.py`):
-the route records and pays an attempt in one statement, and `GradedQuiz.outcome` turns what
-it answered into the attempt's outcome and events.
+An attempt is one statement (`gamification/rewards/quizzes.py`): the lesson's read, and on its
+row the database function `quiz_attempt_grade_submit` (migration 0048), which grades the
+answers with `quiz_grade` (`courses/grading.py` in SQL, held equal to it by a test) and, for a
+lesson the caller may take and answers that fit, records and pays the attempt
+(`quiz_attempt_submit`). `graded_attempt` turns what it answered into a `GradedQuiz`, or into
+the refusal Python words: the lock, or every problem of the answers, named from the answer key
+the statement read. `GradedQuiz.outcome` then gives the attempt's outcome and events.
 """
 
 import uuid
@@ -20,14 +22,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.days import seconds_until_next_day
-from core.ids import new_id
-from courses.access import LessonContext, lesson_context
-from courses.errors import InvalidAnswers, QuizAttemptsExhausted, UnansweredQuestions
+from courses.access import LessonContext, lesson_context_of
+from courses.errors import (
+    InvalidAnswers,
+    LessonNotFound,
+    QuizAttemptsExhausted,
+    UnansweredQuestions,
+)
 from courses.events import LearningEvent, QuizPassed, QuizPerfect
-from courses.grading import AnswerKey, Grade, answer_problems, grade, unanswered_questions
+from courses.grading import (
+    AnswerKey,
+    Grade,
+    QuestionResult,
+    answer_problems,
+    unanswered_questions,
+)
 
 
 @dataclass(frozen=True)
@@ -61,35 +71,12 @@ class Recorded:
 
 @dataclass(frozen=True)
 class GradedQuiz:
-    """An attempt graded and not yet recorded: the lesson as read, the grade, and the columns
-    its record needs (`record_params`)."""
+    """An attempt graded and recorded: the lesson as read with it, the grade, and the attempt's
+    id."""
 
     context: LessonContext
-    key: AnswerKey
-    answers: Mapping[str, Sequence[str]]
     result: Grade
     attempt_id: uuid.UUID
-
-    def record_params(self, *, user_id: uuid.UUID, cap: int) -> dict[str, Any]:
-        """The attempt as `quiz_attempt_record` takes it: every question's answer (for the
-        stats), the questions answered right, the grade, and what the learner's progress row
-        said already (a first pass or a first perfect score recorded before)."""
-        context, result = self.context, self.result
-        return {
-            "user_id": user_id,
-            "lesson_id": context.lesson_id,
-            "course_id": context.course_id,
-            "version_id": context.version_id,
-            "cap": cap,
-            "attempt_id": self.attempt_id,
-            "answers": {q.id: list(self.answers.get(q.id, ())) for q in self.key.questions},
-            "correct": [r.question_id for r in result.results if r.correct],
-            "score": result.score,
-            "max_score": result.max_score,
-            "passed": result.passed,
-            "known_passed": context.quiz_passed,
-            "known_perfect": context.quiz_perfect,
-        }
 
     def outcome(
         self,
@@ -124,25 +111,35 @@ class GradedQuiz:
         )
 
 
-async def grade_quiz(
-    db: AsyncSession,
+def graded_attempt(
+    row: Any,
     lesson_id: uuid.UUID,
     *,
-    user_id: uuid.UUID,
     risk_profile: str | None,
-    locale: str,
     answers: Mapping[str, Sequence[str]],
-) -> GradedQuiz:
-    """Read the lesson (its answer key, the explanations in `locale`, the caller's progress)
-    and grade the answers: one read. A locked course, answers that do not fit the quiz or leave
-    a question unanswered are refused here, before an attempt is taken."""
-    context = await lesson_context(
-        db, lesson_id, user_id=user_id, locale=locale, explanations_only=True
-    )
-    context.ensure_unlocked(risk_profile)
+    attempt_id: uuid.UUID,
+) -> tuple[GradedQuiz, Recorded]:
+    """The attempt as `quiz_attempt_grade_submit` answered it, on the row of the lesson's read
+    (None: the lesson is not published). A locked course, answers that do not fit the quiz or
+    leave a question unanswered are refused here, as the function refused them."""
+    if row is None:
+        raise LessonNotFound(lesson_id=lesson_id)
+    context = lesson_context_of(row, lesson_id, with_text=True)
     key = AnswerKey.from_json(context.answer_key)
-    _check_answers(key, answers)
-    return GradedQuiz(context, key, answers, grade(key, answers), new_id())
+    if row.outcome == "locked":
+        context.ensure_unlocked(risk_profile)
+    elif row.outcome == "invalid":
+        _check_answers(key, answers)
+    if row.outcome != "recorded":
+        raise AssertionError(f"the database refused the attempt ({row.outcome}), Python did not")
+    right = set(row.correct)
+    results = tuple(
+        QuestionResult(question.id, question.id in right, question.correct)
+        for question in key.questions
+    )
+    result = Grade(row.score, row.max_score, row.passed, results)
+    recorded = Recorded(row.attempts_used, bool(row.first_pass), bool(row.first_perfect))
+    return GradedQuiz(context, result, attempt_id), recorded
 
 
 def _check_answers(key: AnswerKey, answers: Mapping[str, Sequence[str]]) -> None:

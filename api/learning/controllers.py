@@ -44,12 +44,12 @@ from api.pagination import (
 from api.rewards.awards import pay_quiz_attempt, pay_rewards, streak_out
 from api.settings import Settings
 from core.clock import Clock
-from courses.catalogue import CourseSummary, course_detail, list_courses
+from courses.catalogue import CourseSummary, list_courses
+from courses.course_page import course_detail
 from courses.events import CourseCompleted, LessonCompleted
 from courses.grading import SCORING
 from courses.lessons import complete_lesson, open_lesson
 from courses.progress import my_progress
-from courses.quizzes import grade_quiz
 
 
 def _course_item(course: CourseSummary, lock_message: str | None) -> dict[str, object]:
@@ -266,8 +266,8 @@ class LearningController(Controller):
         "the `quiz_perfect` reward is paid only for a perfect first attempt at the quiz (every "
         "attempt shows the answers), `quiz_passed` for the first pass.",
         responses=problem_responses(400, 401, 403, 404, 422, 429),
-        # One read (the grading's), then one statement that records and pays the attempt: a
-        # transaction around them would add BEGIN and COMMIT and buy nothing.
+        # One statement reads the lesson, grades, records and pays the attempt: a transaction
+        # around it would add BEGIN and COMMIT and buy nothing.
         opt=DRIVER_ONLY,
     )
     async def quiz_attempt(
@@ -280,18 +280,9 @@ class LearningController(Controller):
         data: JSONBody[QuizAttemptIn],
         locale: NamedDependency[str],
     ) -> QuizAttemptOut:
-        now = clock.now()
-        graded = await grade_quiz(
-            db,
-            lesson_id,
-            user_id=caller.user_id,
-            risk_profile=caller.risk_profile,
-            locale=locale,
-            answers=data.answers,
-        )
         # Any graded attempt counts the learner's day for the streak, passed or not.
         outcome, rewards, wallet = await pay_quiz_attempt(
-            db, caller, settings, graded, now=now, locale=locale
+            db, caller, settings, lesson_id, data.answers, now=clock.now(), locale=locale
         )
         count_on_commit(db, QUIZ_ATTEMPTS.labels("passed" if outcome.passed else "failed"))
         return QuizAttemptOut(

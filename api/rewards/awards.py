@@ -1,6 +1,7 @@
 """Rewards for the learning routes: paid in the route's own transaction, shaped for the API."""
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from api.rewards.schemas import RewardOut, StreakOut, WalletOut
 from api.rewards.wallets import reward_policy, wallet_out
 from api.settings import Settings
 from courses.events import LearningEvent
-from courses.quizzes import GradedQuiz, QuizOutcome
+from courses.quizzes import QuizOutcome
 from courses.titles import Titles
 from gamification.rewards.quizzes import submit_quiz_attempt
 from gamification.rewards.service import Reward, award_for_events, streak_view
@@ -49,18 +50,23 @@ async def pay_quiz_attempt(
     db: AsyncSession,
     caller: Caller,
     settings: Settings,
-    graded: GradedQuiz,
+    lesson_id: uuid.UUID,
+    answers: Mapping[str, Sequence[str]],
     *,
     now: datetime,
     locale: str,
 ) -> tuple[QuizOutcome, list[RewardOut], WalletOut]:
-    """Record the graded attempt and pay what it earns, in one statement: its outcome, the
-    rewards with their reason in `locale` (the quiz's course named by the title read with the
-    grading), and the wallet after them. QuizAttemptsExhausted when today's are spent."""
-    paid = await submit_quiz_attempt(
+    """Grade the answers, record the attempt and pay what it earns, in one statement: its
+    outcome, the rewards with their reason in `locale` (the quiz's course named by the title
+    read with the lesson), and the wallet after them. QuizAttemptsExhausted when today's are
+    spent; the lesson's and the answers' own refusals (not found, locked, invalid) first."""
+    graded, paid = await submit_quiz_attempt(
         db,
-        graded,
+        lesson_id,
+        answers,
         user_id=caller.user_id,
+        risk_profile=caller.risk_profile,
+        locale=locale,
         timezone=caller.timezone,
         now=now,
         daily_attempts=settings.quiz_daily_attempts,

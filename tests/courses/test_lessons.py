@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.settings import Settings
 from core.clock import FrozenClock
+from courses.lessons import open_lesson
 from tests.factories import UserFactory
 from tests.helpers import Publish, bundle_doc, read_lesson
 
@@ -191,3 +192,23 @@ async def test_opening_a_locked_lesson_starts_no_clock(
     opened = await client.get(f"/v1/lessons/{above['lesson-0']}", headers=bold.headers)
     assert opened.status_code == 200
     assert opened.json()["opened_at"] is not None
+
+
+async def test_starting_a_clock_commits_without_waiting_for_the_disk(
+    db: AsyncSession, user_factory: UserFactory, publish: Publish, clock: FrozenClock
+) -> None:
+    """A lesson's start time moves no value: the transaction that starts the clock commits
+    with `synchronous_commit` off (a crash may forget it; the next opening starts it again)."""
+    lessons = await publish(bundle_doc())
+    learner = await user_factory()
+    assert await db.scalar(sa.text("SHOW synchronous_commit")) == "on"
+    await open_lesson(
+        db,
+        lessons["lesson-0"],
+        user_id=learner.id,
+        risk_profile=None,
+        locale="en",
+        now=clock.now(),
+        min_read_factor=1.0,
+    )
+    assert await db.scalar(sa.text("SHOW synchronous_commit")) == "off"

@@ -18,7 +18,6 @@ from courses.events import CourseCompleted, LessonCompleted, QuizPassed, QuizPer
 from courses.importing import import_course, publish_course
 from courses.lessons import complete_lesson, open_lesson
 from courses.models import QuizAttempt, QuizDay
-from courses.quizzes import grade_quiz
 from courses.sources import bundle_source
 from courses.validation import validate_course
 from gamification.rewards.quizzes import submit_quiz_attempt
@@ -171,19 +170,14 @@ async def attempt(
     learner = await user_factory()
 
     async def run(answers: dict[str, list[str]]) -> list[type]:
-        graded = await grade_quiz(
+        now = clock.now()
+        graded, paid = await submit_quiz_attempt(
             db,
             lessons["lesson-0"],
+            answers,
             user_id=learner.id,
             risk_profile=None,
             locale="zh-CN",
-            answers=answers,
-        )
-        now = clock.now()
-        paid = await submit_quiz_attempt(
-            db,
-            graded,
-            user_id=learner.id,
             timezone="Asia/Shanghai",
             now=now,
             daily_attempts=10,
@@ -290,3 +284,17 @@ async def test_lesson_and_course_completion_are_events_once(
     lesson_event = first[0]
     assert isinstance(lesson_event, LessonCompleted)
     assert lesson_event.key == f"lesson:{learner.id}:{lessons['lesson-0']}"
+
+
+async def test_an_answer_with_a_nul_character_is_422(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish
+) -> None:
+    """The answers go to the database as JSON in the attempt's one statement: text PostgreSQL
+    cannot store is refused there (the statement writes nothing), a 422 and not a 500."""
+    lessons = await publish(bundle_doc())
+    learner = await user_factory()
+    answers = answers_for(0) | {"q0-single": ["a\u0000"]}
+    response = await client.post(
+        attempts_url(lessons["lesson-0"]), json={"answers": answers}, headers=learner.headers
+    )
+    assert response.status_code == 422, response.text

@@ -178,3 +178,36 @@ async def test_rolling_back_publishes_an_earlier_version_and_keeps_newer_drafts(
             ("course.unpublish", 3),
         ]
     )
+
+
+async def test_the_course_page_follows_publishes_rollbacks_and_progress(
+    client: AsyncClient, user_factory: UserFactory, clock: FrozenClock
+) -> None:
+    """The page's version part is kept in-process between requests (`courses.course_page`):
+    each publish and rollback shows at once, and so does the learner's own progress."""
+    headers = (await editor(user_factory)).headers
+    revised = bundle_doc()
+    for document in revised["locales"].values():
+        document["lessons"][0]["title"] += " (revised)"
+    await imported(client, headers, bundle_doc())
+    await client.post(f"{COURSE}/publish", headers=headers)
+    learner = (await user_factory()).headers | {"Accept-Language": "en"}
+
+    async def page() -> tuple[int, str, bool, dict[str, int]]:
+        course = (await client.get("/v1/courses/test-course", headers=learner)).json()
+        first = course["lessons"][0]
+        return course["version"], first["title"], first["completed"], course["progress"]
+
+    assert await page() == (1, "English lesson 0", False, {"completed": 0, "total": 2})
+    lesson_id = (await client.get("/v1/courses/test-course", headers=learner)).json()["lessons"][0][
+        "id"
+    ]
+    await read_lesson(client, lesson_id, learner, clock)
+    await client.post(f"/v1/lessons/{lesson_id}/complete", headers=learner)
+    assert await page() == (1, "English lesson 0", True, {"completed": 1, "total": 2})
+    await imported(client, headers, revised)
+    await client.post(f"{COURSE}/publish", headers=headers)
+    assert await page() == (2, "English lesson 0 (revised)", True, {"completed": 1, "total": 2})
+    back = await client.post(f"{COURSE}/versions/1/publish", headers=headers)
+    assert back.status_code == 200, back.text
+    assert await page() == (1, "English lesson 0", True, {"completed": 1, "total": 2})

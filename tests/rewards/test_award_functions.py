@@ -157,7 +157,7 @@ async def test_quiz_attempt_record_takes_the_cap_and_records_the_first_pass_once
     assert stored == 2
 
 
-async def test_a_graded_quiz_attempt_is_one_read_and_one_statement(
+async def test_a_quiz_attempt_is_one_statement_after_the_token_check(
     client: AsyncClient,
     engine: AsyncEngine,
     user_factory: UserFactory,
@@ -176,12 +176,12 @@ async def test_a_graded_quiz_attempt_is_one_read_and_one_statement(
     assert response.status_code == 200
     assert [r["kind"] for r in response.json()["rewards"]] == ["quiz_passed", "quiz_perfect"]
     statements = [s for s in sent if not s.startswith(("SAVEPOINT", "RELEASE"))]
-    # The token's check (no session cache here: no listener), the grading's read of the
-    # lesson, then one call: the attempt, its rewards, then the engagement (the counters and
-    # the badges they earn, the quests they complete and the league week's XP), and the
-    # wallet. Every write is inside the function.
-    assert len(statements) == 3
-    assert all(s.startswith("SELECT") for s in statements)
+    # The token's check (no session cache here: no listener), then one statement: the
+    # lesson's read and, on its row, the grading, the attempt, its rewards, then the
+    # engagement (the counters and the badges they earn, the quests they complete and the
+    # league week's XP), and the wallet. Every write is inside the function.
+    assert len(statements) == 2
     assert statements[0].startswith("SELECT user_account.id,")
-    assert statements[2].split(" FROM ")[1].split("(")[0] == "quiz_attempt_submit"
+    assert statements[1].startswith("WITH lesson AS")
+    assert "JOIN LATERAL quiz_attempt_grade_submit(" in statements[1]
     assert not any("quest_template" in s for s in sent)

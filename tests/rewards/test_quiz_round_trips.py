@@ -1,6 +1,6 @@
-"""A quiz attempt waits for the database twice: the grading's read of the lesson, then one
-call of `quiz_attempt_submit` that records and pays it (no BEGIN or COMMIT around them, the
-token check cached). Counted at the wire (tests/benchmarks/wire.py) on an app built as `serve`
+"""A quiz attempt waits for the database once: one statement reads the lesson and, on its
+row, `quiz_attempt_grade_submit` grades, records and pays the attempt (no BEGIN or COMMIT
+around it, the token check cached). Counted at the wire (tests/benchmarks/wire.py) on an app built as `serve`
 builds it."""
 
 import asyncio
@@ -17,7 +17,7 @@ __all__ = ["counted"]  # a fixture used by name
 pytestmark = pytest.mark.committing
 
 
-async def test_a_quiz_attempt_is_two_round_trips(
+async def test_a_quiz_attempt_is_one_round_trip(
     counted: tuple[WireProxy, AsyncClient],
     user_factory: UserFactory,
     publish: Publish,
@@ -36,4 +36,4 @@ async def test_a_quiz_attempt_is_two_round_trips(
     answer = await client.post(url, json={"answers": answers_for(0)}, headers=learner.headers)
     assert answer.status_code == 200
     await asyncio.sleep(SETTLE_SECONDS)
-    assert proxy.take() == WireCounts(round_trips=2, statements=2, prepares=0)
+    assert proxy.take() == WireCounts(round_trips=1, statements=1, prepares=0)
