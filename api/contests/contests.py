@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
-from api.autocommit_routes import AUTOCOMMIT
+from api.autocommit_routes import AUTOCOMMIT, DRIVER_ONLY
 from api.contests.contest_rewards import pay_contest_rewards
 from api.contests.contest_schemas import (
     ContestOut,
@@ -166,7 +166,7 @@ class ContestController(Controller):
         operation_id="placeOrder",
         summary="Place a market or limit order",
         status_code=201,
-        opt=AUTOCOMMIT,  # one statement, atomic on its own
+        opt=DRIVER_ONLY,  # one statement, atomic on its own
         responses={
             200: ResponseSpec(
                 data_container=OrderOut, description="The order placed before with this id"
@@ -268,7 +268,7 @@ class ContestController(Controller):
             ),
             **problem_responses(400, 401, 404),
         },
-        opt=AUTOCOMMIT,
+        opt=DRIVER_ONLY,
     )
     async def portfolio(
         self,

@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.driver_reads import DriverWrite
 from core.ids import new_id
 from gamification.contests.calendar import TradingCalendar
 from gamification.contests.errors import (
@@ -41,16 +42,20 @@ from gamification.contests.errors import (
 from gamification.contests.models import ContestOrder
 from gamification.contests.rules import OrderType, Side
 
-_PLACE = sa.text(
-    """
-    SELECT r.outcome, r.retry_after, (r.placed).*
-    FROM contest_place_order_reported(
-        :contest_id, :user_id, :order_id, :fill_id, :client_order_id, :request_hash, :symbol,
-        :side, :type, :quantity, :limit_price, :now, :per_minute, :market_open, :trading_day,
-        :day_closes_at, :day, :cap_day, :daily_cap, :lot_days, :daily_quests, :highest_tier,
-        :cohort_size
-    ) AS r
-    """
+# Compiled once and sent straight to the driver: on the order route (driver-only) it commits by
+# itself, with no session, transaction or ORM execution around it.
+_PLACE = DriverWrite(
+    sa.text(
+        """
+        SELECT r.outcome, r.retry_after, (r.placed).*
+        FROM contest_place_order_reported(
+            :contest_id, :user_id, :order_id, :fill_id, :client_order_id, :request_hash,
+            :symbol, :side, :type, :quantity, :limit_price, :now, :per_minute, :market_open,
+            :trading_day, :day_closes_at, :day, :cap_day, :daily_cap, :lot_days, :daily_quests,
+            :highest_tier, :cohort_size
+        ) AS r
+        """
+    )
 )
 
 
@@ -101,7 +106,8 @@ async def place_order(
         "trading_day": day,
         "day_closes_at": calendar.close_of(day).astimezone(UTC),
     }
-    row = (await db.execute(_PLACE, params)).one()._asdict()
+    (placed,) = await _PLACE.all(db, **params)
+    row = placed._asdict()
     outcome, retry_after = row.pop("outcome"), row.pop("retry_after")
     if outcome == "contest_not_found":
         raise ContestNotFound()
