@@ -276,11 +276,12 @@ class ContestController(Controller):
         caller: NamedDependency[Caller],
         contest_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        """One statement sent straight to the driver (`read_portfolio`), the body encoded once.
-        It reads through the request's session without the `db` dependency (an autocommit read
-        has nothing to commit) and takes the app's clock without the `clock` dependency, whose
-        value Litestar checks against the `Clock` protocol on every request: both were costs of
-        their own on a read every player's app polls."""
+        """One statement sent straight to the driver (`read_portfolio`) on the route's own
+        pooled connection (driver-only, as authentication's caller read), the body encoded
+        once. It takes the request's session without the `db` dependency (a driver-only read
+        has nothing to commit) and the app's clock without the `clock` dependency, whose value
+        Litestar checks against the `Clock` protocol on every request: both were costs of their
+        own on a read every player's app polls."""
         clock: Clock = request.app.state.clock
         portfolio = await read_portfolio(
             request_session(request.scope),
