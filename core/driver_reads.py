@@ -14,9 +14,9 @@ on any other session it runs through the session, inside its transaction.
 
 Parameters go to the driver as they are (UUIDs, strings, numbers, times), converted only where
 their type asks for it (JSON, arrays) as SQLAlchemy would; JSON columns come back decoded by the
-engine's codecs (`api.database`), and rows answer `row.name` as SQLAlchemy rows do. A database
-that is frozen or gone raises `DatabaseUnavailable` and the connection is thrown away, as on
-the SQLAlchemy path (`api.database_outage`).
+engine's codecs (`api.database`), and rows answer `row.name` and `row._asdict()` as SQLAlchemy
+rows do. A database that is frozen or gone raises `DatabaseUnavailable` and the connection is
+thrown away, as on the SQLAlchemy path (`api.database_outage`).
 """
 
 from collections.abc import Awaitable, Callable
@@ -41,6 +41,10 @@ class Row(asyncpg.Record):
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    def _asdict(self) -> dict[str, Any]:
+        """The columns by name, as a SQLAlchemy row's `_asdict()` gives them."""
+        return dict(self.items())
 
 
 REQUEST_CONNECTION = "request_connection"  # its key in a session's `info`

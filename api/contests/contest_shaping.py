@@ -19,7 +19,8 @@ from api.contests.contest_schemas import (
 )
 from api.problems import ProblemError
 from gamification.contests.definitions import status_of
-from gamification.contests.models import Contest, ContestOrder
+from gamification.contests.models import Contest
+from gamification.contests.orders import OrderRecord
 from gamification.contests.portfolio import Portfolio
 
 # The portfolio is polled by every player's app: its body is encoded here, once, to bytes (it
@@ -123,7 +124,7 @@ def contest_out(contest: Contest, *, joined: bool, locale: str, now: datetime) -
     )
 
 
-def order_out(order: ContestOrder) -> OrderOut:
+def order_out(order: OrderRecord) -> OrderOut:
     total = order.commission + order.stamp_duty + order.transfer_fee
     return OrderOut(
         id=order.id,

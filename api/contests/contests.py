@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
-from api.autocommit_routes import AUTOCOMMIT
+from api.autocommit_routes import AUTOCOMMIT, DRIVER_ONLY
 from api.contests.contest_rewards import pay_contest_rewards
 from api.contests.contest_schemas import (
     ContestOut,
@@ -166,7 +166,7 @@ class ContestController(Controller):
         operation_id="placeOrder",
         summary="Place a market or limit order",
         status_code=201,
-        opt=AUTOCOMMIT,  # one statement, atomic on its own
+        opt=DRIVER_ONLY,  # one statement, atomic on its own
         responses={
             200: ResponseSpec(
                 data_container=OrderOut, description="The order placed before with this id"
@@ -268,7 +268,7 @@ class ContestController(Controller):
             ),
             **problem_responses(400, 401, 404),
         },
-        opt=AUTOCOMMIT,
+        opt=DRIVER_ONLY,
     )
     async def portfolio(
         self,
@@ -276,11 +276,12 @@ class ContestController(Controller):
         caller: NamedDependency[Caller],
         contest_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        """One statement sent straight to the driver (`read_portfolio`), the body encoded once.
-        It reads through the request's session without the `db` dependency (an autocommit read
-        has nothing to commit) and takes the app's clock without the `clock` dependency, whose
-        value Litestar checks against the `Clock` protocol on every request: both were costs of
-        their own on a read every player's app polls."""
+        """One statement sent straight to the driver (`read_portfolio`) on the route's own
+        pooled connection (driver-only, as authentication's caller read), the body encoded
+        once. It takes the request's session without the `db` dependency (a driver-only read
+        has nothing to commit) and the app's clock without the `clock` dependency, whose value
+        Litestar checks against the `Clock` protocol on every request: both were costs of their
+        own on a read every player's app polls."""
         clock: Clock = request.app.state.clock
         portfolio = await read_portfolio(
             request_session(request.scope),

@@ -5,7 +5,7 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.caller import Caller
-from api.autocommit_routes import AUTOCOMMIT
+from api.autocommit_routes import AUTOCOMMIT, DRIVER_ONLY
 from api.engagement.schemas import (
     AvailableBadgeOut,
     BadgesOut,
@@ -120,7 +120,7 @@ class EngagementController(Controller):
         description="`{tier: null}` before the caller's first XP of the week. Ties go to "
         "who reached the XP first. The week ends Monday 00:00 in the business time zone.",
         responses=problem_responses(400, 401),
-        opt=AUTOCOMMIT,
+        opt=DRIVER_ONLY,
     )
     async def league(
         self,

@@ -245,9 +245,30 @@ async def test_placing_an_order_is_one_statement(
             f"/v1/contests/{contest_id}/orders", json=order(), headers=learner.headers
         )
     assert response.json()["status"] == "filled"
-    # Besides the caller's account, which authentication reads, and the tests' savepoints (the
-    # route itself opens no transaction): the order and its report to the quests, badges and
-    # league, in one statement.
-    work = [s for s in sent if "user_account" not in s and "SAVEPOINT" not in s]
-    assert len(work) == 1, work
-    assert "FROM contest_place_order_reported(" in work[0]
+    # The caller's account, which authentication reads, then the order and its report to the
+    # quests, badges and league in one statement, both straight to the driver: the route opens
+    # no transaction (not even the tests' savepoint), the statement commits by itself.
+    assert len(sent) == 2, sent
+    assert sent[0].startswith("SELECT user_account.id,")
+    assert "FROM contest_place_order_reported(" in sent[1]
+
+
+async def test_reading_the_portfolio_is_one_statement(
+    client: AsyncClient,
+    engine: AsyncEngine,
+    clock: FrozenClock,
+    marketer: TestUser,
+    learner: TestUser,
+    trading_market: None,
+) -> None:
+    contest_id = await create_contest(client, marketer, clock.now())
+    await join(client, contest_id, learner)
+    await client.post(f"/v1/contests/{contest_id}/orders", json=order(), headers=learner.headers)
+    with statements_sent(engine) as sent:
+        response = await client.get(f"/v1/contests/{contest_id}/portfolio", headers=learner.headers)
+    assert [p["symbol"] for p in response.json()["positions"]] == [order()["symbol"]]
+    # The caller's account, then the entry with its positions valued in one read, both straight
+    # to the driver, outside any transaction (not even the tests' savepoint).
+    assert len(sent) == 2, sent
+    assert sent[0].startswith("SELECT user_account.id,")
+    assert "FROM contest_entry e" in sent[1]

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from httpx import AsyncClient
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.engagement.jobs import close_league_weeks
 from api.jobs import JobContext
@@ -19,6 +19,7 @@ from gamification.ledger.queries import balances
 from tests.engagement.catalogue import align_league_places
 from tests.engagement.conftest import LoadCatalogue
 from tests.factories import TestUser, UserFactory
+from tests.statements import statements_sent
 
 SHANGHAI = "Asia/Shanghai"
 MONDAY = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)  # Monday 12:00 in Shanghai
@@ -49,6 +50,7 @@ async def test_before_the_first_xp_of_the_week_there_is_no_tier(
 
 async def test_the_cohort_table_ranks_by_xp_with_ties_to_who_reached_it_first(
     client: AsyncClient,
+    engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
     user_factory: UserFactory,
     load_catalogue: LoadCatalogue,
@@ -65,10 +67,15 @@ async def test_the_cohort_table_ranks_by_xp_with_ties_to_who_reached_it_first(
         await gain(db, first, 30, MONDAY + timedelta(minutes=1))
         await gain(db, third, 50, MONDAY + timedelta(minutes=2))  # ties with second, later
         await gain(db, first, 20, MONDAY + timedelta(minutes=3))  # 50 too, latest
-    response = await client.get(
-        "/v1/leagues/current", headers={**first.headers, "Accept-Language": "en"}
-    )
+    with statements_sent(engine) as sent:
+        response = await client.get(
+            "/v1/leagues/current", headers={**first.headers, "Accept-Language": "en"}
+        )
     assert response.status_code == 200
+    # The caller's account (authentication), then the whole table in one read, both straight
+    # to the driver, outside any transaction (not even the tests' savepoint).
+    assert len(sent) == 2, sent
+    assert sent[0].startswith("SELECT user_account.id,")
     body = response.json()
     assert (body["tier"], body["tier_name"]) == ("bronze", "Bronze")
     assert body["week_ends_at"] == "2026-03-08T16:00:00.000Z"
