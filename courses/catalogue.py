@@ -144,15 +144,19 @@ def _summary(
     )
 
 
-async def completed_course_slugs(db: AsyncSession, user_id: uuid.UUID) -> set[str]:
-    rows = await db.scalars(
-        sa.select(col(Course.slug))
-        .join(CourseProgress, col(CourseProgress.course_id) == col(Course.id))
-        .where(
-            col(CourseProgress.user_id) == user_id, col(CourseProgress.completed_at).is_not(None)
-        )
+# Sent straight to the driver: driver-only routes (a redemption) ask it too.
+_COMPLETED_COURSE_SLUGS = DriverRead(
+    sa.select(col(Course.slug))
+    .join(CourseProgress, col(CourseProgress.course_id) == col(Course.id))
+    .where(
+        col(CourseProgress.user_id) == sa.bindparam("user_id"),
+        col(CourseProgress.completed_at).is_not(None),
     )
-    return set(rows.all())
+)
+
+
+async def completed_course_slugs(db: AsyncSession, user_id: uuid.UUID) -> set[str]:
+    return {row.slug for row in await _COMPLETED_COURSE_SLUGS.all(db, user_id=user_id)}
 
 
 async def list_courses(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import core.messages as messages
 from api.accounts.caller import Caller
-from api.autocommit_routes import AUTOCOMMIT
+from api.autocommit_routes import AUTOCOMMIT, DRIVER_ONLY
 from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
 from api.engagement.events import reporting_of
 from api.idempotency import IdempotencyKeyHeader, key_claim, run_claimed
@@ -126,7 +126,9 @@ class VoucherController(Controller):
             201: ResponseSpec(data_container=RedemptionOut, description="The voucher issued"),
             **problem_responses(400, 401, 404, 409, 422),
         },
-        opt=AUTOCOMMIT,  # one statement writes it all: no transaction around it
+        # One statement writes it all: no transaction around it, and every statement (the
+        # session check's too) sent straight to the driver.
+        opt=DRIVER_ONLY,
     )
     async def redeem(
         self,

@@ -35,30 +35,38 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from core.driver_reads import DriverRead, DriverWrite
 from core.errors import KeyUsed
 from core.ids import new_id
 from gamification.ledger.errors import InsufficientPoints
 from gamification.ledger.queries import expiring_before
 from gamification.vouchers.codes import new_code
-from gamification.vouchers.errors import LimitReached, NotEligible, OutOfStock
+from gamification.vouchers.errors import LimitReached, NotEligible, OutOfStock, ProductNotFound
 from gamification.vouchers.models import VoucherProduct, VoucherStatus
-from gamification.vouchers.products import Redeemer, get_product, why_ineligible
+from gamification.vouchers.products import Redeemer, why_ineligible
 
 CODE_ATTEMPTS = 5
 
-# Built once: every redemption runs it. The debit goes to the redemption account, under the
-# key `voucher:{voucher_id}`, the reference the engagement counts the event under too.
-_REDEEM = sa.text(
-    "SELECT outcome, answer FROM voucher_redeem_keyed("
-    ":record_id, :caller, :route, :key, :request_hash, :context, "
-    ":id, :code, :product_id, :user_id, :per_user_limit, :points_price, :kind, :title, "
-    ":title_en, :terms, :reason, :issued_at, :expires_at, :day, :cap_day, :daily_cap, "
-    ":lot_days, :daily_quests, :highest_tier, :cohort_size, :expiring_before)"
-).bindparams(
-    sa.bindparam("terms", type_=JSONB),
-    sa.bindparam("reason", type_=JSONB),
-    sa.bindparam("context", type_=JSONB),
+# Built once, both sent straight to the driver (`core.driver_reads`): every redemption runs
+# them. The debit goes to the redemption account, under the key `voucher:{voucher_id}`, the
+# reference the engagement counts the event under too.
+_PRODUCT = DriverRead(
+    sa.select(VoucherProduct).where(col(VoucherProduct.id) == sa.bindparam("product_id"))
+)
+_REDEEM = DriverWrite(
+    sa.text(
+        "SELECT outcome, answer FROM voucher_redeem_keyed("
+        ":record_id, :caller, :route, :key, :request_hash, :context, "
+        ":id, :code, :product_id, :user_id, :per_user_limit, :points_price, :kind, :title, "
+        ":title_en, :terms, :reason, :issued_at, :expires_at, :day, :cap_day, :daily_cap, "
+        ":lot_days, :daily_quests, :highest_tier, :cohort_size, :expiring_before)"
+    ).bindparams(
+        sa.bindparam("terms", type_=JSONB),
+        sa.bindparam("reason", type_=JSONB),
+        sa.bindparam("context", type_=JSONB),
+    )
 )
 REDEEMED = "redeemed"
 CODE_TAKEN = "code-taken"
@@ -88,7 +96,7 @@ async def redeem_voucher(
     """Redeem under the Idempotency-Key `key` (the record's `record_id`, `caller`, `route`,
     `key` and `request_hash`), storing `context` with the answer. Raises `KeyUsed` when the
     key was claimed before, the domain's refusals otherwise."""
-    product = await get_product(db, product_id)
+    product = await _product(db, product_id)
     problem = await why_ineligible(product, redeemer, now=now)
     if problem is not None:
         raise NotEligible(problem.reason, problem.message, **problem.params)
@@ -102,13 +110,20 @@ async def redeem_voucher(
     fixed["expiring_before"] = expiring_before(now)
     for _ in range(CODE_ATTEMPTS):  # a code collision (about 1 in 10^17 a pair) draws again
         issued = _issued(voucher_id, new_code(), product, redeemer.user_id, now)
-        row = (await db.execute(_REDEEM, issued | fixed)).one()
+        (row,) = await _REDEEM.all(db, **(issued | fixed))
         if row.outcome != CODE_TAKEN:
             break
     else:
         raise RuntimeError("could not draw an unused voucher code")  # pragma: no cover
     _refuse_unless_redeemed(row.outcome, product)
     return Redemption(product.kind, product.points_price, row.answer)
+
+
+async def _product(db: AsyncSession, product_id: uuid.UUID) -> VoucherProduct:
+    row = await _PRODUCT.first(db, product_id=product_id)
+    if row is None:
+        raise ProductNotFound()
+    return VoucherProduct.model_construct(**dict(row.items()))  # the database's own values
 
 
 def _issued(
