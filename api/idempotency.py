@@ -37,6 +37,7 @@ from api.jobs import JobContext
 from api.problems import PROBLEM_MEDIA_TYPE, ProblemError, handle_domain_error
 from api.timestamps import encode_body
 from core.clock import Clock
+from core.driver_reads import DriverRead, DriverWrite
 from core.errors import CommittedRefusal, DomainError, KeyUsed
 from core.tables import id_field, utc_timestamp
 
@@ -98,6 +99,41 @@ _CLAIM = (
     .returning(_RECORDS.c.id)
 )
 _STORE_RESPONSE = sa.update(_RECORDS).where(_RECORDS.c.id == sa.bindparam("record_id"))
+# `run_claimed`'s refusal: the key with its answer at once, and the replay's read. Sent straight
+# to the driver (`core.driver_reads`), so that a driver-only route never touches its session.
+_CLAIM_REFUSED = DriverWrite(
+    insert(_RECORDS)
+    .values(
+        {
+            name: sa.bindparam(name)
+            for name in (
+                "id",
+                "caller",
+                "route",
+                "key",
+                "request_hash",
+                "created_at",
+                "status_code",
+                "response_body",
+                "media_type",
+            )
+        }
+    )
+    .on_conflict_do_nothing(index_elements=["caller", "route", "key"])
+    .returning(_RECORDS.c.id)
+)
+_RECORD = DriverRead(
+    sa.select(
+        _RECORDS.c.request_hash,
+        _RECORDS.c.status_code,
+        _RECORDS.c.response_body,
+        _RECORDS.c.media_type,
+    ).where(
+        _RECORDS.c.caller == sa.bindparam("caller"),
+        _RECORDS.c.route == sa.bindparam("route"),
+        _RECORDS.c.key == sa.bindparam("key"),
+    )
+)
 
 
 def request_fingerprint(body: Any) -> str:
@@ -222,16 +258,16 @@ async def run_claimed(
     except DomainError as exc:
         problem = handle_domain_error(request, exc)
         encoded = encode_body(problem.content)
-        stored = await db.scalar(
-            _CLAIM,  # the key and its answer at once (the parameters carry the answer)
-            claim.record(
+        stored = await _CLAIM_REFUSED.all(
+            db,
+            **claim.record(
                 clock.now(),
                 status_code=problem.status_code or 409,
                 response_body=encoded.decode(),
                 media_type=PROBLEM_MEDIA_TYPE,
             ),
         )
-        if stored is None:  # an answer was stored for the key meanwhile
+        if not stored:  # an answer was stored for the key meanwhile
             return await _replay(db, claim, render)
         raise CommittedRefusal(exc) from exc
     return Response(content=render(answer), status_code=status_code, media_type="application/json")
@@ -254,15 +290,8 @@ async def _store(
 
 
 async def _replay(db: AsyncSession, claim: KeyClaim, render: Render | None = None) -> Response[Any]:
-    record = (
-        await db.execute(
-            sa.select(IdempotencyRecord).where(
-                col(IdempotencyRecord.caller) == claim.caller,
-                col(IdempotencyRecord.route) == claim.route,
-                col(IdempotencyRecord.key) == claim.key,
-            )
-        )
-    ).scalar_one()
+    record = await _RECORD.first(db, caller=claim.caller, route=claim.route, key=claim.key)
+    assert record is not None, "a key claimed before is stored until its retention ends"
     if record.request_hash != claim.request_hash:
         raise ProblemError(
             422,

@@ -131,6 +131,7 @@ def course_summary(
     )
 
 
+# Sent straight to the driver: driver-only routes (a redemption) ask it too.
 _COMPLETED_COURSE_SLUGS = DriverRead(
     sa.select(col(Course.slug))
     .join(CourseProgress, col(CourseProgress.course_id) == col(Course.id))

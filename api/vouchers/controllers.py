@@ -125,7 +125,9 @@ class VoucherController(Controller):
             201: ResponseSpec(data_container=RedemptionOut, description="The voucher issued"),
             **problem_responses(400, 401, 404, 409, 422),
         },
-        opt=AUTOCOMMIT,  # one statement writes it all: no transaction around it
+        # One statement writes it all: no transaction around it, and every statement (the
+        # session check's too) sent straight to the driver.
+        opt=DRIVER_ONLY,
     )
     async def redeem(
         self,

@@ -174,9 +174,9 @@ async def test_a_connection_killed_mid_redemption_then_retried_issues_exactly_on
             {"id": product.id},
         )
         request = asyncio.create_task(redeem(client, user.headers, product.id, "k"))
-        # The stock update runs inside the redemption's one statement (`voucher_redeem_keyed`),
-        # which claimed the key too: killed, it leaves no claim behind.
-        pid = await backend_waiting_on(engine, "SELECT outcome, answer FROM voucher_redeem_keyed")
+        # The stock update runs inside the redemption's one statement
+        # (`voucher_redeem_product`), which claimed the key too: killed, it leaves no claim.
+        pid = await backend_waiting_on(engine, "SELECT outcome, answer, kind, points_price")
         await holder.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         killed = await request
         await holder.rollback()
