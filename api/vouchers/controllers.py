@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import core.messages as messages
 from api.accounts.caller import Caller
-from api.autocommit_routes import AUTOCOMMIT, DRIVER_ONLY
+from api.autocommit_routes import DRIVER_ONLY
 from api.business_metrics import POINTS_SPENT, REDEMPTIONS, count_on_commit
 from api.engagement.events import reporting_of
 from api.idempotency import IdempotencyKeyHeader, key_claim, run_claimed
