@@ -41,7 +41,7 @@ EQUITY_SQL = """
 GENERATIONS_SCHEMA = "contest_generations"
 # Ranked in one window pass, whose sort also orders the rows written: the new generation's
 # heap is in rank order, so a range of ranks reads a few neighbouring pages.
-# EQUITY_SQL and the table name are this module's; every value is a bound parameter.
+# EQUITY_SQL and the table names are this module's; every value is a bound parameter.
 _RANKED = f"""
     SELECT :contest_id AS contest_id, :generation AS generation, id AS entry_id, user_id,
            row_number() OVER (ORDER BY score DESC, joined_at, id) AS rank,
@@ -79,7 +79,7 @@ _RANKED = f"""
             -- By the generation's key: the previous generation is this contest's, where a
             -- learner has one entry (unique (contest_id, user_id)), so the same row as by entry.
             FROM ({EQUITY_SQL}) now_
-            LEFT JOIN contest_standing old
+            LEFT JOIN {{previous_table}} old
                    ON old.generation = :previous AND old.user_id = now_.user_id
         ) measured
     ) scored
@@ -194,6 +194,16 @@ def generation_table(generation: int) -> str:
     return f"{GENERATIONS_SCHEMA}.g{int(generation)}"
 
 
+def _previous_generation_table(generation: int) -> str:
+    """Where a refresh reads the previous generation from: its own partition, by name, so the
+    planner reads that table's statistics. Through `contest_standing` it had none (nothing
+    analyses a partitioned parent), guessed the join with the new valuation at 5,000 times its
+    size and probed the previous generation's key once per entry, a random page each, instead
+    of hashing it in one scan. Before the first refresh (generation 0) there is no partition:
+    the parent, pruned to nothing by the generation."""
+    return generation_table(generation) if generation else "contest_standing"
+
+
 async def refresh_standings(
     db: AsyncSession,
     contest_id: uuid.UUID,
@@ -230,7 +240,10 @@ async def refresh_standings(
         )
     )
     written = await db.execute(
-        sa.text(f"INSERT INTO {table} ({_COLUMNS}) {_RANKED}"),
+        sa.text(
+            f"INSERT INTO {table} ({_COLUMNS}) "
+            + _RANKED.format(previous_table=_previous_generation_table(state.generation))
+        ),
         {
             "contest_id": contest_id,
             "generation": generation,

@@ -13,6 +13,10 @@ The data set is written straight into a fresh `investquest_bench_contests` (BENC
 generate_series: ENTRANTS users and entries, two positions each in the seeded instruments
 (BENCH_CONTEST_REUSE=1 keeps the database of an earlier run when it holds the data set, and
 migrates it to head).
+
+BENCH_CONTEST_STEPS picks the figures to measure, comma-separated: `refresh`, `my_rank`, `tick`
+(default all three, as `make bench` runs it). The my-rank reads need a generation, so
+`my_rank` alone still refreshes once, untimed.
 """
 
 import os
@@ -49,6 +53,7 @@ DATABASE = f"{BENCH_DATABASE}_contests"
 ENTRANTS = int(os.environ.get("BENCH_CONTEST_ENTRANTS", 1_000_000))
 RESTING = int(os.environ.get("BENCH_CONTEST_RESTING", 100_000))
 REUSE = os.environ.get("BENCH_CONTEST_REUSE") == "1"
+STEPS = frozenset(os.environ.get("BENCH_CONTEST_STEPS", "refresh,my_rank,tick").split(","))
 REFRESHES = 3
 CLIENTS = 32
 SAMPLE = 10_000  # entrants the my-rank reads pick from
@@ -57,10 +62,11 @@ MARKS = {"refresh_s": 10.0, "my_rank_half_p99_ms": 20.0, "tick_s": 2.0}
 
 @dataclass(frozen=True)
 class Figures:
-    refresh_seconds: list[float]
-    my_rank: DriverMeasurement
-    tick_seconds: float
-    fills: int
+    """What the run measured: None for a step BENCH_CONTEST_STEPS left out."""
+
+    refresh_seconds: list[float] | None
+    my_rank: DriverMeasurement | None
+    tick: tuple[float, int] | None  # (seconds, fills)
 
 
 async def existing_data_set(url: str) -> uuid.UUID | None:
@@ -129,12 +135,12 @@ async def write_data_set(url: str, sessionmaker: async_sessionmaker[AsyncSession
 
 
 async def time_refreshes(
-    sessionmaker: async_sessionmaker[AsyncSession], contest_id: uuid.UUID
+    sessionmaker: async_sessionmaker[AsyncSession], contest_id: uuid.UUID, refreshes: int
 ) -> list[float]:
     async with sessionmaker.begin() as db:
         await ensure_state(db, contest_id, now=datetime.now(UTC))
     seconds = []
-    for _ in range(REFRESHES):
+    for _ in range(refreshes):
         started = time.perf_counter()
         async with sessionmaker.begin() as db:
             done = await refresh_standings(db, contest_id, ranking="return", now=datetime.now(UTC))
@@ -229,44 +235,56 @@ async def run(url: str, contest_id: uuid.UUID | None) -> Figures:
             print(f"  data set written in {time.perf_counter() - started:.0f} s", flush=True)
         else:
             print(f"  data set of an earlier run: {ENTRANTS:,} entrants", flush=True)
-        refreshes = await time_refreshes(sessionmaker, contest_id)
-        print("  my rank: warm-up, maximum rate, half rate", flush=True)
-        autocommit = create_sessionmaker(engine, autocommit=True)
-        my_rank = await measure_my_rank(autocommit, url, contest_id)
-        print(f"  tick: matching {RESTING:,} resting orders", flush=True)
-        tick, fills = await time_tick(sessionmaker, url, contest_id)
+        refreshes = my_rank = tick = None
+        if "refresh" in STEPS:
+            refreshes = await time_refreshes(sessionmaker, contest_id, REFRESHES)
+        elif "my_rank" in STEPS:
+            print("  one refresh for the my-rank reads (not timed)", flush=True)
+            await time_refreshes(sessionmaker, contest_id, 1)
+        if "my_rank" in STEPS:
+            print("  my rank: warm-up, maximum rate, half rate", flush=True)
+            autocommit = create_sessionmaker(engine, autocommit=True)
+            my_rank = await measure_my_rank(autocommit, url, contest_id)
+        if "tick" in STEPS:
+            print(f"  tick: matching {RESTING:,} resting orders", flush=True)
+            tick = await time_tick(sessionmaker, url, contest_id)
     finally:
         await engine.dispose()
-    return Figures(refreshes, my_rank, tick, fills)
+    return Figures(refreshes, my_rank, tick)
 
 
 def report(figures: Figures) -> bool:
-    full, half = figures.my_rank.max_rate, figures.my_rank.half_load
-    rows = [
-        (
-            f"standings refresh at {ENTRANTS:,} entries (s)",
-            max(figures.refresh_seconds),
-            "refresh_s",
-        ),
-        ("my-rank p99 at half load (ms)", half.p99_ms, "my_rank_half_p99_ms"),
-        (f"tick matching {RESTING:,} resting orders (s)", figures.tick_seconds, "tick_s"),
-    ]
-    print(
-        f"\nmy rank: {full.transactions_per_second:.0f}/s at most ({CLIENTS} clients, p50 "
-        f"{full.p50_ms:.2f} ms, p99 {full.p99_ms:.2f} ms); half load {half.transactions_per_second:.0f}/s "
-        f"p50 {half.p50_ms:.2f} ms p99 {half.p99_ms:.2f} ms; errors {full.errors + half.errors}"
-    )
-    print(f"refreshes: {', '.join(f'{s:.2f} s' for s in figures.refresh_seconds)}")
-    print(f"tick: {figures.fills:,} fills in {figures.tick_seconds:.2f} s\n")
+    rows: list[tuple[str, float, str]] = []
+    if figures.refresh_seconds is not None:
+        print(f"\nrefreshes: {', '.join(f'{s:.2f} s' for s in figures.refresh_seconds)}")
+        figure = f"standings refresh at {ENTRANTS:,} entries (s)"
+        rows.append((figure, max(figures.refresh_seconds), "refresh_s"))
+    if figures.my_rank is not None:
+        full, half = figures.my_rank.max_rate, figures.my_rank.half_load
+        print(
+            f"my rank: {full.transactions_per_second:.0f}/s at most ({CLIENTS} clients, p50 "
+            f"{full.p50_ms:.2f} ms, p99 {full.p99_ms:.2f} ms); half load "
+            f"{half.transactions_per_second:.0f}/s p50 {half.p50_ms:.2f} ms p99 "
+            f"{half.p99_ms:.2f} ms; errors {full.errors + half.errors}"
+        )
+        rows.append(("my-rank p99 at half load (ms)", half.p99_ms, "my_rank_half_p99_ms"))
     met = True
+    if figures.tick is not None:
+        seconds, fills = figures.tick
+        print(f"tick: {fills:,} fills in {seconds:.2f} s")
+        rows.append((f"tick matching {RESTING:,} resting orders (s)", seconds, "tick_s"))
+        met = fills == RESTING
+    print()
     for figure, value, mark in rows:
         good = value <= MARKS[mark]
         met &= good
         print(f"#12    {figure:<46}{value:>10.2f}  <= {MARKS[mark]:g} {'ok' if good else 'SHORT'}")
-    return met and figures.fills == RESTING
+    return met
 
 
 def main() -> None:
+    if unknown := STEPS - {"refresh", "my_rank", "tick"}:
+        sys.exit(f"BENCH_CONTEST_STEPS: unknown steps {sorted(unknown)}")
     source, server_url = choose_server()
     print(f"contest standings bench: database {DATABASE} (server: {source})", flush=True)
     url = with_database(server_url, DATABASE)
