@@ -1,5 +1,6 @@
 """Issue 12's standings figures, in-process against PostgreSQL (`make bench` runs it after the HTTP
-bench; alone: `python -m tests.benchmarks.contest_standings`):
+bench; alone: `python -m tests.benchmarks.contest_standings [refresh] [my-rank] [tick]`, every
+step when none is named):
 
 - standings refresh time at ENTRANTS entries: one `refresh_standings` transaction (value every
   entry, rank, write the next generation, drop the last), REFRESHES times, the slowest counts;
@@ -7,7 +8,8 @@ bench; alone: `python -m tests.benchmarks.contest_standings`):
   random entrants, at the maximum rate (CLIENTS tasks back to back) and at half that rate
   (Poisson arrivals), as the ledger driver measures earns;
 - a market tick matching RESTING resting limit orders: `match_resting_orders` in one
-  transaction, commit included, with every order crossed by the price.
+  transaction, commit included, with every order crossed by the price; with the wall and
+  server CPU time of each of its statements, its commit's, and the WAL it wrote.
 
 The data set is written straight into a fresh `investquest_bench_contests` (BENCH_DATABASE_NAME + `_contests`) database with
 generate_series: ENTRANTS users and entries, two positions each in the seeded instruments
@@ -20,11 +22,12 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.contests.market_seed import load_seed_instruments
 from api.database import create_engine, create_sessionmaker, run_in_own_loop
@@ -40,6 +43,7 @@ from gamification.contests.standings import (
 )
 from tests.benchmarks.database import BENCH_DATABASE, asyncpg_dsn, choose_server
 from tests.benchmarks.ledger import DriverMeasurement, measure
+from tests.benchmarks.statement_times import print_statement_times, statement_times
 from tests.databases import recreate_database, with_database
 
 # Its own database next to the HTTP bench's (BENCH_DATABASE_NAME), so checkouts sharing a
@@ -53,14 +57,17 @@ REFRESHES = 3
 CLIENTS = 32
 SAMPLE = 10_000  # entrants the my-rank reads pick from
 MARKS = {"refresh_s": 10.0, "my_rank_half_p99_ms": 20.0, "tick_s": 2.0}
+STEPS = ("refresh", "my-rank", "tick")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Figures:
-    refresh_seconds: list[float]
-    my_rank: DriverMeasurement
-    tick_seconds: float
-    fills: int
+    """What the steps run measured (None: not run)."""
+
+    refresh_seconds: list[float] | None = None
+    my_rank: DriverMeasurement | None = None
+    tick_seconds: float | None = None
+    fills: int = 0
 
 
 async def existing_data_set(url: str) -> uuid.UUID | None:
@@ -172,9 +179,7 @@ async def measure_my_rank(
     return await measure("my rank (leaderboard read)", read_my_rank, CLIENTS)
 
 
-async def time_tick(
-    sessionmaker: async_sessionmaker[AsyncSession], url: str, contest_id: uuid.UUID
-) -> tuple[float, int]:
+async def time_tick(engine: AsyncEngine, url: str, contest_id: uuid.UUID) -> tuple[float, int]:
     """RESTING open buy orders of 100 shares at the last price, their cash set aside, their ids
     time-ordered as the app's (`core.ids.new_id`), each with its resting row; then one matching
     pass fills them all."""
@@ -211,13 +216,33 @@ async def time_tick(
         await conn.execute("VACUUM ANALYZE contest_resting_order")
     finally:
         await conn.close()
+    sessionmaker = create_sessionmaker(engine)
+    wal_before = await wal_position(url)
     started = time.perf_counter()
-    async with sessionmaker.begin() as db:
-        fills = await match_resting_orders(db, now=now)
-    return round(time.perf_counter() - started, 2), fills
+    with statement_times(engine) as spent:
+        async with sessionmaker.begin() as db:
+            fills = await match_resting_orders(db, now=now)
+            matched = time.perf_counter()
+    seconds = round(time.perf_counter() - started, 2)
+    print_statement_times(spent)
+    print(
+        f"    commit {time.perf_counter() - matched:.2f} s;"
+        f" WAL {(await wal_position(url) - wal_before) / 2**20:.0f} MB",
+        flush=True,
+    )
+    return seconds, fills
 
 
-async def run(url: str, contest_id: uuid.UUID | None) -> Figures:
+async def wal_position(url: str) -> int:
+    """Bytes of WAL the server has written so far."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return int(await conn.fetchval("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"))
+    finally:
+        await conn.close()
+
+
+async def run(url: str, contest_id: uuid.UUID | None, steps: Sequence[str]) -> Figures:
     settings = Settings(database_url=url, db_pool_size=CLIENTS, db_max_overflow=0)
     engine = create_engine(url, settings)
     sessionmaker = create_sessionmaker(engine)
@@ -229,44 +254,61 @@ async def run(url: str, contest_id: uuid.UUID | None) -> Figures:
             print(f"  data set written in {time.perf_counter() - started:.0f} s", flush=True)
         else:
             print(f"  data set of an earlier run: {ENTRANTS:,} entrants", flush=True)
-        refreshes = await time_refreshes(sessionmaker, contest_id)
-        print("  my rank: warm-up, maximum rate, half rate", flush=True)
-        autocommit = create_sessionmaker(engine, autocommit=True)
-        my_rank = await measure_my_rank(autocommit, url, contest_id)
-        print(f"  tick: matching {RESTING:,} resting orders", flush=True)
-        tick, fills = await time_tick(sessionmaker, url, contest_id)
+        figures = Figures()
+        if "refresh" in steps:
+            figures.refresh_seconds = await time_refreshes(sessionmaker, contest_id)
+        if "my-rank" in steps:
+            print("  my rank: warm-up, maximum rate, half rate", flush=True)
+            autocommit = create_sessionmaker(engine, autocommit=True)
+            figures.my_rank = await measure_my_rank(autocommit, url, contest_id)
+        if "tick" in steps:
+            print(f"  tick: matching {RESTING:,} resting orders", flush=True)
+            figures.tick_seconds, figures.fills = await time_tick(engine, url, contest_id)
     finally:
         await engine.dispose()
-    return Figures(refreshes, my_rank, tick, fills)
+    return figures
 
 
 def report(figures: Figures) -> bool:
-    full, half = figures.my_rank.max_rate, figures.my_rank.half_load
-    rows = [
-        (
-            f"standings refresh at {ENTRANTS:,} entries (s)",
-            max(figures.refresh_seconds),
-            "refresh_s",
-        ),
-        ("my-rank p99 at half load (ms)", half.p99_ms, "my_rank_half_p99_ms"),
-        (f"tick matching {RESTING:,} resting orders (s)", figures.tick_seconds, "tick_s"),
-    ]
-    print(
-        f"\nmy rank: {full.transactions_per_second:.0f}/s at most ({CLIENTS} clients, p50 "
-        f"{full.p50_ms:.2f} ms, p99 {full.p99_ms:.2f} ms); half load {half.transactions_per_second:.0f}/s "
-        f"p50 {half.p50_ms:.2f} ms p99 {half.p99_ms:.2f} ms; errors {full.errors + half.errors}"
-    )
-    print(f"refreshes: {', '.join(f'{s:.2f} s' for s in figures.refresh_seconds)}")
-    print(f"tick: {figures.fills:,} fills in {figures.tick_seconds:.2f} s\n")
+    rows: list[tuple[str, float, str]] = []
+    print()
+    if figures.my_rank is not None:
+        full, half = figures.my_rank.max_rate, figures.my_rank.half_load
+        rows.append(("my-rank p99 at half load (ms)", half.p99_ms, "my_rank_half_p99_ms"))
+        print(
+            f"my rank: {full.transactions_per_second:.0f}/s at most ({CLIENTS} clients, p50 "
+            f"{full.p50_ms:.2f} ms, p99 {full.p99_ms:.2f} ms); half load "
+            f"{half.transactions_per_second:.0f}/s p50 {half.p50_ms:.2f} ms p99 "
+            f"{half.p99_ms:.2f} ms; errors {full.errors + half.errors}"
+        )
+    if figures.refresh_seconds is not None:
+        figure = f"standings refresh at {ENTRANTS:,} entries (s)"
+        rows.insert(0, (figure, max(figures.refresh_seconds), "refresh_s"))
+        print(f"refreshes: {', '.join(f'{s:.2f} s' for s in figures.refresh_seconds)}")
     met = True
+    if figures.tick_seconds is not None:
+        figure = f"tick matching {RESTING:,} resting orders (s)"
+        rows.append((figure, figures.tick_seconds, "tick_s"))
+        print(f"tick: {figures.fills:,} fills in {figures.tick_seconds:.2f} s")
+        met = figures.fills == RESTING
+    print()
     for figure, value, mark in rows:
         good = value <= MARKS[mark]
         met &= good
         print(f"#12    {figure:<46}{value:>10.2f}  <= {MARKS[mark]:g} {'ok' if good else 'SHORT'}")
-    return met and figures.fills == RESTING
+    return met
+
+
+def chosen_steps(arguments: Sequence[str]) -> Sequence[str]:
+    """The steps named on the command line, every step when none is."""
+    unknown = set(arguments) - set(STEPS)
+    if unknown:
+        sys.exit(f"unknown steps {sorted(unknown)}: choose from {', '.join(STEPS)}")
+    return arguments or STEPS
 
 
 def main() -> None:
+    steps = chosen_steps(sys.argv[1:])
     source, server_url = choose_server()
     print(f"contest standings bench: database {DATABASE} (server: {source})", flush=True)
     url = with_database(server_url, DATABASE)
@@ -274,7 +316,7 @@ def main() -> None:
     if contest_id is None:
         url = recreate_database(server_url, DATABASE)
     upgrade(url)
-    figures = run_in_own_loop(lambda: run(url, contest_id))
+    figures = run_in_own_loop(lambda: run(url, contest_id, steps))
     if not report(figures):
         sys.exit(1)
 
