@@ -180,10 +180,29 @@ async def measure_my_rank(
 
 
 async def time_tick(engine: AsyncEngine, url: str, contest_id: uuid.UUID) -> tuple[float, int]:
-    """RESTING open buy orders of 100 shares at the last price, their cash set aside, their ids
-    time-ordered as the app's (`core.ids.new_id`), each with its resting row; then one matching
-    pass fills them all."""
+    """RESTING orders resting, then one matching pass fills them all."""
     now = datetime.now(UTC)
+    await rest_orders(url, contest_id, now)
+    sessionmaker = create_sessionmaker(engine)
+    wal_before = await wal_position(url)
+    started = time.perf_counter()
+    with statement_times(engine) as spent:
+        async with sessionmaker.begin() as db:
+            fills = await match_resting_orders(db, now=now)
+            matched = time.perf_counter()
+    seconds = round(time.perf_counter() - started, 2)
+    print_statement_times(spent)
+    print(
+        f"    commit {time.perf_counter() - matched:.2f} s;"
+        f" WAL {(await wal_position(url) - wal_before) / 2**20:.0f} MB",
+        flush=True,
+    )
+    return seconds, fills
+
+
+async def rest_orders(url: str, contest_id: uuid.UUID, now: datetime) -> None:
+    """RESTING open buy orders of 100 shares at the last price, their cash set aside, their ids
+    time-ordered as the app's (`core.ids.new_id`), each with its resting row."""
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await conn.execute(
@@ -216,21 +235,6 @@ async def time_tick(engine: AsyncEngine, url: str, contest_id: uuid.UUID) -> tup
         await conn.execute("VACUUM ANALYZE contest_resting_order")
     finally:
         await conn.close()
-    sessionmaker = create_sessionmaker(engine)
-    wal_before = await wal_position(url)
-    started = time.perf_counter()
-    with statement_times(engine) as spent:
-        async with sessionmaker.begin() as db:
-            fills = await match_resting_orders(db, now=now)
-            matched = time.perf_counter()
-    seconds = round(time.perf_counter() - started, 2)
-    print_statement_times(spent)
-    print(
-        f"    commit {time.perf_counter() - matched:.2f} s;"
-        f" WAL {(await wal_position(url) - wal_before) / 2**20:.0f} MB",
-        flush=True,
-    )
-    return seconds, fills
 
 
 async def wal_position(url: str) -> int:
