@@ -9,7 +9,8 @@ step when none is named):
   (Poisson arrivals), as the ledger driver measures earns;
 - a market tick matching RESTING resting limit orders: `match_resting_orders` in one
   transaction, commit included, with every order crossed by the price; with the wall and
-  server CPU time of each of its statements, its commit's, and the WAL it wrote.
+  server CPU time of each of its statements, its commit's, and the WAL the server wrote
+  meanwhile.
 
 The data set is written straight into a fresh `investquest_bench_contests` (BENCH_DATABASE_NAME + `_contests`) database with
 generate_series: ENTRANTS users and entries, two positions each in the seeded instruments
@@ -193,8 +194,8 @@ async def time_tick(engine: AsyncEngine, url: str, contest_id: uuid.UUID) -> tup
     seconds = round(time.perf_counter() - started, 2)
     print_statement_times(spent)
     print(
-        f"    commit {time.perf_counter() - matched:.2f} s;"
-        f" WAL {(await wal_position(url) - wal_before) / 2**20:.0f} MB",
+        f"    commit {time.perf_counter() - matched:.2f} s; WAL written by the server meanwhile"
+        f" (other sessions' too) {(await wal_position(url) - wal_before) / 2**20:.0f} MB",
         flush=True,
     )
     return seconds, fills
@@ -202,7 +203,8 @@ async def time_tick(engine: AsyncEngine, url: str, contest_id: uuid.UUID) -> tup
 
 async def rest_orders(url: str, contest_id: uuid.UUID, now: datetime) -> None:
     """RESTING open buy orders of 100 shares at the last price, their cash set aside, their ids
-    time-ordered as the app's (`core.ids.new_id`), each with its resting row."""
+    time-ordered as the app's (`core.ids.new_id`), each with its resting row and its position
+    row, as `contest_place_order` leaves them."""
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await conn.execute(
@@ -213,6 +215,10 @@ async def rest_orders(url: str, contest_id: uuid.UUID, now: datetime) -> None:
             "        count(*) OVER () AS total FROM contest_quote) q ON q.k = e.n % q.total),"
             " held AS (UPDATE contest_entry SET cash_held = picked.held FROM picked"
             "  WHERE contest_entry.id = picked.id),"
+            # A resting buy's position row, empty where the entry had none (migration 0046).
+            " positioned AS (INSERT INTO contest_position (entry_id, symbol, user_id, quantity,"
+            "  reserved, bought_today, cost) SELECT id, symbol, user_id, 0, 0, 0, 0 FROM picked"
+            "  ON CONFLICT (entry_id, symbol) DO NOTHING),"
             " placed AS (INSERT INTO contest_order (id, contest_id, entry_id, user_id,"
             " client_order_id, request_hash, symbol, side, type, quantity, limit_price, status,"
             " filled_quantity, commission, stamp_duty, transfer_fee, cash_held, trading_day,"
