@@ -79,9 +79,12 @@ _CLEAR_MOVES = sa.text("TRUNCATE contest_tick_moves")
 _FILL_CHUNK = sa.text(
     """
     WITH claimed AS (
-        SELECT r.order_id
+        SELECT r.order_id,
+               round(q.prev_close * (1 + i.limit_pct / 100) / i.tick_size) * i.tick_size
+                   AS limit_up
         FROM contest_resting_order AS r
         JOIN contest_quote AS q ON q.symbol = r.symbol
+        JOIN contest_instrument AS i ON i.symbol = r.symbol
         WHERE r.order_id = ANY(CAST(:ids AS uuid[])) AND r.expires_at > :now
           AND ((r.side = 'buy' AND q.last_price <= r.limit_price)
                OR (r.side = 'sell' AND q.last_price >= r.limit_price))
@@ -90,17 +93,13 @@ _FILL_CHUNK = sa.text(
     ), unrested AS (
         DELETE FROM contest_resting_order AS r USING claimed
         WHERE r.order_id = claimed.order_id
-        RETURNING r.order_id
+        RETURNING r.order_id, claimed.limit_up
     ), picked AS (
         SELECT o.id, o.contest_id, o.entry_id, o.user_id, o.symbol, o.side, o.quantity,
                o.limit_price AS price, o.cash_held, c.commission_rate, c.commission_min,
-               c.stamp_duty_rate, c.transfer_fee_rate,
-               round(q.prev_close * (1 + i.limit_pct / 100) / i.tick_size) * i.tick_size
-                   AS limit_up
+               c.stamp_duty_rate, c.transfer_fee_rate, u.limit_up
         FROM unrested AS u
         JOIN contest_order AS o ON o.id = u.order_id
-        JOIN contest_quote AS q ON q.symbol = o.symbol
-        JOIN contest_instrument AS i ON i.symbol = o.symbol
         JOIN contest AS c ON c.id = o.contest_id
         WHERE o.status = 'open'
     ), valued AS (
