@@ -18,7 +18,9 @@ journals the fills (the fees as `rules.fees_for` computes them, the fill ids tim
 `core.ids.new_id` by `contest_new_id()`, migration 0020) and leaves what the books must move,
 summed per entry, instrument and side, in a temporary table (not WAL-logged, dropped at
 commit); then the entries' cash, the sold and the bought positions take their sums from it, in
-the lock order of `books` (orders, entries, positions).
+the lock order of `books` (orders, entries, positions). A resting order's position row exists
+before its fill (a sell's holds the shares it reserved, a buy's is written empty by its
+placement, migration 0046), so the books' updates change rows in place and add no index keys.
 """
 
 import uuid
@@ -77,9 +79,12 @@ _CLEAR_MOVES = sa.text("TRUNCATE contest_tick_moves")
 _FILL_CHUNK = sa.text(
     """
     WITH claimed AS (
-        SELECT r.order_id
+        SELECT r.order_id,
+               round(q.prev_close * (1 + i.limit_pct / 100) / i.tick_size) * i.tick_size
+                   AS limit_up
         FROM contest_resting_order AS r
         JOIN contest_quote AS q ON q.symbol = r.symbol
+        JOIN contest_instrument AS i ON i.symbol = r.symbol
         WHERE r.order_id = ANY(CAST(:ids AS uuid[])) AND r.expires_at > :now
           AND ((r.side = 'buy' AND q.last_price <= r.limit_price)
                OR (r.side = 'sell' AND q.last_price >= r.limit_price))
@@ -88,17 +93,13 @@ _FILL_CHUNK = sa.text(
     ), unrested AS (
         DELETE FROM contest_resting_order AS r USING claimed
         WHERE r.order_id = claimed.order_id
-        RETURNING r.order_id
+        RETURNING r.order_id, claimed.limit_up
     ), picked AS (
         SELECT o.id, o.contest_id, o.entry_id, o.user_id, o.symbol, o.side, o.quantity,
                o.limit_price AS price, o.cash_held, c.commission_rate, c.commission_min,
-               c.stamp_duty_rate, c.transfer_fee_rate,
-               round(q.prev_close * (1 + i.limit_pct / 100) / i.tick_size) * i.tick_size
-                   AS limit_up
+               c.stamp_duty_rate, c.transfer_fee_rate, u.limit_up
         FROM unrested AS u
         JOIN contest_order AS o ON o.id = u.order_id
-        JOIN contest_quote AS q ON q.symbol = o.symbol
-        JOIN contest_instrument AS i ON i.symbol = o.symbol
         JOIN contest AS c ON c.id = o.contest_id
         WHERE o.status = 'open'
     ), valued AS (
@@ -171,21 +172,31 @@ _BOOK_SOLD = sa.text(
     """
 )
 # Bought shares join their positions (costs include fees), not sellable before the next
-# trading day (T+1).
+# trading day (T+1). A resting buy's position row exists from its placement (migration 0046):
+# it is updated in place, no key added to the positions' index; a row still missing is
+# inserted.
 _BOOK_BOUGHT = sa.text(
     """
-    INSERT INTO contest_position AS p
+    WITH bought AS (
+        SELECT * FROM contest_tick_moves WHERE side = 'buy'
+    ), joined AS (
+        UPDATE contest_position AS p
+        SET quantity = p.quantity + m.quantity,
+            cost = p.cost - m.cash_delta,
+            bought_today = CASE WHEN p.bought_on = :day THEN p.bought_today + m.quantity
+                                ELSE m.quantity END,
+            bought_on = :day
+        FROM (SELECT * FROM bought ORDER BY entry_id, symbol) AS m
+        WHERE p.entry_id = m.entry_id AND p.symbol = m.symbol
+        RETURNING p.entry_id, p.symbol
+    )
+    INSERT INTO contest_position
         (entry_id, symbol, user_id, quantity, reserved, bought_today, bought_on, cost)
-    SELECT entry_id, symbol, user_id, quantity, 0, quantity, :day, -cash_delta
-    FROM contest_tick_moves WHERE side = 'buy'
-    ORDER BY entry_id, symbol
-    ON CONFLICT (entry_id, symbol) DO UPDATE SET
-        quantity = p.quantity + excluded.quantity,
-        cost = p.cost + excluded.cost,
-        bought_today = CASE WHEN p.bought_on = excluded.bought_on
-                            THEN p.bought_today + excluded.quantity
-                            ELSE excluded.quantity END,
-        bought_on = excluded.bought_on
+    SELECT m.entry_id, m.symbol, m.user_id, m.quantity, 0, m.quantity, :day, -m.cash_delta
+    FROM bought AS m
+    WHERE NOT EXISTS (
+        SELECT FROM joined AS j WHERE j.entry_id = m.entry_id AND j.symbol = m.symbol
+    )
     """
 )
 _CHUNK_FILLS = sa.text("SELECT coalesce(sum(fills), 0) FROM contest_tick_moves")

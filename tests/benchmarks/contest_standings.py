@@ -1,5 +1,6 @@
 """Issue 12's standings figures, in-process against PostgreSQL (`make bench` runs it after the HTTP
-bench; alone: `python -m tests.benchmarks.contest_standings`):
+bench; alone: `python -m tests.benchmarks.contest_standings [refresh] [my-rank] [tick]`, every
+step when none is named):
 
 - standings refresh time at ENTRANTS entries: one `refresh_standings` transaction (value every
   entry, rank, write the next generation, drop the last), REFRESHES times, the slowest counts;
@@ -7,16 +8,17 @@ bench; alone: `python -m tests.benchmarks.contest_standings`):
   random entrants, at the maximum rate (CLIENTS tasks back to back) and at half that rate
   (Poisson arrivals), as the ledger driver measures earns;
 - a market tick matching RESTING resting limit orders: `match_resting_orders` in one
-  transaction, commit included, with every order crossed by the price.
+  transaction, commit included, with every order crossed by the price; with the wall and
+  server CPU time of each of its statements, its commit's, and the WAL the server wrote
+  meanwhile.
 
 The data set is written straight into a fresh `investquest_bench_contests` (BENCH_DATABASE_NAME + `_contests`) database with
 generate_series: ENTRANTS users and entries, two positions each in the seeded instruments
 (BENCH_CONTEST_REUSE=1 keeps the database of an earlier run when it holds the data set, and
 migrates it to head).
 
-BENCH_CONTEST_STEPS picks the figures to measure, comma-separated: `refresh`, `my_rank`, `tick`
-(default all three, as `make bench` runs it). The my-rank reads need a generation, so
-`my_rank` alone still refreshes once, untimed.
+The my-rank reads need a generation, so `my-rank` without `refresh` still refreshes once,
+untimed.
 """
 
 import os
@@ -24,11 +26,12 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.contests.market_seed import load_seed_instruments
 from api.database import create_engine, create_sessionmaker, run_in_own_loop
@@ -44,6 +47,7 @@ from gamification.contests.standings import (
 )
 from tests.benchmarks.database import BENCH_DATABASE, asyncpg_dsn, choose_server
 from tests.benchmarks.ledger import DriverMeasurement, measure
+from tests.benchmarks.statement_times import print_statement_times, statement_times
 from tests.databases import recreate_database, with_database
 
 # Its own database next to the HTTP bench's (BENCH_DATABASE_NAME), so checkouts sharing a
@@ -53,20 +57,21 @@ DATABASE = f"{BENCH_DATABASE}_contests"
 ENTRANTS = int(os.environ.get("BENCH_CONTEST_ENTRANTS", 1_000_000))
 RESTING = int(os.environ.get("BENCH_CONTEST_RESTING", 100_000))
 REUSE = os.environ.get("BENCH_CONTEST_REUSE") == "1"
-STEPS = frozenset(os.environ.get("BENCH_CONTEST_STEPS", "refresh,my_rank,tick").split(","))
 REFRESHES = 3
 CLIENTS = 32
 SAMPLE = 10_000  # entrants the my-rank reads pick from
 MARKS = {"refresh_s": 10.0, "my_rank_half_p99_ms": 20.0, "tick_s": 2.0}
+STEPS = ("refresh", "my-rank", "tick")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Figures:
-    """What the run measured: None for a step BENCH_CONTEST_STEPS left out."""
+    """What the steps run measured (None: not run)."""
 
-    refresh_seconds: list[float] | None
-    my_rank: DriverMeasurement | None
-    tick: tuple[float, int] | None  # (seconds, fills)
+    refresh_seconds: list[float] | None = None
+    my_rank: DriverMeasurement | None = None
+    tick_seconds: float | None = None
+    fills: int = 0
 
 
 async def existing_data_set(url: str) -> uuid.UUID | None:
@@ -178,13 +183,31 @@ async def measure_my_rank(
     return await measure("my rank (leaderboard read)", read_my_rank, CLIENTS)
 
 
-async def time_tick(
-    sessionmaker: async_sessionmaker[AsyncSession], url: str, contest_id: uuid.UUID
-) -> tuple[float, int]:
-    """RESTING open buy orders of 100 shares at the last price, their cash set aside, their ids
-    time-ordered as the app's (`core.ids.new_id`), each with its resting row; then one matching
-    pass fills them all."""
+async def time_tick(engine: AsyncEngine, url: str, contest_id: uuid.UUID) -> tuple[float, int]:
+    """RESTING orders resting, then one matching pass fills them all."""
     now = datetime.now(UTC)
+    await rest_orders(url, contest_id, now)
+    sessionmaker = create_sessionmaker(engine)
+    wal_before = await wal_position(url)
+    started = time.perf_counter()
+    with statement_times(engine) as spent:
+        async with sessionmaker.begin() as db:
+            fills = await match_resting_orders(db, now=now)
+            matched = time.perf_counter()
+    seconds = round(time.perf_counter() - started, 2)
+    print_statement_times(spent)
+    print(
+        f"    commit {time.perf_counter() - matched:.2f} s; WAL written by the server meanwhile"
+        f" (other sessions' too) {(await wal_position(url) - wal_before) / 2**20:.0f} MB",
+        flush=True,
+    )
+    return seconds, fills
+
+
+async def rest_orders(url: str, contest_id: uuid.UUID, now: datetime) -> None:
+    """RESTING open buy orders of 100 shares at the last price, their cash set aside, their ids
+    time-ordered as the app's (`core.ids.new_id`), each with its resting row and its position
+    row, as `contest_place_order` leaves them."""
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await conn.execute(
@@ -195,6 +218,10 @@ async def time_tick(
             "        count(*) OVER () AS total FROM contest_quote) q ON q.k = e.n % q.total),"
             " held AS (UPDATE contest_entry SET cash_held = picked.held FROM picked"
             "  WHERE contest_entry.id = picked.id),"
+            # A resting buy's position row, empty where the entry had none (migration 0046).
+            " positioned AS (INSERT INTO contest_position (entry_id, symbol, user_id, quantity,"
+            "  reserved, bought_today, cost) SELECT id, symbol, user_id, 0, 0, 0, 0 FROM picked"
+            "  ON CONFLICT (entry_id, symbol) DO NOTHING),"
             " placed AS (INSERT INTO contest_order (id, contest_id, entry_id, user_id,"
             " client_order_id, request_hash, symbol, side, type, quantity, limit_price, status,"
             " filled_quantity, commission, stamp_duty, transfer_fee, cash_held, trading_day,"
@@ -217,13 +244,18 @@ async def time_tick(
         await conn.execute("VACUUM ANALYZE contest_resting_order")
     finally:
         await conn.close()
-    started = time.perf_counter()
-    async with sessionmaker.begin() as db:
-        fills = await match_resting_orders(db, now=now)
-    return round(time.perf_counter() - started, 2), fills
 
 
-async def run(url: str, contest_id: uuid.UUID | None) -> Figures:
+async def wal_position(url: str) -> int:
+    """Bytes of WAL the server has written so far."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return int(await conn.fetchval("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"))
+    finally:
+        await conn.close()
+
+
+async def run(url: str, contest_id: uuid.UUID | None, steps: Sequence[str]) -> Figures:
     settings = Settings(database_url=url, db_pool_size=CLIENTS, db_max_overflow=0)
     engine = create_engine(url, settings)
     sessionmaker = create_sessionmaker(engine)
@@ -235,45 +267,46 @@ async def run(url: str, contest_id: uuid.UUID | None) -> Figures:
             print(f"  data set written in {time.perf_counter() - started:.0f} s", flush=True)
         else:
             print(f"  data set of an earlier run: {ENTRANTS:,} entrants", flush=True)
-        refreshes = my_rank = tick = None
-        if "refresh" in STEPS:
-            refreshes = await time_refreshes(sessionmaker, contest_id, REFRESHES)
-        elif "my_rank" in STEPS:
+        figures = Figures()
+        if "refresh" in steps:
+            figures.refresh_seconds = await time_refreshes(sessionmaker, contest_id, REFRESHES)
+        elif "my-rank" in steps:
             print("  one refresh for the my-rank reads (not timed)", flush=True)
             await time_refreshes(sessionmaker, contest_id, 1)
-        if "my_rank" in STEPS:
+        if "my-rank" in steps:
             print("  my rank: warm-up, maximum rate, half rate", flush=True)
             autocommit = create_sessionmaker(engine, autocommit=True)
-            my_rank = await measure_my_rank(autocommit, url, contest_id)
-        if "tick" in STEPS:
+            figures.my_rank = await measure_my_rank(autocommit, url, contest_id)
+        if "tick" in steps:
             print(f"  tick: matching {RESTING:,} resting orders", flush=True)
-            tick = await time_tick(sessionmaker, url, contest_id)
+            figures.tick_seconds, figures.fills = await time_tick(engine, url, contest_id)
     finally:
         await engine.dispose()
-    return Figures(refreshes, my_rank, tick)
+    return figures
 
 
 def report(figures: Figures) -> bool:
     rows: list[tuple[str, float, str]] = []
-    if figures.refresh_seconds is not None:
-        print(f"\nrefreshes: {', '.join(f'{s:.2f} s' for s in figures.refresh_seconds)}")
-        figure = f"standings refresh at {ENTRANTS:,} entries (s)"
-        rows.append((figure, max(figures.refresh_seconds), "refresh_s"))
+    print()
     if figures.my_rank is not None:
         full, half = figures.my_rank.max_rate, figures.my_rank.half_load
+        rows.append(("my-rank p99 at half load (ms)", half.p99_ms, "my_rank_half_p99_ms"))
         print(
             f"my rank: {full.transactions_per_second:.0f}/s at most ({CLIENTS} clients, p50 "
             f"{full.p50_ms:.2f} ms, p99 {full.p99_ms:.2f} ms); half load "
             f"{half.transactions_per_second:.0f}/s p50 {half.p50_ms:.2f} ms p99 "
             f"{half.p99_ms:.2f} ms; errors {full.errors + half.errors}"
         )
-        rows.append(("my-rank p99 at half load (ms)", half.p99_ms, "my_rank_half_p99_ms"))
+    if figures.refresh_seconds is not None:
+        figure = f"standings refresh at {ENTRANTS:,} entries (s)"
+        rows.insert(0, (figure, max(figures.refresh_seconds), "refresh_s"))
+        print(f"refreshes: {', '.join(f'{s:.2f} s' for s in figures.refresh_seconds)}")
     met = True
-    if figures.tick is not None:
-        seconds, fills = figures.tick
-        print(f"tick: {fills:,} fills in {seconds:.2f} s")
-        rows.append((f"tick matching {RESTING:,} resting orders (s)", seconds, "tick_s"))
-        met = fills == RESTING
+    if figures.tick_seconds is not None:
+        figure = f"tick matching {RESTING:,} resting orders (s)"
+        rows.append((figure, figures.tick_seconds, "tick_s"))
+        print(f"tick: {figures.fills:,} fills in {figures.tick_seconds:.2f} s")
+        met = figures.fills == RESTING
     print()
     for figure, value, mark in rows:
         good = value <= MARKS[mark]
@@ -282,9 +315,16 @@ def report(figures: Figures) -> bool:
     return met
 
 
+def chosen_steps(arguments: Sequence[str]) -> Sequence[str]:
+    """The steps named on the command line, every step when none is."""
+    unknown = set(arguments) - set(STEPS)
+    if unknown:
+        sys.exit(f"unknown steps {sorted(unknown)}: choose from {', '.join(STEPS)}")
+    return arguments or STEPS
+
+
 def main() -> None:
-    if unknown := STEPS - {"refresh", "my_rank", "tick"}:
-        sys.exit(f"BENCH_CONTEST_STEPS: unknown steps {sorted(unknown)}")
+    steps = chosen_steps(sys.argv[1:])
     source, server_url = choose_server()
     print(f"contest standings bench: database {DATABASE} (server: {source})", flush=True)
     url = with_database(server_url, DATABASE)
@@ -292,7 +332,7 @@ def main() -> None:
     if contest_id is None:
         url = recreate_database(server_url, DATABASE)
     upgrade(url)
-    figures = run_in_own_loop(lambda: run(url, contest_id))
+    figures = run_in_own_loop(lambda: run(url, contest_id, steps))
     if not report(figures):
         sys.exit(1)
 

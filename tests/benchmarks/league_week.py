@@ -35,9 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import cycle
@@ -46,7 +44,6 @@ from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import gamification.rewards.service as reward_service
@@ -66,6 +63,7 @@ from tests.benchmarks.accounts import TOKEN_LIFETIME, write_lines
 from tests.benchmarks.database import BENCH_DATABASE, _create_items, asyncpg_dsn, choose_server
 from tests.benchmarks.ledger import DriverResult, closed_loop
 from tests.benchmarks.servers import running, uvicorn_server
+from tests.benchmarks.statement_times import print_statement_times, statement_times
 from tests.benchmarks.wrk import DURATION_SECONDS, WARMUP_SECONDS, WrkResult, ensure_wrk
 from tests.databases import recreate_database, with_database
 
@@ -154,47 +152,6 @@ def prepare() -> str:
         flush=True,
     )
     return url
-
-
-def backend_cpu_seconds(pid: int) -> float:
-    """CPU time (user and system) of the server process `pid` so far, when the server runs
-    on this machine (else 0): unlike wall time, it does not grow with the machine's load."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@contextmanager
-def statement_times(engine: AsyncEngine) -> Iterator[dict[str, tuple[float, float]]]:
-    """(wall seconds, server CPU seconds) spent in each statement executed on `engine` inside
-    the block, by the statement's first 60 characters."""
-    spent: dict[str, tuple[float, float]] = defaultdict(lambda: (0.0, 0.0))
-    started: list[tuple[float, float, int]] = []
-
-    def server_pid(conn: Any) -> int:
-        return int(conn.connection.dbapi_connection._connection.get_server_pid())
-
-    def before(conn: Any, *args: Any) -> None:
-        pid = server_pid(conn)
-        started.append((time.perf_counter(), backend_cpu_seconds(pid), pid))
-
-    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        wall, cpu, pid = started.pop()
-        key = " ".join(statement.split())[:60]
-        spent[key] = (
-            spent[key][0] + time.perf_counter() - wall,
-            spent[key][1] + backend_cpu_seconds(pid) - cpu,
-        )
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    event.listen(engine.sync_engine, "after_cursor_execute", after)
-    try:
-        yield spent
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
-        event.remove(engine.sync_engine, "after_cursor_execute", after)
 
 
 @dataclass(frozen=True)
@@ -300,9 +257,7 @@ async def close(
             sessionmaker, current_week=week + timedelta(days=7), now=datetime.now(UTC), lot_days=365
         )
     seconds = round(time.perf_counter() - started, 2)
-    print("    wall s  server CPU s  statement", flush=True)
-    for statement, (wall, cpu) in sorted(spent.items(), key=lambda item: -item[1][0]):
-        print(f"    {wall:7.2f} {cpu:13.2f}  {statement}", flush=True)
+    print_statement_times(spent)
     print(
         f"  closed {closed.members:,} members ({closed.prizes:,} prizes) in {seconds:.2f} s",
         flush=True,

@@ -237,3 +237,36 @@ async def test_a_buy_and_a_sell_of_one_position_fill_in_the_same_chunk(
     assert position.bought_today == 500 - 200 + 100  # all bought on this trading day
     assert position.cost == held - sold + bought
     assert await cash_journal_breaks(db) == []
+
+
+async def test_a_resting_buy_fills_into_the_empty_position_row_its_placement_wrote(
+    client: AsyncClient,
+    clock: FrozenClock,
+    marketer: TestUser,
+    learner: TestUser,
+    db: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The portfolio does not list the empty row; the fill updates it (migration 0046), and a
+    resting buy whose row is missing (placed before that migration) still gets its shares."""
+    contest_id = await create_contest(client, marketer, clock.now())
+    await join(client, contest_id, learner)
+    for price in ("9.90", "9.80"):
+        bid = await place(client, contest_id, learner, order("buy", 100, limit_price=price))
+        assert bid["status"] == "open"
+    positions = sa.text("SELECT quantity, reserved, bought_today, cost FROM contest_position")
+    assert [tuple(row) for row in await db.execute(positions)] == [(0, 0, 0, 0)]
+    assert (await portfolio(client, contest_id, learner))["positions"] == []
+    async with sessionmaker.begin() as tick:
+        await set_price(tick, MAIN, "9.85")
+    assert await match(sessionmaker, clock.now()) == 1
+    cost = await db.scalar(sa.text("SELECT -cash_delta FROM contest_fill"))
+    assert [tuple(row) for row in await db.execute(positions)] == [(100, 0, 100, cost)]
+    await db.execute(sa.text("DELETE FROM contest_position"))
+    async with sessionmaker.begin() as tick:
+        await set_price(tick, MAIN, "9.75")
+    assert await match(sessionmaker, clock.now()) == 1
+    cost = await db.scalar(sa.text("SELECT -cash_delta FROM contest_fill WHERE price = 9.80"))
+    assert [tuple(row) for row in await db.execute(positions)] == [(100, 0, 100, cost)]
+    assert (await portfolio(client, contest_id, learner))["positions"][0]["quantity"] == 100
+    assert await cash_journal_breaks(db) == []

@@ -272,3 +272,34 @@ async def test_reading_the_portfolio_is_one_statement(
     assert len(sent) == 2, sent
     assert sent[0].startswith("SELECT user_account.id,")
     assert "FROM contest_entry e" in sent[1]
+
+
+async def test_a_resting_buy_writes_its_position_row_empty_where_there_is_none(
+    client: AsyncClient,
+    db: AsyncSession,
+    clock: FrozenClock,
+    marketer: TestUser,
+    learner: TestUser,
+    trading_market: None,
+) -> None:
+    """So that the market tick's fill updates a row (migration 0046); a sell or an order that
+    fills at once writes no empty row, and a held position is left as it is."""
+    contest_id = await create_contest(client, marketer, clock.now(), rules={"t_plus_one": False})
+    await join(client, contest_id, learner)
+    now = clock.now()
+    positions = sa.text(
+        "SELECT symbol, quantity, reserved, bought_today, bought_on, cost FROM contest_position"
+        " ORDER BY symbol"
+    )
+    resting = await sql_place(db, contest_id, learner.id, now, symbol=ETF, limit_price="3.400")
+    assert resting.status == "open"
+    assert [tuple(row) for row in await db.execute(positions)] == [(ETF, 0, 0, 0, None, 0)]
+    assert (await sql_place(db, contest_id, learner.id, now)).status == "filled"
+    held = [tuple(row) for row in await db.execute(positions)]
+    for side, price in (("buy", "9.00"), ("sell", "11.00")):
+        placed = await sql_place(db, contest_id, learner.id, now, side=side, limit_price=price)
+        assert (placed.side, placed.status) == (side, "open")
+    after = [tuple(row) for row in await db.execute(positions)]
+    assert after[0] == held[0]  # the ETF's empty row
+    assert after[1][:3] == (MAIN, 100, 100)  # the resting sell reserved its shares
+    assert after[1][3:] == held[1][3:]
