@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     db_pool_size: int = Field(default=20, ge=1, le=200)
-    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # A fixed pool by default: under a load above DB_POOL_SIZE, overflow connections are opened
+    # and closed again over and over (each a new server backend and a new statement cache).
+    db_max_overflow: int = Field(default=0, ge=0, le=200)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     db_unavailable_timeout_seconds: float = Field(default=5, gt=0, le=120)
     db_pool_recycle_seconds: int = Field(default=1800, ge=10)

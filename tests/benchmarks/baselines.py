@@ -18,7 +18,7 @@ from litestar.datastructures import State
 
 from tests.benchmarks.database import ITEM_COUNT, asyncpg_dsn
 
-POOL_SIZE = 10  # the app's default DB_POOL_SIZE
+POOL_SIZE = 10  # fixed, fewer than wrk's connections: requests wait for one, as the app's do
 ITEM_IDS = random.Random(0).sample(range(1, ITEM_COUNT + 1), 1_000)
 PAGE_SIZE = 20
 PAGE_STARTS = random.Random(1).sample(range(1, ITEM_COUNT - PAGE_SIZE + 2), 1_000)
