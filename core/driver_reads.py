@@ -10,7 +10,8 @@ that; at READ COMMITTED both read the latest committed data. A session that carr
 `api.autocommit_routes`) and has not begun a transaction sends it there instead: a pooled
 connection checked out without the session's transaction, `Connection` object and commit.
 `DriverWrite` is one statement that writes and stands on its own: there it commits by itself;
-on any other session it runs through the session, inside its transaction.
+on any other session it runs through the session, inside its transaction. `DriverStep` may write
+too, always inside the session's transaction.
 
 Parameters go to the driver as they are (UUIDs, strings, numbers, times), converted only where
 their type asks for it (JSON, arrays) as SQLAlchemy would; JSON columns come back decoded by the
@@ -85,11 +86,7 @@ class DriverRead:
         }
 
     async def all(self, db: AsyncSession, **params: Any) -> list[Row]:
-        arguments = [
-            params[name] if name in params else self._carried[name] for name in self._names
-        ]
-        for position, convert in self._converters.items():
-            arguments[position] = convert(arguments[position])
+        arguments = self._arguments(params)
         own: RequestConnection | None = db.info.get(REQUEST_CONNECTION)
         if own is not None and not db.in_transaction():
             return await _fetch(await own.driver(), own.invalidate, self.sql, arguments)
@@ -101,6 +98,14 @@ class DriverRead:
     async def first(self, db: AsyncSession, **params: Any) -> Row | None:
         rows = await self.all(db, **params)
         return rows[0] if rows else None
+
+    def _arguments(self, params: dict[str, Any]) -> list[Any]:
+        arguments = [
+            params[name] if name in params else self._carried[name] for name in self._names
+        ]
+        for position, convert in self._converters.items():
+            arguments[position] = convert(arguments[position])
+        return arguments
 
 
 class DriverWrite(DriverRead):
@@ -114,6 +119,24 @@ class DriverWrite(DriverRead):
         assert isinstance(self.statement, sa.Executable), "a statement, not a fragment"
         result = await db.execute(self.statement, params)
         return cast(list[Row], result.all())  # SQLAlchemy's rows answer by attribute too
+
+
+class DriverStep(DriverRead):
+    """A statement, reading or writing, that is a later step of the session's transaction: sent
+    to the driver on the session's own connection once the transaction is open there, else run
+    through the session, which opens it. For a unit of work's statements whose SQLAlchemy
+    per-statement work costs as much as the driver's (the engagement batch a lesson's reward
+    hands on, after the reward's own statement)."""
+
+    async def all(self, db: AsyncSession, **params: Any) -> list[Row]:
+        connection = await db.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None, "a checked-out connection has its driver connection"
+        if not driver.is_in_transaction():
+            assert isinstance(self.statement, sa.Executable), "a statement, not a fragment"
+            result = await db.execute(self.statement, params)
+            return cast(list[Row], result.all())
+        return await _fetch(driver, connection.invalidate, self.sql, self._arguments(params))
 
 
 async def _fetch(

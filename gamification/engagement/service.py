@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.days import local_day
+from core.driver_reads import DriverStep
 from gamification.engagement.kinds import DAY_MARK_KINDS, MAXIMUM_KINDS, REPORTED_KINDS, Tally
 from gamification.leagues.tiers import COHORT_SIZE, MAX_TIERS
 from gamification.quests.catalogue import DAILY_QUESTS
@@ -29,12 +30,15 @@ _REPORT = sa.text(
     "SELECT engagement_report(:user_id, :kind, :reference, :day, :cap_day, :daily_cap, "
     ":lot_days, :now, :daily_quests, :highest_tier, :cohort_size)"
 )
-# Built once: a batch counted, its badges, quests and the league XP (migration 0029).
-_RECORD = sa.text(
-    "SELECT points, xp, reason FROM engagement_record(:user_id, :day_kinds, :day_counts, "
-    ":day_mark_kinds, :kinds, :values, :maximum_kinds, :touched, :day, :cap_day, :daily_cap, "
-    ":lot_days, :now, :daily_quests, :league_xp, :highest_tier, :cohort_size)"
-).columns(points=sa.BigInteger, xp=sa.BigInteger, reason=JSONB)
+# Built once: a batch counted, its badges, quests and the league XP (migration 0029, 0051),
+# sent straight to the driver inside the events' transaction (the reward's statement opened it).
+_RECORD = DriverStep(
+    sa.text(
+        "SELECT points, xp, reason FROM engagement_record(:user_id, :day_kinds, :day_counts, "
+        ":day_mark_kinds, :kinds, :values, :maximum_kinds, :touched, :day, :cap_day, "
+        ":daily_cap, :lot_days, :now, :daily_quests, :league_xp, :highest_tier, :cohort_size)"
+    ).columns(points=sa.BigInteger, xp=sa.BigInteger, reason=JSONB)
+)
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ async def record_engagement(
         "touched": sorted(counted.kinds),
         "league_xp": league_xp,
     }
-    rows = await db.execute(_RECORD, params)
+    rows = await _RECORD.all(db, **params)
     return Engagement([QuestPaid(int(r.points), int(r.xp), r.reason) for r in rows])
 
 

@@ -1,8 +1,8 @@
 """Statements sent straight to the driver (`core.driver_reads`): the statement's own literals and
 the caller's parameters (converted where their type asks), rows by attribute, the session's
 transaction, a request's own pooled connection (taken when first used, given back, its writes
-committed by themselves), and a stalled database as `DatabaseUnavailable` with the connection
-replaced."""
+committed by themselves), a step of the session's transaction (rolled back with it), and a
+stalled database as `DatabaseUnavailable` with the connection replaced."""
 
 from collections.abc import AsyncIterator
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.database import create_engine, create_sessionmaker, request_connection_for
 from api.settings import Settings
-from core.driver_reads import REQUEST_CONNECTION, DriverRead, DriverWrite
+from core.driver_reads import REQUEST_CONNECTION, DriverRead, DriverStep, DriverWrite
 from core.outages import DatabaseUnavailable
 
 NUMBERS = DriverRead(
@@ -138,3 +138,28 @@ async def test_a_driver_write_elsewhere_is_part_of_the_sessions_transaction(
     async with sessions.begin() as db:
         await _insert(scratch_table).all(db, n=3)
     assert await _numbers_in(engine, scratch_table) == [3]
+
+
+def _step(table: sa.Table) -> DriverStep:
+    return DriverStep(
+        sa.insert(table).values(n=sa.bindparam("n", type_=sa.Integer())).returning(table.c.n)
+    )
+
+
+@pytest.mark.committing
+async def test_a_driver_step_writes_inside_the_sessions_transaction(
+    engine: AsyncEngine, scratch_table: sa.Table
+) -> None:
+    sessions = create_sessionmaker(engine)
+    async with sessions() as db:  # the first statement: the session opens the transaction
+        assert [row.n for row in await _step(scratch_table).all(db, n=4)] == [4]
+        assert db.in_transaction()
+        await db.rollback()
+    async with sessions() as db:  # a later step goes to the driver, inside that transaction
+        await db.execute(sa.text("SELECT 1"))
+        assert [row.n for row in await _step(scratch_table).all(db, n=5)] == [5]
+        await db.rollback()
+    async with sessions.begin() as db:
+        await db.execute(sa.text("SELECT 1"))
+        await _step(scratch_table).all(db, n=6)
+    assert await _numbers_in(engine, scratch_table) == [6]
