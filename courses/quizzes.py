@@ -8,7 +8,7 @@ shown after every attempt, so a later perfect score proves nothing), recorded on
 learner's lesson row with the same kind of conditional write.
 
 An attempt is one statement (`gamification/rewards/quizzes.py`): the lesson's read, and on its
-row the database function `quiz_attempt_grade_submit` (migration 0048), which grades the
+row the database function `quiz_attempt_grade_submit` (migration 0047), which grades the
 answers with `quiz_grade` (`courses/grading.py` in SQL, held equal to it by a test) and, for a
 lesson the caller may take and answers that fit, records and pays the attempt
 (`quiz_attempt_submit`). `graded_attempt` turns what it answered into a `GradedQuiz`, or into

@@ -30,7 +30,7 @@ _REPORT = sa.text(
     "SELECT engagement_report(:user_id, :kind, :reference, :day, :cap_day, :daily_cap, "
     ":lot_days, :now, :daily_quests, :highest_tier, :cohort_size)"
 )
-# Built once: a batch counted, its badges, quests and the league XP (migration 0029, 0051),
+# Built once: a batch counted, its badges, quests and the league XP (migration 0029, 0049),
 # sent straight to the driver inside the events' transaction (the reward's statement opened it).
 _RECORD = DriverStep(
     sa.text(

@@ -1,6 +1,6 @@
 """A quiz attempt graded, recorded and paid in one statement: the lesson's read
 (`courses.access.LESSON_EXPLANATIONS`) and, on its row, `quiz_attempt_grade_submit`
-(migration 0048), which grades the answers and calls `quiz_attempt_submit` (migration 0034).
+(migration 0047), which grades the answers and calls `quiz_attempt_submit` (migration 0034).
 
 What `award_for_events` and `record_engagement` do for other events in three to five
 statements, the function does for a quiz attempt inside the one that records it: the first pass

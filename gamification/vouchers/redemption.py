@@ -1,6 +1,6 @@
 """Redeeming points for a voucher: one statement, all or nothing, never oversold.
 
-One call of the database function `voucher_redeem_product` (migration 0049) reads the product,
+One call of the database function `voucher_redeem_product` (migration 0048) reads the product,
 checks the sale window, the caller's eligibility (`voucher_eligible`, which mirrors
 `eligibility.py`) and that stock is left (a sold-out storm costs one read each), then claims
 the request's Idempotency-Key (`voucher_redeem_keyed`, migration 0043) and does the rest

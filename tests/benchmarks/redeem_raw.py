@@ -1,6 +1,6 @@
 """Issue 11: the redemption's database work alone, next to the storm. CONNECTIONS asyncpg
 connections (no app, no SQLAlchemy) send the call the route sends, `voucher_redeem_product`
-(migration 0049), with a fresh Idempotency-Key each, for random funded users: SCARCE_SHARE of
+(migration 0048), with a fresh Idempotency-Key each, for random funded users: SCARCE_SHARE of
 them for the scarce product, the rest for a plentiful one, as redeem.lua does. The rate it
 reaches is what PostgreSQL on this machine allows a perfect app, less this one Python process.
 

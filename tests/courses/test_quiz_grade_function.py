@@ -1,4 +1,4 @@
-"""`quiz_grade` (migration 0048) grades as `courses.grading` does: over every seed quiz, with
+"""`quiz_grade` (migration 0047) grades as `courses.grading` does: over every seed quiz, with
 right, wrong and mixed answers and with each kind of answer that does not fit the quiz."""
 
 import random

@@ -1,4 +1,4 @@
-"""Migration 0051 in SQL: `engagement_record` no longer tries quests completed for their period
+"""Migration 0049 in SQL: `engagement_record` no longer tries quests completed for their period
 or badges already held; what a batch changes is still counted, awarded and paid, once."""
 
 import uuid

@@ -1,5 +1,5 @@
 """`voucher_redeem_keyed` (migration 0043): the key's claim, the redemption and its stored
-answer in one statement (the route's `voucher_redeem_product` runs it, migration 0049), sent
+answer in one statement (the route's `voucher_redeem_product` runs it, migration 0048), sent
 without a transaction around it. A key used
 before writes nothing, a refusal leaves no claim, and the stored answer replays as the same
 bytes whatever the retry sends."""

@@ -1,4 +1,4 @@
-"""`voucher_redeem_product` and `voucher_eligible` (migration 0049) called directly in SQL: the
+"""`voucher_redeem_product` and `voucher_eligible` (migration 0048) called directly in SQL: the
 product read inside the redemption's one statement, its eligibility held equal to
 `gamification/vouchers/eligibility.py`, and the refusals before the claim that write nothing."""
 

@@ -17,8 +17,8 @@ storm costs one read each. None of these writes anything. Besides the outcome an
 it returns the product's kind, price and per-user limit, what the api's metrics and refusals
 name.
 
-Revision ID: 0049
-Revises: 0045
+Revision ID: 0048
+Revises: 0047
 Create Date: 2026-11-30 16:00:00.000000+00:00
 """
 
@@ -26,8 +26,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0049"
-down_revision: str | None = "0048"
+revision: str = "0048"
+down_revision: str | None = "0047"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

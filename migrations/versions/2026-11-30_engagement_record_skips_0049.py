@@ -18,8 +18,8 @@ its filter made PostgreSQL plan the upsert afresh on every call, and forcing gen
 the whole function slowed the quest-paying path under the bench's concurrency. Everything else
 is as migration 0034 wrote it (restored on downgrade).
 
-Revision ID: 0051
-Revises: 0045
+Revision ID: 0049
+Revises: 0048
 Create Date: 2026-11-30 16:00:00.000000+00:00
 """
 
@@ -29,8 +29,8 @@ from alembic import op
 
 from api.migrations import revision_module
 
-revision: str = "0051"
-down_revision: str | None = "0049"
+revision: str = "0049"
+down_revision: str | None = "0048"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,8 +17,8 @@ nothing graded or written), `invalid` (nothing written; the api names the proble
 answer key it read), or `recorded` with the grade and what `quiz_attempt_submit` answered (its
 `attempts_used` null when the day's attempts were spent: nothing stored).
 
-Revision ID: 0048
-Revises: 0045
+Revision ID: 0047
+Revises: 0046
 Create Date: 2026-11-30 16:00:00.000000+00:00
 """
 
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0048"
+revision: str = "0047"
 down_revision: str | None = "0046"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
