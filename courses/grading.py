@@ -99,7 +99,8 @@ def unanswered_questions(key: AnswerKey, answers: Answers) -> list[str]:
 
 def grade(key: AnswerKey, answers: Answers) -> Grade:
     """Grade answers that fit the quiz (see `answer_problems`); an unanswered question is
-    wrong."""
+    wrong. The specification of the database's `quiz_grade` (migration 0047), which grades the
+    attempts the API takes; `tests/courses/test_quiz_grade_function.py` holds the two equal."""
     results = tuple(
         QuestionResult(
             question_id=q.id,

@@ -31,10 +31,6 @@ class Ineligible:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def on_sale(starts_at: datetime | None, ends_at: datetime | None, now: datetime) -> bool:
-    return (starts_at is None or starts_at <= now) and (ends_at is None or now < ends_at)
-
-
 def sale_window_problem(
     starts_at: datetime | None, ends_at: datetime | None, now: datetime
 ) -> Ineligible | None:

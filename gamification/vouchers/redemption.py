@@ -118,6 +118,8 @@ async def redeem_voucher(
     for _ in range(CALL_ATTEMPTS):
         (row,) = await _REDEEM.all(db, **params, code=new_code())
         if row.outcome == NOT_ELIGIBLE:
+            if params["completed_courses"] is not None:  # told the courses, refused again
+                raise RuntimeError("voucher_eligible refuses what eligibility.py allows")
             params["completed_courses"] = await _completed_course(db, product_id, redeemer, now)
         elif row.outcome != CODE_TAKEN:
             break
