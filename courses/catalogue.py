@@ -47,11 +47,33 @@ class CourseSummary:
     lock: CourseLock | None
 
 
+def over_published_texts(query: Any) -> Any:
+    """`query` over every course's published version and that version's text in `:locale`
+    (or the original)."""
+    locale = sa.bindparam("locale", type_=sa.String())
+    return (
+        query.select_from(Course)
+        .join(
+            CourseVersion,
+            sa.and_(
+                col(CourseVersion.course_id) == col(Course.id),
+                col(CourseVersion.status) == "published",
+            ),
+        )
+        .join(
+            CourseVersionText,
+            sa.and_(
+                col(CourseVersionText.version_id) == col(CourseVersion.id),
+                col(CourseVersionText.locale) == locale_in(col(CourseVersion.locales), locale),
+            ),
+        )
+    )
+
+
 def _published_courses() -> Any:
     """Published courses with their text in `:locale` (or the original) and how many of
     their lessons `:user_id` completed. Built once, run with bound parameters."""
     user_id = sa.bindparam("user_id", type_=sa.Uuid())
-    locale = sa.bindparam("locale", type_=sa.String())
     completed_lessons = (
         sa.select(sa.func.count())
         .select_from(LessonVersion)
@@ -66,7 +88,7 @@ def _published_courses() -> Any:
         .where(col(LessonVersion.version_id) == col(CourseVersion.id))
         .scalar_subquery()
     )
-    return (
+    return over_published_texts(
         sa.select(
             col(Course.slug),
             col(CourseVersionText.title),
@@ -81,21 +103,6 @@ def _published_courses() -> Any:
             col(CourseVersion.prerequisites),
             col(CourseVersion.lesson_count),
             completed_lessons.label("completed_lessons"),
-        )
-        .select_from(Course)
-        .join(
-            CourseVersion,
-            sa.and_(
-                col(CourseVersion.course_id) == col(Course.id),
-                col(CourseVersion.status) == "published",
-            ),
-        )
-        .join(
-            CourseVersionText,
-            sa.and_(
-                col(CourseVersionText.version_id) == col(CourseVersion.id),
-                col(CourseVersionText.locale) == locale_in(col(CourseVersion.locales), locale),
-            ),
         )
     )
 

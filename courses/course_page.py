@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.driver_reads import DriverRead
-from courses.access import completed_courses_among, locale_in
-from courses.catalogue import CourseSummary, course_summary
+from courses.access import completed_courses_among
+from courses.catalogue import CourseSummary, course_summary, over_published_texts
 from courses.errors import PublishedCourseNotFound
 from courses.models import (
     Course,
@@ -203,30 +203,17 @@ def _course_page() -> DriverRead:
         .scalar_subquery()
     )
     kept = col(CourseVersion.id) == sa.bindparam("kept_version", type_=sa.Uuid())
-    locale = sa.bindparam("locale", type_=sa.String())
     return DriverRead(
-        sa.select(
-            col(CourseVersion.id).label("version_id"),
-            sa.case((kept, sa.null()), else_=_page_content()).label("content"),
-            completed_lessons.label("completed_lessons"),
-            completed_courses_among(user_id, col(CourseVersion.prerequisites)).label("completed"),
-        )
-        .select_from(Course)
-        .join(
-            CourseVersion,
-            sa.and_(
-                col(CourseVersion.course_id) == col(Course.id),
-                col(CourseVersion.status) == "published",
-            ),
-        )
-        .join(
-            CourseVersionText,
-            sa.and_(
-                col(CourseVersionText.version_id) == col(CourseVersion.id),
-                col(CourseVersionText.locale) == locale_in(col(CourseVersion.locales), locale),
-            ),
-        )
-        .where(col(Course.slug) == sa.bindparam("slug", type_=sa.String()))
+        over_published_texts(
+            sa.select(
+                col(CourseVersion.id).label("version_id"),
+                sa.case((kept, sa.null()), else_=_page_content()).label("content"),
+                completed_lessons.label("completed_lessons"),
+                completed_courses_among(user_id, col(CourseVersion.prerequisites)).label(
+                    "completed"
+                ),
+            )
+        ).where(col(Course.slug) == sa.bindparam("slug", type_=sa.String()))
     )
 
 
