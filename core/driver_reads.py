@@ -26,7 +26,7 @@ from typing import Any, Protocol, cast
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from core.outages import DatabaseUnavailable, is_outage
@@ -90,9 +90,7 @@ class DriverRead:
         own: RequestConnection | None = db.info.get(REQUEST_CONNECTION)
         if own is not None and not db.in_transaction():
             return await _fetch(await own.driver(), own.invalidate, self.sql, arguments)
-        connection = await db.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None, "a checked-out connection has its driver connection"
+        connection, driver = await _session_driver(db)
         return await _fetch(driver, connection.invalidate, self.sql, arguments)
 
     async def first(self, db: AsyncSession, **params: Any) -> Row | None:
@@ -107,6 +105,12 @@ class DriverRead:
             arguments[position] = convert(arguments[position])
         return arguments
 
+    async def _through_session(self, db: AsyncSession, params: dict[str, Any]) -> list[Row]:
+        """The statement run by the session, inside its transaction (which it opens)."""
+        assert isinstance(self.statement, sa.Executable), "a statement, not a fragment"
+        result = await db.execute(self.statement, params)
+        return cast(list[Row], result.all())  # SQLAlchemy's rows answer by attribute too
+
 
 class DriverWrite(DriverRead):
     """One statement that writes and stands on its own (an idempotent upsert, a function that
@@ -116,9 +120,7 @@ class DriverWrite(DriverRead):
     async def all(self, db: AsyncSession, **params: Any) -> list[Row]:
         if db.info.get(REQUEST_CONNECTION) is not None and not db.in_transaction():
             return await super().all(db, **params)
-        assert isinstance(self.statement, sa.Executable), "a statement, not a fragment"
-        result = await db.execute(self.statement, params)
-        return cast(list[Row], result.all())  # SQLAlchemy's rows answer by attribute too
+        return await self._through_session(db, params)
 
 
 class DriverStep(DriverRead):
@@ -129,14 +131,18 @@ class DriverStep(DriverRead):
     hands on, after the reward's own statement)."""
 
     async def all(self, db: AsyncSession, **params: Any) -> list[Row]:
-        connection = await db.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None, "a checked-out connection has its driver connection"
+        connection, driver = await _session_driver(db)
         if not driver.is_in_transaction():
-            assert isinstance(self.statement, sa.Executable), "a statement, not a fragment"
-            result = await db.execute(self.statement, params)
-            return cast(list[Row], result.all())
+            return await self._through_session(db, params)
         return await _fetch(driver, connection.invalidate, self.sql, self._arguments(params))
+
+
+async def _session_driver(db: AsyncSession) -> "tuple[AsyncConnection, asyncpg.Connection[Any]]":
+    """The session's connection (checked out, opening its transaction) and its driver's."""
+    connection = await db.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None, "a checked-out connection has its driver connection"
+    return connection, driver
 
 
 async def _fetch(
