@@ -20,7 +20,7 @@ rows do. A database that is frozen or gone raises `DatabaseUnavailable` and the 
 thrown away, as on the SQLAlchemy path (`api.database_outage`).
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, cast
 
 import asyncpg
@@ -115,11 +115,16 @@ class DriverRead:
 class DriverWrite(DriverRead):
     """One statement that writes and stands on its own (an idempotent upsert, a function that
     does one unit of work): sent to the driver on a request's own connection, where it commits
-    by itself, else run through the session, inside its transaction."""
+    by itself, else run through the session, inside its transaction. `alone` are parameters
+    sent only when it commits by itself (for what is safe only in a transaction of its own)."""
+
+    def __init__(self, statement: sa.ClauseElement, *, alone: Mapping[str, Any] | None = None):
+        super().__init__(statement)
+        self._alone = dict(alone or {})
 
     async def all(self, db: AsyncSession, **params: Any) -> list[Row]:
         if db.info.get(REQUEST_CONNECTION) is not None and not db.in_transaction():
-            return await super().all(db, **params)
+            return await super().all(db, **(params | self._alone))
         return await self._through_session(db, params)
 
 

@@ -292,8 +292,13 @@ def may_take(lesson: Any, risk_rank: Any) -> Any:
 # the WAL to reach the disk (`synchronous_commit = off` for the transaction that starts the
 # clock, set as a condition of the insert). A crash can forget the last fraction of a second's
 # first openings; the learner's next opening starts the clock again, later, so at worst they
-# wait longer before completing. Never for a transaction that pays.
-_NO_FLUSH_WAIT = sa.func.set_config("synchronous_commit", "off", sa.true()) == "off"
+# wait longer before completing. Never for a transaction that pays: the setting is taken only
+# when `alone` is true, which `DriverWrite` sends only where the statement is its own
+# transaction (through a session, inside its transaction, the default false leaves it on).
+ALONE = sa.bindparam("alone", value=False, type_=sa.Boolean())
+NO_FLUSH_WAIT = sa.case(
+    (ALONE, sa.func.set_config("synchronous_commit", "off", sa.true())), else_=sa.literal("on")
+).is_not(None)
 
 
 def _opening_query() -> Any:
@@ -304,8 +309,9 @@ def _opening_query() -> Any:
     `may_take`), so a locked lesson writes nothing, and an opening after the first is a read
     (an insert of no rows takes no transaction id and commits nothing). A concurrent first
     opening keeps the earlier time. The statement stands alone on the lesson route
-    (`DriverWrite`), so its relaxed commit (`_NO_FLUSH_WAIT`) is the clock's alone. The
-    insert also logs the `lesson_opened` activity event (a trigger): lost with it in a crash."""
+    (`DriverWrite`), so its relaxed commit (`NO_FLUSH_WAIT`) is the clock's alone; within
+    another transaction it is not taken. The insert also logs the `lesson_opened` activity
+    event (a trigger): lost with it in a crash."""
     lesson = _LESSON_TEXT.cte("lesson")
     progress: sa.Table = LessonProgress.__table__  # type: ignore[attr-defined]
     now = sa.bindparam("now", type_=progress.c.opened_at.type)
@@ -319,7 +325,7 @@ def _opening_query() -> Any:
                 sa.bindparam("lesson_id", type_=sa.Uuid()),
                 lesson.c.course_id,
                 now,
-            ).where(lesson.c.opened_at.is_(None), allowed, _NO_FLUSH_WAIT),
+            ).where(lesson.c.opened_at.is_(None), allowed, NO_FLUSH_WAIT),
         )
         .on_conflict_do_update(
             index_elements=["user_id", "lesson_id"],
@@ -332,4 +338,4 @@ def _opening_query() -> Any:
 
 
 # One statement that stands on its own (an idempotent upsert): every lesson opening runs it.
-_OPENING = DriverWrite(_opening_query())
+_OPENING = DriverWrite(_opening_query(), alone={ALONE.key: True})

@@ -5,10 +5,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from httpx import AsyncClient
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.settings import Settings
 from core.clock import FrozenClock
+from courses.access import ALONE, NO_FLUSH_WAIT
 from courses.lessons import open_lesson
 from tests.factories import UserFactory
 from tests.helpers import Publish, bundle_doc, read_lesson
@@ -194,15 +195,15 @@ async def test_opening_a_locked_lesson_starts_no_clock(
     assert opened.json()["opened_at"] is not None
 
 
-async def test_starting_a_clock_commits_without_waiting_for_the_disk(
+async def test_starting_a_clock_inside_a_wider_transaction_still_waits_for_the_disk(
     db: AsyncSession, user_factory: UserFactory, publish: Publish, clock: FrozenClock
 ) -> None:
-    """A lesson's start time moves no value: the transaction that starts the clock commits
-    with `synchronous_commit` off (a crash may forget it; the next opening starts it again)."""
+    """The relaxed commit is the clock's alone: an opening inside another transaction (one
+    that might also pay) leaves `synchronous_commit` on, so that transaction's commit waits."""
     lessons = await publish(bundle_doc())
     learner = await user_factory()
     assert await db.scalar(sa.text("SHOW synchronous_commit")) == "on"
-    await open_lesson(
+    opened = await open_lesson(
         db,
         lessons["lesson-0"],
         user_id=learner.id,
@@ -211,4 +212,18 @@ async def test_starting_a_clock_commits_without_waiting_for_the_disk(
         now=clock.now(),
         min_read_factor=1.0,
     )
-    assert await db.scalar(sa.text("SHOW synchronous_commit")) == "off"
+    assert opened is not None
+    assert await db.scalar(sa.text("SHOW synchronous_commit")) == "on"
+
+
+async def test_a_clock_started_by_a_statement_of_its_own_commits_without_waiting(
+    engine: AsyncEngine,
+) -> None:
+    """A lesson's start time moves no value: the statement that starts the clock in a
+    transaction of its own (the lesson route's, `alone`) commits with `synchronous_commit`
+    off (a crash may forget it; the next opening starts it again); otherwise it stays on."""
+    check = sa.select(NO_FLUSH_WAIT, sa.func.current_setting("synchronous_commit"))
+    async with engine.connect() as conn:
+        alone = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        assert tuple((await alone.execute(check, {ALONE.key: True})).one()) == (True, "off")
+        assert tuple((await alone.execute(check)).one()) == (True, "on")

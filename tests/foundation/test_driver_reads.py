@@ -140,6 +140,31 @@ async def test_a_driver_write_elsewhere_is_part_of_the_sessions_transaction(
     assert await _numbers_in(engine, scratch_table) == [3]
 
 
+# Which way the statement went: `alone` is true only when it commits by itself.
+WHICH_WAY = DriverWrite(
+    sa.select(sa.bindparam("alone", value=False, type_=sa.Boolean()).label("alone")),
+    alone={"alone": True},
+)
+
+
+@pytest.mark.committing
+async def test_a_driver_writes_alone_parameters_go_only_where_it_commits_by_itself(
+    engine: AsyncEngine,
+) -> None:
+    """What is safe only in a transaction of its own (a relaxed commit) is never sent into a
+    session's transaction."""
+    sessions = create_sessionmaker(engine, autocommit=True)
+    async with sessions() as db:
+        own = request_connection_for(sessions)
+        db.info[REQUEST_CONNECTION] = own
+        assert [row.alone for row in await WHICH_WAY.all(db)] == [True]
+        await db.rollback()
+        await own.release()
+    async with create_sessionmaker(engine)() as db:
+        assert [row.alone for row in await WHICH_WAY.all(db)] == [False]
+        await db.rollback()
+
+
 def _step(table: sa.Table) -> DriverStep:
     return DriverStep(
         sa.insert(table).values(n=sa.bindparam("n", type_=sa.Integer())).returning(table.c.n)
