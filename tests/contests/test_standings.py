@@ -20,7 +20,7 @@ from gamification.contests.standings import (
 )
 from tests.contests import standings_data as data
 from tests.contests.standings_data import Holding
-from tests.factories import UserFactory
+from tests.factories import TestUser, UserFactory
 
 
 async def refresh(
@@ -117,6 +117,36 @@ async def test_me_is_null_until_a_refresh_after_joining(
     assert after.me is not None
     assert after.me.rank == 2
     assert after.as_of == clock.now()
+
+
+def name(user: TestUser) -> str:
+    """The display name the user factory gives."""
+    return user.email.partition("@")[0]
+
+
+async def test_names_come_from_the_accounts_first_then_carry_over_and_newcomers_are_read(
+    db: AsyncSession, clock: FrozenClock, user_factory: UserFactory
+) -> None:
+    """The first generation reads every name from the accounts in one join, a later one
+    carries the names over and reads a newcomer's own."""
+    now = clock.now()
+    await data.market(db, now)
+    contest = await data.contest(db, now)
+    first, shy, newcomer = await user_factory(), await user_factory(), await user_factory()
+    await data.entry(db, contest, first.id, joined_at=now, cash=data.CASH)
+    await data.entry(db, contest, shy.id, joined_at=now, cash=data.CASH - 1000)
+    await db.execute(
+        sa.text("UPDATE user_account SET public_boards = false WHERE id = :u"), {"u": shy.id}
+    )
+    await refresh(db, contest.id, clock)
+    seen_by_first = await leaderboard(db, contest.id, user_id=first.id, limit=10)
+    assert [row.display_name for row in seen_by_first.items] == [name(first), ANONYMOUS]
+    await data.entry(db, contest, newcomer.id, joined_at=now, cash=data.CASH - 2000)
+    clock.advance(timedelta(seconds=10))
+    await refresh(db, contest.id, clock)
+    seen_by_first = await leaderboard(db, contest.id, user_id=first.id, limit=10)
+    names = [row.display_name for row in seen_by_first.items]
+    assert names == [name(first), ANONYMOUS, name(newcomer)]
 
 
 async def test_anonymised_entries_leave_the_board(
