@@ -12,10 +12,11 @@ already set aside what it needs (a buy its cash at the limit price plus fees, a 
 shares), so a fill can never fail: it fills whole, at its limit price.
 
 Each chunk costs four set-based statements whatever its size, and none of its rows travels to
-Python: one claims the chunk's resting rows, values, charges, marks (an update in place: no
-index of `contest_order` holds a column it changes, and its pages keep room for it) and
-journals the fills (the fees as `rules.fees_for` computes them, the fill ids time-ordered like
-`core.ids.new_id` by `contest_new_id()`, migration 0020) and leaves what the books must move,
+Python: one claims the chunk's resting rows, values, charges (the fees as `rules.fees_for`
+computes them) and marks the orders filled, each fill recorded on its order row rather than
+journalled in a `contest_fill` row (migration 0050: an update in place, no index of
+`contest_order` holds a column it changes, and its pages keep room for it; the view
+`contest_all_fills` reads both kinds of fill) and leaves what the books must move,
 summed per entry, instrument and side, in a temporary table (not WAL-logged, dropped at
 commit); then the entries' cash, the sold and the bought positions take their sums from it, in
 the lock order of `books` (orders, entries, positions). A resting order's position row exists
@@ -73,9 +74,10 @@ _CLEAR_MOVES = sa.text("TRUNCATE contest_tick_moves")
 # and crossed are claimed (others' locks skipped) and deleted, their orders (still open, as a
 # resting row's order always is) valued and charged with the contest's fees exactly as
 # `rules.fees_for` does (each fee rounded half up to the fen; PostgreSQL's round() rounds
-# halves away from zero, the same for these positive amounts), marked filled and journalled. A
-# resting order already set aside what it needs, so a fill cannot fail. Leaves per entry,
-# instrument and side what the books must move in `contest_tick_moves`.
+# halves away from zero, the same for these positive amounts) and marked filled, the fill
+# recorded on the order row (migration 0050). A resting order already set aside what it
+# needs, so a fill cannot fail. Leaves per entry, instrument and side what the books must move
+# in `contest_tick_moves`.
 _FILL_CHUNK = sa.text(
     """
     WITH claimed AS (
@@ -122,18 +124,10 @@ _FILL_CHUNK = sa.text(
         UPDATE contest_order AS o
         SET status = 'filled', filled_quantity = o.quantity, avg_fill_price = o.limit_price,
             commission = s.commission, stamp_duty = s.stamp_duty, transfer_fee = s.transfer_fee,
-            cash_held = 0, updated_at = :now
+            cash_held = 0, updated_at = :now, filled_at = :now, fill_trading_day = :day,
+            fill_at_limit_up = s.side = 'buy' AND s.price >= s.limit_up
         FROM settled AS s
         WHERE o.id = s.id
-    ), recorded AS (
-        INSERT INTO contest_fill
-            (id, order_id, contest_id, entry_id, user_id, symbol, side, quantity, price,
-             notional, commission, stamp_duty, transfer_fee, cash_delta, at_limit_up,
-             trading_day, filled_at)
-        SELECT contest_new_id(), id, contest_id, entry_id, user_id, symbol, side, quantity,
-               price, notional, commission, stamp_duty, transfer_fee, cash_delta,
-               side = 'buy' AND price >= limit_up, :day, :now
-        FROM settled
     )
     INSERT INTO contest_tick_moves
         (entry_id, symbol, user_id, side, quantity, cash_delta, fees, released, fills)

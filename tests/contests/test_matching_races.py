@@ -107,7 +107,7 @@ async def test_a_tick_and_cancels_racing_end_each_order_exactly_once(
     assert filled == len(refused)
     assert filled + len(cancelled) == len(placed)
     async with sessionmaker() as db:
-        fills = await db.scalar(sa.text("SELECT count(*) FROM contest_fill"))
+        fills = await db.scalar(sa.text("SELECT count(*) FROM contest_all_fills"))
         rows = await db.execute(
             sa.text("SELECT status, count(*) FROM contest_order GROUP BY status")
         )
