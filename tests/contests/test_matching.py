@@ -71,8 +71,8 @@ async def fees_off_the_rules(db: AsyncSession) -> list[object]:
 
 
 async def match(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
-    async with sessionmaker.begin() as db:
-        return await match_resting_orders(db, now=now, chunk_size=2)
+    # One worker: these sessions share the test's connection.
+    return await match_resting_orders(sessionmaker, now=now, chunk_size=2, workers=1)
 
 
 async def test_resting_orders_fill_at_their_limit_when_the_price_crosses(

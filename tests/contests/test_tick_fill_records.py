@@ -38,8 +38,8 @@ _FILL = sa.text(
 
 
 async def match(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
-    async with sessionmaker.begin() as db:
-        return await match_resting_orders(db, now=now)
+    # One worker: these sessions share the test's connection.
+    return await match_resting_orders(sessionmaker, now=now, workers=1)
 
 
 async def test_a_tick_fill_is_read_from_its_order_as_the_journal_wrote_it(
