@@ -1,6 +1,7 @@
-"""The market tick: move prices with the configured provider, then match the resting limit
-orders the new prices cross, in one transaction. Claimed per slot in `job_run`, so one replica
-runs each tick; the period is MARKET_TICK_SECONDS, which must be equal on every replica.
+"""The market tick: move prices with the configured provider and commit them, then match the
+resting limit orders the new prices cross (a transaction per chunk of fills, two at once).
+Claimed per slot in `job_run`, so one replica runs each tick; the period is
+MARKET_TICK_SECONDS, which must be equal on every replica.
 And the daily pruning of one-minute bars older than MARKET_MINUTE_BAR_RETENTION_DAYS."""
 
 from datetime import timedelta
@@ -33,7 +34,7 @@ async def tick_market(ctx: JobContext) -> str:
     calendar = market_calendar()
     async with ctx.sessionmaker.begin() as db:
         moved = await move_market(db, feed, now=now, slot=slot, calendar=calendar)
-        filled = await match_resting_orders(db, now=now, calendar=calendar)
+    filled = await match_resting_orders(ctx.sessionmaker, now=now, calendar=calendar)
     return f"{feed.name}: moved {moved} instruments, filled {filled} resting orders"
 
 

@@ -82,7 +82,7 @@ _FILLS = sa.text(
     """
     SELECT entry_id, side, notional, commission + stamp_duty + transfer_fee AS fees,
            trading_day, at_limit_up
-    FROM contest_fill WHERE entry_id = ANY(:ids)
+    FROM contest_all_fills WHERE entry_id = ANY(:ids)
     """
 )
 # Finished once every entrant of the frozen standings has a report card: a chunk claim skips

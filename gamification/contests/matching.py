@@ -1,34 +1,40 @@
 """Resting limit orders: fill those the last price now crosses, expire those past their end.
 
-The market tick job calls `match_resting_orders` after moving prices (and whether or not it
-moved them, so orders expire on time). An open limit order has a row in `contest_resting_order`
-(migration 0040) for as long as it is open: the tick searches that narrow table, not the orders,
-and claims its rows in chunks with `FOR UPDATE SKIP LOCKED`: a row another transaction holds (a
-learner cancelling, another replica's tick) is left alone rather than waited for. Claiming the
-resting row before touching the order is the lock order of every path that ends an order (the
-tick, the expiry, a cancel: resting row, order, entry, positions), and a claimed row is deleted
-in the same statement that ends its order, so no two of them end one order. A resting order
-already set aside what it needs (a buy its cash at the limit price plus fees, a sell its
-shares), so a fill can never fail: it fills whole, at its limit price.
+The market tick job calls `match_resting_orders` once its moved prices are committed (and
+whether or not it moved them, so orders expire on time). An open limit order has a row in
+`contest_resting_order` (migration 0040) for as long as it is open: the tick searches that
+narrow table, not the orders, and claims its rows in chunks with `FOR UPDATE SKIP LOCKED`: a
+row another transaction holds (a learner cancelling, another replica's tick) is left alone
+rather than waited for. Claiming the resting row before touching the order is the lock order of
+every path that ends an order (the tick, the expiry, a cancel: resting row, order, entry,
+positions), and a claimed row is deleted in the same statement that ends its order, so no two
+of them end one order. A resting order already set aside what it needs (a buy its cash at the
+limit price plus fees, a sell its shares), so a fill can never fail: it fills whole, at its
+limit price.
 
-Each chunk costs four set-based statements whatever its size, and none of its rows travels to
-Python: one claims the chunk's resting rows, values, charges, marks (an update in place: no
-index of `contest_order` holds a column it changes, and its pages keep room for it) and
-journals the fills (the fees as `rules.fees_for` computes them, the fill ids time-ordered like
-`core.ids.new_id` by `contest_new_id()`, migration 0020) and leaves what the books must move,
-summed per entry, instrument and side, in a temporary table (not WAL-logged, dropped at
-commit); then the entries' cash, the sold and the bought positions take their sums from it, in
-the lock order of `books` (orders, entries, positions). A resting order's position row exists
-before its fill (a sell's holds the shares it reserved, a buy's is written empty by its
-placement, migration 0046), so the books' updates change rows in place and add no index keys.
+Each chunk is a transaction of its own, WORKERS of them at once on as many connections: a chunk
+holds every crossed order of its entries, so two chunks never lock the same entry or position,
+and the workers never wait for each other (nor a learner for the whole tick). Each chunk costs
+four set-based statements whatever its size, and none of its rows travels to Python: one claims
+the chunk's resting rows, values, charges (the fees as `rules.fees_for` computes them) and
+marks the orders filled, each fill recorded on its order row rather than journalled in a
+`contest_fill` row (migration 0050: an update in place, no index of `contest_order` holds a
+column it changes, and its pages keep room for it; the view `contest_all_fills` reads both
+kinds of fill), and leaves what the books must move, summed per entry, instrument and side, in
+a temporary table (not WAL-logged, dropped at commit); then the entries' cash, the sold and the
+bought positions take their sums from it, in the lock order of `books` (orders, entries,
+positions). A resting order's position row exists before its fill (a sell's holds the shares it
+reserved, a buy's is written empty by its placement, migration 0046), so the books' updates
+change rows in place and add no index keys.
 """
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gamification.contests.books import (
     CashMove,
@@ -40,25 +46,29 @@ from gamification.contests.calendar import TradingCalendar, market_calendar
 from gamification.contests.rules import Side
 
 CHUNK_SIZE = 10_000
+WORKERS = 2  # chunks filled at once, each on a connection and in a transaction of its own
 
 # Every open order the last price crosses: read once per tick (the resting index is walked
 # per instrument and side), then filled chunk by chunk in entry order, so that each chunk's
 # books (the entries and the positions, both keyed by entry) are a narrow band of their
-# indexes and pages, each page written once per tick rather than once per chunk.
+# indexes and pages, each page written once per tick rather than once per chunk, and no entry's
+# books are moved by two chunks.
+# Two arrays in one row, not a row per order: 100,000 rows cost the tick a third of a second in
+# the driver before any chunk could start.
 _CROSSED_IDS = sa.text(
     """
-    SELECT r.order_id
+    SELECT coalesce(array_agg(r.order_id ORDER BY r.entry_id, r.order_id), '{}') AS order_ids,
+           coalesce(array_agg(r.entry_id ORDER BY r.entry_id, r.order_id), '{}') AS entry_ids
     FROM contest_quote AS q
     JOIN contest_resting_order AS r
       ON r.symbol = q.symbol
      AND ((r.side = 'buy' AND r.limit_price >= q.last_price)
           OR (r.side = 'sell' AND r.limit_price <= q.last_price))
     WHERE r.expires_at > :now
-    ORDER BY r.entry_id, r.order_id
     """
 )
-# What a chunk's fills move in the books, per entry, instrument and side; this transaction's
-# own, emptied after each chunk.
+# What a chunk's fills move in the books, per entry, instrument and side; the chunk's
+# transaction's own.
 _MOVES_TABLE = sa.text(
     """
     CREATE TEMPORARY TABLE IF NOT EXISTS contest_tick_moves (
@@ -68,14 +78,14 @@ _MOVES_TABLE = sa.text(
     ) ON COMMIT DROP
     """
 )
-_CLEAR_MOVES = sa.text("TRUNCATE contest_tick_moves")
 # One chunk, filled whole at the limit price in one statement: the resting rows still there
 # and crossed are claimed (others' locks skipped) and deleted, their orders (still open, as a
 # resting row's order always is) valued and charged with the contest's fees exactly as
 # `rules.fees_for` does (each fee rounded half up to the fen; PostgreSQL's round() rounds
-# halves away from zero, the same for these positive amounts), marked filled and journalled. A
-# resting order already set aside what it needs, so a fill cannot fail. Leaves per entry,
-# instrument and side what the books must move in `contest_tick_moves`.
+# halves away from zero, the same for these positive amounts) and marked filled, the fill
+# recorded on the order row (migration 0050). A resting order already set aside what it
+# needs, so a fill cannot fail. Leaves per entry, instrument and side what the books must move
+# in `contest_tick_moves`.
 _FILL_CHUNK = sa.text(
     """
     WITH claimed AS (
@@ -122,18 +132,10 @@ _FILL_CHUNK = sa.text(
         UPDATE contest_order AS o
         SET status = 'filled', filled_quantity = o.quantity, avg_fill_price = o.limit_price,
             commission = s.commission, stamp_duty = s.stamp_duty, transfer_fee = s.transfer_fee,
-            cash_held = 0, updated_at = :now
+            cash_held = 0, updated_at = :now, filled_at = :now, fill_trading_day = :day,
+            fill_at_limit_up = s.side = 'buy' AND s.price >= s.limit_up
         FROM settled AS s
         WHERE o.id = s.id
-    ), recorded AS (
-        INSERT INTO contest_fill
-            (id, order_id, contest_id, entry_id, user_id, symbol, side, quantity, price,
-             notional, commission, stamp_duty, transfer_fee, cash_delta, at_limit_up,
-             trading_day, filled_at)
-        SELECT contest_new_id(), id, contest_id, entry_id, user_id, symbol, side, quantity,
-               price, notional, commission, stamp_duty, transfer_fee, cash_delta,
-               side = 'buy' AND price >= limit_up, :day, :now
-        FROM settled
     )
     INSERT INTO contest_tick_moves
         (entry_id, symbol, user_id, side, quantity, cash_delta, fees, released, fills)
@@ -145,6 +147,9 @@ _FILL_CHUNK = sa.text(
 )
 # The entries' cash: fills' proceeds and costs, the cash their buys had set aside released.
 # In entry order, the order every path locks entries in.
+# Emptied after each chunk: dropped at commit, but a chunk's transaction is only a savepoint
+# when its sessions join an outer transaction (as the tests' do).
+_CLEAR_MOVES = sa.text("TRUNCATE contest_tick_moves")
 _BOOK_CASH = sa.text(
     """
     UPDATE contest_entry AS e
@@ -230,25 +235,52 @@ _MARK_EXPIRED = sa.text(
 
 
 async def match_resting_orders(
-    db: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
     *,
     now: datetime,
     calendar: TradingCalendar | None = None,
     chunk_size: int = CHUNK_SIZE,
+    workers: int = WORKERS,
 ) -> int:
     """Expire what is due, then fill every open order its price crosses; returns the fills.
-    Runs in the caller's transaction (the tick's): call it after the quotes are written."""
+    Call it once the tick's quotes are committed: the expiry is one transaction, then each
+    chunk of fills one more, `workers` of them at a time."""
     calendar = calendar or market_calendar()
-    while await _expire_chunk(db, now=now, chunk_size=chunk_size) == chunk_size:
-        pass
+    async with sessionmaker.begin() as db:
+        while await _expire_chunk(db, now=now, chunk_size=chunk_size) == chunk_size:
+            pass
+        crossed = (await db.execute(_CROSSED_IDS, {"now": now})).one()
     day = calendar.trading_day(now)
-    crossed = list(await db.scalars(_CROSSED_IDS, {"now": now}))
-    if crossed:
-        await db.execute(_MOVES_TABLE)
-    filled = 0
-    for start in range(0, len(crossed), chunk_size):
-        filled += await _fill_chunk(db, crossed[start : start + chunk_size], now=now, day=day)
-    return filled
+    chunks = iter(_by_entries(crossed.order_ids, crossed.entry_ids, chunk_size))
+
+    async def fill_chunks() -> int:
+        filled = 0
+        for chunk in chunks:  # shared: each worker takes the next chunk left
+            async with sessionmaker.begin() as db:
+                filled += await _fill_chunk(db, chunk, now=now, day=day)
+        return filled
+
+    return sum(await asyncio.gather(*(fill_chunks() for _ in range(workers))))
+
+
+def _by_entries(
+    order_ids: Sequence[uuid.UUID], entry_ids: Sequence[uuid.UUID], chunk_size: int
+) -> list[list[uuid.UUID]]:
+    """The crossed orders (in entry order, with their entries) in chunks of about `chunk_size`,
+    each entry's orders in one chunk: no two chunks move the same entry's books, so workers
+    never wait for each other."""
+    chunks: list[list[uuid.UUID]] = []
+    chunk: list[uuid.UUID] = []
+    last_entry = None
+    for order_id, entry_id in zip(order_ids, entry_ids, strict=True):
+        if len(chunk) >= chunk_size and entry_id != last_entry:
+            chunks.append(chunk)
+            chunk = []
+        chunk.append(order_id)
+        last_entry = entry_id
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
 async def expire_orders(db: AsyncSession, *, now: datetime, chunk_size: int = CHUNK_SIZE) -> int:
@@ -276,6 +308,7 @@ async def _expire_chunk(db: AsyncSession, *, now: datetime, chunk_size: int) -> 
 async def _fill_chunk(
     db: AsyncSession, ids: Sequence[uuid.UUID], *, now: datetime, day: date
 ) -> int:
+    await db.execute(_MOVES_TABLE)
     await db.execute(_FILL_CHUNK, {"ids": ids, "now": now, "day": day})
     await db.execute(_BOOK_CASH)
     await db.execute(_BOOK_SOLD)
@@ -285,4 +318,4 @@ async def _fill_chunk(
     return fills
 
 
-__all__ = ["CHUNK_SIZE", "expire_orders", "match_resting_orders"]
+__all__ = ["CHUNK_SIZE", "WORKERS", "expire_orders", "match_resting_orders"]

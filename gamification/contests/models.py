@@ -1,7 +1,7 @@
 """The contests' own tables: contests, entries with their paper cash, positions, orders and
 fills. Paper cash is a ledger of its own, never mixed with points: an entry's `cash` is its
-starting cash plus the `cash_delta` of every fill, in yuan to the fen. The invariants are
-CHECK and UNIQUE constraints (migration 0016) as well as code."""
+starting cash plus the `cash_delta` of every fill (`contest_all_fills`), in yuan to the fen.
+The invariants are CHECK and UNIQUE constraints (migration 0016) as well as code."""
 
 import uuid
 from datetime import date, datetime
@@ -169,6 +169,12 @@ class ContestOrder(SQLModel, table=True):
         sa.CheckConstraint(
             "commission >= 0 AND stamp_duty >= 0 AND transfer_fee >= 0", name="fees_not_negative"
         ),
+        sa.CheckConstraint(
+            "(filled_at IS NULL) = (fill_trading_day IS NULL)"
+            " AND (filled_at IS NULL) = (fill_at_limit_up IS NULL)"
+            " AND (filled_at IS NULL OR status = 'filled')",
+            name="tick_fill",
+        ),
         sa.Index("ix_contest_order_entry_id_created_at_id", "entry_id", "created_at", "id"),
     )
 
@@ -192,6 +198,11 @@ class ContestOrder(SQLModel, table=True):
     stamp_duty: Decimal = Field(default=ZERO, sa_type=MONEY)
     transfer_fee: Decimal = Field(default=ZERO, sa_type=MONEY)
     cash_held: Decimal = Field(default=ZERO, sa_type=MONEY)  # an open buy's cash set aside
+    # A resting order's fill, recorded here by the market tick (migration 0050) rather than in
+    # a `contest_fill` row: the rest of it is the order's own columns (`contest_all_fills`).
+    filled_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    fill_trading_day: date | None = None
+    fill_at_limit_up: bool | None = None
     trading_day: date
     expires_at: datetime = utc_timestamp()  # the end of its trading day (or of the contest)
     created_at: datetime = utc_timestamp()
@@ -221,7 +232,9 @@ class ContestRestingOrder(SQLModel, table=True):
 
 class ContestFill(SQLModel, table=True):
     """One execution: the paper-cash journal. `cash_delta` is what it did to the entry's cash
-    (negative for buys: shares and fees; positive for sells: proceeds less fees)."""
+    (negative for buys: shares and fees; positive for sells: proceeds less fees). Fills of
+    orders filled by placement; the market tick records its fills on their orders (migration
+    0050): the view `contest_all_fills` reads both, in these columns."""
 
     __tablename__ = "contest_fill"
     __table_args__ = (
@@ -255,7 +268,15 @@ class ContestFill(SQLModel, table=True):
     filled_at: datetime = utc_timestamp()
 
 
+# Every fill, journalled or recorded on its order by the tick: the view of migration 0050, in
+# the journal's columns.
+ALL_FILLS = sa.table(
+    "contest_all_fills",
+    *(sa.column(column.name, column.type) for column in ContestFill.__table__.columns),  # type: ignore[attr-defined]
+)
+
 __all__ = [
+    "ALL_FILLS",
     "Contest",
     "ContestEntry",
     "ContestFill",

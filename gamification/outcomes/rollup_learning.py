@@ -46,7 +46,7 @@ WITH done AS (
     WHERE g.applies AND g.lo < g.hi AND e.id IN ({_CHANGED}) AND e.user_id NOT IN ({STAFF_IDS})
 ), traded AS (
     SELECT w.entry_id, w.grp, sum(f.notional) AS notional
-    FROM windows w JOIN contest_fill f
+    FROM windows w JOIN contest_all_fills f
       ON f.entry_id = w.entry_id AND f.filled_at >= w.lo AND f.filled_at < w.hi
     GROUP BY 1, 2
 ), peaks AS (
@@ -62,7 +62,7 @@ WITH done AS (
     SELECT w.entry_id, w.grp, f.symbol,
            sum(CASE f.side WHEN 'buy' THEN f.quantity ELSE -f.quantity END) AS quantity,
            (array_agg(f.price ORDER BY f.filled_at DESC))[1] AS price
-    FROM windows w JOIN contest_fill f ON f.entry_id = w.entry_id AND f.filled_at < w.hi
+    FROM windows w JOIN contest_all_fills f ON f.entry_id = w.entry_id AND f.filled_at < w.hi
     GROUP BY 1, 2, 3
 ), diversification AS (
     SELECT entry_id, grp, count(*) FILTER (WHERE quantity > 0) AS holdings,

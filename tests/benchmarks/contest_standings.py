@@ -7,10 +7,10 @@ step when none is named):
 - my-rank p99 at ENTRANTS entries: the leaderboard read (top 20, my rank, five around me) for
   random entrants, at the maximum rate (CLIENTS tasks back to back) and at half that rate
   (Poisson arrivals), as the ledger driver measures earns;
-- a market tick matching RESTING resting limit orders: `match_resting_orders` in one
-  transaction, commit included, with every order crossed by the price; with the wall and
-  server CPU time of each of its statements, its commit's, and the WAL the server wrote
-  meanwhile.
+- a market tick matching RESTING resting limit orders: `match_resting_orders` (its chunks'
+  transactions, WORKERS at once, commits included), with every order crossed by the price;
+  with the wall and server CPU time of each of its statements (summed over the workers) and
+  the WAL the server wrote meanwhile.
 
 The data set is written straight into a fresh `investquest_bench_contests` (BENCH_DATABASE_NAME + `_contests`) database with
 generate_series: ENTRANTS users and entries, two positions each in the seeded instruments
@@ -191,14 +191,12 @@ async def time_tick(engine: AsyncEngine, url: str, contest_id: uuid.UUID) -> tup
     wal_before = await wal_position(url)
     started = time.perf_counter()
     with statement_times(engine) as spent:
-        async with sessionmaker.begin() as db:
-            fills = await match_resting_orders(db, now=now)
-            matched = time.perf_counter()
+        fills = await match_resting_orders(sessionmaker, now=now)
     seconds = round(time.perf_counter() - started, 2)
     print_statement_times(spent)
     print(
-        f"    commit {time.perf_counter() - matched:.2f} s; WAL written by the server meanwhile"
-        f" (other sessions' too) {(await wal_position(url) - wal_before) / 2**20:.0f} MB",
+        f"    WAL written by the server meanwhile (other sessions' too)"
+        f" {(await wal_position(url) - wal_before) / 2**20:.0f} MB",
         flush=True,
     )
     return seconds, fills

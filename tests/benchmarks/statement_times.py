@@ -25,19 +25,21 @@ def backend_cpu_seconds(pid: int) -> float:
 @contextmanager
 def statement_times(engine: AsyncEngine) -> Iterator[dict[str, tuple[float, float]]]:
     """(wall seconds, server CPU seconds) spent in each statement executed on `engine` inside
-    the block, by the statement's first 60 characters."""
+    the block, by the statement's first 60 characters, summed over the connections that ran
+    it (each times its own statements, so they may run at once)."""
     spent: dict[str, tuple[float, float]] = defaultdict(lambda: (0.0, 0.0))
-    started: list[tuple[float, float, int]] = []
+    started: dict[int, tuple[float, float]] = {}  # by server process
 
     def server_pid(conn: Any) -> int:
         return int(conn.connection.dbapi_connection._connection.get_server_pid())
 
     def before(conn: Any, *args: Any) -> None:
         pid = server_pid(conn)
-        started.append((time.perf_counter(), backend_cpu_seconds(pid), pid))
+        started[pid] = (time.perf_counter(), backend_cpu_seconds(pid))
 
     def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        wall, cpu, pid = started.pop()
+        pid = server_pid(conn)
+        wall, cpu = started.pop(pid)
         key = " ".join(statement.split())[:60]
         spent[key] = (
             spent[key][0] + time.perf_counter() - wall,

@@ -37,7 +37,7 @@ async def cash_journal_breaks(db: AsyncSession) -> list[object]:
     """Entries whose cash is not their starting cash plus their fills' cash deltas."""
     rows = await db.execute(
         sa.text(
-            "SELECT e.id FROM contest_entry e LEFT JOIN contest_fill f ON f.entry_id = e.id "
+            "SELECT e.id FROM contest_entry e LEFT JOIN contest_all_fills f ON f.entry_id = e.id "
             "GROUP BY e.id HAVING e.starting_cash + coalesce(sum(f.cash_delta), 0) <> e.cash "
             "OR e.fees_paid <> coalesce(sum(f.commission + f.stamp_duty + f.transfer_fee), 0)"
         )
@@ -52,7 +52,7 @@ async def fees_off_the_rules(db: AsyncSession) -> list[object]:
         sa.text(
             "SELECT f.id, f.side, f.notional, f.commission, f.stamp_duty, f.transfer_fee,"
             " c.commission_rate, c.commission_min, c.stamp_duty_rate, c.transfer_fee_rate"
-            " FROM contest_fill f JOIN contest c ON c.id = f.contest_id"
+            " FROM contest_all_fills f JOIN contest c ON c.id = f.contest_id"
         )
     )
     off = []
@@ -71,8 +71,8 @@ async def fees_off_the_rules(db: AsyncSession) -> list[object]:
 
 
 async def match(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
-    async with sessionmaker.begin() as db:
-        return await match_resting_orders(db, now=now, chunk_size=2)
+    # One worker: these sessions share the test's connection.
+    return await match_resting_orders(sessionmaker, now=now, chunk_size=2, workers=1)
 
 
 async def test_resting_orders_fill_at_their_limit_when_the_price_crosses(
@@ -164,7 +164,7 @@ async def test_buying_at_the_limit_up_price_is_recorded_for_the_report_card(
     async with sessionmaker.begin() as tick:
         await set_price(tick, MAIN, "11.00")  # the limit-up price: 10.00 + 10%
     await place(client, contest_id, learner, order("buy", 100))
-    assert await db.scalar(sa.text("SELECT at_limit_up FROM contest_fill")) is True
+    assert await db.scalar(sa.text("SELECT at_limit_up FROM contest_all_fills")) is True
     assert await cash_journal_breaks(db) == []
 
 
@@ -188,7 +188,7 @@ async def test_the_tick_charges_the_fees_the_rules_charge_above_the_minimum(
     fees = (
         await db.execute(
             sa.text(
-                "SELECT side, commission, stamp_duty, transfer_fee FROM contest_fill"
+                "SELECT side, commission, stamp_duty, transfer_fee FROM contest_all_fills"
                 " WHERE notional IN (98700, 101300) ORDER BY side"
             )
         )
@@ -229,7 +229,7 @@ async def test_a_buy_and_a_sell_of_one_position_fill_in_the_same_chunk(
         )
     ).one()
     bought = (
-        await db.execute(sa.text("SELECT -cash_delta FROM contest_fill WHERE price = 9.90"))
+        await db.execute(sa.text("SELECT -cash_delta FROM contest_all_fills WHERE price = 9.90"))
     ).scalar_one()
     sold = (held * 200 / 500).quantize(Decimal("0.01"), ROUND_HALF_UP)
     assert position.quantity == 500 - 200 + 100
@@ -260,13 +260,13 @@ async def test_a_resting_buy_fills_into_the_empty_position_row_its_placement_wro
     async with sessionmaker.begin() as tick:
         await set_price(tick, MAIN, "9.85")
     assert await match(sessionmaker, clock.now()) == 1
-    cost = await db.scalar(sa.text("SELECT -cash_delta FROM contest_fill"))
+    cost = await db.scalar(sa.text("SELECT -cash_delta FROM contest_all_fills"))
     assert [tuple(row) for row in await db.execute(positions)] == [(100, 0, 100, cost)]
     await db.execute(sa.text("DELETE FROM contest_position"))
     async with sessionmaker.begin() as tick:
         await set_price(tick, MAIN, "9.75")
     assert await match(sessionmaker, clock.now()) == 1
-    cost = await db.scalar(sa.text("SELECT -cash_delta FROM contest_fill WHERE price = 9.80"))
+    cost = await db.scalar(sa.text("SELECT -cash_delta FROM contest_all_fills WHERE price = 9.80"))
     assert [tuple(row) for row in await db.execute(positions)] == [(100, 0, 100, cost)]
     assert (await portfolio(client, contest_id, learner))["positions"][0]["quantity"] == 100
     assert await cash_journal_breaks(db) == []

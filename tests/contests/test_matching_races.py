@@ -4,6 +4,7 @@ balance. A cancel that finds the row claimed by a tick waits for it and is then 
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -67,7 +68,7 @@ async def cancel(
 async def tick(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
     async with sessionmaker.begin() as db:
         await set_price(db, MAIN, "9.80")
-        return await match_resting_orders(db, now=now, chunk_size=3)
+    return await match_resting_orders(sessionmaker, now=now, chunk_size=3)
 
 
 async def books_balance(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -107,7 +108,7 @@ async def test_a_tick_and_cancels_racing_end_each_order_exactly_once(
     assert filled == len(refused)
     assert filled + len(cancelled) == len(placed)
     async with sessionmaker() as db:
-        fills = await db.scalar(sa.text("SELECT count(*) FROM contest_fill"))
+        fills = await db.scalar(sa.text("SELECT count(*) FROM contest_all_fills"))
         rows = await db.execute(
             sa.text("SELECT status, count(*) FROM contest_order GROUP BY status")
         )
@@ -159,22 +160,33 @@ async def test_a_cancel_waits_for_the_tick_that_claimed_its_order_then_is_refuse
     await join(client, contest_id, learner)
     (bid,) = await bids(client, contest_id, learner, 1)
 
-    async def waiting_on_a_lock() -> bool:
-        async with sessionmaker() as db:
-            waiting = await db.scalar(
-                sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND query LIKE '%DELETE FROM contest_resting_order%'"
+    def waiting_on_a_lock(statement: str) -> Callable[[], Awaitable[bool]]:
+        async def waiting() -> bool:
+            async with sessionmaker() as db:
+                count = await db.scalar(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND query LIKE :statement"
+                    ),
+                    {"statement": f"%{statement}%"},
                 )
-            )
-        return bool(waiting)
+            return bool(count)
 
-    async with sessionmaker.begin() as db:
-        await set_price(db, MAIN, "9.80")
-        assert await match_resting_orders(db, now=clock.now()) == 1
+        return waiting
+
+    # The learner's entry held elsewhere: the tick's chunk stops at its books, its order
+    # claimed and marked, its transaction open.
+    async with sessionmaker.begin() as entry_holder:
+        await entry_holder.execute(
+            sa.text("SELECT 1 FROM contest_entry WHERE user_id = :u FOR UPDATE"),
+            {"u": learner.id},
+        )
+        ticking = asyncio.create_task(tick(sessionmaker, clock.now()))
+        await eventually(waiting_on_a_lock("UPDATE contest_entry"), within=5)
         cancelling = asyncio.create_task(cancel(client, contest_id, learner, bid["id"]))
-        await eventually(waiting_on_a_lock, within=5)
+        await eventually(waiting_on_a_lock("DELETE FROM contest_resting_order"), within=5)
         assert not cancelling.done()
+    assert await ticking == 1
     status, body = await cancelling
     assert (status, body["type"].rsplit("/", 1)[-1]) == (409, "order-not-open")
     await books_balance(sessionmaker)
