@@ -146,6 +146,7 @@ class LearningController(Controller):
             risk_profile=viewer.risk_profile if viewer else None,
         )
         locks = await lock_messages(db, [detail.course], locale=locale)
+        completed = detail.completed_lessons
         return CourseDetailOut(
             **_course_item(detail.course, locks.get(slug)),  # type: ignore[arg-type]
             version=detail.version,
@@ -156,7 +157,7 @@ class LearningController(Controller):
                     lesson.slug,
                     lesson.title,
                     lesson.est_minutes,
-                    lesson.completed,
+                    lesson.id in completed,
                     lesson.open_to_all,
                 )
                 for lesson in detail.lessons
