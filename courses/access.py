@@ -29,12 +29,12 @@ from courses.models import (
 
 @dataclass(frozen=True)
 class LessonText:
+    """What grading an attempt reads of the lesson's text in the caller's locale."""
+
     locale: str
     title: str
-    cards: list[dict[str, Any]]
-    questions: list[dict[str, Any]]
     explanations: dict[str, Any]
-    course_title: str | None = None  # read with the explanations only (a quiz's rewards)
+    course_title: str | None  # the course's title, for the attempt's reward lines
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class LessonContext:
     completed_at: datetime | None
     quiz_passed: bool  # the caller has passed this quiz before (and so earned its event)
     quiz_perfect: bool
-    content: "LessonText | None"  # when asked for
+    content: "LessonText | None"  # when asked for (a quiz attempt's read)
 
     def lock(self, risk_profile: str | None) -> CourseLock | None:
         if self.open_to_all:
@@ -116,6 +116,21 @@ async def lesson_context(
     return lesson_context_of(row, lesson_id, with_text=False)
 
 
+@dataclass(frozen=True)
+class Opening:
+    """A lesson opened: its context (without the text grading reads), the time its clock
+    started in this statement (a concurrent first opening's, if earlier; None when it did not
+    start here), and its text in the caller's locale: the cards as the JSON the response
+    carries, the questions in their stored order."""
+
+    context: LessonContext
+    started_at: datetime | None
+    locale: str
+    title: str
+    cards_json: str
+    questions: list[dict[str, Any]]
+
+
 async def open_lesson_context(
     db: AsyncSession,
     lesson_id: uuid.UUID,
@@ -124,10 +139,9 @@ async def open_lesson_context(
     locale: str,
     risk_profile: str | None,
     now: datetime,
-) -> tuple[LessonContext, datetime | None]:
-    """The lesson with its content (as `lesson_context`), and its clock started in the same
-    statement when this is the caller's first opening of a lesson they may take: the time
-    the clock started (a concurrent first opening's, if earlier), None when it was not."""
+) -> Opening:
+    """The lesson with its text, and its clock started in the same statement when this is the
+    caller's first opening of a lesson they may take."""
     row = await _OPENING.first(
         db,
         lesson_id=lesson_id,
@@ -138,21 +152,21 @@ async def open_lesson_context(
     )
     if row is None:
         raise LessonNotFound(lesson_id=lesson_id)
-    return lesson_context_of(row, lesson_id, with_text=True), row.started_at
+    return Opening(
+        lesson_context_of(row, lesson_id, with_text=False),
+        row.started_at,
+        row.locale,
+        row.title,
+        row.cards,
+        row.questions,
+    )
 
 
 def lesson_context_of(row: Any, lesson_id: uuid.UUID, *, with_text: bool) -> LessonContext:
     """The context from a row of the lesson's read (`LESSON_EXPLANATIONS`' columns, say)."""
     text = None
     if with_text:
-        text = LessonText(
-            row.locale,
-            row.title,
-            row.cards or [],
-            row.questions or [],
-            row.explanations,
-            row.course_title,
-        )
+        text = LessonText(row.locale, row.title, row.explanations, row.course_title)
     return LessonContext(
         lesson_id=lesson_id,
         lesson_slug=row.slug,
@@ -227,27 +241,11 @@ def _lesson_query() -> Any:
     )
 
 
-def _with_text(query: Any, *, explanations_only: bool) -> Any:
+def _with_text(query: Any, *columns: Any) -> Any:
+    """The query joined to the lesson's text in `:locale` (else the original), with its locale
+    and title and these of its `columns`."""
     locale = sa.bindparam("locale", type_=sa.String())
-    # The course's title in the lesson's locale, for the reward lines of a quiz attempt.
-    course_title = (
-        sa.select(col(CourseVersionText.title))
-        .where(
-            col(CourseVersionText.version_id) == col(CourseVersion.id),
-            col(CourseVersionText.locale) == col(LessonContent.locale),
-        )
-        .scalar_subquery()
-    )
-    return query.add_columns(
-        col(LessonContent.locale),
-        col(LessonContent.title),
-        _unless(explanations_only, col(LessonContent.cards)),
-        _unless(explanations_only, col(LessonContent.questions)),
-        col(LessonContent.explanations),
-        course_title.label("course_title")
-        if explanations_only
-        else sa.null().label("course_title"),
-    ).join(
+    return query.add_columns(col(LessonContent.locale), col(LessonContent.title), *columns).join(
         LessonContent,
         sa.and_(
             col(LessonContent.version_id) == col(CourseVersion.id),
@@ -257,16 +255,24 @@ def _with_text(query: Any, *, explanations_only: bool) -> Any:
     )
 
 
-def _unless(skip: bool, column: Any) -> Any:
-    """The column, or a NULL in its place when it is not needed (JSON not read or decoded)."""
-    return sa.null().label(column.key) if skip else column
+def _course_title() -> Any:
+    """SQL: the course's title in the lesson text's locale, for the reward lines of a quiz
+    attempt."""
+    return (
+        sa.select(col(CourseVersionText.title))
+        .where(
+            col(CourseVersionText.version_id) == col(CourseVersion.id),
+            col(CourseVersionText.locale) == col(LessonContent.locale),
+        )
+        .scalar_subquery()
+        .label("course_title")
+    )
 
 
 _LESSON = _lesson_query()
-_LESSON_TEXT = _with_text(_LESSON, explanations_only=False)
 # The lesson with its explanations and course title in `:locale`: what grading an attempt and
 # its answer read (`gamification/rewards/quizzes.py` builds the attempt's statement on it).
-LESSON_EXPLANATIONS = _with_text(_LESSON, explanations_only=True)
+LESSON_EXPLANATIONS = _with_text(_LESSON, col(LessonContent.explanations), _course_title())
 # Sent straight to the driver: the ORM's execution cost more than the query's own work.
 _READ_LESSON = DriverRead(_LESSON)
 
@@ -311,8 +317,11 @@ def _opening_query() -> Any:
     opening keeps the earlier time. The statement stands alone on the lesson route
     (`DriverWrite`), so its relaxed commit (`NO_FLUSH_WAIT`) is the clock's alone; within
     another transaction it is not taken. The insert also logs the `lesson_opened` activity
-    event (a trigger): lost with it in a crash."""
-    lesson = _LESSON_TEXT.cte("lesson")
+    event (a trigger): lost with it in a crash. The cards come as the JSON text the response
+    carries: the app neither decodes nor encodes them."""
+    lesson = _with_text(_LESSON, col(LessonContent.cards), col(LessonContent.questions)).cte(
+        "lesson"
+    )
     progress: sa.Table = LessonProgress.__table__  # type: ignore[attr-defined]
     now = sa.bindparam("now", type_=progress.c.opened_at.type)
     allowed = may_take(lesson, sa.bindparam("risk_rank", type_=sa.Integer()))
@@ -334,7 +343,11 @@ def _opening_query() -> Any:
         .returning(progress.c.opened_at)
         .cte("started")
     )
-    return sa.select(lesson, sa.select(started.c.opened_at).scalar_subquery().label("started_at"))
+    return sa.select(
+        *(column for column in lesson.c if column.key != "cards"),
+        sa.cast(lesson.c.cards, sa.Text).label("cards"),
+        sa.select(started.c.opened_at).scalar_subquery().label("started_at"),
+    )
 
 
 # One statement that stands on its own (an idempotent upsert): every lesson opening runs it.

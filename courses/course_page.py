@@ -35,30 +35,24 @@ MAX_KEPT_PAGES = 4096
 
 
 @dataclass(frozen=True)
-class LessonSummary:
-    id: uuid.UUID
-    slug: str
-    title: str
-    est_minutes: int
-    completed: bool
-    open_to_all: bool  # readable even while the course is locked
-
-
-@dataclass(frozen=True)
-class CourseDetail:
-    course: CourseSummary
-    locale: str
-    version: int
-    lessons: list[LessonSummary]
-
-
-@dataclass(frozen=True)
 class LessonHeading:
     id: uuid.UUID
     slug: str
     title: str
     est_minutes: int
-    open_to_all: bool
+    open_to_all: bool  # readable even while the course is locked
+
+
+@dataclass(frozen=True)
+class CourseDetail:
+    """The page: the published version's lessons in order (the same objects for every
+    learner while the version is live) and which of them the learner completed."""
+
+    course: CourseSummary
+    locale: str
+    version: int
+    lessons: tuple[LessonHeading, ...]
+    completed_lessons: set[uuid.UUID]
 
 
 @dataclass(frozen=True)
@@ -126,17 +120,8 @@ async def course_detail(
         ),
         locale=content.locale,
         version=content.number,
-        lessons=[
-            LessonSummary(
-                lesson.id,
-                lesson.slug,
-                lesson.title,
-                lesson.est_minutes,
-                lesson.id in completed,
-                lesson.open_to_all,
-            )
-            for lesson in content.lessons
-        ],
+        lessons=content.lessons,
+        completed_lessons=completed,
     )
 
 

@@ -34,8 +34,9 @@ class LessonView:
     min_read_seconds: int
     opened_at: datetime
     completed: bool
-    cards: list[dict[str, Any]]
-    quiz: dict[str, Any]  # {pass_score, questions: [{id, kind, prompt, choices: [{id, text}]}]}
+    cards_json: str  # [{kind, body}], JSON as the response carries it
+    pass_score: int
+    questions: list[dict[str, Any]]  # [{id, kind, prompt, choices: [{id, text}]}]
 
 
 @dataclass(frozen=True)
@@ -58,32 +59,30 @@ async def open_lesson(
     now: datetime,
     min_read_factor: float,
 ) -> LessonView:
-    """The lesson without its answers, its choices in the learner's own order; the first
-    opening starts the lesson's clock, in the statement that reads the lesson."""
-    context, started_at = await open_lesson_context(
+    """The lesson without its answers, its choices in the learner's own order
+    (`courses.shuffle`); the first opening starts the lesson's clock, in the statement that
+    reads the lesson."""
+    opening = await open_lesson_context(
         db, lesson_id, user_id=user_id, locale=locale, risk_profile=risk_profile, now=now
     )
+    context = opening.context
     context.ensure_unlocked(risk_profile)
-    opened_at = context.opened_at or started_at
+    opened_at = context.opened_at or opening.started_at
     assert opened_at is not None, "the statement starts the clock of a lesson the caller may take"
-    text = context.content
-    assert text is not None
     return LessonView(
         id=lesson_id,
         slug=context.lesson_slug,
         course_slug=context.course_slug,
-        locale=text.locale,
+        locale=opening.locale,
         position=context.position,
-        title=text.title,
+        title=opening.title,
         est_minutes=context.est_minutes,
         min_read_seconds=min_read_seconds(context.est_minutes, min_read_factor),
         opened_at=opened_at,
         completed=context.completed_at is not None,
-        cards=text.cards,
-        quiz={
-            "pass_score": context.answer_key["pass_score"],
-            "questions": questions_for(text.questions, learner_id=user_id, lesson_id=lesson_id),
-        },
+        cards_json=opening.cards_json,
+        pass_score=context.answer_key["pass_score"],
+        questions=questions_for(opening.questions, learner_id=user_id, lesson_id=lesson_id),
     )
 
 

@@ -6,9 +6,9 @@ leaked "the answer is the first one" helps nobody else. Answers are given by cho
 grading does not depend on the order. True/false keeps true before false, as people read it.
 """
 
-import hashlib
 import uuid
 from collections.abc import Mapping
+from hashlib import sha256
 from typing import Any
 
 
@@ -16,21 +16,23 @@ def learner_choice_order(
     question: Mapping[str, Any], *, learner_id: uuid.UUID, lesson_id: uuid.UUID
 ) -> list[Any]:
     """The question's choices (`{"id": ...}` items) in the order this learner sees them."""
-    choices = list(question["choices"])
-    if question["kind"] == "true_false":
-        return sorted(choices, key=lambda choice: choice["id"] != "true")
-    prefix = f"{learner_id}:{lesson_id}:{question['id']}:"
-    return sorted(
-        choices, key=lambda choice: hashlib.sha256(f"{prefix}{choice['id']}".encode()).digest()
-    )
+    return _in_learner_order(question, f"{learner_id}:{lesson_id}:")
 
 
 def questions_for(
     questions: list[dict[str, Any]], *, learner_id: uuid.UUID, lesson_id: uuid.UUID
 ) -> list[dict[str, Any]]:
     """The lesson's questions with their choices in this learner's order."""
+    learner_lesson = f"{learner_id}:{lesson_id}:"  # the ids written out once, not per question
     return [
-        question
-        | {"choices": learner_choice_order(question, learner_id=learner_id, lesson_id=lesson_id)}
+        question | {"choices": _in_learner_order(question, learner_lesson)}
         for question in questions
     ]
+
+
+def _in_learner_order(question: Mapping[str, Any], learner_lesson: str) -> list[Any]:
+    choices = question["choices"]
+    if question["kind"] == "true_false":
+        return sorted(choices, key=lambda choice: choice["id"] != "true")
+    prefix = f"{learner_lesson}{question['id']}:"
+    return sorted(choices, key=lambda choice: sha256(f"{prefix}{choice['id']}".encode()).digest())

@@ -17,7 +17,6 @@ from api.business_metrics import LESSONS_COMPLETED, QUIZ_ATTEMPTS, count_on_comm
 from api.learning.activity import activity_out
 from api.learning.locks import lock_messages
 from api.learning.schemas import (
-    CardOut,
     CourseDetailOut,
     CourseItem,
     CoursePage,
@@ -32,6 +31,7 @@ from api.learning.schemas import (
     QuizAttemptOut,
     QuizOut,
     QuizQuestionOut,
+    encoded,
 )
 from api.openapi import problem_responses
 from api.pagination import (
@@ -146,6 +146,7 @@ class LearningController(Controller):
             risk_profile=viewer.risk_profile if viewer else None,
         )
         locks = await lock_messages(db, [detail.course], locale=locale)
+        completed = detail.completed_lessons
         return CourseDetailOut(
             **_course_item(detail.course, locks.get(slug)),  # type: ignore[arg-type]
             version=detail.version,
@@ -156,7 +157,7 @@ class LearningController(Controller):
                     lesson.slug,
                     lesson.title,
                     lesson.est_minutes,
-                    lesson.completed,
+                    lesson.id in completed,
                     lesson.open_to_all,
                 )
                 for lesson in detail.lessons
@@ -199,10 +200,10 @@ class LearningController(Controller):
             min_read_seconds=view.min_read_seconds,
             opened_at=view.opened_at,
             completed=view.completed,
-            cards=msgspec.convert(view.cards, list[CardOut]),
+            cards=encoded(view.cards_json),
             quiz=QuizOut(
-                pass_score=view.quiz["pass_score"],
-                questions=msgspec.convert(view.quiz["questions"], list[QuizQuestionOut]),
+                pass_score=view.pass_score,
+                questions=msgspec.convert(view.questions, list[QuizQuestionOut]),
                 scoring=SCORING,
             ),
         )

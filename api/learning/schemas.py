@@ -2,9 +2,9 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from msgspec import Meta, Struct
+from msgspec import Meta, Raw, Struct
 
 from api.pagination import Page
 from api.rewards.schemas import RewardOut, StreakOut, WalletOut
@@ -75,6 +75,13 @@ class QuizOut(Struct):
     pass_score: int
     questions: list[QuizQuestionOut]  # choices in the learner's own stable order; answer by id
     scoring: str  # all_or_nothing: a question counts only when every choice is right
+
+
+def encoded(json: str) -> Any:
+    """JSON the database wrote in a field's own shape (a lesson's cards), set in a response
+    struct in place of the structs it stands for: written out as it is, neither decoded nor
+    encoded again."""
+    return Raw(json)
 
 
 class LessonOut(Struct):
