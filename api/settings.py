@@ -75,13 +75,14 @@ class Settings(BaseSettings):
     community_new_account_hold_hours: int = Field(default=24, ge=0, le=24 * 365)
     community_rules_file: Path = Field(default=MODERATION_RULES)
     # Campaigns: messages a learner may get from campaigns per local day (all campaigns
-    # together), the users each delivery chunk (one transaction) serves, and the rest a
-    # delivering tick takes after each chunk (0: none; the budget below paces a busy database).
+    # together), the users each delivery chunk (one transaction) serves, and the deliveries a
+    # second one run makes at most, all its workers together (0: as fast as they can).
     campaign_messages_per_day: int = Field(default=2, ge=1, le=100)
     campaign_chunk_size: int = Field(default=1000, ge=1, le=10_000)
-    campaign_chunk_pause_ms: int = Field(default=0, ge=0, le=60_000)
-    # Chunks of one run delivered at once across all replicas (0: as many as replicas tick).
-    campaign_chunk_workers: int = Field(default=2, ge=0, le=64)
+    campaign_delivery_rate: int = Field(default=6500, ge=0, le=1_000_000)
+    # Workers delivering one run at once across all replicas, each at its share of the rate
+    # (0: as many as replicas tick, each at the whole rate).
+    campaign_chunk_workers: int = Field(default=1, ge=0, le=64)
     # A chunk slower than this means a busy database: the worker rests in proportion, k - 1
     # times the chunk's time for a chunk k times over (0: never).
     campaign_chunk_budget_ms: int = Field(default=1000, ge=0, le=60_000)

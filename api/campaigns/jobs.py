@@ -28,7 +28,7 @@ def campaign_tick_context(settings: Settings, now: datetime) -> TickContext:
             lot_days=reward_policy(settings).lot_days,
         ),
         chunk_size=settings.campaign_chunk_size,
-        chunk_pause=settings.campaign_chunk_pause_ms / 1000,
+        delivery_rate=settings.campaign_delivery_rate,
         chunk_workers=settings.campaign_chunk_workers,
         chunk_budget=settings.campaign_chunk_budget_ms / 1000,
         delivery_nice=settings.campaign_delivery_nice,

@@ -66,21 +66,27 @@ class TickContext:
     calendar: TradingCalendar
     delivery: DeliveryPolicy
     chunk_size: int
-    chunk_pause: float = 0.0  # seconds a delivering worker rests after each chunk
-    chunk_workers: int = 0  # chunks of one run delivered at once, all replicas together (0: any)
+    # Deliveries a second one run makes at most, all its workers together (0: as fast as they
+    # can): each of its `chunk_workers` workers paces itself at its share.
+    delivery_rate: float = 0.0
+    chunk_workers: int = 0  # workers delivering one run at once, all replicas together (0: any)
     # Seconds a chunk should take at most (0: no limit): a slower one means the database is
     # busy, and the worker rests in proportion (`rest_after`).
     chunk_budget: float = 0.0
     delivery_nice: int = 0  # the nice value of the delivering backend, where it can be set
 
-    def rest_after(self, took: float) -> float:
-        """The rest after a chunk that took `took` seconds: `chunk_pause`, and for a chunk over
-        its budget by a factor k, k - 1 times its own time on top (capped at MAX_REST), so a
-        database slowed k times gets about 1/k of its time taken by the run."""
-        rest = self.chunk_pause
+    def rest_after(self, took: float, claimed: int) -> float:
+        """The rest after a chunk of `claimed` deliveries that took `took` seconds: what is
+        left of the time its worker's share of `delivery_rate` gives that many deliveries; or,
+        if longer, for a chunk over its budget by a factor k, k - 1 times its own time (so a
+        database slowed k times gets about 1/k of its time taken by the run); at most MAX_REST.
+        A worker with no cap on workers paces itself at the whole rate."""
+        rest = 0.0
+        if self.delivery_rate > 0:
+            rest = claimed * max(self.chunk_workers, 1) / self.delivery_rate - took
         if self.chunk_budget > 0 and took > self.chunk_budget:
-            rest += took * (took / self.chunk_budget - 1)
-        return min(rest, MAX_REST)
+            rest = max(rest, took * (took / self.chunk_budget - 1))
+        return min(max(rest, 0.0), MAX_REST)
 
 
 def _targets(
@@ -239,12 +245,12 @@ async def deliver_chunk(
 ) -> Chunk:
     """Claim up to `chunk_size` pending deliveries of the run after user `after` (None: from
     its first) and make them, in the caller's transaction; claimed 0 when none is left
-    unclaimed after `after`, the campaign is paused or cancelled, or `chunk_workers` chunks of
-    the run are under way already. An action failing with an error no retry can cure marks
-    the chunk's users failed with the error, so a run always moves on; an error a retry may
-    cure (`retryable`) is raised, and the chunk's users stay pending for the next tick."""
+    unclaimed after `after`, or the campaign is paused or cancelled. An action failing with an
+    error no retry can cure marks the chunk's users failed with the error, so a run always
+    moves on; an error a retry may cure (`retryable`) is raised, and the chunk's users stay
+    pending for the next tick."""
     campaign = await _live_campaign(db, run_id)
-    if campaign is None or not await _worker_slot(db, run_id, ctx.chunk_workers):
+    if campaign is None:
         return Chunk(0)
     if campaign.action_type == "grant_points":
         chunk = await grant_points_chunk(
@@ -276,22 +282,6 @@ async def deliver_chunk(
         return Chunk(len(users), users[-1])
     await _record(db, run_id, outcome, ctx.now)
     return Chunk(len(users), users[-1])
-
-
-# One of the run's `workers` slots, held to the chunk's commit: a transaction-level advisory
-# lock on (the run, the slot), the first free slot in order, so at most `workers` chunks of a
-# run are delivered at once however many replicas tick.
-_SLOT = sa.text(
-    "SELECT slot FROM generate_series(0, :workers - 1) AS slot "
-    "WHERE pg_try_advisory_xact_lock(hashtext(:run), slot) LIMIT 1"
-)
-
-
-async def _worker_slot(db: AsyncSession, run_id: uuid.UUID, workers: int) -> bool:
-    """Whether this chunk may go on: always without a cap, else when a slot is free."""
-    if workers <= 0:
-        return True
-    return await db.scalar(_SLOT, {"workers": workers, "run": f"campaign_run:{run_id}"}) is not None
 
 
 def retryable(exc: DBAPIError) -> bool:

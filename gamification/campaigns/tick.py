@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gamification.campaigns.background import background_sessions
+from gamification.campaigns.background import delivery_sessions
 from gamification.campaigns.runs import (
     CAMPAIGN,
     MAX_CATCH_UP,
@@ -79,13 +79,16 @@ async def _next_run_at(db: AsyncSession, campaign_id: uuid.UUID) -> datetime | N
 async def deliver_run(sessions: Sessions, run_id: uuid.UUID, ctx: TickContext) -> tuple[int, bool]:
     """Deliver the run's chunks until none is left to claim, each starting after the last
     user of the one before (users another worker held and let go are the next tick's, which
-    starts from the first again), resting after each as `ctx.rest_after` says so the API's
-    queries find the database between chunks, on a connection of its own whose backend yields
-    the CPU to the API's where it can (`background_sessions`); (deliveries made, finished). A
+    starts from the first again), on a connection of its own holding one of the run's
+    `chunk_workers` slots (`delivery_sessions`; every slot taken: nothing to do here), resting
+    after each chunk as `ctx.rest_after` says: the worker keeps to its share of the run's
+    deliveries a second, and gives a busy database time back; (deliveries made, finished). A
     chunk meeting an error a retry may cure is left pending for the next tick."""
     made = 0
     after: uuid.UUID | None = None
-    async with background_sessions(sessions, ctx.delivery_nice) as own:
+    async with delivery_sessions(sessions, run_id, ctx.chunk_workers, ctx.delivery_nice) as own:
+        if own is None:
+            return made, False
         while True:
             started = time.monotonic()
             try:
@@ -102,7 +105,7 @@ async def deliver_run(sessions: Sessions, run_id: uuid.UUID, ctx: TickContext) -
                 break
             made += chunk.claimed
             after = chunk.last_user
-            rest = ctx.rest_after(time.monotonic() - started)
+            rest = ctx.rest_after(time.monotonic() - started, chunk.claimed)
             if rest > 0:
                 await asyncio.sleep(rest)
     async with sessions.begin() as db:

@@ -5,9 +5,9 @@
   columns, and one reading the streaks too), PREVIEWS times each, the slowest counts;
 - one `grant_points` run to every learner, delivered as a deployment delivers it: the tick's
   context is built from the settings by `api.campaigns.jobs.campaign_tick_context` (chunk size,
-  pacing, chunks at once; CAMPAIGN_* variables override them as they would a server's), and
-  REPLICAS schedulers deliver the run together, each coming back every tick period while the run
-  is unfinished; the claim (targeting: one INSERT ... SELECT of the deliveries) is timed apart,
+  deliveries a second, workers at once; CAMPAIGN_* variables override them as they would a
+  server's), and REPLICAS schedulers deliver the run together, each coming back every tick
+  period while the run is unfinished; the claim (targeting: one INSERT ... SELECT of the deliveries) is timed apart,
   the deliveries a second from the first chunk to the last;
 - `GET /v1/me` with wrk against one app server (no scheduler), as the HTTP bench drives it: its
   maximum rate, then half that rate for ME_SECONDS twice, in the same conditions but for the
@@ -306,8 +306,8 @@ def report(figures: Figures) -> bool:
     ratio = during.p99_ms / idle_p99 if idle_p99 else 0.0
     print(f"campaigns at {USERS:,} learners (+{ME_USERS} with sessions):")
     print(
-        f"  delivery: chunks of {ctx.chunk_size}, rest {ctx.chunk_pause * 1000:.0f} ms, "
-        f"at most {ctx.chunk_workers or 'any'} at once, {REPLICAS} replicas"
+        f"  delivery: chunks of {ctx.chunk_size}, at most {ctx.delivery_rate or 'any'}/s, "
+        f"at most {ctx.chunk_workers or 'any'} workers at once, {REPLICAS} replicas"
     )
     print(
         f"  /v1/me: max {figures.me_max.rps}/s; at {figures.me_idle_half.rps}/s idle p99 "

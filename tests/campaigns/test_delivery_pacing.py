@@ -1,7 +1,9 @@
-"""How a run's deliveries give way to the API: the rest after a slow chunk, and the delivering
-backend's lower priority, which never leaks to the connections the API uses."""
+"""How a run's deliveries give way to the API: the pace, the rest after a slow chunk, and the
+delivering connection's worker slot and lower priority, which never leak to the connections
+the API uses."""
 
 import os
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gamification.campaigns.background import background_sessions, renice_backend
+from gamification.campaigns.background import delivery_sessions, renice_backend, slot_key
 from gamification.campaigns.deliveries import DeliveryPolicy
 from gamification.campaigns.runs import MAX_REST, TickContext
 from gamification.campaigns.segment_sql import SegmentContext
@@ -19,33 +21,42 @@ from gamification.contests.calendar import market_calendar
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 
 
-def context(pause: float = 0.0, budget: float = 0.0) -> TickContext:
+def context(rate: float = 0.0, budget: float = 0.0, workers: int = 1) -> TickContext:
     return TickContext(
         now=NOW,
         segments=SegmentContext(now=NOW, business_zone=ZoneInfo("Asia/Shanghai")),
         calendar=market_calendar(),
         delivery=DeliveryPolicy(messages_per_day=2, lot_days=365),
         chunk_size=1000,
-        chunk_pause=pause,
+        delivery_rate=rate,
+        chunk_workers=workers,
         chunk_budget=budget,
     )
 
 
-def test_a_chunk_within_its_budget_rests_only_the_pause() -> None:
-    assert context(pause=0.05, budget=0.2).rest_after(0.2) == 0.05
-    assert context(budget=0.2).rest_after(0.1) == 0.0
+def test_a_worker_rests_what_its_share_of_the_rate_leaves_of_the_chunk() -> None:
+    assert context(rate=5000).rest_after(0.05, 1000) == pytest.approx(0.15)  # 0.2 s a chunk
+    assert context(rate=5000).rest_after(0.05, 100) == 0.0  # a short last chunk
+    assert context(rate=5000).rest_after(0.3, 1000) == 0.0  # slower than the rate: none
+    # Two workers at once: each delivers half the run's rate.
+    assert context(rate=5000, workers=2).rest_after(0.05, 1000) == pytest.approx(0.35)
+    assert context(rate=5000, workers=0).rest_after(0.05, 1000) == pytest.approx(0.15)
+    assert context().rest_after(0.05, 1000) == 0.0  # unpaced
 
 
 def test_a_chunk_k_times_over_its_budget_leaves_the_database_k_minus_1_of_its_time() -> None:
     ctx = context(budget=0.2)
-    assert ctx.rest_after(0.4) == pytest.approx(0.4)  # twice the budget: half the time
-    assert ctx.rest_after(0.8) == pytest.approx(2.4)  # four times: a quarter
-    assert context(pause=0.1, budget=0.2).rest_after(0.4) == pytest.approx(0.5)
+    assert ctx.rest_after(0.1, 1000) == 0.0
+    assert ctx.rest_after(0.4, 1000) == pytest.approx(0.4)  # twice the budget: half the time
+    assert ctx.rest_after(0.8, 1000) == pytest.approx(2.4)  # four times: a quarter
+    # The longer of the two rests.
+    assert context(rate=2000, budget=0.2).rest_after(0.4, 1000) == pytest.approx(0.4)
+    assert context(rate=1000, budget=0.2).rest_after(0.4, 1000) == pytest.approx(0.6)
 
 
-def test_without_a_budget_a_slow_chunk_rests_the_pause_and_no_rest_exceeds_the_cap() -> None:
-    assert context(pause=0.1).rest_after(30.0) == 0.1
-    assert context(budget=0.1).rest_after(30.0) == MAX_REST
+def test_no_rest_exceeds_the_cap() -> None:
+    assert context(budget=0.1).rest_after(30.0, 1000) == MAX_REST
+    assert context(rate=10).rest_after(0.1, 1000) == MAX_REST
 
 
 def fake_process(proc: Path, pid: int, command: str) -> None:
@@ -79,11 +90,15 @@ async def backend(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int 
 
 
 @pytest.mark.committing
-async def test_the_delivering_connection_commits_and_its_priority_never_reaches_the_pool(
+async def test_the_delivering_connection_commits_and_its_slot_and_priority_never_reach_the_pool(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     before = {(await backend(sessionmaker))[1]}
-    async with background_sessions(sessionmaker, 19) as own:
+    run_id = uuid.uuid4()
+    async with delivery_sessions(sessionmaker, run_id, 1, 19) as own:
+        assert own is not None
+        async with delivery_sessions(sessionmaker, run_id, 1, 0) as second:
+            assert second is None  # the run's one slot is taken
         pid, nice = await backend(own)
         async with own.begin() as db:
             await db.execute(sa.text("CREATE TEMP TABLE pacing_probe (n integer)"))
@@ -96,3 +111,9 @@ async def test_the_delivering_connection_commits_and_its_priority_never_reaches_
     assert {nice for _, nice in seen} == before
     if nice == 19:
         assert pid not in {other for other, _ in seen}
+    async with sessionmaker() as db:  # the slot went with the connection
+        free = await db.scalar(
+            sa.text("SELECT pg_try_advisory_xact_lock(hashtext(:run), 0)"),
+            {"run": slot_key(run_id)},
+        )
+    assert free

@@ -45,7 +45,7 @@ async def execute(sessionmaker: async_sessionmaker[AsyncSession], statements: li
 
 
 def small_chunks(settings: Settings) -> Settings:
-    return settings.model_copy(update={"campaign_chunk_size": 4, "campaign_chunk_pause_ms": 0})
+    return settings.model_copy(update={"campaign_chunk_size": 4, "campaign_delivery_rate": 0})
 
 
 async def test_a_grant_the_ledger_refuses_ends_its_run_failed_with_the_error_listed(

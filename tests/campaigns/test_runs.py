@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.campaigns.jobs import tick_context
 from api.settings import Settings
 from core.clock import FrozenClock
+from gamification.campaigns.background import slot_key
 from gamification.campaigns.tick import claim_due, deliver_run
 from tests.campaigns.campaign_helpers import (
     bulk_learners,
@@ -31,11 +32,11 @@ LEARNERS = 300
 
 
 def small_chunks(settings: Settings, size: int = 20) -> Settings:
-    """Small chunks, no rest, and no cap on chunks at once: replicas race for real."""
+    """Small chunks, no pace, and no cap on workers at once: replicas race for real."""
     return settings.model_copy(
         update={
             "campaign_chunk_size": size,
-            "campaign_chunk_pause_ms": 0,
+            "campaign_delivery_rate": 0,
             "campaign_chunk_workers": 0,
         }
     )
@@ -140,7 +141,7 @@ async def test_racing_replicas_never_spend_more_than_the_budget(
         assert list(reasons) == ["budget_exhausted"]
 
 
-async def test_a_run_delivers_no_more_chunks_at_once_than_its_workers_cap(
+async def test_a_run_has_no_more_workers_at_once_than_its_cap(
     client: AsyncClient,
     user_factory: UserFactory,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -156,7 +157,7 @@ async def test_a_run_delivers_no_more_chunks_at_once_than_its_workers_cap(
     capped = settings.model_copy(
         update={
             "campaign_chunk_size": 10,
-            "campaign_chunk_pause_ms": 0,
+            "campaign_delivery_rate": 0,
             "campaign_chunk_workers": 1,
         }
     )
@@ -164,13 +165,21 @@ async def test_a_run_delivers_no_more_chunks_at_once_than_its_workers_cap(
     assert await claim_due(sessionmaker, ctx) == 1
     async with sessionmaker() as db:
         run_id = await db.scalar(sa.text("SELECT id FROM campaign_run"))
-    async with sessionmaker.begin() as other:  # another replica mid-chunk holds the one slot
+    # Another replica's worker holds the one slot (between its chunks too): this one leaves
+    # the run to it, and takes the slot once it is free.
+    async with sessionmaker.begin() as other:
         await other.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtext(:run), 0)"),
-            {"run": f"campaign_run:{run_id}"},
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:run), 0)"), {"run": slot_key(run_id)}
         )
         assert await deliver_run(sessionmaker, run_id, ctx) == (0, False)
     assert await deliver_run(sessionmaker, run_id, ctx) == (30, True)
+    # The slot went with the worker's connection: the next pass finds it free.
+    async with sessionmaker() as db:
+        free = await db.scalar(
+            sa.text("SELECT pg_try_advisory_xact_lock(hashtext(:run), 0)"),
+            {"run": slot_key(run_id)},
+        )
+    assert free
     (run,) = await runs_of(client, marketer, campaign["id"])
     assert (run["status"], run["delivered"]) == ("completed", 30)
 
