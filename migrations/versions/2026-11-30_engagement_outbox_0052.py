@@ -56,23 +56,38 @@ CREATE FUNCTION engagement_defer(
 $$
 """
 
-# The events claimed, those not seen before, and per learner, day and knobs their kinds and
-# counts; then each batch recorded, learner by learner. A data-modifying WITH cannot feed a
-# loop's cursor, so the batches are gathered first.
+# The events claimed and deleted, those not seen before, and per learner, day and knobs their
+# kinds and counts; then each batch recorded, learner by learner. A data-modifying WITH cannot
+# feed a loop's cursor, so the batches are gathered first.
 ENGAGEMENT_DRAIN = """
 CREATE FUNCTION engagement_drain(p_user_id uuid, p_limit integer)
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
+    v_users uuid[];
+    v_kinds text[];
+    v_references text[];
     v_batches jsonb;
     b record;
-    v_claimed integer;
 BEGIN
+    -- Two claims, so that a learner's is an index scan under a generic plan too.
+    IF p_user_id IS NULL THEN
+        SELECT array_agg(c.user_id), array_agg(c.kind), array_agg(c.reference)
+          INTO v_users, v_kinds, v_references
+          FROM (SELECT user_id, kind, reference FROM engagement_outbox
+                 LIMIT p_limit FOR UPDATE SKIP LOCKED) AS c;
+    ELSE
+        SELECT array_agg(c.user_id), array_agg(c.kind), array_agg(c.reference)
+          INTO v_users, v_kinds, v_references
+          FROM (SELECT user_id, kind, reference FROM engagement_outbox
+                 WHERE user_id = p_user_id
+                 LIMIT p_limit FOR UPDATE SKIP LOCKED) AS c;
+    END IF;
+    IF v_users IS NULL THEN
+        RETURN 0;
+    END IF;
     WITH claimed AS (
         DELETE FROM engagement_outbox o
-         USING (SELECT user_id, kind, reference FROM engagement_outbox
-                 WHERE p_user_id IS NULL OR user_id = p_user_id
-                 LIMIT p_limit
-                 FOR UPDATE SKIP LOCKED) AS c
+         USING unnest(v_users, v_kinds, v_references) AS c(user_id, kind, reference)
          WHERE (o.user_id, o.kind, o.reference) = (c.user_id, c.kind, c.reference)
         RETURNING o.*
     ), fresh AS (
@@ -87,13 +102,13 @@ BEGIN
           FROM claimed c JOIN fresh f USING (user_id, kind, reference)
          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
     )
-    SELECT (SELECT count(*) FROM claimed), jsonb_agg(jsonb_build_object(
+    SELECT jsonb_agg(jsonb_build_object(
                'user_id', user_id, 'day', day, 'cap_day', cap_day, 'daily_cap', daily_cap,
                'lot_days', lot_days, 'daily_quests', daily_quests,
                'highest_tier', highest_tier, 'cohort_size', cohort_size, 'kinds', kinds,
                'counts', counts, 'occurred_at', occurred_at)
                ORDER BY user_id, day, cap_day)
-      INTO v_claimed, v_batches
+      INTO v_batches
       FROM (SELECT user_id, day, cap_day, daily_cap, lot_days, daily_quests, highest_tier,
                    cohort_size, array_agg(kind ORDER BY kind) AS kinds,
                    array_agg(n ORDER BY kind) AS counts, max(occurred_at) AS occurred_at
@@ -113,7 +128,7 @@ BEGIN
             b.day, b.cap_day, b.daily_cap, b.lot_days, b.occurred_at, b.daily_quests, 0,
             b.highest_tier, b.cohort_size);
     END LOOP;
-    RETURN v_claimed;
+    RETURN cardinality(v_users);
 END $$
 """
 
