@@ -1,4 +1,6 @@
-"""The caller's quests and badges, and the caller's league cohort this week."""
+"""The caller's quests and badges, and the caller's league cohort this week. Each first counts
+the caller's own events still in the outbox (`gamification.engagement.outbox`: a voucher
+redeemed, a practice order), so the caller sees every effect of what they did."""
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
@@ -22,6 +24,7 @@ from core.clock import Clock
 from core.days import local_day
 from gamification.badges.service import badges_of
 from gamification.engagement.catalogue import localized
+from gamification.engagement.outbox import drain_caller
 from gamification.leagues.service import current_cohort
 from gamification.leagues.tiers import demotion_zone, promotion_zone
 from gamification.leagues.weeks import week_ends_at
@@ -71,6 +74,7 @@ class EngagementController(Controller):
         locale: NamedDependency[str],
     ) -> QuestsOut:
         today = local_day(clock.now(), caller.timezone, settings.business_timezone)
+        await drain_caller(db, caller.user_id)
         drawn, progress = await quests_of(db, user_id=caller.user_id, periods=Periods(today))
         by_id = {item.quest.id: _quest(item, locale) for item in progress}
         monthly = by_id.get(drawn.monthly.id) if drawn.monthly else None
@@ -98,6 +102,7 @@ class EngagementController(Controller):
     ) -> BadgesOut:
         today = local_day(clock.now(), caller.timezone, settings.business_timezone)
         earned, available = [], []
+        await drain_caller(db, caller.user_id)
         for badge in await badges_of(db, user_id=caller.user_id, today=today):
             name = localized(badge.name, locale)
             description = localized(badge.description, locale)
@@ -130,6 +135,7 @@ class EngagementController(Controller):
         settings: NamedDependency[Settings],
         locale: NamedDependency[str],
     ) -> LeagueOut:
+        await drain_caller(db, caller.user_id)
         cohort = await current_cohort(
             db,
             user_id=caller.user_id,

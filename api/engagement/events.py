@@ -1,5 +1,6 @@
-"""Reporting events no reward rule pays for (a practice order, a voucher redeemed, a post read)
-to the quests, badges and league, in the route's own transaction."""
+"""Reporting events no reward rule pays for (a post read) to the quests, badges and league, in
+the route's own transaction; a practice order and a voucher redeemed go through the engagement
+outbox instead (`gamification.engagement.outbox`)."""
 
 from datetime import datetime
 

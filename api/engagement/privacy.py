@@ -1,7 +1,8 @@
 """The engagement area's personal data: counters, quests completed, badges, league weeks.
 
-Erased with the account, all of it: the counters and events seen, quest completions, badges,
-league memberships (the current week's cohort table loses the learner), results and tier. The
+Erased with the account, all of it: the counters, the events seen and those not yet counted,
+quest completions, badges, league memberships (the current week's cohort table loses the
+learner), results and tier. The
 quest payments and league prizes stay in the ledger (value records, by id only); the streak,
 with its pause and repair, is the rewards area's (`api/rewards/privacy.py`).
 """
@@ -19,6 +20,7 @@ from gamification.engagement.models import (
     EngagementCounter,
     EngagementDayCount,
     EngagementEventSeen,
+    EngagementOutbox,
 )
 from gamification.leagues.models import LeagueMember, LeaguePlayer, LeagueResult
 from gamification.quests.models import QuestCompletion
@@ -40,6 +42,7 @@ ERASED: tuple[type[SQLModel], ...] = (
     EngagementCounter,
     EngagementDayCount,
     EngagementEventSeen,
+    EngagementOutbox,
     QuestCompletion,
     BadgeAward,
     LeagueMember,

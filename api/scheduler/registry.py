@@ -11,7 +11,11 @@ from api.contests.standings_jobs import (
     refresh_all_standings,
     snapshot_equities,
 )
-from api.engagement.jobs import close_league_weeks
+from api.engagement.jobs import (
+    DRAIN_PERIOD_SECONDS,
+    close_league_weeks,
+    drain_engagement_outbox,
+)
 from api.idempotency import purge_idempotency_keys
 from api.outcomes.jobs import add_activity_partitions
 from api.outcomes.rollup_job import roll_up_outcomes
@@ -101,6 +105,12 @@ def all_jobs(settings: Settings) -> list[PeriodicJob]:
             description="Close last week's league cohorts: promotions, demotions, leaders' prizes",
             schedule=WeeklyAt(0, time(0, 0), settings.timezone),  # Monday 00:00
             run=close_league_weeks,
+        ),
+        PeriodicJob(
+            name="engagement.drain",
+            description="Count the vouchers redeemed and practice orders left in the outbox",
+            schedule=Every(seconds=DRAIN_PERIOD_SECONDS),
+            run=drain_engagement_outbox,
         ),
         PeriodicJob(
             name="outcomes.partitions",

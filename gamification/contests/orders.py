@@ -1,9 +1,10 @@
 """Placing an order: one statement, `contest_place_order_reported` (migration 0035), with
 the trading calendar's answers for the moment of the order. It calls `contest_place_order`
-(migration 0025, rewritten by 0035), which decides and carries out the order, then reports
-an order placed (not rejected) to the quests, badges and league as `practice_order` under the
-reference `order:{id}`, under the knobs the caller passes (`engagement`, the api layer's:
-contests stay unaware of the engagement's imports). One statement is atomic: the route needs
+(migration 0025, rewritten by 0035), which decides and carries out the order, then leaves an
+order placed (not rejected) in the engagement outbox as `practice_order` under the reference
+`order:{id}` (migration 0052: counted for the quests, badges and league after the commit),
+under the knobs the caller passes (`engagement`, the api layer's: contests stay unaware of the
+engagement's imports). One statement is atomic: the route needs
 no transaction.
 
 The function first locks the entry row (`FOR NO KEY UPDATE`), held until the statement's

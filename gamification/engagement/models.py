@@ -47,3 +47,24 @@ class EngagementEventSeen(SQLModel, table=True):
     kind: str = Field(primary_key=True, max_length=40)
     reference: str = Field(primary_key=True, max_length=200)
     seen_at: datetime = utc_timestamp()
+
+
+class EngagementOutbox(SQLModel, table=True):
+    """A voucher redeemed or a practice order, written with the value it moved and counted
+    after its commit by `engagement_drain` (migration 0052), with what `engagement_report`
+    would have been given then: the learner's day, the business day, the moment and the
+    payout knobs."""
+
+    __tablename__ = "engagement_outbox"
+
+    user_id: uuid.UUID = Field(primary_key=True, foreign_key="user_account.id")
+    kind: str = Field(primary_key=True, max_length=40)
+    reference: str = Field(primary_key=True, max_length=200)
+    day: date
+    cap_day: date
+    occurred_at: datetime = utc_timestamp()
+    daily_cap: int = Field(sa_type=sa.BigInteger)
+    lot_days: int
+    daily_quests: int
+    highest_tier: int
+    cohort_size: int

@@ -4,10 +4,11 @@ complete (paid once), the badges they earn (once), and the week's XP for the lea
 call of the database function `engagement_record` (migration 0029).
 
 Two ways in: `record_engagement`, which the rewards service calls with every batch it pays
-for, and `record_event`, the public function for events no rule pays for (a post read, a
-practice order), each counted once per learner, kind and reference by one call of
-`engagement_report`. A voucher redeemed is reported the same way from inside
-`voucher_redeem`, under the knobs `Reporting` gives it.
+for, and `record_event`, the public function for events no rule pays for (a post read),
+each counted once per learner, kind and reference by one call of
+`engagement_report`. A voucher redeemed and a contest's practice order are left in the
+engagement outbox by the statements that move their value, under the knobs `Reporting` gives
+them, and counted after the commit (`gamification.engagement.outbox`).
 """
 
 import uuid

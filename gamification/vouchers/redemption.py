@@ -10,10 +10,11 @@ through `voucher_redeem` (migrations 0013, 0029 and 0034), in lock order:
    so concurrent redemptions by one user queue on that row and can never both pass;
 2. debit the points through the ledger (oldest lots first, under the user's account lock);
 3. insert the voucher with the code drawn here;
-4. report `vouchers_redeemed` to the quests, badges and league (`engagement_report`, under the
-   knobs `engagement` gives, `gamification.engagement.service.Reporting.params()`, passed in
-   by the api layer: vouchers stay unaware of the engagement's imports): inside the function,
-   so a refusal undoes it too;
+4. leave `vouchers_redeemed` in the engagement outbox (`engagement_defer`, migration 0052, under
+   the knobs `engagement` gives, `gamification.engagement.service.Reporting.params()`, passed
+   in by the api layer: vouchers stay unaware of the engagement's imports), counted for the
+   quests, badges and league after the commit (`gamification.engagement.outbox`): inside the
+   function, so a refusal leaves nothing;
 5. read the wallet after it all (balances and streak), so that no read follows the stock update;
 6. take one unit of stock with a conditional update (`remaining_stock > 0`). This is the one
    row every redeemer of the product shares, so it is locked last, for the shortest time;

@@ -332,6 +332,9 @@ async def test_an_order_placed_counts_once_as_a_practice_order_and_a_rejection_n
     assert (await place(client, contest_id, learner, body))["id"] == placed["id"]  # replayed
     rejected = await place(client, contest_id, learner, order("buy", 150))
     assert rejected["status"] == "rejected"
+    # Counted after the order's commit (the engagement outbox), at the latest when the learner
+    # reads their quests.
+    assert (await client.get("/v1/me/quests", headers=learner.headers)).status_code == 200
     seen = await db.execute(
         sa.text("SELECT reference FROM engagement_event_seen WHERE user_id = :u AND kind = :k"),
         {"u": learner.id, "k": "practice_order"},

@@ -72,10 +72,12 @@ async def test_the_cohort_table_ranks_by_xp_with_ties_to_who_reached_it_first(
             "/v1/leagues/current", headers={**first.headers, "Accept-Language": "en"}
         )
     assert response.status_code == 200
-    # The caller's account (authentication), then the whole table in one read, both straight
-    # to the driver, outside any transaction (not even the tests' savepoint).
-    assert len(sent) == 2, sent
+    # The caller's account (authentication), the caller's events still in the outbox counted,
+    # then the whole table in one read, all straight to the driver, outside any transaction
+    # (not even the tests' savepoint).
+    assert len(sent) == 3, sent
     assert sent[0].startswith("SELECT user_account.id,")
+    assert sent[1].startswith("SELECT engagement_drain(")
     body = response.json()
     assert (body["tier"], body["tier_name"]) == ("bronze", "Bronze")
     assert body["week_ends_at"] == "2026-03-08T16:00:00.000Z"

@@ -1,6 +1,6 @@
-"""`voucher_redeem` (migrations 0013, 0029 and 0034) called directly in SQL: all or nothing, never
-oversold, never paid with expired points, the engagement counted inside it and undone with a
-refusal; and the redemption route's one statement."""
+"""`voucher_redeem` (migrations 0013, 0029, 0034 and 0052) called directly in SQL: all or nothing,
+never oversold, never paid with expired points, the engagement event left in the outbox with the
+redemption and not with a refusal; and the redemption route's one statement."""
 
 import uuid
 from datetime import timedelta
@@ -29,6 +29,15 @@ REDEEM = sa.text(
     ":lot_days, :daily_quests, :highest_tier, :cohort_size, CAST(:now AS timestamptz) + interval '30 days')"
 )
 PAYOUT = Payout(daily_points_cap=500, lot_days=365, business_timezone="Asia/Shanghai")
+
+
+async def pending(db: AsyncSession, user_id: uuid.UUID) -> list[str]:
+    """The learner's events in the engagement outbox, by reference."""
+    rows = await db.scalars(
+        sa.text("SELECT reference FROM engagement_outbox WHERE user_id = :u ORDER BY reference"),
+        {"u": user_id},
+    )
+    return list(rows)
 
 
 async def call_redeem(
@@ -222,7 +231,7 @@ async def test_a_redemption_sends_one_call_that_reads_the_product_and_claims_its
     assert len(work) <= 2
 
 
-async def test_a_redemption_counts_inside_the_function_and_a_refusal_undoes_the_count(
+async def test_a_redemption_leaves_its_event_in_the_outbox_and_a_refusal_leaves_nothing(
     db: AsyncSession,
     user_factory: UserFactory,
     product_factory: ProductFactory,
@@ -238,8 +247,15 @@ async def test_a_redemption_counts_inside_the_function_and_a_refusal_undoes_the_
     sold_out = await product_factory(points_price=30, total_stock=0)
     refused = await call_redeem(db, sold_out, user.id, clock)
     assert refused.outcome == "out-of-stock"
-    assert await engagement_state(db, user.id) == (None, None, None, None, 100)
+    assert await pending(db, user.id) == []
     product = await product_factory(points_price=30)
-    row = await call_redeem(db, product, user.id, clock, code="3333-4444-5555")
-    assert (row.outcome, row.points_balance) == ("redeemed", 70)  # the quest pays after
+    voucher_id = uuid.uuid4()
+    row = await call_redeem(
+        db, product, user.id, clock, code="3333-4444-5555", voucher_id=voucher_id
+    )
+    assert (row.outcome, row.points_balance) == ("redeemed", 70)
+    assert await pending(db, user.id) == [f"voucher:{voucher_id}"]
+    assert await engagement_state(db, user.id) == (None, None, None, None, 70)
+    assert await db.scalar(sa.text("SELECT engagement_drain(NULL, 100)")) == 1
+    assert await pending(db, user.id) == []
     assert await engagement_state(db, user.id) == (1, ["redeemer"], ["daily-redeem"], 5, 80)
