@@ -2,7 +2,7 @@
 the trading calendar's answers for the moment of the order. It calls `contest_place_order`
 (migration 0025, rewritten by 0035), which decides and carries out the order, then leaves an
 order placed (not rejected) in the engagement outbox as `practice_order` under the reference
-`order:{id}` (migration 0052: counted for the quests, badges and league after the commit),
+`order:{id}` (migration 0051: counted for the quests, badges and league after the commit),
 under the knobs the caller passes (`engagement`, the api layer's: contests stay unaware of the
 engagement's imports). One statement is atomic: the route needs
 no transaction.

@@ -51,7 +51,7 @@ class EngagementEventSeen(SQLModel, table=True):
 
 class EngagementOutbox(SQLModel, table=True):
     """A voucher redeemed or a practice order, written with the value it moved and counted
-    after its commit by `engagement_drain` (migration 0052), with what `engagement_report`
+    after its commit by `engagement_drain` (migration 0051), with what `engagement_report`
     would have been given then: the learner's day, the business day, the moment and the
     payout knobs."""
 

@@ -1,7 +1,7 @@
 """Events counted after their commit: a voucher redeemed and a practice order.
 
 The statements that move value for them (`voucher_redeem`, `contest_place_order_reported`)
-leave the event in `engagement_outbox` (migration 0052) instead of counting it there: one
+leave the event in `engagement_outbox` (migration 0051) instead of counting it there: one
 insert in their own transaction, so what commits is counted and what is refused is not, and
 the hot rows they lock (a product's stock, a contest entry) are not held while the quests,
 badges and league are worked out. `drain` counts pending events, as `engagement_report` would

@@ -10,7 +10,7 @@ through `voucher_redeem` (migrations 0013, 0029 and 0034), in lock order:
    so concurrent redemptions by one user queue on that row and can never both pass;
 2. debit the points through the ledger (oldest lots first, under the user's account lock);
 3. insert the voucher with the code drawn here;
-4. leave `vouchers_redeemed` in the engagement outbox (`engagement_defer`, migration 0052, under
+4. leave `vouchers_redeemed` in the engagement outbox (`engagement_defer`, migration 0051, under
    the knobs `engagement` gives, `gamification.engagement.service.Reporting.params()`, passed
    in by the api layer: vouchers stay unaware of the engagement's imports), counted for the
    quests, badges and league after the commit (`gamification.engagement.outbox`): inside the

@@ -1,4 +1,4 @@
-"""Migration 0052 in SQL: an event left in `engagement_outbox` is counted by `engagement_drain`
+"""Migration 0051 in SQL: an event left in `engagement_outbox` is counted by `engagement_drain`
 once, with its badge, quest and league XP, whatever fails between the insert and the drain and
 however many drainers run at once."""
 

@@ -1,4 +1,4 @@
-"""`ledger_balances` (migration 0019, PL/pgSQL since 0054 so its query is planned once per
+"""`ledger_balances` (migration 0019, PL/pgSQL since 0052 so its query is planned once per
 connection) in SQL: the wallet's balances, past the calls PostgreSQL plans one by one, when
 it may switch to the connection's generic plan."""
 

@@ -1,4 +1,4 @@
-"""A redemption is counted by the engagement after its commit (the outbox, migration 0052), and
+"""A redemption is counted by the engagement after its commit (the outbox, migration 0051), and
 the learner's own reads of quests, badges and league count it first: each shows it at once."""
 
 import pytest

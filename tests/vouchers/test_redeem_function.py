@@ -1,4 +1,4 @@
-"""`voucher_redeem` (migrations 0013, 0029, 0034 and 0052) called directly in SQL: all or nothing,
+"""`voucher_redeem` (migrations 0013, 0029, 0034 and 0051) called directly in SQL: all or nothing,
 never oversold, never paid with expired points, the engagement event left in the outbox with the
 redemption and not with a refusal; and the redemption route's one statement."""
 

@@ -24,8 +24,8 @@ engagement rows (a lesson's reward, a quiz attempt), so a drain paying a quest c
 with the learner's own request. The periodic job `engagement.drain` and the caller's own reads of
 quests, badges and league (which drain their events first) call it.
 
-Revision ID: 0052
-Revises: 0049
+Revision ID: 0051
+Revises: 0050
 Create Date: 2026-11-30 22:00:00.000000+00:00
 """
 
@@ -36,8 +36,8 @@ from alembic import op
 
 from api.migrations import revision_module
 
-revision: str = "0052"
-down_revision: str | None = "0049"
+revision: str = "0051"
+down_revision: str | None = "0050"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,8 +9,8 @@ the connection keeps: 0.15 and 0.16 ms (pg_stat_user_functions, track_functions 
 attempts each, the same data). The queries, and so the answers, are migration 0019's and
 0047's unchanged (restored on downgrade).
 
-Revision ID: 0054
-Revises: 0049
+Revision ID: 0052
+Revises: 0051
 Create Date: 2026-11-30 22:45:00.000000+00:00
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 from api.migrations import revision_module
 
-revision: str = "0054"
-down_revision: str | None = "0049"
+revision: str = "0052"
+down_revision: str | None = "0051"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
