@@ -1,6 +1,9 @@
 """The caller's quests and badges, and the caller's league cohort this week. Each first counts
 the caller's own events still in the outbox (`gamification.engagement.outbox`: a voucher
-redeemed, a practice order), so the caller sees every effect of what they did."""
+redeemed, a practice order), so these reads show every effect of what the caller did."""
+
+import logging
+import uuid
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
@@ -24,13 +27,28 @@ from core.clock import Clock
 from core.days import local_day
 from gamification.badges.service import badges_of
 from gamification.engagement.catalogue import localized
-from gamification.engagement.outbox import drain_caller
+from gamification.engagement.outbox import DRAIN_FAILURES, drain_caller
 from gamification.leagues.service import current_cohort
 from gamification.leagues.tiers import demotion_zone, promotion_zone
 from gamification.leagues.weeks import week_ends_at
 from gamification.quests.catalogue import MONTHLY
 from gamification.quests.draw import Periods
 from gamification.quests.service import QuestProgress, quests_of
+
+logger = logging.getLogger(__name__)
+
+
+async def _count_own_events(db: AsyncSession, user_id: uuid.UUID) -> None:
+    """Count the caller's pending events first. Events that cannot be counted stay pending
+    (logged here and by the job): the read answers with what is counted rather than fail."""
+    try:
+        await drain_caller(db, user_id)
+    except DRAIN_FAILURES:
+        logger.exception(
+            "the caller's engagement events could not be counted", extra={"user_id": str(user_id)}
+        )
+        if db.in_transaction():
+            await db.rollback()
 
 
 def _quest(item: QuestProgress, locale: str) -> QuestOut:
@@ -74,7 +92,7 @@ class EngagementController(Controller):
         locale: NamedDependency[str],
     ) -> QuestsOut:
         today = local_day(clock.now(), caller.timezone, settings.business_timezone)
-        await drain_caller(db, caller.user_id)
+        await _count_own_events(db, caller.user_id)
         drawn, progress = await quests_of(db, user_id=caller.user_id, periods=Periods(today))
         by_id = {item.quest.id: _quest(item, locale) for item in progress}
         monthly = by_id.get(drawn.monthly.id) if drawn.monthly else None
@@ -102,7 +120,7 @@ class EngagementController(Controller):
     ) -> BadgesOut:
         today = local_day(clock.now(), caller.timezone, settings.business_timezone)
         earned, available = [], []
-        await drain_caller(db, caller.user_id)
+        await _count_own_events(db, caller.user_id)
         for badge in await badges_of(db, user_id=caller.user_id, today=today):
             name = localized(badge.name, locale)
             description = localized(badge.description, locale)
@@ -135,7 +153,7 @@ class EngagementController(Controller):
         settings: NamedDependency[Settings],
         locale: NamedDependency[str],
     ) -> LeagueOut:
-        await drain_caller(db, caller.user_id)
+        await _count_own_events(db, caller.user_id)
         cohort = await current_cohort(
             db,
             user_id=caller.user_id,

@@ -1,10 +1,12 @@
 """The engagement's periodic job bodies: the league week close, and counting the events the
 value-moving statements left in the outbox (`gamification.engagement.outbox`)."""
 
+import logging
 import time
+import uuid
 
 from api.jobs import JobContext
-from gamification.engagement.outbox import drain
+from gamification.engagement.outbox import DRAIN_FAILURES, drain, pending_learners
 from gamification.leagues.closing import close_past_weeks
 from gamification.leagues.weeks import week_start
 
@@ -16,6 +18,7 @@ DRAIN_PERIOD_SECONDS = 5
 DRAIN_BATCH = 200
 # A firing stops starting batches after this, inside its period; the rest waits for the next.
 DRAIN_BUDGET_SECONDS = 4.0
+logger = logging.getLogger(__name__)
 
 
 async def close_league_weeks(ctx: JobContext) -> str:
@@ -33,14 +36,48 @@ async def close_league_weeks(ctx: JobContext) -> str:
 
 async def drain_engagement_outbox(ctx: JobContext) -> str:
     """Count pending events in batches of DRAIN_BATCH, each its own transaction, until the
-    outbox is empty or the firing's budget is spent."""
+    outbox is empty or the firing's budget is spent. A batch that fails is retried learner by
+    learner, so one learner's events that cannot be counted (logged as errors, left pending)
+    do not hold back everyone else's."""
     deadline = time.monotonic() + DRAIN_BUDGET_SECONDS
     drained = batches = 0
+    stuck: set[uuid.UUID] = set()
     while True:
-        async with ctx.sessionmaker.begin() as db:
-            taken = await drain(db, user_id=None, limit=DRAIN_BATCH)
+        try:
+            async with ctx.sessionmaker.begin() as db:
+                taken = await drain(db, user_id=None, limit=DRAIN_BATCH)
+        except DRAIN_FAILURES:
+            logger.exception("an engagement outbox batch failed; draining learner by learner")
+            taken, failed = await _drain_each_learner(ctx, skip=stuck)
+            stuck |= failed
+            if not taken:
+                break
         drained += taken
         batches += 1
         if taken < DRAIN_BATCH or time.monotonic() >= deadline:
             break
-    return f"counted {drained} engagement events from the outbox in {batches} batches"
+    left = f"; {len(stuck)} learners' events could not be counted" if stuck else ""
+    return f"counted {drained} engagement events from the outbox in {batches} batches{left}"
+
+
+async def _drain_each_learner(
+    ctx: JobContext, *, skip: set[uuid.UUID]
+) -> tuple[int, set[uuid.UUID]]:
+    """Drain the pending learners one by one, each in its own transaction: how many events were
+    counted, and the learners whose drain failed (their events stay pending)."""
+    async with ctx.sessionmaker() as db:
+        learners = await pending_learners(db, limit=DRAIN_BATCH + len(skip))
+    taken, failed = 0, set[uuid.UUID]()
+    for user_id in learners:
+        if user_id in skip:
+            continue
+        try:
+            async with ctx.sessionmaker.begin() as db:
+                taken += await drain(db, user_id=user_id, limit=DRAIN_BATCH)
+        except DRAIN_FAILURES:
+            logger.exception(
+                "a learner's engagement events could not be counted",
+                extra={"user_id": str(user_id)},
+            )
+            failed.add(user_id)
+    return taken, failed

@@ -133,7 +133,7 @@ _FILL_CHUNK = sa.text(
         SET status = 'filled', filled_quantity = o.quantity, avg_fill_price = o.limit_price,
             commission = s.commission, stamp_duty = s.stamp_duty, transfer_fee = s.transfer_fee,
             cash_held = 0, updated_at = :now, filled_at = :now, fill_trading_day = :day,
-            fill_at_limit_up = s.side = 'buy' AND s.price >= s.limit_up
+            fill_at_limit_up = coalesce(s.side = 'buy' AND s.price >= s.limit_up, false)
         FROM settled AS s
         WHERE o.id = s.id
     )
@@ -260,7 +260,13 @@ async def match_resting_orders(
                 filled += await _fill_chunk(db, chunk, now=now, day=day)
         return filled
 
-    return sum(await asyncio.gather(*(fill_chunks() for _ in range(workers))))
+    # Every worker runs to its end (a chunk that fails rolls back alone; the others' chunks
+    # commit) before the first failure is raised: its orders stay open for a later tick.
+    results = await asyncio.gather(*(fill_chunks() for _ in range(workers)), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return sum(result for result in results if isinstance(result, int))
 
 
 def _by_entries(

@@ -11,8 +11,9 @@ from api.settings import Settings
 from core.clock import FrozenClock
 from courses.access import ALONE, NO_FLUSH_WAIT
 from courses.lessons import open_lesson
+from tests.courses.test_checks import example_card
 from tests.factories import UserFactory
-from tests.helpers import Publish, bundle_doc, read_lesson
+from tests.helpers import Publish, bundle_doc, each_locale, read_lesson
 
 
 async def test_lesson_has_cards_and_questions_but_never_the_answers(
@@ -227,3 +228,21 @@ async def test_a_clock_started_by_a_statement_of_its_own_commits_without_waiting
         alone = await conn.execution_options(isolation_level="AUTOCOMMIT")
         assert tuple((await alone.execute(check, {ALONE.key: True})).one()) == (True, "off")
         assert tuple((await alone.execute(check)).one()) == (True, "on")
+
+
+async def test_a_lessons_cards_carry_their_kind_and_body_only(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish
+) -> None:
+    """The cards go out as the JSON stored at import, unparsed: it must hold only what the
+    response promises (an example card's checks stay with the editors)."""
+    checks = [{"expr": "10000 * 1.05 ** 10", "value": "16289"}]
+    lessons = await publish(each_locale(bundle_doc(), lambda d: example_card(d, checks)))
+    learner = await user_factory()
+    response = await client.get(f"/v1/lessons/{lessons['lesson-0']}", headers=learner.headers)
+    assert response.status_code == 200
+    cards = response.json()["cards"]
+    assert cards[0] == {
+        "kind": "example",
+        "body": "¥10,000 at 5% for 10 years grows to about ¥16,289.",
+    }
+    assert all(card.keys() == {"kind", "body"} for card in cards)
