@@ -14,6 +14,7 @@ the requests it holds, and exits; then the parent exits.
 
 import asyncio
 import functools
+import gc
 import logging
 import signal
 import sys
@@ -99,8 +100,19 @@ def worker_app(settings: Settings, url: str, *, run_scheduler: bool) -> Litestar
         autocommit_sessionmaker=create_sessionmaker(engine, autocommit=True),
         run_scheduler=run_scheduler,
     )
+    app.on_startup.append(_freeze_startup_objects)
     app.on_shutdown.extend([engine.dispose, jobs_engine.dispose])
     return app
+
+
+def _freeze_startup_objects() -> None:
+    """Keep what the process built to serve (modules, the route table, the models' metadata,
+    some 240,000 objects) out of the cycle collector's full passes: each pass visited them all
+    and held every request on this process for 100-150 ms, every few seconds under load (the
+    p99 of even `/health/live`). They live as long as the process, so the collector has
+    nothing to find among them; what requests create is collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def _uvicorn_config(
