@@ -5,6 +5,8 @@ import logging
 import time
 import uuid
 
+from prometheus_client import Counter
+
 from api.jobs import JobContext
 from gamification.engagement.outbox import DRAIN_FAILURES, drain, pending_learners
 from gamification.leagues.closing import close_past_weeks
@@ -19,6 +21,12 @@ DRAIN_BATCH = 200
 # A firing stops starting batches after this, inside its period; the rest waits for the next.
 DRAIN_BUDGET_SECONDS = 4.0
 logger = logging.getLogger(__name__)
+# What an alert watches: events that stay pending firing after firing (until the fault in what
+# they pay is fixed) are logged each time, and counted here, so a rise above 0 is seen.
+STUCK_DRAINS = Counter(
+    "investquest_engagement_stuck_drains_total",
+    "Learners whose pending engagement events a drain could not count (left pending)",
+)
 
 
 async def close_league_weeks(ctx: JobContext) -> str:
@@ -80,4 +88,5 @@ async def _drain_each_learner(
                 extra={"user_id": str(user_id)},
             )
             failed.add(user_id)
+            STUCK_DRAINS.inc()
     return taken, failed

@@ -4,6 +4,7 @@ the learner's own reads of quests, badges and league count it first: each shows 
 import pytest
 import sqlalchemy as sa
 from httpx import AsyncClient
+from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.engagement.jobs import drain_engagement_outbox
@@ -19,6 +20,10 @@ from tests.helpers import Funder, ProductFactory, redeem
 pytestmark = pytest.mark.committing
 
 Sessions = async_sessionmaker[AsyncSession]
+
+
+def stuck_drains() -> float:
+    return REGISTRY.get_sample_value("investquest_engagement_stuck_drains_total") or 0.0
 
 
 async def redeemed(
@@ -116,8 +121,10 @@ async def test_events_that_cannot_be_counted_hold_back_no_one_and_fail_no_read(
         await db.execute(sa.text(REFUSE.format(user_id=stuck.id)))
         await db.execute(sa.text(REFUSING))
     try:
+        stuck_before = stuck_drains()
         summary = await drain_engagement_outbox(job)
         assert summary.endswith("; 1 learners' events could not be counted")
+        assert stuck_drains() == stuck_before + 1  # what an alert watches
         assert (await pending(sessionmaker, stuck), await pending(sessionmaker, other)) == (1, 0)
         # The learner's reads answer with what is counted; the event waits for the fault's fix.
         for path in ("/v1/me/quests", "/v1/me/badges", "/v1/leagues/current"):
