@@ -32,6 +32,7 @@ from tests.databases import (
     REPO_ROOT,
     RunDatabases,
     admin_url,
+    drop_abandoned_runs,
     drop_run_databases,
     empty_tables,
     migrated_database,
@@ -53,11 +54,14 @@ def run_names(pytestconfig: pytest.Config) -> tuple[RunDatabases, str]:
 @pytest.fixture(scope="session")
 def database_url(run_names: tuple[RunDatabases, str]) -> Iterator[str]:
     """This process's database (one per pytest-xdist worker), migrated once per run; dropped
-    at the end when it is named after the run (`RunDatabases`)."""
+    at the end when it is named after the run (`RunDatabases`), as are those of earlier runs
+    killed before their end (`drop_abandoned_runs`)."""
     names, run_id = run_names
     server_url = os.environ.get("TEST_DATABASE_URL") or start_embedded_postgres(
         REPO_ROOT / ".investquest" / "test", database="postgres"
     )
+    if names.per_run:
+        drop_abandoned_runs(server_url, names)
     yield migrated_database(server_url, names, run_id)
     if names.per_run:
         drop_run_databases(server_url, names)

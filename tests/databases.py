@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,19 +92,84 @@ def migrated_database(server_url: str, names: RunDatabases, run_id: str) -> str:
                 "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
                 template,
             )
-            if made_for != run_id:
+            if (made_for or "").split(" ")[0] != run_id:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
                 await conn.execute(f'CREATE DATABASE "{template}"')
                 template_url = with_database(server_url, template)
                 await asyncio.to_thread(upgrade, template_url)
-                await conn.execute(f"COMMENT ON DATABASE \"{template}\" IS '{run_id}'")
+                await conn.execute(f"COMMENT ON DATABASE \"{template}\" IS '{_note(run_id)}'")
             await conn.execute(f'DROP DATABASE IF EXISTS "{names.own}" WITH (FORCE)')
             await conn.execute(f'CREATE DATABASE "{names.own}" TEMPLATE "{template}"')
+            await conn.execute(f"COMMENT ON DATABASE \"{names.own}\" IS '{_note(run_id)}'")
         finally:
             await conn.close()
 
     run_in_own_loop(run)
     return with_database(server_url, names.own)
+
+
+def _note(run_id: str) -> str:
+    """What a run's databases say of it (their comment): its id and when it made them."""
+    return f"{run_id} {int(time.time())}"
+
+
+# A run killed outright (SIGKILL, a machine switched off) never drops its databases. A later
+# run drops those of a run nobody is connected to whose newest database is older than this: a
+# whole suite takes minutes, so such a run is long dead.
+ABANDONED_AFTER_SECONDS = 24 * 3600
+_RUN_DATABASES = r"""
+    SELECT d.datname, shobj_description(d.oid, 'pg_database') AS note,
+           EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) AS in_use
+    FROM pg_database d WHERE d.datname LIKE 'investquest\_test\_%'
+"""
+
+
+def drop_abandoned_runs(server_url: str, names: RunDatabases) -> list[str]:
+    """Drop the databases of earlier runs that were killed before their end (see
+    ABANDONED_AFTER_SECONDS), their scratch databases with them; return their names. Databases
+    of which none bears a run's note (made by hand, or by an older checkout) are left alone."""
+
+    async def run() -> list[str]:
+        conn = await asyncpg.connect(_plain(admin_url(server_url)))
+        try:
+            await conn.execute("SELECT pg_advisory_lock(hashtext('investquest_test abandoned'))")
+            runs: dict[str, list[asyncpg.Record]] = {}
+            for row in await conn.fetch(_RUN_DATABASES):
+                runs.setdefault(_run_base(row["datname"]), []).append(row)
+            cutoff = time.time() - ABANDONED_AFTER_SECONDS
+            dropped = []
+            for base, databases in runs.items():
+                made = [at for row in databases if (at := _made_at(row["note"])) is not None]
+                if (
+                    base == _run_base(names.template)
+                    or not made  # no run's note: not ours to judge
+                    or max(made) > cutoff
+                    or any(row["in_use"] for row in databases)
+                ):
+                    continue
+                for row in databases:
+                    try:
+                        await conn.execute(
+                            f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)'
+                        )
+                    except asyncpg.InsufficientPrivilegeError:
+                        continue  # another role's run: its owner's next run drops it
+                    dropped.append(row["datname"])
+            return dropped
+        finally:
+            await conn.close()
+
+    return run_in_own_loop(run)
+
+
+def _run_base(database: str) -> str:
+    """`investquest_test_<run id>`: what every database of one run is named by."""
+    return "_".join(database.split("_")[:3])
+
+
+def _made_at(note: str | None) -> float | None:
+    parts = (note or "").split(" ")
+    return float(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
 
 
 def drop_run_databases(server_url: str, names: RunDatabases) -> None:

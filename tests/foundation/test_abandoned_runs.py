@@ -1,0 +1,66 @@
+"""A test run killed before its end leaves its databases on the server; a later run drops them
+once nobody uses them and they are older than any run lasts (`drop_abandoned_runs`)."""
+
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from tests.databases import (
+    ABANDONED_AFTER_SECONDS,
+    RunDatabases,
+    admin_url,
+    drop_abandoned_runs,
+    with_database,
+)
+
+LONG_AGO = int(time.time()) - ABANDONED_AFTER_SECONDS - 60
+# name: its note (None: none), and whether a connection stays on it meanwhile
+DATABASES: dict[str, tuple[str | None, bool]] = {
+    "investquest_test_0dead000_gw0": (f"0dead000run {LONG_AGO}", False),
+    "investquest_test_0dead000_gw0_scratch": (None, False),  # goes with its run
+    "investquest_test_0dead000_template": (f"0dead000run {LONG_AGO}", False),
+    "investquest_test_0fresh00_gw0": (f"0fresh00run {int(time.time())}", False),
+    "investquest_test_0inuse00": (f"0inuse00run {LONG_AGO}", True),
+    "investquest_test_0nonote0": (None, False),  # not a run's: left alone
+}
+
+
+def plain(url: str) -> str:
+    """The URL as asyncpg itself takes it."""
+    return urlunsplit(urlsplit(url)._replace(scheme="postgresql"))
+
+
+async def test_a_killed_runs_databases_are_dropped_by_a_later_run(
+    database_url: str, run_names: tuple[RunDatabases, str]
+) -> None:
+    admin = await asyncpg.connect(plain(admin_url(database_url)))
+    holding = []
+    try:
+        for name, (note, _) in DATABASES.items():
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{name}"')
+            if note is not None:
+                await admin.execute(f"COMMENT ON DATABASE \"{name}\" IS '{note}'")
+        for name, (_, in_use) in DATABASES.items():
+            if in_use:
+                holding.append(await asyncpg.connect(plain(with_database(database_url, name))))
+
+        dropped = drop_abandoned_runs(database_url, run_names[0])
+
+        assert sorted(dropped) == sorted(
+            n for n in DATABASES if n.startswith("investquest_test_0dead000")
+        )
+        left = {row["datname"] for row in await admin.fetch("SELECT datname FROM pg_database")}
+        assert set(DATABASES) & left == {
+            "investquest_test_0fresh00_gw0",
+            "investquest_test_0inuse00",
+            "investquest_test_0nonote0",
+        }
+        assert run_names[0].own in left  # this run's own, of course
+    finally:
+        for conn in holding:
+            await conn.close()
+        for name in DATABASES:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
