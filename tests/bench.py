@@ -58,7 +58,6 @@ from api.settings import Settings
 from tests.benchmarks import accounts, contests, learning, ledger, vouchers
 from tests.benchmarks.database import (
     BENCH_DATABASE,
-    asyncpg_dsn,
     choose_server,
     prepare_database,
     server_version,
@@ -75,6 +74,7 @@ from tests.benchmarks.wrk import (
     WrkResult,
     ensure_wrk,
 )
+from tests.databases import asyncpg_dsn
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_FILE = REPO_ROOT / "bench-results.json"

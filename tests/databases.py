@@ -56,7 +56,8 @@ def admin_url(url: str) -> str:
     return with_database(url, "postgres")
 
 
-def _plain(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
+    """The URL as asyncpg itself takes it (SQLAlchemy's `postgresql+asyncpg` scheme is not)."""
     return urlunsplit(urlsplit(url)._replace(scheme="postgresql"))
 
 
@@ -64,7 +65,7 @@ def recreate_database(server_url: str, database: str) -> str:
     """Drop `database` if it exists and create it empty; return its SQLAlchemy URL."""
 
     async def run() -> None:
-        conn = await asyncpg.connect(_plain(admin_url(server_url)))
+        conn = await asyncpg.connect(asyncpg_dsn(admin_url(server_url)))
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             await conn.execute(f'CREATE DATABASE "{database}"')
@@ -85,7 +86,7 @@ def migrated_database(server_url: str, names: RunDatabases, run_id: str) -> str:
     template = names.template
 
     async def run() -> None:
-        conn = await asyncpg.connect(_plain(admin_url(server_url)))
+        conn = await asyncpg.connect(asyncpg_dsn(admin_url(server_url)))
         try:
             await conn.execute("SELECT pg_advisory_lock(hashtext($1))", template)
             made_for = await conn.fetchval(
@@ -130,7 +131,7 @@ def drop_abandoned_runs(server_url: str, names: RunDatabases) -> list[str]:
     of which none bears a run's note (made by hand, or by an older checkout) are left alone."""
 
     async def run() -> list[str]:
-        conn = await asyncpg.connect(_plain(admin_url(server_url)))
+        conn = await asyncpg.connect(asyncpg_dsn(admin_url(server_url)))
         try:
             await conn.execute("SELECT pg_advisory_lock(hashtext('investquest_test abandoned'))")
             runs: dict[str, list[asyncpg.Record]] = {}
@@ -178,7 +179,7 @@ def drop_run_databases(server_url: str, names: RunDatabases) -> None:
     (and drops it at its own end), so whichever process ends last leaves nothing behind."""
 
     async def run() -> None:
-        conn = await asyncpg.connect(_plain(admin_url(server_url)))
+        conn = await asyncpg.connect(asyncpg_dsn(admin_url(server_url)))
         try:
             await conn.execute("SELECT pg_advisory_lock(hashtext($1))", names.template)
             for database in (names.own, names.scratch, names.template):

@@ -18,8 +18,8 @@ from typing import Any
 
 import asyncpg
 
-from tests.benchmarks.database import BENCH_DATABASE, asyncpg_dsn, choose_server
-from tests.databases import with_database
+from tests.benchmarks.database import BENCH_DATABASE, choose_server
+from tests.databases import asyncpg_dsn, with_database
 
 # (table, trigger): the insert paths the issue asks about.
 PATHS = (

@@ -16,7 +16,8 @@ import asyncpg
 from litestar import Litestar, get
 from litestar.datastructures import State
 
-from tests.benchmarks.database import ITEM_COUNT, asyncpg_dsn
+from tests.benchmarks.database import ITEM_COUNT
+from tests.databases import asyncpg_dsn
 
 POOL_SIZE = 10  # fixed, fewer than wrk's connections: requests wait for one, as the app's do
 ITEM_IDS = random.Random(0).sample(range(1, ITEM_COUNT + 1), 1_000)

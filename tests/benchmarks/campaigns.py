@@ -59,10 +59,10 @@ from tests.benchmarks.accounts import (
     password_hash_once,
     write_lines,
 )
-from tests.benchmarks.database import BENCH_DATABASE, asyncpg_dsn, choose_server
+from tests.benchmarks.database import BENCH_DATABASE, choose_server
 from tests.benchmarks.servers import HOST, Server, running
 from tests.benchmarks.wrk import Wrk, WrkResult, ensure_wrk
-from tests.databases import recreate_database
+from tests.databases import asyncpg_dsn, recreate_database
 
 DATABASE = f"{BENCH_DATABASE}_campaigns"
 # A quick look: BENCH_CAMPAIGN_USERS=100000.

@@ -38,10 +38,10 @@ from api.settings import MODERATION_RULES
 from gamification.community.content import post_draft
 from gamification.community.screening import moderation_rules
 from tests.benchmarks.accounts import access_tokens, create_users, password_hash_once, write_lines
-from tests.benchmarks.database import _create_items, asyncpg_dsn, choose_server
+from tests.benchmarks.database import _create_items, choose_server
 from tests.benchmarks.servers import running, uvicorn_server
 from tests.benchmarks.wrk import WrkResult, ensure_wrk
-from tests.databases import recreate_database
+from tests.databases import asyncpg_dsn, recreate_database
 
 # Its own database (BENCH_DATABASE_NAME + "_community"), beside the HTTP bench's.
 DATABASE = os.environ.get("BENCH_DATABASE_NAME", "investquest_bench") + "_community"

@@ -45,10 +45,10 @@ from gamification.contests.standings import (
     ensure_state,
     refresh_standings,
 )
-from tests.benchmarks.database import BENCH_DATABASE, asyncpg_dsn, choose_server
+from tests.benchmarks.database import BENCH_DATABASE, choose_server
 from tests.benchmarks.ledger import DriverMeasurement, measure
 from tests.benchmarks.statement_times import print_statement_times, statement_times
-from tests.databases import recreate_database, with_database
+from tests.databases import asyncpg_dsn, recreate_database, with_database
 
 # Its own database next to the HTTP bench's (BENCH_DATABASE_NAME), so checkouts sharing a
 # server do not overwrite each other's data set.

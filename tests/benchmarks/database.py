@@ -3,14 +3,13 @@ BENCH_DATABASE_NAME) on it with the small table the B-db baseline reads."""
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from api.database import run_in_own_loop
 from api.embedded_postgres import start_embedded_postgres
 from api.migrations import upgrade
-from tests.databases import recreate_database
+from tests.databases import asyncpg_dsn, recreate_database
 
 # Benches sharing one server (several checkouts) pick their own names.
 BENCH_DATABASE = os.environ.get("BENCH_DATABASE_NAME", "investquest_bench")
@@ -18,11 +17,6 @@ LOCAL_SERVER_URL = "postgresql://root@127.0.0.1:5432/postgres"
 EMBEDDED_DATA_DIR = Path(__file__).resolve().parents[2] / ".investquest" / "bench"
 CONNECT_TIMEOUT_SECONDS = 2.0
 ITEM_COUNT = 10_000
-
-
-def asyncpg_dsn(url: str) -> str:
-    """The URL as asyncpg itself takes it (SQLAlchemy's `postgresql+asyncpg` scheme is not)."""
-    return urlunsplit(urlsplit(url)._replace(scheme="postgresql"))
 
 
 def choose_server() -> tuple[str, str]:

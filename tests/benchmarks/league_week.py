@@ -60,12 +60,12 @@ from gamification.leagues.closing import WeekClose, close_past_weeks
 from gamification.leagues.service import current_cohort
 from gamification.leagues.weeks import week_start
 from tests.benchmarks.accounts import TOKEN_LIFETIME, write_lines
-from tests.benchmarks.database import BENCH_DATABASE, _create_items, asyncpg_dsn, choose_server
+from tests.benchmarks.database import BENCH_DATABASE, _create_items, choose_server
 from tests.benchmarks.ledger import DriverResult, closed_loop
 from tests.benchmarks.servers import running, uvicorn_server
 from tests.benchmarks.statement_times import print_statement_times, statement_times
 from tests.benchmarks.wrk import DURATION_SECONDS, WARMUP_SECONDS, WrkResult, ensure_wrk
-from tests.databases import recreate_database, with_database
+from tests.databases import asyncpg_dsn, recreate_database, with_database
 
 DATABASE = f"{BENCH_DATABASE}_leagues"
 COMPLETIONS_DATABASE = f"{DATABASE}_completions"

@@ -38,9 +38,9 @@ from gamification.outcomes.months import add_months, month_of
 from gamification.outcomes.rollup import roll_up
 from tests.benchmarks import outcomes_data as data
 from tests.benchmarks.accounts import BenchUser, access_tokens, create_users, password_hash_once
-from tests.benchmarks.database import asyncpg_dsn, choose_server
+from tests.benchmarks.database import choose_server
 from tests.benchmarks.servers import HOST, Server, running
-from tests.databases import recreate_database, with_database
+from tests.databases import asyncpg_dsn, recreate_database, with_database
 
 DATABASE = os.environ.get("BENCH_DATABASE_NAME", "investquest_bench") + "_outcomes"
 USERS = int(os.environ.get("BENCH_OUTCOMES_USERS", 1_000_000))

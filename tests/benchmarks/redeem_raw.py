@@ -27,8 +27,9 @@ from api.settings import Settings
 from gamification.engagement.service import reporting
 from gamification.ledger.queries import expiring_before
 from gamification.vouchers.codes import new_code
-from tests.benchmarks.database import BENCH_DATABASE, LOCAL_SERVER_URL, asyncpg_dsn
+from tests.benchmarks.database import BENCH_DATABASE, LOCAL_SERVER_URL
 from tests.benchmarks.vouchers import SKU_PREFIX
+from tests.databases import asyncpg_dsn
 
 SCARCE_SHARE = 0.2
 CALL = (

@@ -9,7 +9,7 @@ from decimal import Decimal
 import asyncpg
 
 from api.migrations import downgrade, upgrade
-from tests.benchmarks.database import asyncpg_dsn
+from tests.databases import asyncpg_dsn
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 DAY = date(2026, 3, 2)

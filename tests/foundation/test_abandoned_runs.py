@@ -2,7 +2,6 @@
 once nobody uses them and they are older than any run lasts (`drop_abandoned_runs`)."""
 
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -10,6 +9,7 @@ from tests.databases import (
     ABANDONED_AFTER_SECONDS,
     RunDatabases,
     admin_url,
+    asyncpg_dsn,
     drop_abandoned_runs,
     with_database,
 )
@@ -26,15 +26,10 @@ DATABASES: dict[str, tuple[str | None, bool]] = {
 }
 
 
-def plain(url: str) -> str:
-    """The URL as asyncpg itself takes it."""
-    return urlunsplit(urlsplit(url)._replace(scheme="postgresql"))
-
-
 async def test_a_killed_runs_databases_are_dropped_by_a_later_run(
     database_url: str, run_names: tuple[RunDatabases, str]
 ) -> None:
-    admin = await asyncpg.connect(plain(admin_url(database_url)))
+    admin = await asyncpg.connect(asyncpg_dsn(admin_url(database_url)))
     holding = []
     try:
         # Each made whole (connected to, then noted) before it can look abandoned to another
@@ -43,7 +38,9 @@ async def test_a_killed_runs_databases_are_dropped_by_a_later_run(
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await admin.execute(f'CREATE DATABASE "{name}"')
             if in_use:
-                holding.append(await asyncpg.connect(plain(with_database(database_url, name))))
+                holding.append(
+                    await asyncpg.connect(asyncpg_dsn(with_database(database_url, name)))
+                )
             if note is not None:
                 await admin.execute(f"COMMENT ON DATABASE \"{name}\" IS '{note}'")
 
