@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     # second one run makes at most, all its workers together (0: as fast as they can).
     campaign_messages_per_day: int = Field(default=2, ge=1, le=100)
     campaign_chunk_size: int = Field(default=1000, ge=1, le=10_000)
-    campaign_delivery_rate: int = Field(default=6500, ge=0, le=1_000_000)
+    campaign_delivery_rate: int = Field(default=5800, ge=0, le=1_000_000)
     # Workers delivering one run at once across all replicas, each at its share of the rate
     # (0: as many as replicas tick, each at the whole rate).
     campaign_chunk_workers: int = Field(default=1, ge=0, le=64)

@@ -250,14 +250,17 @@ async def run_progress(
 
 async def scheduler(
     sessionmaker: async_sessionmaker[AsyncSession], run_id: uuid.UUID, ctx: TickContext
-) -> None:
+) -> float | None:
     """One replica's ticks for the run: deliver until none is left to claim, then come back a
     tick period later while the run is unfinished (a chunk left for the next tick, or chunks
-    the cap on chunks at once kept this replica from)."""
+    the cap on chunks at once kept this replica from); when it finished the run, the time it
+    did (None: another replica did)."""
     while True:
         _, finished = await deliver_run(sessionmaker, run_id, ctx)
-        if finished or (await run_progress(sessionmaker, run_id))[1] != "running":
-            return
+        if finished:
+            return time.perf_counter()
+        if (await run_progress(sessionmaker, run_id))[1] != "running":
+            return None
         await asyncio.sleep(CAMPAIGN_TICK_PERIOD_SECONDS)
 
 
@@ -290,8 +293,10 @@ async def run_grant(
     await asyncio.sleep(RAMP_SECONDS)
     during = await asyncio.to_thread(wrk.at_rate, me_url, ME_SCRIPT, half_rate, ME_SECONDS)
     done, _ = await run_progress(sessionmaker, run_id)
-    await asyncio.gather(*replicas)
-    delivered = time.perf_counter() - started
+    # The run ends with its last chunk, when the replica delivering it finishes the run; not
+    # when the last of the others wakes, up to a tick period later, to find nothing left.
+    finished_at = min(at for at in await asyncio.gather(*replicas) if at is not None)
+    delivered = finished_at - started
     return idle, RunFigures(
         round(claimed, 2), targeted, round(delivered, 2), ME_SECONDS, done < targeted, during
     )
