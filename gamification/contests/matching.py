@@ -30,8 +30,8 @@ change rows in place and add no index keys.
 
 import asyncio
 import uuid
-from collections.abc import Sequence
 from datetime import date, datetime
+from itertools import pairwise
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -48,24 +48,29 @@ from gamification.contests.rules import Side
 CHUNK_SIZE = 10_000
 WORKERS = 2  # chunks filled at once, each on a connection and in a transaction of its own
 
-# Every open order the last price crosses: read once per tick (the resting index is walked
-# per instrument and side), then filled chunk by chunk in entry order, so that each chunk's
-# books (the entries and the positions, both keyed by entry) are a narrow band of their
-# indexes and pages, each page written once per tick rather than once per chunk, and no entry's
-# books are moved by two chunks.
-# Two arrays in one row, not a row per order: 100,000 rows cost the tick a third of a second in
-# the driver before any chunk could start.
-_CROSSED_IDS = sa.text(
-    """
-    SELECT coalesce(array_agg(r.order_id ORDER BY r.entry_id, r.order_id), '{}') AS order_ids,
-           coalesce(array_agg(r.entry_id ORDER BY r.entry_id, r.order_id), '{}') AS entry_ids
-    FROM contest_quote AS q
+# Every open order the last price crosses, found by walking the resting index per instrument and
+# side, is filled chunk by chunk in entry order, so that each chunk's books (the entries and
+# the positions, both keyed by entry) are a narrow band of their indexes and pages, each page
+# written once per tick rather than once per chunk, and no entry's books are moved by two
+# chunks. A chunk is a range of entries: this reads where each range starts (the entry of every
+# `chunk`-th crossed order), a few ids, not the crossed orders themselves (sending 100,000 ids
+# to the driver and cutting them into chunks there kept both cores waiting a quarter of a
+# second before the first chunk could start).
+_CROSSED = """
+    contest_quote AS q
     JOIN contest_resting_order AS r
       ON r.symbol = q.symbol
      AND ((r.side = 'buy' AND r.limit_price >= q.last_price)
           OR (r.side = 'sell' AND r.limit_price <= q.last_price))
-    WHERE r.expires_at > :now
-    """
+"""
+_CHUNK_STARTS = sa.text(
+    f"""
+    SELECT DISTINCT entry_id
+    FROM (SELECT r.entry_id, row_number() OVER (ORDER BY r.entry_id) AS n
+          FROM {_CROSSED} WHERE r.expires_at > :now) AS crossed
+    WHERE (n - 1) % :chunk = 0
+    ORDER BY entry_id
+    """  # noqa: S608 - a constant; every value is a bound parameter
 )
 # What a chunk's fills move in the books, per entry, instrument and side; the chunk's
 # transaction's own.
@@ -78,37 +83,37 @@ _MOVES_TABLE = sa.text(
     ) ON COMMIT DROP
     """
 )
-# One chunk, filled whole at the limit price in one statement: the resting rows still there
-# and crossed are claimed (others' locks skipped) and deleted, their orders (still open, as a
-# resting row's order always is) valued and charged with the contest's fees exactly as
-# `rules.fees_for` does (each fee rounded half up to the fen; PostgreSQL's round() rounds
-# halves away from zero, the same for these positive amounts) and marked filled, the fill
-# recorded on the order row (migration 0050). A resting order already set aside what it
-# needs, so a fill cannot fail. Leaves per entry, instrument and side what the books must move
-# in `contest_tick_moves`.
+# One chunk, filled whole at the limit price in one statement: the resting rows of its entries
+# still there and crossed are claimed (others' locks skipped) and deleted by their row address
+# (locked, so it cannot change; a join on the key hashed the whole resting table), their
+# orders (still open, as a resting row's order always is) valued and charged with the
+# contest's fees exactly as `rules.fees_for` does (each fee rounded half up to the fen;
+# PostgreSQL's round() rounds halves away from zero, the same for these positive amounts) and
+# marked filled, the fill recorded on the order row (migration 0050). A resting order already
+# set aside what it needs, so a fill cannot fail. Leaves per entry, instrument and side what
+# the books must move in `contest_tick_moves`.
 _FILL_CHUNK = sa.text(
-    """
+    f"""
     WITH claimed AS (
-        SELECT r.order_id,
+        SELECT r.order_id, r.ctid AS resting_row,
                round(q.prev_close * (1 + i.limit_pct / 100) / i.tick_size) * i.tick_size
                    AS limit_up
-        FROM contest_resting_order AS r
-        JOIN contest_quote AS q ON q.symbol = r.symbol
+        FROM {_CROSSED}
         JOIN contest_instrument AS i ON i.symbol = r.symbol
-        WHERE r.order_id = ANY(CAST(:ids AS uuid[])) AND r.expires_at > :now
-          AND ((r.side = 'buy' AND q.last_price <= r.limit_price)
-               OR (r.side = 'sell' AND q.last_price >= r.limit_price))
+        WHERE r.expires_at > :now AND r.entry_id >= :first_entry
+          AND (CAST(:next_chunk AS uuid) IS NULL OR r.entry_id < CAST(:next_chunk AS uuid))
         ORDER BY r.order_id
         FOR UPDATE OF r SKIP LOCKED
     ), unrested AS (
-        DELETE FROM contest_resting_order AS r USING claimed
-        WHERE r.order_id = claimed.order_id
-        RETURNING r.order_id, claimed.limit_up
+        DELETE FROM contest_resting_order AS r
+        WHERE r.ctid = ANY(ARRAY(SELECT resting_row FROM claimed))
+        RETURNING r.order_id
     ), picked AS (
         SELECT o.id, o.contest_id, o.entry_id, o.user_id, o.symbol, o.side, o.quantity,
                o.limit_price AS price, o.cash_held, c.commission_rate, c.commission_min,
                c.stamp_duty_rate, c.transfer_fee_rate, u.limit_up
-        FROM unrested AS u
+        FROM unrested
+        JOIN claimed AS u ON u.order_id = unrested.order_id
         JOIN contest_order AS o ON o.id = u.order_id
         JOIN contest AS c ON c.id = o.contest_id
         WHERE o.status = 'open'
@@ -143,7 +148,7 @@ _FILL_CHUNK = sa.text(
            sum(cash_held), count(*)
     FROM settled
     GROUP BY entry_id, symbol, user_id, side
-    """
+    """  # noqa: S608 - a constant; every value is a bound parameter
 )
 # The entries' cash: fills' proceeds and costs, the cash their buys had set aside released.
 # In entry order, the order every path locks entries in.
@@ -249,15 +254,16 @@ async def match_resting_orders(
     async with sessionmaker.begin() as db:
         while await _expire_chunk(db, now=now, chunk_size=chunk_size) == chunk_size:
             pass
-        crossed = (await db.execute(_CROSSED_IDS, {"now": now})).one()
+        starts = (await db.scalars(_CHUNK_STARTS, {"now": now, "chunk": chunk_size})).all()
     day = calendar.trading_day(now)
-    chunks = iter(_by_entries(crossed.order_ids, crossed.entry_ids, chunk_size))
+    # Each chunk the entries from one start to the next (the last one: to the end).
+    chunks = pairwise([*starts, None])
 
     async def fill_chunks() -> int:
         filled = 0
-        for chunk in chunks:  # shared: each worker takes the next chunk left
+        for first_entry, next_chunk in chunks:  # shared: each worker takes the next chunk left
             async with sessionmaker.begin() as db:
-                filled += await _fill_chunk(db, chunk, now=now, day=day)
+                filled += await _fill_chunk(db, first_entry, next_chunk, now=now, day=day)
         return filled
 
     # Every worker runs to its end (a chunk that fails rolls back alone; the others' chunks
@@ -267,26 +273,6 @@ async def match_resting_orders(
         if isinstance(result, BaseException):
             raise result
     return sum(result for result in results if isinstance(result, int))
-
-
-def _by_entries(
-    order_ids: Sequence[uuid.UUID], entry_ids: Sequence[uuid.UUID], chunk_size: int
-) -> list[list[uuid.UUID]]:
-    """The crossed orders (in entry order, with their entries) in chunks of about `chunk_size`,
-    each entry's orders in one chunk: no two chunks move the same entry's books, so workers
-    never wait for each other."""
-    chunks: list[list[uuid.UUID]] = []
-    chunk: list[uuid.UUID] = []
-    last_entry = None
-    for order_id, entry_id in zip(order_ids, entry_ids, strict=True):
-        if len(chunk) >= chunk_size and entry_id != last_entry:
-            chunks.append(chunk)
-            chunk = []
-        chunk.append(order_id)
-        last_entry = entry_id
-    if chunk:
-        chunks.append(chunk)
-    return chunks
 
 
 async def expire_orders(db: AsyncSession, *, now: datetime, chunk_size: int = CHUNK_SIZE) -> int:
@@ -312,10 +298,20 @@ async def _expire_chunk(db: AsyncSession, *, now: datetime, chunk_size: int) -> 
 
 
 async def _fill_chunk(
-    db: AsyncSession, ids: Sequence[uuid.UUID], *, now: datetime, day: date
+    db: AsyncSession,
+    first_entry: uuid.UUID,
+    next_chunk: uuid.UUID | None,
+    *,
+    now: datetime,
+    day: date,
 ) -> int:
+    """Fill the crossed orders of the entries from `first_entry` up to `next_chunk` (None: to
+    the last)."""
     await db.execute(_MOVES_TABLE)
-    await db.execute(_FILL_CHUNK, {"ids": ids, "now": now, "day": day})
+    await db.execute(
+        _FILL_CHUNK,
+        {"first_entry": first_entry, "next_chunk": next_chunk, "now": now, "day": day},
+    )
     await db.execute(_BOOK_CASH)
     await db.execute(_BOOK_SOLD)
     await db.execute(_BOOK_BOUGHT, {"day": day})
