@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,11 +23,13 @@ from gamification.vouchers.products import create_product
 from tests.foundation.test_serve import free_port
 from tests.helpers import draft, funder_for
 
-KEYS = 200  # as in the review: enough that the stop lands mid-run however fast redemptions are
+# The review used 200 keys; on a fast machine all 200 were redeemed before the server had acted
+# on its SIGTERM. 1,000 keeps the stop mid-run (the stop comes after 10 answers).
+KEYS = 1_000
 WORKERS = 8
 STOP_AFTER_RESPONSES = 10
 PRICE = 10
-START_POINTS = 5_000
+START_POINTS = 20_000
 READY_WITHIN_SECONDS = 90  # worker processes import the whole app; slow on a busy machine
 INVESTQUEST = Path(sys.executable).parent / "investquest"
 
@@ -120,15 +122,19 @@ async def test_restart_mid_redemptions_issues_one_voucher_per_key(
     with running_server(env, port):
         async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
             client.headers["Authorization"] = f"Bearer {registered.json()['access_token']}"
-            for key in keys:
-                if key not in vouchers:
-                    retried = await redeem(client, product_id, key)
-                    assert retried.status_code == 201, retried.text
-                    vouchers[key] = retried.json()["voucher"]["id"]
-            for key in keys:
+
+            async def retry(key: str) -> None:
+                retried = await redeem(client, product_id, key)
+                assert retried.status_code == 201, retried.text
+                vouchers[key] = retried.json()["voucher"]["id"]
+
+            async def replay(key: str) -> None:
                 replayed = await redeem(client, product_id, key)
                 assert replayed.headers["Idempotent-Replayed"] == "true"
                 assert replayed.json()["voucher"]["id"] == vouchers[key]
+
+            await each_at_once(retry, [key for key in keys if key not in vouchers])
+            await each_at_once(replay, keys)
             held = await every_voucher(client)
             wallet = (await client.get("/v1/me/wallet")).json()
 
@@ -139,6 +145,17 @@ async def test_restart_mid_redemptions_issues_one_voucher_per_key(
         subprocess.run, [str(INVESTQUEST), "ledger", "check"], env=env, capture_output=True
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+async def each_at_once(call: Callable[[str], Awaitable[None]], keys: list[str]) -> None:
+    """`call` for every key, WORKERS at a time."""
+    queue = list(keys)
+
+    async def worker() -> None:
+        while queue:
+            await call(queue.pop())
+
+    await asyncio.gather(*(worker() for _ in range(WORKERS)))
 
 
 async def every_voucher(client: httpx.AsyncClient) -> set[str]:
