@@ -26,7 +26,7 @@ from tests.contests.trading_helpers import (
     set_price,
     trading_market,
 )
-from tests.factories import TestUser
+from tests.factories import TestUser, UserFactory
 
 __all__ = ["learner", "marketer", "trading_market"]  # fixtures used by name
 
@@ -270,3 +270,36 @@ async def test_a_resting_buy_fills_into_the_empty_position_row_its_placement_wro
     assert [tuple(row) for row in await db.execute(positions)] == [(100, 0, 100, cost)]
     assert (await portfolio(client, contest_id, learner))["positions"][0]["quantity"] == 100
     assert await cash_journal_breaks(db) == []
+
+
+async def test_chunks_are_ranges_of_entries_and_never_split_one(
+    client: AsyncClient,
+    clock: FrozenClock,
+    marketer: TestUser,
+    user_factory: UserFactory,
+    db: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Chunks of 2 over four entries, one of them with three crossed orders (more than a
+    chunk): every crossed order fills once, every entry's books move by all of its fills."""
+    contest_id = await create_contest(client, marketer, clock.now(), rules={"t_plus_one": False})
+    traders = [await user_factory() for _ in range(4)]
+    for trader in traders:
+        await join(client, contest_id, trader)
+    bids = {0: ("9.90", "9.85", "9.80"), 1: ("9.90",), 2: ("9.85", "9.70"), 3: ("9.95",)}
+    for n, prices in bids.items():
+        for price in prices:
+            placed = await place(
+                client, contest_id, traders[n], order("buy", 100, limit_price=price)
+            )
+            assert placed["status"] == "open"
+    async with sessionmaker.begin() as tick:
+        await set_price(tick, MAIN, "9.75")  # crosses every bid but the one at 9.70
+    assert await match(sessionmaker, clock.now()) == 6
+    for n, prices in bids.items():
+        book = await portfolio(client, contest_id, traders[n])
+        crossed = [price for price in prices if price != "9.70"]
+        assert book["positions"][0]["quantity"] == 100 * len(crossed)
+    assert await db.scalar(sa.text("SELECT count(*) FROM contest_resting_order")) == 1
+    assert await cash_journal_breaks(db) == []
+    assert await fees_off_the_rules(db) == []
