@@ -111,10 +111,10 @@ _FILL_CHUNK = sa.text(
     ), picked AS (
         SELECT o.id, o.contest_id, o.entry_id, o.user_id, o.symbol, o.side, o.quantity,
                o.limit_price AS price, o.cash_held, c.commission_rate, c.commission_min,
-               c.stamp_duty_rate, c.transfer_fee_rate, u.limit_up
+               c.stamp_duty_rate, c.transfer_fee_rate, claimed.limit_up
         FROM unrested
-        JOIN claimed AS u ON u.order_id = unrested.order_id
-        JOIN contest_order AS o ON o.id = u.order_id
+        JOIN claimed ON claimed.order_id = unrested.order_id
+        JOIN contest_order AS o ON o.id = unrested.order_id
         JOIN contest AS c ON c.id = o.contest_id
         WHERE o.status = 'open'
     ), valued AS (

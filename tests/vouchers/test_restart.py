@@ -73,25 +73,22 @@ async def first_pass(
     """Redeem every key with WORKERS at a time, SIGTERM the server after a few answers, and
     return the voucher of each key that succeeded. Nothing else but 201 or a refused or cut
     connection is acceptable while the server stops."""
-    queue = list(keys)
     vouchers: dict[str, str] = {}
     answered = 0
 
-    async def worker() -> None:
+    async def first_try(key: str) -> None:
         nonlocal answered
-        while queue:
-            key = queue.pop()
-            try:
-                response = await redeem(client, product_id, key)
-            except httpx.TransportError:
-                continue
-            assert response.status_code == 201, response.text
-            vouchers[key] = response.json()["voucher"]["id"]
-            answered += 1
-            if answered == STOP_AFTER_RESPONSES:
-                server.send_signal(signal.SIGTERM)
+        try:
+            response = await redeem(client, product_id, key)
+        except httpx.TransportError:
+            return
+        assert response.status_code == 201, response.text
+        vouchers[key] = response.json()["voucher"]["id"]
+        answered += 1
+        if answered == STOP_AFTER_RESPONSES:
+            server.send_signal(signal.SIGTERM)
 
-    await asyncio.gather(*(worker() for _ in range(WORKERS)))
+    await each_at_once(first_try, keys)
     return vouchers
 
 
