@@ -198,8 +198,9 @@ class ContestOrder(SQLModel, table=True):
     stamp_duty: Decimal = Field(default=ZERO, sa_type=MONEY)
     transfer_fee: Decimal = Field(default=ZERO, sa_type=MONEY)
     cash_held: Decimal = Field(default=ZERO, sa_type=MONEY)  # an open buy's cash set aside
-    # A resting order's fill, recorded here by the market tick (migration 0050) rather than in
-    # a `contest_fill` row: the rest of it is the order's own columns (`contest_all_fills`).
+    # The order's fill, recorded here (by the market tick since migration 0050, by placing
+    # since 0054) rather than in a `contest_fill` row: the rest of it is the order's own
+    # columns (`contest_all_fills`).
     filled_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     fill_trading_day: date | None = None
     fill_at_limit_up: bool | None = None
@@ -231,10 +232,11 @@ class ContestRestingOrder(SQLModel, table=True):
 
 
 class ContestFill(SQLModel, table=True):
-    """One execution: the paper-cash journal. `cash_delta` is what it did to the entry's cash
-    (negative for buys: shares and fees; positive for sells: proceeds less fees). Fills of
-    orders filled by placement; the market tick records its fills on their orders (migration
-    0050): the view `contest_all_fills` reads both, in these columns."""
+    """One execution: the paper-cash journal of the fills made before every fill was recorded
+    on its order (by the market tick since migration 0050, by placing since 0054); nothing
+    writes it now. `cash_delta` is what it did to the entry's cash (negative for buys: shares
+    and fees; positive for sells: proceeds less fees). The view `contest_all_fills` reads
+    both kinds, in these columns."""
 
     __tablename__ = "contest_fill"
     __table_args__ = (
@@ -268,8 +270,8 @@ class ContestFill(SQLModel, table=True):
     filled_at: datetime = utc_timestamp()
 
 
-# Every fill, journalled or recorded on its order by the tick: the view of migration 0050, in
-# the journal's columns.
+# Every fill, journalled (before 0054) or recorded on its order: the view of migration 0050,
+# in the journal's columns.
 ALL_FILLS = sa.table(
     "contest_all_fills",
     *(sa.column(column.name, column.type) for column in ContestFill.__table__.columns),  # type: ignore[attr-defined]

@@ -1,20 +1,23 @@
-"""Placing an order: one statement, `contest_place_order_reported` (migration 0035), with
-the trading calendar's answers for the moment of the order. It calls `contest_place_order`
-(migration 0025, rewritten by 0035), which decides and carries out the order, then leaves an
+"""Placing an order: one statement, `contest_place_order_reported` (migrations 0035 and 0054),
+with the trading calendar's answers for the moment of the order. It calls `contest_place_order`
+(migration 0025, restated by 0054), which decides and carries out the order, then leaves an
 order placed (not rejected) in the engagement outbox as `practice_order` under the reference
 `order:{id}` (migration 0051: counted for the quests, badges and league after the commit),
 under the knobs the caller passes (`engagement`, the api layer's: contests stay unaware of the
-engagement's imports). One statement is atomic: the route needs
-no transaction.
+engagement's imports). One statement is atomic: the route needs no transaction.
 
-The function first locks the entry row (`FOR NO KEY UPDATE`), held until the statement's
-transaction ends, so one entry's orders are decided one after the other on fresh figures: two
-orders racing for the last cash or the last shares cannot both fill. It then updates that row
-once, at the end (the order rate, the cash, the cash held and the fees), conditionally: an order
-that takes cash must leave the available cash >= 0, or the statement raises `check_violation`.
-A sell's position update is conditional too (sellable shares >= quantity), so the books never go
-wrong even if the locking changes. It checks the order as `rules.decide` does, which remains the
-rules' specification.
+The function first locks the caller's entry row (`FOR NO KEY UPDATE`) in the read of its
+contest's rules, held until the statement's transaction ends, so one entry's orders are decided
+one after the other on fresh figures: two orders racing for the last cash or the last shares
+cannot both fill, and a `client_order_id` looked for under that lock is seen even if its first
+order committed a moment before. It reads the instrument, its quote and the entry's position in
+one more statement, then updates the entry row once, at the end (the order rate, the cash, the
+cash held and the fees), conditionally: an order that takes cash must leave the available cash
+>= 0, or the statement raises `check_violation`. A sell's position update is conditional too
+(sellable shares >= quantity), so the books never go wrong even if the locking changes. It
+checks the order as `rules.decide` does, which remains the rules' specification. An order that
+fills at once records its fill on its own row, as the market tick does (`contest_all_fills`
+reads every fill).
 
 A well-formed order that breaks a market or contest rule is stored `rejected` with its reason.
 Orders placed while an `exchange` contest's market is closed are refused (`market_closed`), not
@@ -49,10 +52,10 @@ _PLACE = DriverWrite(
         """
         SELECT r.outcome, r.retry_after, (r.placed).*
         FROM contest_place_order_reported(
-            :contest_id, :user_id, :order_id, :fill_id, :client_order_id, :request_hash,
-            :symbol, :side, :type, :quantity, :limit_price, :now, :per_minute, :market_open,
-            :trading_day, :day_closes_at, :day, :cap_day, :daily_cap, :lot_days, :daily_quests,
-            :highest_tier, :cohort_size
+            :contest_id, :user_id, :order_id, :client_order_id, :request_hash, :symbol, :side,
+            :type, :quantity, :limit_price, :now, :per_minute, :market_open, :trading_day,
+            :day_closes_at, :day, :cap_day, :daily_cap, :lot_days, :daily_quests, :highest_tier,
+            :cohort_size
         ) AS r
         """
     )
@@ -137,7 +140,6 @@ async def place_order(
         "contest_id": contest_id,
         "user_id": user_id,
         "order_id": new_id(),
-        "fill_id": new_id(),
         "client_order_id": request.client_order_id,
         "request_hash": request.request_hash,
         "symbol": request.symbol,

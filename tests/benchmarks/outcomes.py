@@ -90,7 +90,7 @@ async def write_data_set(url: str) -> float:
             "SELECT (SELECT count(*) FROM user_account) AS users,"
             " (SELECT count(*) FROM activity_event) AS events,"
             " (SELECT count(*) FROM contest_entry) AS entries,"
-            " (SELECT count(*) FROM contest_fill) AS fills"
+            " (SELECT count(*) FROM contest_all_fills) AS fills"
         )
         assert counts is not None
         print(f"  data set: {dict(counts)} in {time.perf_counter() - started:.0f} s", flush=True)

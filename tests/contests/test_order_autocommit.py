@@ -21,7 +21,7 @@ pytestmark = pytest.mark.committing
 _STORED = sa.text("""
 SELECT e.cash, e.cash_held, e.orders_in_window,
        (SELECT count(*) FROM contest_order o WHERE o.entry_id = e.id) AS orders,
-       (SELECT count(*) FROM contest_fill f WHERE f.entry_id = e.id) AS fills
+       (SELECT count(*) FROM contest_all_fills f WHERE f.entry_id = e.id) AS fills
 FROM contest_entry e WHERE e.contest_id = :contest
 """)
 

@@ -1,4 +1,4 @@
-"""`contest_place_order` (migration 0025) called directly in SQL: its outcomes, its fees against
+"""`contest_place_order` (migration 0025, restated by 0054) called directly in SQL: its outcomes, its fees against
 `rules.fees_for`, its decisions against `rules.decide`, and that placing an order over HTTP is
 that one statement."""
 
@@ -47,8 +47,8 @@ __all__ = ["learner", "marketer", "trading_market"]  # fixtures used by name
 D = Decimal
 PLACE = sa.text(
     "SELECT r.outcome, r.retry_after, (r.placed).* FROM contest_place_order(:contest_id, "
-    ":user_id, :order_id, :fill_id, :client_order_id, :request_hash, :symbol, :side, :type, "
-    ":quantity, :limit_price, :now, :per_minute, :market_open, :day, :closes_at) AS r"
+    ":user_id, :order_id, :client_order_id, :request_hash, :symbol, :side, :type, :quantity, "
+    ":limit_price, :now, :per_minute, :market_open, :day, :closes_at) AS r"
 )
 
 
@@ -71,7 +71,6 @@ async def sql_place(
         "contest_id": uuid.UUID(str(contest_id)),
         "user_id": user_id,
         "order_id": uuid.uuid4(),
-        "fill_id": uuid.uuid4(),
         "client_order_id": client_order_id or uuid.uuid4().hex,
         "request_hash": request_hash,
         "symbol": symbol,
@@ -152,7 +151,9 @@ async def test_fills_pay_the_fees_of_rules_fees_for_to_the_fen(
             ), (symbol, price, quantity, side)
             fill = (
                 await db.execute(
-                    sa.text("SELECT notional, cash_delta FROM contest_fill WHERE order_id = :o"),
+                    sa.text(
+                        "SELECT notional, cash_delta FROM contest_all_fills WHERE order_id = :o"
+                    ),
                     {"o": row.id},
                 )
             ).one()
@@ -303,3 +304,42 @@ async def test_a_resting_buy_writes_its_position_row_empty_where_there_is_none(
     assert after[0] == held[0]  # the ETF's empty row
     assert after[1][:3] == (MAIN, 100, 100)  # the resting sell reserved its shares
     assert after[1][3:] == held[1][3:]
+
+
+async def test_the_previous_release_call_places_the_same_order(
+    client: AsyncClient,
+    db: AsyncSession,
+    clock: FrozenClock,
+    marketer: TestUser,
+    learner: TestUser,
+    trading_market: None,
+) -> None:
+    """A replica still on the release before migration 0054 sends a fill id too: its call
+    places the order as the new one does, the fill on the order row, no journal row."""
+    contest_id = await create_contest(client, marketer, clock.now())
+    await join(client, contest_id, learner)
+    now = clock.now()
+    day = market_calendar().trading_day(now)
+    placed = (
+        await db.execute(
+            sa.text(
+                "SELECT r.outcome, (r.placed).* FROM contest_place_order_reported(:contest_id,"
+                " :user_id, :order_id, :fill_id, 'old-replica', 'h', :symbol, 'buy', 'market',"
+                " 100, NULL, :now, 60, true, :day, :closes_at, :day, :day, 1000, 3, 3, 5, 30) AS r"
+            ),
+            {
+                "contest_id": uuid.UUID(contest_id),
+                "user_id": learner.id,
+                "order_id": uuid.uuid4(),
+                "fill_id": uuid.uuid4(),
+                "symbol": MAIN,
+                "now": now,
+                "day": day,
+                "closes_at": market_calendar().close_of(day).astimezone(UTC),
+            },
+        )
+    ).one()
+    assert (placed.outcome, placed.status, placed.filled_at) == ("placed", "filled", now)
+    assert await db.scalar(sa.text("SELECT count(*) FROM contest_fill")) == 0
+    fills = sa.text("SELECT count(*) FROM contest_all_fills WHERE order_id = :o")
+    assert await db.scalar(fills, {"o": placed.id}) == 1

@@ -1,6 +1,6 @@
-"""Migration 0050: the market tick records a resting order's fill on its order row, no
-`contest_fill` row, and every read of fills (`contest_all_fills`, the export) still sees it
-as the journal's row it used to write."""
+"""Migrations 0050 and 0054: the market tick, and since 0054 placing too, record a fill on its
+order row, no `contest_fill` row, and every read of fills (`contest_all_fills`, the export)
+still sees it as the journal's row it used to write."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -52,15 +52,20 @@ async def test_a_tick_fill_is_read_from_its_order_as_the_journal_wrote_it(
 ) -> None:
     contest_id = await create_contest(client, marketer, clock.now(), rules={"t_plus_one": False})
     await join(client, contest_id, learner)
-    await place(client, contest_id, learner, order("buy", 1000))  # filled on placing: journalled
+    placed = await place(client, contest_id, learner, order("buy", 1000))  # filled on placing
     bid = await place(client, contest_id, learner, order("buy", 200, limit_price="9.90"))
     ask = await place(client, contest_id, learner, order("sell", 300, limit_price="10.20"))
     for price in ("9.85", "10.25"):
         async with sessionmaker.begin() as tick:
             await set_price(tick, MAIN, price)
         assert await match(sessionmaker, clock.now()) == 1
+    # Every fill is its order's row (migration 0054: placing records its fill there too).
     journalled = await db.scalar(sa.text("SELECT count(*) FROM contest_fill"))
-    assert journalled == 1
+    assert journalled == 0
+    on_placing = (await db.execute(_FILL, {"o": placed["id"]})).one()
+    assert str(on_placing.id) == str(on_placing.order_id) == placed["id"]
+    filled = (on_placing.side, on_placing.quantity, on_placing.filled_at)
+    assert filled == ("buy", 1000, clock.now())
     day = market_calendar().trading_day(clock.now())
     bought = (await db.execute(_FILL, {"o": bid["id"]})).one()
     sold = (await db.execute(_FILL, {"o": ask["id"]})).one()
