@@ -21,9 +21,14 @@ stays, as a call of the new one, for a replica still on the release before durin
 deploy; a later migration drops it.
 
 What an order decides and writes is otherwise unchanged: the same outcomes, reasons, fees, books
-and lock order (the entry row, the position, then the engagement rows). A replayed
-client_order_id now waits for the entry's lock like any order, where it was answered before the
-lock; it still counts nothing against the order rate.
+and lock order (the entry row, the position, then the engagement rows). Three differences:
+- A replayed client_order_id now waits for the entry's lock like any order, where it was
+  answered before the lock; it still counts nothing against the order rate.
+- A duplicate that committed while the order waited for the lock is now answered `replayed`
+  even when that first order filled the entry's one-minute window; before, the rate was checked
+  first and the answer was `rate_limited`.
+- A fill whose value rounds to 0.00 yuan (selling one share at 0.004 or less) is recorded, its
+  minimum commission charged; the journal's CHECK (`notional > 0`) refused it, as an error.
 
 Revision ID: 0054
 Revises: 0053
@@ -43,8 +48,9 @@ depends_on: str | Sequence[str] | None = None
 
 CONTEST_PLACE_ORDER = """CREATE FUNCTION contest_place_order(
     p_contest_id uuid, p_user_id uuid, p_order_id uuid, p_client_order_id text,
-    p_request_hash text, p_symbol text, p_side text, p_type text, p_quantity bigint, p_limit_price numeric, p_now timestamptz, p_per_minute integer,
-    p_market_open boolean, p_trading_day date, p_day_closes_at timestamptz,
+    p_request_hash text, p_symbol text, p_side text, p_type text, p_quantity bigint,
+    p_limit_price numeric, p_now timestamptz, p_per_minute integer, p_market_open boolean,
+    p_trading_day date, p_day_closes_at timestamptz,
     OUT outcome text, OUT retry_after integer, OUT placed contest_order
 ) LANGUAGE plpgsql AS $$
 DECLARE
@@ -279,7 +285,7 @@ BEGIN
             -- The fill, on its order as the market tick records one (migration 0050).
             placed.filled_at := p_now;
             placed.fill_trading_day := p_trading_day;
-            placed.fill_at_limit_up := p_side = 'buy' AND v_fill_price >= v_up;
+            placed.fill_at_limit_up := coalesce(p_side = 'buy' AND v_fill_price >= v_up, false);
         END IF;
     ELSIF v_reason IS NULL THEN  -- orders._rest: set aside what it needs to fill at its limit
         IF p_side = 'buy' THEN

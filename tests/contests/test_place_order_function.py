@@ -1,6 +1,6 @@
-"""`contest_place_order` (migration 0025, restated by 0054) called directly in SQL: its outcomes, its fees against
-`rules.fees_for`, its decisions against `rules.decide`, and that placing an order over HTTP is
-that one statement."""
+"""`contest_place_order` (migration 0025, restated by 0054) called directly in SQL: its
+outcomes, its fees against `rules.fees_for`, its decisions against `rules.decide`, and that
+placing an order over HTTP is that one statement."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
