@@ -91,8 +91,8 @@ BEGIN
     SELECT e.id AS entry_id, e.cash AS entry_cash, e.cash_held AS entry_cash_held,
            e.orders_in_window, e.orders_window_started_at, ct.starts_at, ct.ends_at,
            ct.market_hours, ct.universe_symbols, ct.universe_boards, ct.commission_rate,
-           ct.commission_min, ct.stamp_duty_rate, ct.transfer_fee_rate, ct.t_plus_one, ct.min_price,
-           ct.concentration_cap_pct
+           ct.commission_min, ct.stamp_duty_rate, ct.transfer_fee_rate, ct.t_plus_one,
+           ct.min_price, ct.concentration_cap_pct
     INTO c
     FROM contest_entry e JOIN contest ct ON ct.id = e.contest_id
     WHERE e.contest_id = p_contest_id AND e.user_id = p_user_id
@@ -399,9 +399,6 @@ REPORTED_ARGS = PLACE_ORDER_ARGS + ", date, date, bigint, integer, integer, inte
 PREVIOUS_PLACE_ORDER_ARGS = (
     "uuid, uuid, uuid, uuid, text, text, text, text, text, bigint, numeric, timestamptz,"
     " integer, boolean, date, timestamptz"
-)
-PREVIOUS_REPORTED_ARGS = (
-    PREVIOUS_PLACE_ORDER_ARGS + ", date, date, bigint, integer, integer, integer, integer"
 )
 
 
