@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
-from core.tables import id_field, utc_timestamp
+from core.tables import CheckedType, checked_type, id_field, utc_timestamp
 from gamification.contests.market_models import PRICE
 
 MONEY = sa.Numeric(16, 2)
@@ -141,6 +141,29 @@ class ContestPosition(SQLModel, table=True):
     cost: Decimal = Field(default=ZERO, sa_type=MONEY)
 
 
+# An order's rules of one column each, as its columns' types (migration 0055): every order
+# writes this table.
+def _order_rule(name: str, data_type: Any, check: str, rule: str) -> CheckedType:
+    return checked_type(name, data_type, check=check, constraint_name=f"ck_contest_order_{rule}")
+
+
+ORDER_SIDE = _order_rule("contest_order_side", sa.String(4), "VALUE IN ('buy', 'sell')", "side")
+ORDER_TYPE = _order_rule("contest_order_type", sa.String(6), "VALUE IN ('market', 'limit')", "type")
+ORDER_STATUS = _order_rule(
+    "contest_order_status",
+    sa.String(9),
+    "VALUE IN ('open', 'filled', 'rejected', 'cancelled', 'expired')",
+    "status",
+)
+ORDER_QUANTITY = _order_rule(
+    "contest_order_quantity", SHARES, "VALUE BETWEEN 1 AND 1000000000", "quantity"
+)
+ORDER_LIMIT_PRICE = _order_rule(
+    "contest_order_limit_price", PRICE, "VALUE > 0", "limit_price_positive"
+)
+ORDER_FEE = _order_rule("contest_order_fee", MONEY, "VALUE >= 0", "fees_not_negative")
+
+
 class ContestOrder(SQLModel, table=True):
     """An order as placed, with how it ended. A rejected order is kept with its reason so the
     app lists it; `client_order_id` is unique per entry (the same id replays the order)."""
@@ -148,14 +171,8 @@ class ContestOrder(SQLModel, table=True):
     __tablename__ = "contest_order"
     __table_args__ = (
         sa.UniqueConstraint("entry_id", "client_order_id"),
-        sa.CheckConstraint("side IN ('buy', 'sell')", name="side"),
-        sa.CheckConstraint("type IN ('market', 'limit')", name="type"),
-        sa.CheckConstraint(
-            "status IN ('open', 'filled', 'rejected', 'cancelled', 'expired')", name="status"
-        ),
-        sa.CheckConstraint("quantity BETWEEN 1 AND 1000000000", name="quantity"),
+        # The rules of one column each are the column types' (the domains above).
         sa.CheckConstraint("(type = 'limit') = (limit_price IS NOT NULL)", name="limit_price"),
-        sa.CheckConstraint("limit_price IS NULL OR limit_price > 0", name="limit_price_positive"),
         sa.CheckConstraint("(status = 'rejected') = (reject_reason IS NOT NULL)", name="rejected"),
         sa.CheckConstraint(
             "(status = 'filled') = (filled_quantity = quantity AND avg_fill_price IS NOT NULL)"
@@ -165,9 +182,6 @@ class ContestOrder(SQLModel, table=True):
         sa.CheckConstraint(
             "cash_held >= 0 AND (cash_held = 0 OR (status = 'open' AND side = 'buy'))",
             name="cash_held",
-        ),
-        sa.CheckConstraint(
-            "commission >= 0 AND stamp_duty >= 0 AND transfer_fee >= 0", name="fees_not_negative"
         ),
         sa.CheckConstraint(
             "(filled_at IS NULL) = (fill_trading_day IS NULL)"
@@ -186,17 +200,17 @@ class ContestOrder(SQLModel, table=True):
     client_order_id: str = Field(max_length=64)
     request_hash: str = Field(max_length=64)  # the body the client_order_id was first used with
     symbol: str = Field(max_length=16)  # as sent: an unknown symbol is a rejected order
-    side: str = Field(max_length=4)
-    type: str = Field(max_length=6)
-    quantity: int = Field(sa_type=SHARES)
-    limit_price: Decimal | None = Field(default=None, sa_type=PRICE)
-    status: str = Field(max_length=9)
+    side: str = Field(sa_type=ORDER_SIDE)
+    type: str = Field(sa_type=ORDER_TYPE)
+    quantity: int = Field(sa_type=ORDER_QUANTITY)
+    limit_price: Decimal | None = Field(default=None, sa_type=ORDER_LIMIT_PRICE)
+    status: str = Field(sa_type=ORDER_STATUS)
     reject_reason: str | None = Field(default=None, max_length=32)
     filled_quantity: int = Field(default=0, sa_type=SHARES)
     avg_fill_price: Decimal | None = Field(default=None, sa_type=PRICE)
-    commission: Decimal = Field(default=ZERO, sa_type=MONEY)
-    stamp_duty: Decimal = Field(default=ZERO, sa_type=MONEY)
-    transfer_fee: Decimal = Field(default=ZERO, sa_type=MONEY)
+    commission: Decimal = Field(default=ZERO, sa_type=ORDER_FEE)
+    stamp_duty: Decimal = Field(default=ZERO, sa_type=ORDER_FEE)
+    transfer_fee: Decimal = Field(default=ZERO, sa_type=ORDER_FEE)
     cash_held: Decimal = Field(default=ZERO, sa_type=MONEY)  # an open buy's cash set aside
     # The order's fill, recorded here (by the market tick since migration 0050, by placing
     # since 0054) rather than in a `contest_fill` row: the rest of it is the order's own
