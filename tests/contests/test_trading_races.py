@@ -9,6 +9,7 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
+from api.database import create_sessionmaker
 from api.settings import Settings
 from core.clock import FrozenClock
 from tests.contests.test_matching import cash_journal_breaks
@@ -109,3 +110,40 @@ async def test_orders_over_the_rate_are_429_with_retry_after(
         assert refused.json()["type"].endswith("/rate-limited")
         clock.advance(timedelta(seconds=61))
         assert (await place(client, contest_id, learner, order("buy", 100)))["status"] == "filled"
+
+
+@pytest.mark.committing
+async def test_one_order_sent_many_times_at_once_is_placed_once_and_never_rate_limited(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    racing: tuple[TestUser, TestUser],
+) -> None:
+    """An app retrying one order (the same client_order_id and body) while the first try is
+    still being placed gets that order back each time: the id is looked for under the entry's
+    lock, before the order rate, so a try that waited behind the first is not refused as over
+    the rate even when the first used up the minute (migration 0054)."""
+    boss, player = racing
+    one_a_minute = settings.model_copy(update={"contest_orders_per_minute": 1})
+    app = create_app(
+        one_a_minute,
+        engine,
+        sessionmaker=sessionmaker,
+        autocommit_sessionmaker=create_sessionmaker(engine, autocommit=True),
+        clock=clock,
+    )
+    async with http_client(app) as client:
+        contest_id = await create_contest(client, boss, clock.now())
+        await join(client, contest_id, player)
+        url = f"/v1/contests/{contest_id}/orders"
+        body = order("buy", 100, client_order_id="retried")
+        answers = await asyncio.gather(
+            *(client.post(url, json=body, headers=player.headers) for _ in range(20))
+        )
+        assert sorted(a.status_code for a in answers) == [200] * 19 + [201]
+        assert len({a.json()["id"] for a in answers}) == 1
+        book = await portfolio(client, contest_id, player)
+        assert book["positions"][0]["quantity"] == 100
+        refused = await client.post(url, json=order("buy", 100), headers=player.headers)
+        assert refused.status_code == 429  # the one order did use up the minute
