@@ -42,8 +42,9 @@ def created_at_field() -> Any:
 
 class CheckedType(DOMAIN):
     """A column type that carries a rule of its column: a PostgreSQL domain, which its
-    migration creates. Compared and combined as its underlying type is (SQLAlchemy's DOMAIN
-    names no operators of its own)."""
+    migration creates. Values are sent as the underlying type (PostgreSQL applies the domain's
+    check when it stores them, and the driver needs no look-up of the domain); compared and
+    combined as the underlying type (SQLAlchemy's DOMAIN names no operators of its own)."""
 
     if not TYPE_CHECKING:
 
@@ -51,11 +52,18 @@ class CheckedType(DOMAIN):
         def operator_classes(self) -> OperatorClass:
             return self.data_type.operator_classes
 
+    def bind_expression(self, bindvalue: Any) -> Any:
+        return sa.cast(bindvalue, self.data_type)
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        """A value compared with the column is bound as the underlying type, as before."""
+        return self.data_type.coerce_compared_value(op, value)
+
 
 def checked_type(name: str, data_type: Any, *, check: str, constraint_name: str) -> CheckedType:
-    """A column type with its rule (`check`, on VALUE). PostgreSQL prepares a domain's check
-    once per connection, a table's CHECK afresh for every statement that writes the table: a
-    hot table's one-column rules are cheaper as types."""
+    """A column type with its rule (`check`, on VALUE). PostgreSQL plans a domain's check once
+    per connection, a table's CHECK afresh for every statement that writes the table: a hot
+    table's one-column rules are cheaper as types."""
     return CheckedType(
         name, data_type, check=check, constraint_name=constraint_name, create_type=False
     )

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from core.tables import checked_type, id_field, utc_timestamp
+from core.tables import id_field, utc_timestamp
 
 USER_FK = "user_account.id"
 
@@ -34,13 +34,7 @@ ACTIVITY_KINDS = (
     "broker_first_trade",
     "broker_tier_changed",  # detail: the tier
 )
-# The kind's rule is its type's (migration 0055): every tracked action writes this table.
-ACTIVITY_KIND = checked_type(
-    "activity_kind",
-    sa.Text,
-    check="VALUE IN (" + ", ".join(f"'{kind}'" for kind in ACTIVITY_KINDS) + ")",
-    constraint_name="ck_activity_event_kind",
-)
+_KIND_CHECK = "kind IN (" + ", ".join(f"'{kind}'" for kind in ACTIVITY_KINDS) + ")"
 
 NPS_COMMENT_MAX = 1000
 PARTNER_EVENT_TYPES = ("account_opened", "first_trade", "asset_tier_changed")
@@ -54,6 +48,7 @@ class ActivityEvent(SQLModel, table=True):
 
     __tablename__ = "activity_event"
     __table_args__ = (
+        sa.CheckConstraint(_KIND_CHECK, name="kind"),
         sa.Index("ix_activity_event_user_id_occurred_at", "user_id", "occurred_at"),
         sa.Index("ix_activity_event_kind_occurred_at", "kind", "occurred_at"),
         {"postgresql_partition_by": "RANGE (occurred_at)"},
@@ -67,7 +62,7 @@ class ActivityEvent(SQLModel, table=True):
         ),
     )
     user_id: uuid.UUID = Field(nullable=False)
-    kind: str = Field(sa_type=ACTIVITY_KIND)
+    kind: str = Field(sa_type=sa.Text)
     detail: str | None = Field(default=None, sa_type=sa.Text)
 
 
