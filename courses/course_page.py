@@ -29,6 +29,7 @@ from courses.models import (
     LessonVersion,
 )
 from courses.published_content import PublishedContent
+from courses.titles import Titles, course_titles_among
 
 # Course pages kept per (course, requested locale): a few hundred bytes a lesson each.
 MAX_KEPT_PAGES = 4096
@@ -53,6 +54,7 @@ class CourseDetail:
     version: int
     lessons: tuple[LessonHeading, ...]
     completed_lessons: set[uuid.UUID]
+    prerequisite_titles: Titles  # what a lock message names the missing courses by
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ async def course_detail(
         version=content.number,
         lessons=content.lessons,
         completed_lessons=completed,
+        prerequisite_titles=Titles(courses=row.prerequisite_titles or {}),
     )
 
 
@@ -171,8 +174,10 @@ def _page_content() -> Any:
 def _course_page() -> DriverRead:
     """The course's live version; its content (`_page_content`) unless it is `:kept_version`
     (PostgreSQL evaluates a CASE's branches only when taken, so the lessons are not read
-    then); the lessons `:user_id` completed in it and the prerequisites they completed."""
+    then); the lessons `:user_id` completed in it, the prerequisites they completed, and the
+    prerequisites' titles in `:locale` (for the lock message: no second round trip)."""
     user_id = sa.bindparam("user_id", type_=sa.Uuid())
+    locale = sa.bindparam("locale", type_=sa.String())
     completed_lessons = (
         sa.select(sa.func.array_agg(col(LessonVersion.lesson_id)))
         .select_from(LessonVersion)
@@ -196,6 +201,9 @@ def _course_page() -> DriverRead:
                 completed_lessons.label("completed_lessons"),
                 completed_courses_among(user_id, col(CourseVersion.prerequisites)).label(
                     "completed"
+                ),
+                course_titles_among(col(CourseVersion.prerequisites), locale).label(
+                    "prerequisite_titles"
                 ),
             )
         ).where(col(Course.slug) == sa.bindparam("slug", type_=sa.String()))

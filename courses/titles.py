@@ -2,11 +2,13 @@
 and activity lines and voucher requirements show instead of slugs. Titles come from each
 course's published version; a course without one is named by its slug."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from core.driver_reads import DriverRead
@@ -31,21 +33,45 @@ _PUBLISHED = sa.and_(
 )
 
 
+def _titled_courses(slugs: Any, locale: Any, columns: Callable[[Any, Any], Sequence[Any]]) -> Any:
+    """SQL: `columns(course, text)` over the courses named in `slugs` (an array) and their
+    published version's text in `locale` (or the original). On aliases of its own, so it can
+    sit inside a statement over the same tables."""
+    course, version, text = aliased(Course), aliased(CourseVersion), aliased(CourseVersionText)
+    return (
+        sa.select(*columns(course, text))
+        .select_from(course)
+        .join(
+            version,
+            sa.and_(col(version.course_id) == col(course.id), col(version.status) == "published"),
+        )
+        .join(
+            text,
+            sa.and_(
+                col(text.version_id) == col(version.id),
+                col(text.locale) == locale_in(col(version.locales), locale),
+            ),
+        )
+        .where(col(course.slug) == sa.any_(slugs))
+    )
+
+
+def course_titles_among(slugs: Any, locale: Any) -> Any:
+    """SQL: the titles of the courses in `slugs` (an array expression) in `locale`, as one JSON
+    object (slug -> title); NULL when `slugs` names none. For a statement that needs a few
+    titles beside its own row (a course page's lock message), without a second round trip."""
+    titles = _titled_courses(
+        slugs, locale, lambda course, text: [sa.func.json_object_agg(course.slug, text.title)]
+    ).scalar_subquery()
+    return sa.case((sa.func.cardinality(slugs) == 0, None), else_=titles)
+
+
 _SLUGS = sa.bindparam("slugs", type_=sa.ARRAY(sa.String()))
 _LOCALE = sa.bindparam("locale", type_=sa.String())
 # Built once, with bound parameters: every reward line, activity line and lock message runs
 # them.
 _COURSE_TITLES = DriverRead(
-    sa.select(col(Course.slug), col(CourseVersionText.title))
-    .join(CourseVersion, _PUBLISHED)
-    .join(
-        CourseVersionText,
-        sa.and_(
-            col(CourseVersionText.version_id) == col(CourseVersion.id),
-            col(CourseVersionText.locale) == locale_in(col(CourseVersion.locales), _LOCALE),
-        ),
-    )
-    .where(col(Course.slug) == sa.any_(_SLUGS))
+    _titled_courses(_SLUGS, _LOCALE, lambda course, text: [course.slug, text.title])
 )
 _LESSON_TITLES = DriverRead(
     sa.select(col(Course.slug), col(Lesson.slug), col(LessonContent.title))

@@ -15,7 +15,7 @@ from api.accounts.guards import provide_optional_caller
 from api.autocommit_routes import AUTOCOMMIT, DRIVER_ONLY
 from api.business_metrics import LESSONS_COMPLETED, QUIZ_ATTEMPTS, count_on_commit
 from api.learning.activity import activity_out
-from api.learning.locks import lock_messages
+from api.learning.locks import lock_message, lock_messages
 from api.learning.schemas import (
     CourseDetailOut,
     CourseItem,
@@ -145,10 +145,11 @@ class LearningController(Controller):
             locale=locale,
             risk_profile=viewer.risk_profile if viewer else None,
         )
-        locks = await lock_messages(db, [detail.course], locale=locale)
+        lock = detail.course.lock
+        message = lock_message(lock, detail.prerequisite_titles, locale=locale) if lock else None
         completed = detail.completed_lessons
         return CourseDetailOut(
-            **_course_item(detail.course, locks.get(slug)),  # type: ignore[arg-type]
+            **_course_item(detail.course, message),  # type: ignore[arg-type]
             version=detail.version,
             locale=detail.locale,
             lessons=[

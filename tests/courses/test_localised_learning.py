@@ -6,7 +6,7 @@ import uuid
 from httpx import AsyncClient
 
 from tests.factories import UserFactory
-from tests.helpers import Publish, bundle_doc
+from tests.helpers import Publish, bundle_doc, each_locale
 
 
 async def test_problems_are_in_the_callers_locale(
@@ -45,3 +45,18 @@ async def test_a_lock_names_missing_courses_by_title_in_the_callers_locale(
     assert (refused.status_code, problem["reason"]) == (403, "prerequisites-incomplete")
     assert problem["missing_prerequisites"] == ["basics"]
     assert problem["title"] == "This course is locked"
+
+
+async def test_a_kept_course_page_names_a_prerequisite_by_its_title_as_now_published(
+    client: AsyncClient, user_factory: UserFactory, publish: Publish
+) -> None:
+    await publish(bundle_doc("basics"))
+    await publish(bundle_doc("funds", prerequisites=["basics"]))
+    english = await user_factory(locale="en")
+    first = (await client.get("/v1/courses/funds", headers=english.headers)).json()
+    assert first["locked_message"] == "Complete these courses first: English course basics."
+    renamed = each_locale(bundle_doc("basics"), lambda d: d.update(title="Market basics"))
+    await publish(renamed)  # a new version of the prerequisite; the funds page stays kept
+    again = (await client.get("/v1/courses/funds", headers=english.headers)).json()
+    assert again["locked_message"] == "Complete these courses first: Market basics."
+    assert again["lessons"] == first["lessons"]

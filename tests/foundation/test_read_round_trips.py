@@ -91,6 +91,17 @@ async def test_a_course_page_is_one_round_trip(
     assert counts.round_trips == 1  # the course with its lessons and progress; no BEGIN/COMMIT
 
 
+async def test_a_course_page_locked_by_a_prerequisite_is_one_round_trip(
+    counted: tuple[WireProxy, AsyncClient], user_factory: UserFactory, publish: Publish
+) -> None:
+    proxy, client = counted
+    await publish(bundle_doc("basics"))
+    await publish(bundle_doc("funds", prerequisites=["basics"]))
+    user = await user_factory(locale="en")
+    counts = await _counted_get(proxy, client, "/v1/courses/funds", user)
+    assert counts.round_trips == 1  # the lock message's titles come with the page
+
+
 async def test_opening_a_lesson_for_the_first_time_is_one_round_trip(
     counted: tuple[WireProxy, AsyncClient], user_factory: UserFactory, publish: Publish
 ) -> None:
