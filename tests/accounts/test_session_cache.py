@@ -2,6 +2,8 @@
 replica still reaches every other within a second (LISTEN/NOTIFY), or the cache stops trusting
 itself while it cannot hear."""
 
+import dataclasses
+import gc
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -241,6 +243,37 @@ def _caller(user_id: uuid.UUID | None = None) -> Caller:
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 
 
+def _same(cached: Caller | None, caller: Caller) -> bool:
+    """The same caller, its account's columns equal (the cache builds both anew on a hit)."""
+    assert cached is not None
+    columns = UserAccount.__table__.columns.keys()  # type: ignore[attr-defined]
+    return dataclasses.replace(cached, account=caller.account) == caller and all(
+        getattr(cached.account, column) == getattr(caller.account, column) for column in columns
+    )
+
+
+async def test_a_cached_caller_is_kept_as_nothing_the_cycle_collector_visits() -> None:
+    """A full collection visits every tracked object of the process; ten of them per cached
+    session made it hold every request for 40 ms at 15,000 sessions, 280 ms at 50,000."""
+    cache = SessionCache(30)
+    cache.trust()
+    callers = [_caller() for _ in range(3)]
+    for caller in callers:
+        cache.store(caller, generation=cache.generation)
+
+    async def load() -> dict[str, tuple[bool, datetime]]:
+        return {"marketing": (True, NOW)}
+
+    assert await cache.consents_or_load(callers[0].user_id, load=load) == await load()
+    for _ in range(4):  # a tuple is let go once what it holds is: a level a pass
+        gc.collect()
+    kept = [*cache._entries.values(), *cache._sessions_of.values(), *cache._consents.values()]
+    assert len(kept) == 7
+    assert [value for value in kept if gc.is_tracked(value)] == []
+    for caller in callers:
+        assert _same(cache.caller(caller.session_id, caller.user_id, now=NOW), caller)
+
+
 def test_an_untrusted_cache_answers_nothing() -> None:
     cache = SessionCache(30)
     caller = _caller()
@@ -266,7 +299,7 @@ def test_an_entry_expires_and_a_notice_forgets_only_its_user() -> None:
     for caller in (mine, theirs):
         cache.store(caller, generation=cache.generation)
     cache.forget_user(theirs.user_id)
-    assert cache.caller(mine.session_id, mine.user_id, now=NOW) is mine
+    assert _same(cache.caller(mine.session_id, mine.user_id, now=NOW), mine)  # built anew
     assert cache.caller(theirs.session_id, theirs.user_id, now=NOW) is None
     assert cache.caller(mine.session_id, uuid.uuid4(), now=NOW) is None  # another user's token
     clock[0] = 30.0
