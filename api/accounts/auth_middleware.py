@@ -24,11 +24,10 @@ from api.accounts.bearer_problems import (
     TOKEN_MISSING,
     bearer_problem,
 )
-from api.accounts.caller import Caller, PartnerCaller, Role
+from api.accounts.caller import Caller, PartnerCaller, caller_of
 from api.accounts.models import AuthSession, UserAccount
 from api.accounts.partners import PARTNER_KEY_HEADER, authenticate_partner
 from api.accounts.session_cache import SessionCache
-from api.accounts.suitability import effective_risk_profile
 from api.accounts.tokens import AccessClaims, ExpiredToken, InvalidToken, read_access_token
 from api.database import request_session
 from api.settings import Settings
@@ -157,13 +156,4 @@ async def load_caller(
     if row is None:
         return None
     account = UserAccount.model_construct(**dict(row.items()))  # the database's own values
-    return Caller(
-        user_id=account.id,
-        session_id=session_id,
-        roles=frozenset(Role(role) for role in account.roles),
-        locale=account.locale,
-        timezone=account.timezone,
-        risk_profile=effective_risk_profile(account, now),
-        created_at=account.created_at,
-        account=account,
-    )
+    return caller_of(account, session_id, now=now)

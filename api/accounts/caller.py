@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from api.accounts.models import UserAccount
+from api.accounts.suitability import effective_risk_profile
 
 NEW_MONTHS = 6
 GROWING_MONTHS = 24
@@ -44,6 +45,20 @@ class Caller:
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles or Role.ADMIN in self.roles
+
+
+def caller_of(account: UserAccount, session_id: uuid.UUID, *, now: datetime) -> Caller:
+    """The caller of a live session of this account, its risk profile as of `now`."""
+    return Caller(
+        user_id=account.id,
+        session_id=session_id,
+        roles=frozenset(Role(role) for role in account.roles),
+        locale=account.locale,
+        timezone=account.timezone,
+        risk_profile=effective_risk_profile(account, now),
+        created_at=account.created_at,
+        account=account,
+    )
 
 
 @dataclass(frozen=True)

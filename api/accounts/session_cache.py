@@ -25,9 +25,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from api.accounts.caller import Caller, Role
+from api.accounts.caller import Caller, caller_of
 from api.accounts.models import UserAccount
-from api.accounts.suitability import effective_risk_profile
 
 CALLER_CHANGED = "investquest_caller_changed"
 MAX_ENTRIES = 100_000  # about 100 MB at most; past it, expired entries go, then all
@@ -43,42 +42,23 @@ Consents = dict[str, tuple[bool, datetime]]  # purpose -> (granted, decided at)
 # 50,000, every request of the process waiting meanwhile. A hit builds its caller anew (a few
 # microseconds).
 _ACCOUNT_COLUMNS = tuple(UserAccount.__table__.columns.keys())  # type: ignore[attr-defined]
-_Entry = tuple[float, int, tuple[str, ...], str, str, datetime, tuple[Any, ...]]
-# (expires on the monotonic clock, user id, roles, locale, timezone, created at, the account's
-# columns in _ACCOUNT_COLUMNS' order with its id as an integer and its roles as a tuple)
+# (expires on the monotonic clock, the user's id, the account's columns in _ACCOUNT_COLUMNS'
+# order with its id as an integer and its roles as a tuple): the caller is the account's
+_Entry = tuple[float, int, tuple[Any, ...]]
 
 
 def _kept(caller: Caller, expires: float) -> _Entry:
     columns = {column: getattr(caller.account, column) for column in _ACCOUNT_COLUMNS}
     columns["id"] = caller.account.id.int
     columns["roles"] = tuple(caller.account.roles)
-    return (
-        expires,
-        caller.user_id.int,
-        tuple(role.value for role in caller.roles),
-        caller.locale,
-        caller.timezone,
-        caller.created_at,
-        tuple(columns.values()),
-    )
+    return expires, caller.user_id.int, tuple(columns.values())
 
 
-def _caller_of(entry: _Entry, session_id: uuid.UUID, now: datetime) -> Caller:
-    _, user_id, roles, locale, timezone, created_at, values = entry
-    columns = dict(zip(_ACCOUNT_COLUMNS, values, strict=True))
+def _rebuilt(entry: _Entry, session_id: uuid.UUID, now: datetime) -> Caller:
+    columns = dict(zip(_ACCOUNT_COLUMNS, entry[2], strict=True))
     columns["id"] = uuid.UUID(int=columns["id"])
     columns["roles"] = list(columns["roles"])
-    account = UserAccount.model_construct(**columns)
-    return Caller(
-        user_id=uuid.UUID(int=user_id),
-        session_id=session_id,
-        roles=frozenset(Role(role) for role in roles),
-        locale=locale,
-        timezone=timezone,
-        risk_profile=effective_risk_profile(account, now),
-        created_at=created_at,
-        account=account,
-    )
+    return caller_of(UserAccount.model_construct(**columns), session_id, now=now)
 
 
 class SessionCache:
@@ -104,7 +84,7 @@ class SessionCache:
         if entry[0] <= self._monotonic():
             self._forget_session(session_id.int)
             return None
-        return _caller_of(entry, session_id, now)
+        return _rebuilt(entry, session_id, now)
 
     async def caller_or_load(
         self,

@@ -18,7 +18,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.accounts import auth_middleware
-from api.accounts.caller import Caller, Role
+from api.accounts.caller import Caller, caller_of
 from api.accounts.caller_changes import RECONNECT_SECONDS, listening
 from api.accounts.models import UserAccount
 from api.accounts.session_cache import SessionCache
@@ -218,7 +218,7 @@ async def test_a_consent_shows_on_the_same_replica_at_once_without_the_notice(
 # --- the cache alone ----------------------------------------------------------------------
 
 
-def _caller(user_id: uuid.UUID | None = None) -> Caller:
+def _caller() -> Caller:
     account = UserAccount(
         email="a@example.com",
         password_hash="x",
@@ -228,16 +228,7 @@ def _caller(user_id: uuid.UUID | None = None) -> Caller:
         roles=["learner"],
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
-    return Caller(
-        user_id=user_id or account.id,
-        session_id=uuid.uuid4(),
-        roles=frozenset({Role.LEARNER}),
-        locale="en",
-        timezone="UTC",
-        risk_profile=None,
-        created_at=account.created_at,
-        account=account,
-    )
+    return caller_of(account, uuid.uuid4(), now=datetime(2026, 3, 2, tzinfo=UTC))
 
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
